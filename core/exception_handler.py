@@ -1,0 +1,79 @@
+"""The one place where errors become HTTP responses.
+
+Every error body has the same shape, `{"detail": "<human message>", "code": "<stable code>"}`:
+- domain errors (`core.exceptions`) carry their own code and status;
+- DRF's errors (authentication, permissions, parsing, validation, throttling) keep their status and code;
+  validation errors keep DRF's per-field messages beside `detail` and `code`;
+- anything else is a bug: logged with its traceback here, answered with a generic 500 that leaks nothing.
+
+The Django-level handlers at the bottom answer what never reaches a DRF view (unknown paths, errors in
+middleware) in the same shape.
+"""
+import logging
+
+from django.conf import settings
+from django.http import JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from core.exceptions import Busy, DomainError
+
+logger = logging.getLogger(__name__)
+
+SERVER_ERROR_BODY = {"detail": "Internal server error.", "code": "server_error"}
+NOT_FOUND_BODY = {"detail": "Not found.", "code": "not_found"}
+VALIDATION_DETAIL = "Invalid input."
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        set_rollback()
+        headers = {}
+        if isinstance(exc, Busy):
+            headers["Retry-After"] = str(settings.BUSY_RETRY_AFTER_SECONDS)
+        body = {"detail": exc.message, "code": exc.code, **exc.extra}
+        return Response(body, status=exc.status_code, headers=headers)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Not an error we know: a bug. The traceback goes to the log, never to the client.
+        view = context.get("view")
+        logger.exception("Unhandled error in %s", type(view).__name__ if view else "API view", exc_info=exc)
+        set_rollback()
+        return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    response.data = _error_body(exc, response.data)
+    return response
+
+
+def _error_body(exc, data):
+    if isinstance(exc, drf_exceptions.ValidationError):
+        if isinstance(data, dict):
+            return {"detail": VALIDATION_DETAIL, "code": "invalid", **data}
+        return {"detail": VALIDATION_DETAIL, "code": "invalid", "errors": data}
+    if isinstance(data, dict) and "detail" in data:
+        codes = exc.get_codes() if isinstance(exc, drf_exceptions.APIException) else None
+        code = codes if isinstance(codes, str) else data.get("code", "error")
+        # simplejwt adds "messages" (its internal token-class diagnostics); a client needs detail and code.
+        return {"detail": str(data["detail"]), "code": str(code)}
+    return {"detail": str(data), "code": "error"}
+
+
+# --- Django-level handlers (wired in ticketing_system/urls.py) -------------------------------------------
+def json_not_found(request, exception=None):
+    return JsonResponse(NOT_FOUND_BODY, status=404)
+
+
+def json_server_error(request):
+    return JsonResponse(SERVER_ERROR_BODY, status=500)
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+
+
+def json_permission_denied(request, exception=None):
+    return JsonResponse({"detail": "Permission denied.", "code": "permission_denied"}, status=403)
