@@ -132,6 +132,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+SWAGGER_USE_COMPAT_RENDERERS = False
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
     "SECURITY_DEFINITIONS": {
@@ -156,7 +157,8 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------------------
 # whitenoise serves Swagger UI's and the admin's assets with DEBUG off, straight from the apps (USE_FINDERS), so
-# no collectstatic step is needed to run; `collectstatic` into STATIC_ROOT adds compressed copies.
+# no collectstatic step is needed to run; `collectstatic` into STATIC_ROOT adds compressed copies. (The empty
+# staticfiles/ directory is committed so whitenoise does not warn before the first collectstatic.)
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True

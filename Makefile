@@ -1,0 +1,59 @@
+# Two commands for a newcomer:  make run  (serve on http://127.0.0.1:8000 with SQLite)  and  make test.
+# Everything else (virtualenv, dependencies, migrations, sample data) happens on the way.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# The PostgreSQL database for the second test run: TEST_DATABASE_URL, or DATABASE_URL if that names PostgreSQL.
+PG_TEST_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
+SQLITE_URL  := sqlite:///$(CURDIR)/db.sqlite3
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres install install-dev migrate seed clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Local development server: DEBUG on (no secret needed) unless DJANGO_DEBUG says otherwise; SQLite unless
+# DATABASE_URL says otherwise.
+run: export DJANGO_DEBUG ?= 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) seed_script.py
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+migrate: export DJANGO_DEBUG ?= 1
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: export DJANGO_DEBUG ?= 1
+seed: install
+	$(PY) seed_script.py
+
+# The whole suite on SQLite, then again on PostgreSQL when one is configured (the race tests run on both).
+test: test-sqlite
+	@if [ -n "$(PG_TEST_URL)" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://user@host:5432/dbname to run it too."; \
+	fi
+
+test-sqlite: install-dev
+	DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# REQUIRE_POSTGRES makes the PostgreSQL-only tests fail instead of skip if the database is not PostgreSQL.
+test-postgres: install-dev
+	@test -n "$(PG_TEST_URL)" || { echo "set TEST_DATABASE_URL=postgres://..."; exit 2; }
+	DATABASE_URL=$(PG_TEST_URL) REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache

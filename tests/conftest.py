@@ -1,0 +1,76 @@
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import MovieFactory, ShowFactory, UserFactory
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def pytest_configure(config):
+    # CI sets REQUIRE_POSTGRES for its PostgreSQL run: a misconfigured run must fail, not quietly test SQLite.
+    if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
+        raise pytest.UsageError(f"REQUIRE_POSTGRES is set but the test database is {connection.vendor}")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def bearer(user) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+def client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=bearer(user))
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def auth_client(user):
+    return client_for(user)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def movie(db):
+    return MovieFactory(title="Inception", duration_minutes=148)
+
+
+@pytest.fixture
+def show(movie):
+    return ShowFactory(movie=movie, total_seats=50)

@@ -1,0 +1,200 @@
+"""Races with real threads, each on its own database connection, through the whole HTTP stack.
+
+These run on SQLite (`make test`) and again on PostgreSQL (`TEST_DATABASE_URL`, CI). They assert the promise:
+a seat is sold once however many people press "book" at the same moment, and nobody gets a 5xx for it.
+"""
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from unittest import mock
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test import override_settings
+
+from core.exceptions import Busy
+from core.models import Booking, Show
+from core.services import booking as booking_service
+from tests.conftest import client_for
+from tests.factories import ShowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLIENTS = 24
+BACKSTOP_MESSAGE = "double-booked past the lock"
+
+
+@dataclass
+class Outcome:
+    statuses: list[int] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(self.statuses)
+
+
+def run_concurrently(requests) -> Outcome:
+    """Run the callables at the same moment, one thread each; collect their HTTP statuses."""
+    outcome = Outcome()
+    start = threading.Barrier(len(requests))
+    lock = threading.Lock()
+
+    def worker(request):
+        try:
+            start.wait(timeout=30)
+            statuses = request()
+            with lock:
+                outcome.statuses.extend(statuses if isinstance(statuses, list) else [statuses])
+        except BaseException as exc:  # a crash in a thread must fail the test, not vanish
+            with lock:
+                outcome.errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    return outcome
+
+
+def booker(user, show_id: int, seat_number: int):
+    client = client_for(user)
+    return lambda: client.post(f"/shows/{show_id}/book/", {"seat_number": seat_number}, format="json").status_code
+
+
+def backstop_hits(caplog) -> int:
+    return sum(BACKSTOP_MESSAGE in r.getMessage() for r in caplog.records)
+
+
+def assert_one_winner(outcome: Outcome, show: Show, seat: int, caplog) -> None:
+    assert not outcome.errors, outcome.errors
+    assert outcome.counts == {201: 1, 409: CLIENTS - 1}, outcome.counts
+    assert Booking.objects.filter(show=show, seat_number=seat, status="booked").count() == 1
+    # Every loser was refused by the check under the lock; none got as far as the unique constraint. If the
+    # constraint had to step in, the lock did not do its job (see the control test below).
+    assert backstop_hits(caplog) == 0, f"{backstop_hits(caplog)} requests got past the lock to the constraint"
+
+
+def test_many_clients_one_seat_exactly_one_wins(caplog):
+    caplog.set_level(logging.WARNING)
+    show = ShowFactory(total_seats=10)
+    users = UserFactory.create_batch(CLIENTS)
+
+    outcome = run_concurrently([booker(u, show.id, 5) for u in users])
+
+    assert_one_winner(outcome, show, 5, caplog)
+
+
+def test_more_clients_than_seats_never_overbooks():
+    show = ShowFactory(total_seats=5)
+    users = UserFactory.create_batch(CLIENTS)
+
+    # Every seat is wanted by several clients at once.
+    outcome = run_concurrently([booker(u, show.id, i % 5 + 1) for i, u in enumerate(users)])
+
+    assert not outcome.errors, outcome.errors
+    assert outcome.counts == {201: 5, 409: CLIENTS - 5}
+    active = Booking.objects.filter(show=show, status="booked")
+    assert active.count() == 5
+    assert sorted(active.values_list("seat_number", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_book_cancel_rebook_cycles_of_one_seat():
+    show = ShowFactory(total_seats=3)
+    users = UserFactory.create_batch(8)
+    rounds = 6
+
+    def cycle(user):
+        client = client_for(user)
+
+        def run():
+            statuses = []
+            for _ in range(rounds):
+                response = client.post(f"/shows/{show.id}/book/", {"seat_number": 2}, format="json")
+                statuses.append(response.status_code)
+                if response.status_code == 201:
+                    statuses.append(client.post(f"/bookings/{response.json()['id']}/cancel/").status_code)
+            return statuses
+
+        return run
+
+    outcome = run_concurrently([cycle(u) for u in users])
+
+    assert not outcome.errors, outcome.errors
+    counts = outcome.counts
+    assert set(counts) <= {200, 201, 409}, counts
+    assert counts[201] >= 1
+    # Every booking that succeeded was cancelled by its owner, exactly once; the history keeps them all.
+    assert counts[200] == counts[201]
+    assert Booking.objects.filter(show=show, seat_number=2, status="cancelled").count() == counts[201]
+    assert not Booking.objects.filter(show=show, status="booked").exists()
+
+
+@pytest.mark.postgres_only
+def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
+    """Proves the race test can fail: patch the lock out and the same assertions catch it.
+
+    Without the show lock, every client reads "seat free" before any of them inserts (a barrier after the read
+    makes that certain rather than likely). The unique constraint still refuses the extra bookings, so the
+    seat is not sold twice, but only thanks to the last line of defence, and `assert_one_winner` reports it.
+    """
+    caplog.set_level(logging.WARNING)
+    show = ShowFactory(total_seats=10)
+    users = UserFactory.create_batch(CLIENTS)
+    everyone_has_read = threading.Barrier(CLIENTS)
+    real_booked_seats = booking_service._booked_seats
+
+    def lock_show_without_locking(show_id):
+        return Show.objects.select_related("movie").get(pk=show_id)
+
+    def booked_seats_then_wait(show, seat_numbers):
+        taken = real_booked_seats(show, seat_numbers)
+        everyone_has_read.wait(timeout=30)
+        return taken
+
+    with mock.patch.object(booking_service, "lock_show", lock_show_without_locking), \
+            mock.patch.object(booking_service, "_booked_seats", booked_seats_then_wait):
+        outcome = run_concurrently([booker(u, show.id, 5) for u in users])
+
+    with pytest.raises(AssertionError, match="got past the lock"):
+        assert_one_winner(outcome, show, 5, caplog)
+    assert backstop_hits(caplog) == CLIENTS - 1
+    # ... and the constraint did hold: still one booking, no 5xx.
+    assert outcome.counts == {201: 1, 409: CLIENTS - 1}
+
+
+@pytest.mark.postgres_only
+@override_settings(BOOKING_LOCK_TIMEOUT_MS=200, BUSY_RETRY_AFTER_SECONDS=2)
+def test_lock_wait_is_bounded_and_answered_with_503_busy():
+    show = ShowFactory()
+    user = UserFactory()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_show_lock():
+        with transaction.atomic():
+            Show.objects.select_for_update().get(pk=show.pk)
+            holding.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    holder = threading.Thread(target=hold_show_lock)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        response = client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json")
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": Busy.message, "code": "busy"}
+    assert response["Retry-After"] == "2"
+    assert not Booking.objects.exists()
+    # Once the lock is free, the same request goes through.
+    assert client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json").status_code == 201
