@@ -1,0 +1,115 @@
+"""The booking rules, called directly, against the real database."""
+import logging
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from core import exceptions
+from core.locks import lock_show
+from core.models import Booking, Show
+from core.services import booking as booking_service
+from core.services.booking import booking_cancel, booking_create
+from tests.factories import BookingFactory, ShowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TestBookingCreate:
+    def test_books_and_returns_the_booking(self, user, show):
+        booking = booking_create(user=user, show_id=show.id, seat_number=3)
+
+        assert (booking.user, booking.show, booking.seat_number, booking.status) == (user, show, 3, "booked")
+        assert booking.cancelled_at is None
+
+    def test_time_is_a_parameter(self, user, show):
+        with pytest.raises(exceptions.ShowStarted):
+            booking_create(user=user, show_id=show.id, seat_number=1, now=show.date_time)
+        booking_create(user=user, show_id=show.id, seat_number=1, now=show.date_time - timedelta(seconds=1))
+
+    def test_the_constraint_backstop_turns_a_bypassed_check_into_seat_taken(self, user, show, caplog):
+        # Simulate a writer that skipped the locked check: the partial unique index must still refuse.
+        BookingFactory(show=show, seat_number=9)
+        with mock.patch.object(booking_service, "_booked_seats", return_value=set()), \
+                caplog.at_level(logging.WARNING):
+            with pytest.raises(exceptions.SeatTaken):
+                booking_create(user=user, show_id=show.id, seat_number=9)
+
+        assert "double-booked past the lock" in caplog.text
+        assert Booking.objects.filter(show=show, seat_number=9).count() == 1
+
+    def test_other_integrity_errors_are_not_disguised_as_seat_taken(self, user, show):
+        with mock.patch.object(Booking.objects, "create", side_effect=IntegrityError("some other constraint")):
+            with pytest.raises(IntegrityError):
+                booking_create(user=user, show_id=show.id, seat_number=1)
+
+
+class TestBookingCancel:
+    def test_cancels_and_stamps_the_time(self, user, show):
+        booking = BookingFactory(user=user, show=show)
+        now = timezone.now()
+
+        cancelled = booking_cancel(user=user, booking_id=booking.id, now=now)
+
+        assert cancelled.status == "cancelled"
+        assert cancelled.cancelled_at == now
+
+    @override_settings(BOOKING_CANCEL_CUTOFF_MINUTES=30)
+    def test_cancellation_closes_at_the_cutoff(self, user, show):
+        booking = BookingFactory(user=user, show=show)
+
+        with pytest.raises(exceptions.CancellationClosed) as raised:
+            booking_cancel(user=user, booking_id=booking.id, now=show.date_time - timedelta(minutes=30))
+        assert raised.value.code == "show_started"
+        booking_cancel(user=user, booking_id=booking.id, now=show.date_time - timedelta(minutes=31))
+
+    def test_someone_elses_booking_is_not_found(self, user, show):
+        booking = BookingFactory(show=show)
+
+        with pytest.raises(exceptions.BookingNotFound):
+            booking_cancel(user=user, booking_id=booking.id)
+
+
+class TestLocks:
+    # transaction=True: the default test wraps every test in a transaction, which is what we must not be in.
+    @pytest.mark.django_db(transaction=True)
+    def test_lock_show_refuses_to_run_outside_a_transaction(self, show):
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            lock_show(show.id)
+
+    def test_lock_show_of_unknown_show_is_not_found(self):
+        with transaction.atomic(), pytest.raises(exceptions.ShowNotFound):
+            lock_show(999999)
+
+
+class TestDatabaseConstraints:
+    """The last line of defence, exercised without the service."""
+
+    def test_two_active_bookings_of_one_seat_are_refused(self, show):
+        BookingFactory(show=show, seat_number=4)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            BookingFactory(show=show, seat_number=4)
+
+    def test_cancelled_bookings_of_one_seat_may_repeat(self, show):
+        for _ in range(3):
+            BookingFactory(show=show, seat_number=4, status="cancelled", cancelled_at=timezone.now())
+        BookingFactory(show=show, seat_number=4)
+
+        assert Booking.objects.filter(show=show, seat_number=4).count() == 4
+
+    @pytest.mark.parametrize("fields", [
+        {"seat_number": 0},
+        {"status": "refunded"},
+        {"status": "cancelled"},  # cancelled without cancelled_at
+    ])
+    def test_booking_check_constraints(self, show, fields):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.create(user=UserFactory(), show=show, **{"seat_number": 1, **fields})
+
+    @pytest.mark.parametrize("seats", [0, Show.MAX_TOTAL_SEATS + 1])
+    def test_show_capacity_constraint(self, movie, seats):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ShowFactory(movie=movie, total_seats=seats)
