@@ -1,0 +1,74 @@
+"""The staff's admin pages: they render, their lists cost a fixed number of queries, capacity edits are safe."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.admin import ShowAdminForm
+from core.models import Booking
+from tests.factories import BookingFactory, ShowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def queries_for(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/admin/core/show/", "/admin/core/booking/", "/admin/core/movie/"])
+def test_list_pages_cost_the_same_for_1_and_40_rows(admin_client, path):
+    BookingFactory()
+    few = queries_for(admin_client, path)
+    for _ in range(39):
+        BookingFactory()
+
+    assert queries_for(admin_client, path) == few
+
+
+def test_show_list_shows_booked_and_available_counts(admin_client):
+    show = ShowFactory(total_seats=10)
+    BookingFactory(show=show, seat_number=1)
+    BookingFactory(show=show, seat_number=2)
+
+    html = admin_client.get("/admin/core/show/").content.decode()
+
+    assert '<td class="field-booked_seats">2</td>' in html
+    assert '<td class="field-available_seats">8</td>' in html
+
+
+def test_bookings_are_read_only_in_the_admin(admin_client):
+    booking = BookingFactory()
+
+    assert admin_client.get(f"/admin/core/booking/{booking.id}/change/").status_code == 200
+    response = admin_client.post(f"/admin/core/booking/{booking.id}/change/", {"status": "cancelled"})
+    assert response.status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+    assert admin_client.get("/admin/core/booking/add/").status_code == 403
+
+
+def test_booking_search_by_username(admin_client):
+    mine = BookingFactory(user=UserFactory(username="alice"))
+    BookingFactory(user=UserFactory(username="bob"))
+
+    html = admin_client.get("/admin/core/booking/?q=alice").content.decode()
+
+    assert f"/admin/core/booking/{mine.id}/change/" in html
+    assert "bob" not in html
+
+
+def test_capacity_cannot_drop_below_a_booked_seat():
+    show = ShowFactory(total_seats=50)
+    BookingFactory(show=show, seat_number=40)
+    data = {"movie": show.movie_id, "screen_name": show.screen_name,
+            "date_time_0": show.date_time.date(), "date_time_1": show.date_time.time(), "date_time": show.date_time}
+
+    assert not ShowAdminForm(instance=show, data={**data, "total_seats": 39}).is_valid()
+    assert ShowAdminForm(instance=show, data={**data, "total_seats": 40}).is_valid()
