@@ -53,6 +53,19 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """Documentation only: what /login returns."""
+
+    access = serializers.CharField(help_text="JWT access token, valid 60 minutes: send as `Bearer <access>`")
+    refresh = serializers.CharField(help_text="JWT refresh token, valid 1 day: exchange at /token/refresh")
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    """Documentation only: what /token/refresh returns."""
+
+    access = serializers.CharField()
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every error response: a human message and a stable machine-readable code."""
 

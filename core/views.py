@@ -10,6 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
 from core.serializers import (
+    AccessTokenSerializer,
     BookingSerializer,
     BookSeatSerializer,
     DetailSerializer,
@@ -20,6 +21,7 @@ from core.serializers import (
     ShowCreateSerializer,
     ShowWithAvailabilitySerializer,
     SignupSerializer,
+    TokenPairSerializer,
     UserSerializer,
 )
 from core.services import accounts, booking, catalog
@@ -75,7 +77,7 @@ class SignupView(APIView):
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access token (60 min) and a refresh token (1 day)."""
 
-    @swagger_auto_schema(responses={**_errors(400, 401, 415)}, security=[])
+    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415)}, security=[])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -83,7 +85,7 @@ class LoginView(TokenObtainPairView):
 class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new access token."""
 
-    @swagger_auto_schema(responses={**_errors(400, 401, 415)}, security=[])
+    @swagger_auto_schema(responses={200: AccessTokenSerializer, **_errors(400, 401, 415)}, security=[])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 

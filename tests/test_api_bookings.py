@@ -256,3 +256,14 @@ class TestErrors:
 
         assert response.status_code == 405
         assert response.json()["code"] == "method_not_allowed"
+
+
+def test_errors_outside_the_api_views_are_json_too(client):
+    """A failure outside DRF (here: in the admin login view) still answers the JSON shape, no HTML traceback."""
+    client.raise_request_exception = False
+    with mock.patch("django.contrib.auth.views.LoginView.get_context_data",
+                    side_effect=RuntimeError("internal detail")):
+        response = client.get("/admin/login/")
+
+    assert response.status_code == 500
+    assert response.json() == SERVER_ERROR_BODY

@@ -48,3 +48,12 @@ def test_swagger_ui_assets_are_served_by_whitenoise(client):
     response = client.get("/static/drf-yasg/swagger-ui-dist/swagger-ui-bundle.js")
 
     assert response.status_code == 200
+
+
+def test_login_documents_its_200_token_pair(api_client):
+    schema = api_client.get("/swagger.json").json()
+    responses = schema["paths"]["/login"]["post"]["responses"]
+
+    assert "201" not in responses
+    pair = schema["definitions"][responses["200"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(pair["properties"]) == {"access", "refresh"}
