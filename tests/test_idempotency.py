@@ -220,5 +220,8 @@ def test_swagger_documents_the_new_endpoints_and_the_header(api_client):
         assert {"201", "400", "409", "422"} <= set(paths[path]["post"]["responses"]), path
     assert "410" in paths["/holds/{hold_id}/confirm/"]["post"]["responses"]
     assert "204" in paths["/holds/{hold_id}/"]["delete"]["responses"]
-    assert set(paths["/shows/{show_id}/seats/"]["get"]["responses"]["200"]["schema"]["properties"]) == {
+    seat_map_ref = paths["/shows/{show_id}/seats/"]["get"]["responses"]["200"]["schema"]["$ref"]
+    assert set(schema["definitions"][seat_map_ref.rsplit("/", 1)[1]]["properties"]) == {
         "show_id", "total_seats", "available_seats", "booked", "held"}
+    seats_error_ref = paths["/shows/{show_id}/hold/"]["post"]["responses"]["409"]["schema"]["$ref"]
+    assert set(schema["definitions"][seats_error_ref.rsplit("/", 1)[1]]["properties"]) == {"detail", "code", "seats"}
