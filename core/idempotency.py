@@ -4,11 +4,9 @@ The rules (claim, replay, reuse, in progress) are in `core.services.idempotency`
 header, fingerprints the request and turns the view's outcome into a stored response.
 """
 import functools
-import json
 
+from django.http import HttpResponse
 from drf_yasg import openapi
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
 
 from core.exceptions import IdempotencyKeyInvalid
 from core.services import idempotency as idempotency_service
@@ -49,7 +47,8 @@ def idempotent(view_method):
                                                               body=request.data)
         claim = idempotency_service.idempotency_key_claim(user=request.user, key=key, fingerprint=fingerprint)
         if claim.replay:
-            return Response(claim.response_body, status=claim.response_status, headers={REPLAYED_HEADER: "true"})
+            return HttpResponse(claim.response_body, status=claim.response_status, content_type="application/json",
+                                headers={REPLAYED_HEADER: "true"})
         try:
             response = view_method(view, request, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - turned into the response the client gets, then stored or not
@@ -61,9 +60,12 @@ def idempotent(view_method):
         if response.status_code >= 500:
             idempotency_service.idempotency_key_release(record=claim.record)
         else:
-            # Stored exactly as the client receives it (rendered JSON), so the replay is byte-for-byte the same data.
-            body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
-            idempotency_service.idempotency_key_store(record=claim.record, status=response.status_code, body=body)
+            # Rendered here, as the client will receive it, so the replay is the same bytes. DRF skips rendering a
+            # response that is already rendered, so the first answer is not rendered twice.
+            view.finalize_response(request, response, *args, **kwargs)
+            response.render()
+            idempotency_service.idempotency_key_store(record=claim.record, status=response.status_code,
+                                                      body=response.content.decode())
         return response
 
     return wrapper

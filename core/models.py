@@ -162,7 +162,9 @@ class IdempotencyKey(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=11, choices=State.choices, default=State.IN_PROGRESS)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # The rendered JSON bytes as first sent, as text: a JSONField (jsonb) would reorder the keys, and a replay is meant
+    # to be the same response, byte for byte.
+    response_body = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
