@@ -23,10 +23,15 @@ def _count_per_show(queryset: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def held_seat_count_per_show(*, now: datetime):
+    """An expression for `Show` querysets: how many of the show's seats are in unexpired holds."""
+    return _count_per_show(HoldSeat.objects.filter(hold__expires_at__gt=now))
+
+
 def _shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
     now = now or timezone.now()
     booked = _count_per_show(Booking.objects.filter(status=Booking.Status.BOOKED))
-    held = _count_per_show(HoldSeat.objects.filter(hold__expires_at__gt=now))
+    held = held_seat_count_per_show(now=now)
     return Show.objects.select_related("movie").annotate(available_seats=F("total_seats") - booked - held)
 
 

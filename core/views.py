@@ -189,7 +189,11 @@ class BookSeatView(APIView):
             "of 409 seats_unavailable (several); seats held by the caller are booked and leave their hold."
         ),
         request_body=BookSeatSerializer, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: BookingSerializer, **_seat_errors()},
+        responses={
+            201: openapi.Response("The booking (seat_number), or an array of bookings in seat order (seat_numbers)",
+                                  BookingSerializer),
+            **_seat_errors(),
+        },
     )
     @idempotent
     def post(self, request, show_id):

@@ -167,3 +167,30 @@ class TestDatabaseBackstop:
         assert "held twice past the lock" in caplog.text
         assert list(Hold.objects.all()) == [theirs]
         assert real is hold_service.live_hold_seats
+
+
+class TestCapacityAndAdmin:
+    def test_capacity_cannot_drop_below_a_live_held_seat(self, user, show):
+        from core.exceptions import ShowHasBookings
+        from core.services.catalog import check_capacity_change
+
+        hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[15], now=T0)
+
+        with pytest.raises(ShowHasBookings):
+            check_capacity_change(show=show, total_seats=14, now=T0)
+        check_capacity_change(show=show, total_seats=15, now=T0)
+        # Once the hold has expired it no longer counts.
+        check_capacity_change(show=show, total_seats=14, now=T0 + timedelta(minutes=8))
+
+    def test_admin_lists_holds_read_only_and_show_availability_counts_them(self, client, user, show):
+        superuser = UserFactory(is_staff=True, is_superuser=True)
+        client.force_login(superuser)
+        hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[3, 4])
+
+        holds_page = client.get("/admin/core/hold/")
+        shows_page = client.get("/admin/core/show/")
+
+        assert holds_page.status_code == 200
+        assert "3, 4" in holds_page.content.decode()
+        assert client.get("/admin/core/hold/add/").status_code == 403
+        assert '<td class="field-available_seats">18</td>' in shows_page.content.decode()
