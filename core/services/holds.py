@@ -74,11 +74,12 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         if show.date_time <= now:
             raise ShowStarted()
         seats = list(HoldSeat.objects.filter(hold=hold).order_by("seat_number").values_list("seat_number", flat=True))
-        # A live hold's seats cannot be booked by anyone else (booking checks holds under the same lock); checked
-        # anyway so a bug elsewhere yields a clean 409 rather than a constraint error.
         if not seats:
             # Unreachable: a hold whose seats were all booked by its owner is deleted then.
             raise HoldNotFound()
+        # Usually empty: booking checks holds under the same lock. But each request judges expiry by its own `now`
+        # (taken when it arrived), so a booking that arrived just after the expiry can get the lock before this
+        # confirm, which arrived just before it, and take the seats. Then this confirm is refused, all or nothing.
         booked = _booked_seats(show, seats)
         if booked:
             raise SeatsUnavailable(booked)
