@@ -165,6 +165,39 @@ def test_confirm_racing_expiry_gives_the_seats_to_exactly_one():
     print("confirm-vs-expiry winners:", winners)
 
 
+def test_confirm_racing_a_new_hold_at_expiry_gives_the_seats_to_exactly_one():
+    show = ShowFactory(total_seats=40)
+    rival = UserFactory()
+    t0 = timezone.now()
+    winners = []
+    for round_no in range(6):
+        owner = UserFactory()
+        seats = [round_no * 2 + 1, round_no * 2 + 2]
+        hold = hold_service.hold_create(user=owner, show_id=show.id, seat_numbers=seats, now=t0)
+        just_before, at_expiry = hold.expires_at - timedelta(milliseconds=1), hold.expires_at
+
+        outcome = run_concurrently([
+            lambda: ("confirm", _status_of(lambda: hold_service.hold_confirm(user=owner, hold_id=hold.id,
+                                                                             now=just_before))),
+            lambda: ("hold", _status_of(lambda: hold_service.hold_create(user=rival, show_id=show.id,
+                                                                         seat_numbers=seats, now=at_expiry))),
+        ])
+
+        assert not outcome.errors, outcome.errors
+        results = dict(outcome.statuses)
+        assert results in ({"confirm": 201, "hold": 409}, {"confirm": 410, "hold": 201}), results
+        booked = Booking.objects.filter(show=show, seat_number__in=seats, status="booked")
+        rival_held = HoldSeat.objects.filter(show=show, seat_number__in=seats, hold__user=rival)
+        if results["confirm"] == 201:
+            assert booked.count() == 2 and not rival_held.exists()
+        else:
+            assert not booked.exists() and rival_held.count() == 2
+        winners.append("owner" if results["confirm"] == 201 else "rival")
+        # Let the rival hold again next round: its allowance is per show.
+        Hold.objects.filter(user=rival).delete()
+    print("confirm-vs-new-hold winners:", winners)
+
+
 def test_confirm_after_expiry_racing_a_new_hold_never_books_the_held_seats():
     show = ShowFactory(total_seats=10)
     owner, rival = UserFactory(), UserFactory()

@@ -82,6 +82,29 @@ class TestExpiry:
             hold_service.hold_confirm(user=user, hold_id=hold.id, now=hold.expires_at)
 
 
+class TestRequestsWithDifferentClocks:
+    """Each request judges expiry by its own `now`; whichever takes the show lock first decides (see the races)."""
+
+    def test_confirm_that_arrived_before_expiry_but_runs_after_a_booking_is_refused(self, user, other_user, show):
+        hold = hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[1, 2], now=T0)
+        booking_service.booking_create(user=other_user, show_id=show.id, seat_number=2, now=hold.expires_at)
+
+        with pytest.raises(SeatsUnavailable) as raised:
+            hold_service.hold_confirm(user=user, hold_id=hold.id, now=hold.expires_at - timedelta(milliseconds=1))
+
+        assert raised.value.extra == {"seats": [2]}
+        assert list(Booking.objects.values_list("user_id", "seat_number")) == [(other_user.pk, 2)]
+
+    def test_confirm_that_arrived_before_expiry_but_runs_after_a_new_hold_is_expired(self, user, other_user, show):
+        hold = hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[1, 2], now=T0)
+        hold_service.hold_create(user=other_user, show_id=show.id, seat_numbers=[2], now=hold.expires_at)
+
+        with pytest.raises(HoldExpired):
+            hold_service.hold_confirm(user=user, hold_id=hold.id, now=hold.expires_at - timedelta(milliseconds=1))
+
+        assert not Booking.objects.exists()
+
+
 class TestReleaseExpiredHolds:
     def test_deletes_only_expired_holds_and_is_repeatable(self, user, other_user, show):
         old = hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[1, 2], now=T0)

@@ -75,8 +75,9 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
             raise ShowStarted()
         seats = list(HoldSeat.objects.filter(hold=hold).order_by("seat_number").values_list("seat_number", flat=True))
         if not seats:
-            # Unreachable: a hold whose seats were all booked by its owner is deleted then.
-            raise HoldNotFound()
+            # Its seat rows were cleared by a hold_create that, by its own `now`, saw this hold expired and got the
+            # lock first (see below). (A hold whose seats its owner booked directly is deleted, not left empty.)
+            raise HoldExpired()
         # Usually empty: booking checks holds under the same lock. But each request judges expiry by its own `now`
         # (taken when it arrived), so a booking that arrived just after the expiry can get the lock before this
         # confirm, which arrived just before it, and take the seats. Then this confirm is refused, all or nothing.
