@@ -6,9 +6,11 @@ Bookings are read-only here: a booking written from a form would bypass the show
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from core.exceptions import ShowHasBookings
-from core.models import Booking, Movie, Show
+from core.models import Booking, Hold, IdempotencyKey, Movie, Show
+from core.selectors import held_seat_count_per_show
 from core.services.catalog import check_capacity_change
 
 
@@ -47,8 +49,9 @@ class ShowAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Counts in the list query itself: one query for the page, not one per row.
         booked = Count("bookings", filter=Q(bookings__status=Booking.Status.BOOKED))
+        held = held_seat_count_per_show(now=timezone.now())
         return super().get_queryset(request).annotate(booked_count=booked,
-                                                      available_count=F("total_seats") - booked)
+                                                      available_count=F("total_seats") - booked - held)
 
     @admin.display(description="Booked", ordering="booked_count")
     def booked_seats(self, show):
@@ -92,4 +95,44 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Cancelled bookings are history; active ones are cancelled through the API, never deleted.
+        return False
+
+
+@admin.register(Hold)
+class HoldAdmin(admin.ModelAdmin):
+    """Read-only, like bookings: holds change only through core.services.holds, under the show lock."""
+
+    list_display = ["id", "user", "show", "seats", "created_at", "expires_at"]
+    list_filter = [ShowFilter]
+    list_select_related = ["user", "show__movie"]
+    search_fields = ["user__username"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("seats")
+
+    @admin.display(description="Seats")
+    def seats(self, hold):
+        return ", ".join(str(seat) for seat in hold.seat_numbers)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Releasing is DELETE /holds/<id>/ (by its owner) or the release_expired_holds command, both under the lock.
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "key", "state", "response_status", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

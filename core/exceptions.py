@@ -60,6 +60,91 @@ class SeatTaken(DomainError):
     message = "This seat is already booked."
 
 
+class SeatHeld(DomainError):
+    """Single-seat booking of a seat in another user's unexpired hold."""
+
+    status_code = 409
+    code = "seat_held"
+    message = "This seat is held by another customer."
+
+
+class SeatsUnavailable(DomainError):
+    """Some of the requested seats are booked or held by someone else; the body lists them in "seats"."""
+
+    status_code = 409
+    code = "seats_unavailable"
+    message = "Some of the requested seats are not available; nothing was booked or held."
+
+    def __init__(self, seats, message: str | None = None):
+        super().__init__(message, extra={"seats": sorted(seats)})
+
+
+class InvalidSeats(InvalidSeat):
+    """Several seats requested, some outside the show: same code as the single-seat error, plus the seats."""
+
+    message = "Some seat numbers are outside this show's seats."
+
+    def __init__(self, seats, message: str | None = None):
+        super().__init__(message, extra={"seats": sorted(seats)})
+
+
+class InvalidSeatSelection(DomainError):
+    """A list of seats that no show could satisfy: empty, repeated seats, or more than the limit.
+
+    Shaped like a DRF validation error (code "invalid" and the field's messages) because, for a client, it is one.
+    """
+
+    status_code = 400
+    code = "invalid"
+    message = "Invalid input."
+    EMPTY = "Choose at least one seat."
+    DUPLICATES = "Each seat may be listed only once."
+    TOO_MANY = "At most {limit} seats per request."
+
+    def __init__(self, reason: str):
+        super().__init__(extra={"seat_numbers": [reason]})
+
+
+class HoldLimitReached(DomainError):
+    """The user already holds so many seats of this show that the new hold would exceed the limit."""
+
+    status_code = 409
+    code = "hold_limit_reached"
+    message = "You may hold at most {limit} seats of a show at a time."
+
+    def __init__(self, limit: int):
+        super().__init__(self.message.format(limit=limit), extra={"max_seats": limit})
+
+
+class HoldNotFound(NotFound):
+    # Also raised for someone else's hold, so its existence is not revealed.
+    message = "Hold not found."
+
+
+class HoldExpired(DomainError):
+    status_code = 410
+    code = "hold_expired"
+    message = "This hold has expired; its seats were not booked."
+
+
+class IdempotencyKeyInvalid(DomainError):
+    status_code = 400
+    code = "invalid_idempotency_key"
+    message = "The Idempotency-Key header must be 1 to 255 characters."
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request."
+
+
+class RequestInProgress(DomainError):
+    status_code = 409
+    code = "request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
 class AlreadyCancelled(DomainError):
     status_code = 409
     code = "already_cancelled"

@@ -5,7 +5,7 @@ last line of defence should anything (a bug, a script, the admin) bypass that se
 """
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Movie(models.Model):
@@ -86,3 +86,93 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"Booking #{self.pk}: seat {self.seat_number} ({self.status})"
+
+
+class Hold(models.Model):
+    """Seats set aside for one user while they pay, until `expires_at`.
+
+    An expired hold blocks nothing: every read and every seat-changing service compares `expires_at` with `now`,
+    so seats come free on time without a background job. Expired rows are deleted lazily (their seats, by the
+    next `hold_create` of the show, under its lock) and by the `release_expired_holds` command.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holds")
+    # CASCADE: a hold is a transient reservation, not a record worth keeping once its show is gone.
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="holds")
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="hold_expires_after_created"),
+        ]
+        indexes = [
+            # /my-holds/ and the per-user limit: a user's unexpired holds.
+            models.Index(fields=["user", "expires_at"], name="hold_user_expires_idx"),
+            # release_expired_holds: everything that expired.
+            models.Index(fields=["expires_at"], name="hold_expires_idx"),
+        ]
+
+    @property
+    def seat_numbers(self) -> list[int]:
+        # Uses the prefetched seats when the selector loaded them (core.selectors.hold_list_for_user).
+        return sorted(seat.seat_number for seat in self.seats.all())
+
+    def __str__(self):
+        return f"Hold #{self.pk} of show {self.show_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class HoldSeat(models.Model):
+    """One seat of a hold. `show` repeats the hold's show so the database can refuse a seat held twice."""
+
+    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="seats")
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="hold_seats")
+    seat_number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["seat_number"]
+        constraints = [
+            # The last line of defence, as for bookings: a seat is in at most one hold row. Expired holds would
+            # otherwise trip it, so `hold_create` deletes the show's expired hold seats (under the show lock)
+            # before inserting; a violation that still happens means a writer skipped the lock (mapped to 409).
+            models.UniqueConstraint(fields=["show", "seat_number"], name="holdseat_one_per_seat"),
+            models.CheckConstraint(condition=Q(seat_number__gte=1), name="holdseat_seat_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"Seat {self.seat_number} of hold #{self.hold_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` and the response first given for it, so a retry gets the same answer.
+
+    Stored in the database (not process memory) so a retry that lands on another worker, or after a restart,
+    still finds it. The unique (user, key) constraint is what makes two identical requests at the same moment
+    safe: only one of them can insert the row and run; the other sees it.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    # sha256 of method, path and canonical JSON body: the same key with another request is a client bug.
+    request_fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=11, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The rendered JSON bytes as first sent, as text: a JSONField (jsonb) would reorder the keys, and a replay is meant
+    # to be the same response, byte for byte.
+    response_body = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+            models.CheckConstraint(condition=Q(state__in=["in_progress", "done"]), name="idempotency_state_valid"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self):
+        return f"Idempotency key {self.key!r} of user {self.user_id} ({self.state})"

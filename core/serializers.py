@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from core.models import Booking, Movie, Show
+from core.models import Booking, Hold, Movie, Show
 
 User = get_user_model()
 
@@ -43,6 +43,26 @@ class BookingSerializer(serializers.ModelSerializer):
         fields = ["id", "show", "seat_number", "status", "created_at", "cancelled_at"]
 
 
+class HoldSerializer(serializers.ModelSerializer):
+    show_id = serializers.IntegerField(read_only=True)
+    seat_numbers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = Hold
+        fields = ["id", "show_id", "seat_numbers", "expires_at"]
+
+
+class SeatMapSerializer(serializers.Serializer):
+    """A show's seats at a glance (documentation of the selector's dict; nothing is validated)."""
+
+    show_id = serializers.IntegerField()
+    total_seats = serializers.IntegerField()
+    available_seats = serializers.IntegerField()
+    booked = serializers.ListField(child=serializers.IntegerField(), help_text="Booked seat numbers, ascending.")
+    held = serializers.ListField(child=serializers.IntegerField(),
+                                 help_text="Seats in unexpired holds (anyone's), ascending.")
+
+
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -71,6 +91,12 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+class SeatsErrorSerializer(ErrorSerializer):
+    """An error about some of the requested seats (seats_unavailable, invalid_seat for a list): which ones."""
+
+    seats = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
 # --- Requests ---------------------------------------------------------------------------------------------
@@ -103,8 +129,33 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class BookSeatSerializer(serializers.Serializer):
-    # The range check (1..total_seats) needs the show and is done by the service, under the lock.
-    seat_number = serializers.IntegerField()
+    """`{"seat_number": n}` (one seat, the seed's request) or `{"seat_numbers": [...]}` (several, all or none).
+
+    Only the shape is checked here. The rules (not empty, no repeats, at most MAX_SEATS_PER_BOOKING, within the
+    show's seats) belong to the booking service, which applies them to holds too.
+    """
+
+    seat_number = serializers.IntegerField(required=False, help_text="One seat; answered with one booking.")
+    seat_numbers = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=True,
+        # An absolute bound on the work of validating the list; the real limit is a setting, checked by the service.
+        max_length=Show.MAX_TOTAL_SEATS,
+        help_text="Several seats (at most MAX_SEATS_PER_BOOKING, default 10); answered with an array of bookings.",
+    )
+
+    def validate(self, attrs):
+        if "seat_number" in attrs and "seat_numbers" in attrs:
+            raise serializers.ValidationError("Send either seat_number or seat_numbers, not both.")
+        if "seat_number" not in attrs and "seat_numbers" not in attrs:
+            # Keyed by the seed's field, as before seat_numbers existed.
+            raise serializers.ValidationError({"seat_number": ["This field is required."]})
+        return attrs
+
+
+class SeatNumbersSerializer(serializers.Serializer):
+    seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True,
+                                         max_length=Show.MAX_TOTAL_SEATS,
+                                         help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats.")
 
 
 class MovieCreateSerializer(serializers.Serializer):

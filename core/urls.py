@@ -26,7 +26,12 @@ urlpatterns = [
     path("movies/", views.MovieListView.as_view(), name="movie-list"),
     path("movies/<int:movie_id>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
     path("shows/<int:show_id>/", views.ShowDetailView.as_view(), name="show-detail"),
+    path("shows/<int:show_id>/seats/", views.SeatMapView.as_view(), name="show-seats"),
     path("shows/<int:show_id>/book/", views.BookSeatView.as_view(), name="show-book"),
+    path("shows/<int:show_id>/hold/", views.HoldCreateView.as_view(), name="show-hold"),
+    path("holds/<int:hold_id>/", views.HoldDetailView.as_view(), name="hold-detail"),
+    path("holds/<int:hold_id>/confirm/", views.HoldConfirmView.as_view(), name="hold-confirm"),
+    path("my-holds/", views.MyHoldsView.as_view(), name="my-holds"),
     path("bookings/<int:booking_id>/cancel/", views.CancelBookingView.as_view(), name="booking-cancel"),
     path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
 ]

@@ -9,12 +9,18 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
+from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
+from core.idempotency import idempotent
 from core.serializers import (
     AccessTokenSerializer,
     BookingSerializer,
     BookSeatSerializer,
     DetailSerializer,
     ErrorSerializer,
+    HoldSerializer,
+    SeatMapSerializer,
+    SeatNumbersSerializer,
+    SeatsErrorSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
     MovieSerializer,
@@ -24,7 +30,7 @@ from core.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from core.services import accounts, booking, catalog
+from core.services import accounts, booking, catalog, holds
 
 CANCELLED_DETAIL = "Booking cancelled successfully."
 LOGGED_OUT_DETAIL = "Logged out."
@@ -38,10 +44,26 @@ def _errors(*statuses: int) -> dict:
         403: "Not allowed",
         404: "Not found",
         409: "Conflict with the current state",
+        410: "Gone (hold_expired)",
         415: "Content-Type is not application/json",
+        422: "idempotency_key_reused: this Idempotency-Key was used with another request",
         503: "Busy: retry after the Retry-After header's seconds",
     }
     return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in statuses}
+
+
+def _seat_errors() -> dict:
+    """Errors of the multi-seat endpoints (book with seat_numbers, hold, confirm): some list the seats concerned."""
+    return {
+        **_errors(401, 404, 415, 422, 503),
+        400: openapi.Response(
+            "invalid (empty, repeated or too many seats; bad Idempotency-Key: invalid_idempotency_key), "
+            "invalid_seat (\"seats\" lists those outside the show), show_started", SeatsErrorSerializer),
+        409: openapi.Response(
+            "seats_unavailable (\"seats\" lists the seats booked or held by someone else; nothing was written), "
+            "seat_taken / seat_held (single seat_number), hold_limit_reached, request_in_progress",
+            SeatsErrorSerializer),
+    }
 
 
 class OptionalLimitOffsetPagination(LimitOffsetPagination):
@@ -143,6 +165,15 @@ class MovieShowsView(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
+class SeatMapView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @swagger_auto_schema(security=[], responses={200: SeatMapSerializer, **_errors(404)})
+    def get(self, request, show_id):
+        """Which seats are booked and which are held right now (expired holds are not counted)."""
+        return Response(selectors.seat_map(show_id=show_id))
+
+
 class ShowDetailView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -153,11 +184,28 @@ class ShowDetailView(APIView):
 
 # --- Bookings ---------------------------------------------------------------------------------------------
 class BookSeatView(APIView):
-    @swagger_auto_schema(request_body=BookSeatSerializer,
-                         responses={201: BookingSerializer, **_errors(400, 401, 404, 409, 415, 503)})
+    @swagger_auto_schema(
+        operation_description=(
+            "Book one seat (`seat_number`: 201 with the booking) or several at once (`seat_numbers`: 201 with an "
+            "array of bookings, all or none). A seat held by another customer is 409 seat_held (one seat) or part "
+            "of 409 seats_unavailable (several); seats held by the caller are booked and leave their hold."
+        ),
+        request_body=BookSeatSerializer, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: openapi.Response("The booking (seat_number), or an array of bookings in seat order (seat_numbers)",
+                                  BookingSerializer),
+            **_seat_errors(),
+        },
+    )
+    @idempotent
     def post(self, request, show_id):
         serializer = BookSeatSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if "seat_numbers" in serializer.validated_data:
+            new_bookings = booking.booking_create_many(
+                user=request.user, show_id=show_id, seat_numbers=serializer.validated_data["seat_numbers"]
+            )
+            return Response(BookingSerializer(new_bookings, many=True).data, status=status.HTTP_201_CREATED)
         new_booking = booking.booking_create(
             user=request.user, show_id=show_id, seat_number=serializer.validated_data["seat_number"]
         )
@@ -181,4 +229,56 @@ class MyBookingsView(generics.ListAPIView):
 
     @swagger_auto_schema(responses={200: BookingSerializer(many=True), **_errors(401)})
     def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- Holds ------------------------------------------------------------------------------------------------
+class HoldCreateView(APIView):
+    @swagger_auto_schema(
+        operation_description=(
+            "Hold seats for SEAT_HOLD_MINUTES (default 8, never past the show's start) while paying, all or none. "
+            "Held seats are unavailable to everyone else; confirm the hold to book them."
+        ),
+        request_body=SeatNumbersSerializer, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: HoldSerializer, **_seat_errors()},
+    )
+    @idempotent
+    def post(self, request, show_id):
+        serializer = SeatNumbersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        hold = holds.hold_create(user=request.user, show_id=show_id,
+                                 seat_numbers=serializer.validated_data["seat_numbers"])
+        return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+
+class HoldConfirmView(APIView):
+    @swagger_auto_schema(
+        operation_description="Book every seat of your unexpired hold and consume the hold, atomically.",
+        request_body=no_body, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: BookingSerializer(many=True), **_seat_errors(), **_errors(410)},
+    )
+    @idempotent
+    def post(self, request, hold_id):
+        new_bookings = holds.hold_confirm(user=request.user, hold_id=hold_id)
+        return Response(BookingSerializer(new_bookings, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class HoldDetailView(APIView):
+    @swagger_auto_schema(responses={204: "Released: the seats are free at once", **_errors(401, 404, 503)})
+    def delete(self, request, hold_id):
+        """Release your hold. Someone else's hold is 404."""
+        holds.hold_release(user=request.user, hold_id=hold_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyHoldsView(generics.ListAPIView):
+    serializer_class = HoldSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return selectors.hold_list_for_user(user=self.request.user)
+
+    @swagger_auto_schema(responses={200: HoldSerializer(many=True), **_errors(401)})
+    def get(self, request, *args, **kwargs):
+        """Your unexpired holds, soonest to expire first."""
         return super().get(request, *args, **kwargs)

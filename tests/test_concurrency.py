@@ -5,17 +5,16 @@ a seat is sold once however many people press "book" at the same moment, and nob
 """
 import logging
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
 from unittest import mock
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from core.exceptions import Busy
 from core.models import Booking, Show
 from core.services import booking as booking_service
+from tests.concurrency_helpers import Outcome, run_concurrently
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
 
@@ -23,43 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CLIENTS = 24
 BACKSTOP_MESSAGE = "double-booked past the lock"
-
-
-@dataclass
-class Outcome:
-    statuses: list[int] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-
-    @property
-    def counts(self) -> Counter:
-        return Counter(self.statuses)
-
-
-def run_concurrently(requests) -> Outcome:
-    """Run the callables at the same moment, one thread each; collect their HTTP statuses."""
-    outcome = Outcome()
-    start = threading.Barrier(len(requests))
-    lock = threading.Lock()
-
-    def worker(request):
-        try:
-            start.wait(timeout=30)
-            statuses = request()
-            with lock:
-                outcome.statuses.extend(statuses if isinstance(statuses, list) else [statuses])
-        except BaseException as exc:  # a crash in a thread must fail the test, not vanish
-            with lock:
-                outcome.errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(r,)) for r in requests]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return outcome
 
 
 def booker(user, show_id: int, seat_number: int):

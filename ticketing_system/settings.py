@@ -148,6 +148,15 @@ SWAGGER_SETTINGS = {
 # --- Booking rules ----------------------------------------------------------------------------------------
 # Cancelling closes this many minutes before the show starts (0: until the show starts).
 BOOKING_CANCEL_CUTOFF_MINUTES = env.int("BOOKING_CANCEL_CUTOFF_MINUTES", default=0)
+# A hold keeps its seats this long (never past the show's start) while the customer pays.
+SEAT_HOLD_MINUTES = env.int("SEAT_HOLD_MINUTES", default=8)
+# Most seats one booking or hold request may name, and most seats a user may hold of one show at a time.
+MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
+# An Idempotency-Key is remembered this long; after that the same key starts a new request.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# A key still "in progress" after this long belongs to a request that died (worker killed mid-request): a retry
+# may take it over instead of getting 409 request_in_progress forever. Far above any real booking's duration.
+IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", default=60)
 
 # --- i18n / time ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

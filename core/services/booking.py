@@ -1,25 +1,34 @@
 """Booking and cancelling seats: the rules that keep a seat sold once.
 
 Each service owns its transaction: lock the show row, re-read the seat state under the lock, decide, write.
-See `core.locks` for why the show row is the lock.
+See `core.locks` for why the show row is the lock. A seat is free when it has no active booking and is in no
+unexpired hold of another user (`core.services.holds`); the helpers at the bottom read that state for a whole
+set of seats in one query each and are shared with the hold services.
 """
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+
+from django.db.models import Exists, OuterRef
 
 from core.exceptions import (
     AlreadyCancelled,
     BookingNotFound,
     CancellationClosed,
     InvalidSeat,
+    InvalidSeats,
+    InvalidSeatSelection,
+    SeatHeld,
+    SeatsUnavailable,
     SeatTaken,
     ShowStarted,
 )
 from core.locks import locked_transaction, lock_show
-from core.models import Booking, Show
+from core.models import Booking, Hold, HoldSeat, Show
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +48,11 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
         # cannot change between this read and our insert.
         if _booked_seats(show, [seat_number]):
             raise SeatTaken()
+        held = live_hold_seats(show, [seat_number], now=now)
+        if any(h.user_id != user.pk for h in held.values()):
+            raise SeatHeld()
+        # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
+        consume_hold_seats(held)
         try:
             booking = Booking.objects.create(user=user, show=show, seat_number=seat_number)
         except IntegrityError as exc:
@@ -50,6 +64,28 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
                            seat_number, show.pk)
             raise SeatTaken() from exc
     return booking
+
+
+def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None) -> list[Booking]:
+    """Book several seats of a show for `user`, all or none.
+
+    Seats held by `user` are taken out of their hold; seats booked or held by someone else make the whole request
+    fail with `SeatsUnavailable`, which lists them. Bookings are inserted in seat order (as every multi-seat
+    writer does), so two requests for overlapping seats in opposite orders cannot deadlock: they queue on the
+    show lock anyway, and the fixed order is the second guard should that lock ever be narrowed to seats.
+    """
+    now = now or timezone.now()
+    seats = validated_seat_selection(seat_numbers)
+    with locked_transaction():
+        show = lock_show(show_id)
+        check_seats_bookable(show, seats, now=now)
+        held = live_hold_seats(show, seats, now=now)
+        unavailable = _booked_seats(show, seats) | {seat for seat, h in held.items() if h.user_id != user.pk}
+        if unavailable:
+            raise SeatsUnavailable(unavailable)
+        consume_hold_seats(held)
+        bookings = insert_bookings(user=user, show=show, seats=seats)
+    return bookings
 
 
 def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Booking:
@@ -73,6 +109,69 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         booking.save(update_fields=["status", "cancelled_at"])
     booking.show = show
     return booking
+
+
+# --- Seat state, shared with core.services.holds. All of these expect the show to be locked. -------------------
+def validated_seat_selection(seat_numbers: list[int]) -> list[int]:
+    """The requested seats in ascending order (the order every writer locks and inserts in), or `InvalidSeatSelection`.
+
+    Only what needs no show: the range check needs `total_seats` and is done under the lock.
+    """
+    limit = settings.MAX_SEATS_PER_BOOKING
+    if not seat_numbers:
+        raise InvalidSeatSelection(InvalidSeatSelection.EMPTY)
+    if len(set(seat_numbers)) != len(seat_numbers):
+        raise InvalidSeatSelection(InvalidSeatSelection.DUPLICATES)
+    if len(seat_numbers) > limit:
+        raise InvalidSeatSelection(InvalidSeatSelection.TOO_MANY.format(limit=limit))
+    return sorted(seat_numbers)
+
+
+def check_seats_bookable(show: Show, seats: list[int], *, now: datetime) -> None:
+    """Booking and holding close when the show starts; every seat must exist in the show."""
+    if show.date_time <= now:
+        raise ShowStarted()
+    outside = [seat for seat in seats if not 1 <= seat <= show.total_seats]
+    if outside:
+        raise InvalidSeats(outside)
+
+
+class HeldSeat(NamedTuple):
+    row_id: int
+    hold_id: int
+    user_id: int
+
+
+def live_hold_seats(show: Show, seat_numbers: list[int], *, now: datetime) -> dict[int, HeldSeat]:
+    """`{seat: HeldSeat}` for the seats among `seat_numbers` that are in an unexpired hold (one query)."""
+    rows = HoldSeat.objects.filter(show=show, seat_number__in=seat_numbers, hold__expires_at__gt=now).values_list(
+        "seat_number", "pk", "hold_id", "hold__user_id"
+    )
+    return {seat: HeldSeat(row_id, hold_id, user_id) for seat, row_id, hold_id, user_id in rows}
+
+
+def consume_hold_seats(held: dict[int, HeldSeat]) -> None:
+    """Remove seats from their holds because their holder is booking them; a hold left empty is deleted."""
+    if not held:
+        return
+    hold_ids = {h.hold_id for h in held.values()}
+    HoldSeat.objects.filter(pk__in=[h.row_id for h in held.values()]).delete()
+    Hold.objects.filter(pk__in=hold_ids).exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk")))).delete()
+
+
+def insert_bookings(*, user, show: Show, seats: list[int]) -> list[Booking]:
+    """Insert one booking per seat, in ascending seat order. Call with the show locked and the seats checked free."""
+    bookings = [Booking(user=user, show=show, seat_number=seat) for seat in sorted(seats)]
+    try:
+        # One INSERT for all seats; ids come back through RETURNING (PostgreSQL, SQLite >= 3.35).
+        return Booking.objects.bulk_create(bookings)
+    except IntegrityError as exc:
+        if not _is_active_seat_conflict(exc):
+            raise
+        # As in booking_create: unreachable while every writer takes the show lock; the constraint held.
+        logger.warning("Seats %s of show %s were double-booked past the lock; the constraint refused it.",
+                       seats, show.pk)
+        raise SeatsUnavailable(seats) from exc
 
 
 def _booked_seats(show: Show, seat_numbers: list[int]) -> set[int]:

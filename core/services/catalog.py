@@ -2,9 +2,10 @@
 from datetime import datetime
 
 from django.db.models import Max
+from django.utils import timezone
 
 from core.exceptions import MovieNotFound, ShowHasBookings
-from core.models import Booking, Movie, Show
+from core.models import Booking, HoldSeat, Movie, Show
 
 
 def movie_create(*, title: str, duration_minutes: int) -> Movie:
@@ -25,6 +26,14 @@ def highest_booked_seat(show: Show) -> int:
     )
 
 
-def check_capacity_change(*, show: Show, total_seats: int) -> None:
-    if total_seats < highest_booked_seat(show):
+def highest_held_seat(show: Show, *, now: datetime) -> int:
+    """The highest seat number in an unexpired hold (0 if none)."""
+    return (HoldSeat.objects.filter(show=show, hold__expires_at__gt=now).aggregate(m=Max("seat_number"))["m"]
+            or 0)
+
+
+def check_capacity_change(*, show: Show, total_seats: int, now: datetime | None = None) -> None:
+    # A held seat is about to be paid for: removing it would make its confirm book a seat that no longer exists.
+    now = now or timezone.now()
+    if total_seats < max(highest_booked_seat(show), highest_held_seat(show, now=now)):
         raise ShowHasBookings()

@@ -1,0 +1,71 @@
+"""HTTP side of idempotent POSTs: the `Idempotency-Key` header, one decorator for the views that accept it.
+
+The rules (claim, replay, reuse, in progress) are in `core.services.idempotency`; this module only reads the
+header, fingerprints the request and turns the view's outcome into a stored response.
+"""
+import functools
+
+from django.http import HttpResponse
+from drf_yasg import openapi
+
+from core.exceptions import IdempotencyKeyInvalid
+from core.services import idempotency as idempotency_service
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+SWAGGER_PARAMETER = openapi.Parameter(
+    HEADER,
+    openapi.IN_HEADER,
+    type=openapi.TYPE_STRING,
+    required=False,
+    description=(
+        "Optional, 1-255 characters, unique per attempt (e.g. a UUID). Repeating the same key with the same body "
+        "within 24 hours replays the first response (status and body) and creates nothing new; the same key with "
+        "another body is 422 idempotency_key_reused; while the first request runs, 409 request_in_progress. "
+        "Replayed responses carry the header Idempotent-Replayed: true."
+    ),
+)
+
+
+def idempotent(view_method):
+    """Make a DRF view's POST handler honour `Idempotency-Key`.
+
+    Responses below 500 (successes and domain/validation errors) are stored and replayed: retrying them would give
+    the same answer or, worse, a different one for the same attempt. A 5xx (a bug, or 503 busy) deletes the key,
+    so the client's retry runs the request again.
+    """
+
+    @functools.wraps(view_method)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(view, request, *args, **kwargs)
+        if not 1 <= len(key) <= idempotency_service.MAX_KEY_LENGTH:
+            raise IdempotencyKeyInvalid()
+        fingerprint = idempotency_service.request_fingerprint(method=request.method, path=request.path,
+                                                              body=request.data)
+        claim = idempotency_service.idempotency_key_claim(user=request.user, key=key, fingerprint=fingerprint)
+        if claim.replay:
+            return HttpResponse(claim.response_body, status=claim.response_status, content_type="application/json",
+                                headers={REPLAYED_HEADER: "true"})
+        try:
+            response = view_method(view, request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - turned into the response the client gets, then stored or not
+            try:
+                response = view.handle_exception(exc)
+            except BaseException:
+                idempotency_service.idempotency_key_release(record=claim.record)
+                raise
+        if response.status_code >= 500:
+            idempotency_service.idempotency_key_release(record=claim.record)
+        else:
+            # Rendered here, as the client will receive it, so the replay is the same bytes. DRF skips rendering a
+            # response that is already rendered, so the first answer is not rendered twice.
+            view.finalize_response(request, response, *args, **kwargs)
+            response.render()
+            idempotency_service.idempotency_key_store(record=claim.record, status=response.status_code,
+                                                      body=response.content.decode())
+        return response
+
+    return wrapper
