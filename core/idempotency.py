@@ -5,6 +5,7 @@ header, fingerprints the request and turns the view's outcome into a stored resp
 """
 import functools
 
+from django.db import transaction
 from django.http import HttpResponse
 from drf_yasg import openapi
 
@@ -50,22 +51,35 @@ def idempotent(view_method):
             return HttpResponse(claim.response_body, status=claim.response_status, content_type="application/json",
                                 headers={REPLAYED_HEADER: "true"})
         try:
-            response = view_method(view, request, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - turned into the response the client gets, then stored or not
-            try:
-                response = view.handle_exception(exc)
-            except BaseException:
-                idempotency_service.idempotency_key_release(record=claim.record)
-                raise
+            # The request's work and its stored response commit together (the service's own transaction becomes
+            # a savepoint inside this one). Were the process to die between them, neither is kept: the key stays
+            # "in progress" with no booking behind it, and the retry after the in-progress timeout runs afresh,
+            # instead of finding seats it booked itself and answering 409.
+            with transaction.atomic():
+                response = _response_of(view_method, view, request, *args, **kwargs)
+                if response.status_code >= 500:
+                    # Keep nothing a failed request may have written; the key is released below.
+                    transaction.set_rollback(True)
+                else:
+                    # Rendered here, as the client will receive it, so the replay is the same bytes. DRF skips
+                    # rendering a response that is already rendered, so the first answer is not rendered twice.
+                    view.finalize_response(request, response, *args, **kwargs)
+                    response.render()
+                    idempotency_service.idempotency_key_store(record=claim.record, status=response.status_code,
+                                                              body=response.content.decode())
+        except BaseException:
+            idempotency_service.idempotency_key_release(record=claim.record)
+            raise
         if response.status_code >= 500:
             idempotency_service.idempotency_key_release(record=claim.record)
-        else:
-            # Rendered here, as the client will receive it, so the replay is the same bytes. DRF skips rendering a
-            # response that is already rendered, so the first answer is not rendered twice.
-            view.finalize_response(request, response, *args, **kwargs)
-            response.render()
-            idempotency_service.idempotency_key_store(record=claim.record, status=response.status_code,
-                                                      body=response.content.decode())
         return response
 
     return wrapper
+
+
+def _response_of(view_method, view, request, *args, **kwargs):
+    """The view's response, with an exception turned into its error response as DRF would."""
+    try:
+        return view_method(view, request, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - becomes the error response the client gets, then stored or not
+        return view.handle_exception(exc)

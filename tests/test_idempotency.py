@@ -191,6 +191,19 @@ class TestFailures:
         assert retry.status_code == 201
         assert not retry.has_header("Idempotent-Replayed")
 
+    def test_failure_to_store_the_response_keeps_no_booking_so_the_retry_books(self, auth_client, show):
+        # The booking and its stored response commit together: a crash between them must not leave a booked seat
+        # behind a key that says "in progress", which would make the client's retry answer 409 for its own seat.
+        path = f"/shows/{show.id}/book/"
+        with mock.patch("core.services.idempotency.idempotency_key_store", side_effect=RuntimeError("crash")):
+            assert post(auth_client, path, {"seat_number": 1}).status_code == 500
+        assert not Booking.objects.exists()
+        assert not IdempotencyKey.objects.exists()
+
+        retry = post(auth_client, path, {"seat_number": 1})
+        assert retry.status_code == 201
+        assert Booking.objects.filter(status="booked").count() == 1
+
     def test_busy_is_not_stored(self, auth_client, show):
         path = f"/shows/{show.id}/book/"
         with mock.patch("core.views.booking.booking_create", side_effect=exceptions.Busy()):
