@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from core.models import Booking, Movie, Show
 
@@ -83,6 +85,24 @@ class SignupSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": exc.messages}) from exc
         return attrs
+
+
+class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh (rotating: it answers a new refresh token and blacklists the old one), plus the case
+    it leaves as a 500: a valid token whose user was deleted since. That is a 401 like an inactive user."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """What /login and /token/refresh answer (documentation only; simplejwt's serializers produce it)."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
 
 
 class LogoutSerializer(serializers.Serializer):

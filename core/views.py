@@ -3,26 +3,37 @@ the rules live in `core.services`, the error responses in `core.exception_handle
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
+from core.events import log_event
 from core.serializers import (
     BookingSerializer,
     BookSeatSerializer,
     DetailSerializer,
     ErrorSerializer,
     LogoutSerializer,
+    RotatingTokenRefreshSerializer,
     MovieCreateSerializer,
     MovieSerializer,
     ShowCreateSerializer,
     ShowWithAvailabilitySerializer,
     SignupSerializer,
+    TokenPairSerializer,
     UserSerializer,
 )
 from core.services import accounts, booking, catalog
+from core.throttles import (
+    BookingUserThrottle,
+    CancelUserThrottle,
+    LoginIPThrottle,
+    LoginUsernameThrottle,
+    SignupIPThrottle,
+)
 
 CANCELLED_DETAIL = "Booking cancelled successfully."
 LOGGED_OUT_DETAIL = "Logged out."
@@ -36,10 +47,13 @@ def _errors(*statuses: int) -> dict:
         403: "Not allowed",
         404: "Not found",
         409: "Conflict with the current state",
+        413: "Request body too large",
         415: "Content-Type is not application/json",
-        503: "Busy: retry after the Retry-After header's seconds",
+        429: "Too many requests (code: throttled): retry after the Retry-After header's seconds",
+        503: "Busy, or the database is unavailable (code: busy / unavailable): retry after Retry-After seconds",
     }
-    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in statuses}
+    # Any endpoint can meet an unreachable database (503); documenting it everywhere keeps the schema honest.
+    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in sorted({*statuses, 503})}
 
 
 class OptionalLimitOffsetPagination(LimitOffsetPagination):
@@ -62,8 +76,9 @@ class IsStaffOrReadOnly(permissions.BasePermission):
 class SignupView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = [SignupIPThrottle]
 
-    @swagger_auto_schema(request_body=SignupSerializer, responses={201: UserSerializer, **_errors(400, 415)},
+    @swagger_auto_schema(request_body=SignupSerializer, responses={201: UserSerializer, **_errors(400, 415, 429)},
                          security=[])
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
@@ -75,15 +90,27 @@ class SignupView(APIView):
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access token (60 min) and a refresh token (1 day)."""
 
-    @swagger_auto_schema(responses={**_errors(400, 401, 415)}, security=[])
+    # Per client address and per username: many guesses from one address, or at one account from many.
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            username = request.data.get("username") if isinstance(request.data, dict) else None
+            # The username only (truncated), never the password that was tried.
+            log_event("login_failed", username=str(username)[:150] if username is not None else None,
+                      client_ip=LoginIPThrottle().get_ident(request))
+            raise
 
 
 class RefreshView(TokenRefreshView):
-    """Exchange a refresh token for a new access token."""
+    """Exchange a refresh token for a new access token and a new refresh token; the old one is blacklisted."""
 
-    @swagger_auto_schema(responses={**_errors(400, 401, 415)}, security=[])
+    serializer_class = RotatingTokenRefreshSerializer
+
+    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415)}, security=[])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -151,8 +178,10 @@ class ShowDetailView(APIView):
 
 # --- Bookings ---------------------------------------------------------------------------------------------
 class BookSeatView(APIView):
+    throttle_classes = [BookingUserThrottle]
+
     @swagger_auto_schema(request_body=BookSeatSerializer,
-                         responses={201: BookingSerializer, **_errors(400, 401, 404, 409, 415, 503)})
+                         responses={201: BookingSerializer, **_errors(400, 401, 404, 409, 415, 429)})
     def post(self, request, show_id):
         serializer = BookSeatSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -163,8 +192,10 @@ class BookSeatView(APIView):
 
 
 class CancelBookingView(APIView):
+    throttle_classes = [CancelUserThrottle]
+
     @swagger_auto_schema(request_body=no_body,
-                         responses={200: DetailSerializer, **_errors(400, 401, 404, 409, 503)})
+                         responses={200: DetailSerializer, **_errors(400, 401, 404, 409, 429)})
     def post(self, request, booking_id):
         booking.booking_cancel(user=request.user, booking_id=booking_id)
         return Response({"detail": CANCELLED_DETAIL})

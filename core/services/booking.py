@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from core.events import log_event
 from core.exceptions import (
     AlreadyCancelled,
     BookingNotFound,
@@ -49,6 +50,8 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
             logger.warning("Seat %s of show %s was double-booked past the lock; the constraint refused it.",
                            seat_number, show.pk)
             raise SeatTaken() from exc
+    # After the transaction committed: only a booking that exists is logged as made.
+    log_event("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk, seat_number=seat_number)
     return booking
 
 
@@ -71,6 +74,8 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
+    log_event("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
+              seat_number=booking.seat_number)
     booking.show = show
     return booking
 
