@@ -46,6 +46,12 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # Declared rather than derived from the model, so the schema says what is really answered: the model's
+    # username pattern is Python's Unicode \w, which JSON Schema reads as ASCII (it would reject "zoë"), and an
+    # email is optional at signup while "" is not a valid `format: email`.
+    username = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True, allow_blank=True, help_text="The email address given at signup, or empty.")
+
     class Meta:
         model = User
         fields = ["id", "username", "email"]

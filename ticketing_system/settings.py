@@ -163,6 +163,12 @@ SIMPLE_JWT = {
 SWAGGER_USE_COMPAT_RENDERERS = False
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
+    # Lists without ?limit= are plain arrays: documented as either shape (core.schema).
+    "DEFAULT_PAGINATOR_INSPECTORS": [
+        "core.schema.OptionalPaginationInspector",
+        "drf_yasg.inspectors.DrfAPICompatInspector",
+        "drf_yasg.inspectors.CoreAPICompatInspector",
+    ],
     "SECURITY_DEFINITIONS": {
         "Bearer": {
             "type": "apiKey",
