@@ -33,7 +33,10 @@ class RequestIdLogFilter(logging.Filter):
 
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = _current_request_id.get()
+            # django.request logs a failed response after the middleware chain has returned (so after the
+            # context below was reset), but passes the request along.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or _current_request_id.get()
         return True
 
 

@@ -50,7 +50,8 @@ class UserSerializer(serializers.ModelSerializer):
     # username pattern is Python's Unicode \w, which JSON Schema reads as ASCII (it would reject "zoë"), and an
     # email is optional at signup while "" is not a valid `format: email`.
     username = serializers.CharField(read_only=True)
-    email = serializers.CharField(read_only=True, allow_blank=True, help_text="The email address given at signup, or empty.")
+    email = serializers.CharField(read_only=True, allow_blank=True,
+                                  help_text="The email address given at signup, or empty.")
 
     class Meta:
         model = User

@@ -59,7 +59,8 @@ def test_login_failure_is_logged_without_the_password(api_client, user, events):
 
 
 def test_successful_login_logs_no_failure(api_client, user, events):
-    assert api_client.post("/login", {"username": user.username, "password": PASSWORD}, format="json").status_code == 200
+    response = api_client.post("/login", {"username": user.username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
     assert events() == []
 
 
@@ -83,3 +84,13 @@ def test_the_configured_console_format_is_one_json_object_per_line():
     assert {k: line[k] for k in ("level", "logger", "message", "event", "user_id", "request_id")} == {
         "level": "INFO", "logger": "ticketing.events", "message": "booking_created", "event": "booking_created",
         "user_id": 5, "request_id": "r-9"}
+
+
+def test_djangos_own_error_lines_carry_the_request_id_too(api_client, caplog):
+    from core.middleware import RequestIdLogFilter
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        api_client.get("/no-such-path/", HTTP_X_REQUEST_ID="r-404")
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    RequestIdLogFilter().filter(record)
+    assert record.request_id == "r-404"

@@ -13,7 +13,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from core.middleware import UNAVAILABLE_BODY
-from tests.conftest import ON_POSTGRES, client_for
+from tests.conftest import client_for
 from tests.factories import MovieFactory, ShowFactory, UserFactory
 
 # Real connections are closed and reopened, which the per-test transaction of `django_db` would not survive.

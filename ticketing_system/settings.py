@@ -23,7 +23,8 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
             "(set DJANGO_DEBUG=1 for local development)."
         )
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+    # Not a secret: only ever used with DEBUG on, and the deploy check rejects a "django-insecure-" key.
+    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # nosec B105
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
@@ -237,7 +238,9 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 _proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_ssl_header:
     if len(_proxy_ssl_header) != 2:
-        raise ImproperlyConfigured("DJANGO_SECURE_PROXY_SSL_HEADER must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https")
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
     SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
 # Browsers ignore HSTS over plain http, so this is harmless in development; with DEBUG off it is one year.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -7,7 +7,7 @@ import os
 # Before importing the real settings, which refuse to load without a secret when DEBUG is off (as in tests).
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *
 
 # Hashing with PBKDF2's 1M iterations would dominate the suite's run time; the hasher is not under test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -22,6 +22,6 @@ SECURE_SSL_REDIRECT = False
 # share counters; the Redis sharing test starts its own processes with their own REDIS_URL.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {
-    **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},  # noqa: F405
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
 }

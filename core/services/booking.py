@@ -19,7 +19,7 @@ from core.exceptions import (
     SeatTaken,
     ShowStarted,
 )
-from core.locks import locked_transaction, lock_show
+from core.locks import lock_show, locked_transaction
 from core.models import Booking, Show
 
 logger = logging.getLogger(__name__)
