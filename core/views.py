@@ -52,8 +52,10 @@ def _errors(*statuses: int) -> dict:
         429: "Too many requests (code: throttled): retry after the Retry-After header's seconds",
         503: "Busy, or the database is unavailable (code: busy / unavailable): retry after Retry-After seconds",
     }
-    # Any endpoint can meet an unreachable database (503); documenting it everywhere keeps the schema honest.
-    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in sorted({*statuses, 503})}
+    # Any endpoint can meet an unreachable database (503), and any that takes a JSON body (so can answer 415) can
+    # be sent one over the size limit (413); documenting them everywhere keeps the schema honest.
+    implied = {503, 413} if 415 in statuses else {503}
+    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in sorted({*statuses, *implied})}
 
 
 class OptionalLimitOffsetPagination(LimitOffsetPagination):

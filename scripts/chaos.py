@@ -43,10 +43,11 @@ DATABASE_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/{DB_NAME}"
 
 
 def pg_bindir() -> Path:
-    try:
-        return Path(subprocess.check_output(["pg_config", "--bindir"], text=True).strip())
-    except (OSError, subprocess.CalledProcessError):
-        return sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True)  # nosec B603
+        return Path(bindir.stdout.strip())
+    return sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
 
 
 class Cluster:
