@@ -19,7 +19,14 @@ logger = logging.getLogger(__name__)
 
 
 class LoggedRateThrottle(SimpleRateThrottle):
-    """A SimpleRateThrottle that logs refusals and fails open if the cache is down.
+    """A DRF rate throttle counting in fixed windows with an atomic increment; logs refusals; fails open.
+
+    Why not SimpleRateThrottle's own counting: it reads the list of recent request times, appends, and writes
+    it back. Two workers doing that at the same moment both see room and both write, so under concurrent load
+    (exactly when limits matter) more requests pass than the rate says. Here each window (the rate's period,
+    aligned to the clock) has one counter that the cache increments atomically (Redis INCR; a lock in the
+    local-memory cache), so N workers together grant at most `num_requests` per window. The price of a fixed
+    window: a client can spend its quota at the end of one window and again at the start of the next.
 
     Failing open is deliberate: the limits protect the service from abuse, and an unreachable Redis should not
     turn every booking into an error. The outage is logged so it gets fixed.
@@ -27,7 +34,7 @@ class LoggedRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view):
         try:
-            allowed = super().allow_request(request, view)
+            allowed = self._count_and_check(request, view)
         except RedisError as exc:
             logger.warning("Throttle cache unavailable, allowing the request (%s)", type(exc).__name__)
             return True
@@ -42,6 +49,29 @@ class LoggedRateThrottle(SimpleRateThrottle):
                 path=request.path,
             )
         return allowed
+
+    def _count_and_check(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        counter = f"{self.key}:{window}"
+        # Creates the window's counter only if it does not exist yet (atomic), then counts this request.
+        self.cache.add(counter, 0, timeout=self.duration + 1)
+        try:
+            count = self.cache.incr(counter)
+        except ValueError:  # expired or evicted between add and incr: this request opens it again
+            self.cache.add(counter, 1, timeout=self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self):
+        """Seconds until the current window ends (DRF sends it as Retry-After)."""
+        return max(0.0, self.window_ends_at - self.now)
 
     def _key(self, ident: str) -> str:
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -33,7 +33,7 @@ def clock(monkeypatch):
     """The throttles' clock, frozen; advance it with `clock.now += seconds`."""
 
     class Clock:
-        now = 1_000_000.0
+        now = 1_000_020.0  # the start of a minute (and of an hour's 60 windows): windows are clock-aligned
 
     monkeypatch.setattr(LoggedRateThrottle, "timer", staticmethod(lambda: Clock.now))
     return Clock
@@ -189,6 +189,30 @@ print(json.dumps([client.post("/signup", "{}", content_type="application/json").
 """
 
 
+# The same, from several threads at once in each process, all starting at one moment (START_AT).
+_CONCURRENT_SIGNUP_ATTEMPTS = """
+import json, os, threading, time, django
+django.setup()
+from django.test import Client
+statuses, lock = [], threading.Lock()
+def attempts():
+    client = Client()
+    for _ in range({n}):
+        status = client.post("/signup", "{}", content_type="application/json").status_code
+        with lock:
+            statuses.append(status)
+start_at = float(os.environ["START_AT"])
+while time.time() < start_at:
+    time.sleep(0.001)
+threads = [threading.Thread(target=attempts) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(statuses))
+"""
+
+
 def _redis_or_skip():
     import redis
 
@@ -200,8 +224,8 @@ def _redis_or_skip():
     return client
 
 
-def _attempts_in_a_new_process(n: int, *, redis_url: str, prefix: str, tmp_path) -> list[int]:
-    env = {
+def _process_env(*, redis_url: str, prefix: str, tmp_path, rate: str) -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ticketing_system.settings",
         "DJANGO_SECRET_KEY": "process-test-" + "x" * 50,
@@ -210,9 +234,13 @@ def _attempts_in_a_new_process(n: int, *, redis_url: str, prefix: str, tmp_path)
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": prefix,
-        "THROTTLE_SIGNUP_IP": "3/min",
+        "THROTTLE_SIGNUP_IP": rate,
         "LOG_LEVEL": "ERROR",
     }
+
+
+def _attempts_in_a_new_process(n: int, *, redis_url: str, prefix: str, tmp_path) -> list[int]:
+    env = _process_env(redis_url=redis_url, prefix=prefix, tmp_path=tmp_path, rate="3/min")
     result = subprocess.run([sys.executable, "-c", _SIGNUP_ATTEMPTS.replace("{n}", str(n))], cwd=BASE_DIR,
                             env=env, capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -241,3 +269,23 @@ def test_without_redis_each_process_counts_alone(redis_prefix, tmp_path):
     first = _attempts_in_a_new_process(2, redis_url="", prefix=redis_prefix, tmp_path=tmp_path)
     second = _attempts_in_a_new_process(2, redis_url="", prefix=redis_prefix, tmp_path=tmp_path)
     assert (first, second) == ([400, 400], [400, 400])
+
+
+def test_concurrent_processes_grant_exactly_the_rate_between_them(redis_prefix, tmp_path):
+    """3 processes x 4 threads x 3 attempts = 36 at once against 10/day: exactly 10 pass. The counter is one
+    atomic Redis INCR per window; read-modify-write counting (DRF's default) lets extra requests through here.
+    A day's window, so the run cannot straddle two windows (unless it runs across midnight UTC)."""
+    import time
+
+    env = {**_process_env(redis_url=REDIS_URL, prefix=redis_prefix, tmp_path=tmp_path, rate="10/day"),
+           "START_AT": str(time.time() + 5)}
+    code = _CONCURRENT_SIGNUP_ATTEMPTS.replace("{n}", "3")
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
+                                  text=True) for _ in range(3)]
+    statuses = []
+    for process in processes:
+        out, _ = process.communicate(timeout=60)
+        assert process.returncode == 0
+        statuses += json.loads(out.strip().splitlines()[-1])
+    assert sorted(statuses).count(400) == 10
+    assert sorted(statuses).count(429) == 26
