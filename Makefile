@@ -77,4 +77,4 @@ chaos: install
 	$(PY) scripts/chaos.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache
