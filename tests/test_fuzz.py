@@ -3,7 +3,8 @@
 Every operation in /swagger.json is called with generated requests (valid and invalid bodies, path and query
 parameters), anonymously, as a signed-in user and as staff, with a real JWT. Each response must not be a 5xx and
 must conform to the documented schema: a documented status code, JSON content type, a body that matches that
-status's schema; and an operation documented as needing the Bearer token must refuse the request without it. The test is generic over the schema, so an endpoint added later is fuzzed without editing it.
+status's schema; and an operation documented as needing the Bearer token must refuse the request without it.
+The test is generic over the schema, so an endpoint added later is fuzzed without editing it.
 
 Bounded: FUZZ_MAX_EXAMPLES generated cases per operation and role (default 25; `make test` passes a smaller
 number for its second, PostgreSQL run). Derandomized, so a failure reproduces on the next run.
