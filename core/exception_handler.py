@@ -4,6 +4,7 @@ Every error body has the same shape, `{"detail": "<human message>", "code": "<st
 - domain errors (`core.exceptions`) carry their own code and status;
 - DRF's errors (authentication, permissions, parsing, validation, throttling) keep their status and code;
   validation errors keep DRF's per-field messages beside `detail` and `code`;
+- the database being unreachable is a 503 `unavailable` (retry), not a bug;
 - anything else is a bug: logged with its traceback here, answered with a generic 500 that leaks nothing.
 
 The Django-level handlers at the bottom answer what never reaches a DRF view (unknown paths, errors in
@@ -20,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from core.exceptions import Busy, DomainError
+from core.middleware import UNAVAILABLE_BODY, is_database_unavailable, unavailable_response_headers
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +39,29 @@ def api_exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code, **exc.extra}
         return Response(body, status=exc.status_code, headers=headers)
 
+    if is_database_unavailable(exc):
+        # The database is down or restarting: a 503 the client can retry, not a bug. No traceback in the log
+        # either (one line per failed request is enough to see the outage); Django drops the broken connection
+        # at the end of this request, so the service recovers by itself when the database is back.
+        logger.warning("Database unavailable in %s: %s", _view_name(context), type(exc).__name__)
+        set_rollback()
+        return Response(UNAVAILABLE_BODY, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers=unavailable_response_headers())
+
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an error we know: a bug. The traceback goes to the log, never to the client.
-        view = context.get("view")
-        logger.exception("Unhandled error in %s", type(view).__name__ if view else "API view", exc_info=exc)
+        logger.exception("Unhandled error in %s", _view_name(context), exc_info=exc)
         set_rollback()
         return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     response.data = _error_body(exc, response.data)
     return response
+
+
+def _view_name(context) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view else "API view"
 
 
 def _error_body(exc, data):

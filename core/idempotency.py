@@ -81,5 +81,5 @@ def _response_of(view_method, view, request, *args, **kwargs):
     """The view's response, with an exception turned into its error response as DRF would."""
     try:
         return view_method(view, request, *args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - becomes the error response the client gets, then stored or not
+    except Exception as exc:
         return view.handle_exception(exc)

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from core.models import Booking, Hold, Movie, Show
 
@@ -64,6 +66,13 @@ class SeatMapSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # Declared rather than derived from the model, so the schema says what is really answered: the model's
+    # username pattern is Python's Unicode \w, which JSON Schema reads as ASCII (it would reject "zoë"), and an
+    # email is optional at signup while "" is not a valid `format: email`.
+    username = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True, allow_blank=True,
+                                  help_text="The email address given at signup, or empty.")
+
     class Meta:
         model = User
         fields = ["id", "username", "email"]
@@ -71,19 +80,6 @@ class UserSerializer(serializers.ModelSerializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
-
-
-class TokenPairSerializer(serializers.Serializer):
-    """Documentation only: what /login returns."""
-
-    access = serializers.CharField(help_text="JWT access token, valid 60 minutes: send as `Bearer <access>`")
-    refresh = serializers.CharField(help_text="JWT refresh token, valid 1 day: exchange at /token/refresh")
-
-
-class AccessTokenSerializer(serializers.Serializer):
-    """Documentation only: what /token/refresh returns."""
-
-    access = serializers.CharField()
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -122,6 +118,24 @@ class SignupSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": exc.messages}) from exc
         return attrs
+
+
+class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh (rotating: it answers a new refresh token and blacklists the old one), plus the case
+    it leaves as a 500: a valid token whose user was deleted since. That is a 401 like an inactive user."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
+
+
+class TokenPairSerializer(serializers.Serializer):
+    """What /login and /token/refresh answer (documentation only; simplejwt's serializers produce it)."""
+
+    access = serializers.CharField(help_text="JWT access token, valid 60 minutes: send as `Bearer <access>`")
+    refresh = serializers.CharField(help_text="JWT refresh token, valid 1 day: exchange at /token/refresh")
 
 
 class LogoutSerializer(serializers.Serializer):

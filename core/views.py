@@ -3,27 +3,29 @@ the rules live in `core.services`, the error responses in `core.exception_handle
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
+from core.events import log_event
 from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.idempotency import idempotent
 from core.serializers import (
-    AccessTokenSerializer,
     BookingSerializer,
     BookSeatSerializer,
     DetailSerializer,
     ErrorSerializer,
     HoldSerializer,
-    SeatMapSerializer,
-    SeatNumbersSerializer,
-    SeatsErrorSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
     MovieSerializer,
+    RotatingTokenRefreshSerializer,
+    SeatMapSerializer,
+    SeatNumbersSerializer,
+    SeatsErrorSerializer,
     ShowCreateSerializer,
     ShowWithAvailabilitySerializer,
     SignupSerializer,
@@ -31,6 +33,14 @@ from core.serializers import (
     UserSerializer,
 )
 from core.services import accounts, booking, catalog, holds
+from core.throttles import (
+    BookingUserThrottle,
+    CancelUserThrottle,
+    HoldUserThrottle,
+    LoginIPThrottle,
+    LoginUsernameThrottle,
+    SignupIPThrottle,
+)
 
 CANCELLED_DETAIL = "Booking cancelled successfully."
 LOGGED_OUT_DETAIL = "Logged out."
@@ -45,17 +55,22 @@ def _errors(*statuses: int) -> dict:
         404: "Not found",
         409: "Conflict with the current state",
         410: "Gone (hold_expired)",
+        413: "Request body too large",
         415: "Content-Type is not application/json",
         422: "idempotency_key_reused: this Idempotency-Key was used with another request",
-        503: "Busy: retry after the Retry-After header's seconds",
+        429: "Too many requests (code: throttled): retry after the Retry-After header's seconds",
+        503: "Busy, or the database is unavailable (code: busy / unavailable): retry after Retry-After seconds",
     }
-    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in statuses}
+    # Any endpoint can meet an unreachable database (503), and any that takes a JSON body (so can answer 415) can
+    # be sent one over the size limit (413); documenting them everywhere keeps the schema honest.
+    implied = {503, 413} if 415 in statuses else {503}
+    return {s: openapi.Response(descriptions[s], ErrorSerializer) for s in sorted({*statuses, *implied})}
 
 
 def _seat_errors() -> dict:
     """Errors of the multi-seat endpoints (book with seat_numbers, hold, confirm): some list the seats concerned."""
     return {
-        **_errors(401, 404, 415, 422, 503),
+        **_errors(401, 404, 415, 422, 429, 503),
         400: openapi.Response(
             "invalid (empty, repeated or too many seats; bad Idempotency-Key: invalid_idempotency_key), "
             "invalid_seat (\"seats\" lists those outside the show), show_started", SeatsErrorSerializer),
@@ -86,8 +101,9 @@ class IsStaffOrReadOnly(permissions.BasePermission):
 class SignupView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = [SignupIPThrottle]
 
-    @swagger_auto_schema(request_body=SignupSerializer, responses={201: UserSerializer, **_errors(400, 415)},
+    @swagger_auto_schema(request_body=SignupSerializer, responses={201: UserSerializer, **_errors(400, 415, 429)},
                          security=[])
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
@@ -99,15 +115,27 @@ class SignupView(APIView):
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access token (60 min) and a refresh token (1 day)."""
 
-    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415)}, security=[])
+    # Per client address and per username: many guesses from one address, or at one account from many.
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            username = request.data.get("username") if isinstance(request.data, dict) else None
+            # The username only (truncated), never the password that was tried.
+            log_event("login_failed", username=str(username)[:150] if username is not None else None,
+                      client_ip=LoginIPThrottle().get_ident(request))
+            raise
 
 
 class RefreshView(TokenRefreshView):
-    """Exchange a refresh token for a new access token."""
+    """Exchange a refresh token for a new access token and a new refresh token; the old one is blacklisted."""
 
-    @swagger_auto_schema(responses={200: AccessTokenSerializer, **_errors(400, 401, 415)}, security=[])
+    serializer_class = RotatingTokenRefreshSerializer
+
+    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415)}, security=[])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -151,7 +179,8 @@ class MovieShowsView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.show_list_for_movie(movie_id=self.kwargs["movie_id"])
 
-    @swagger_auto_schema(security=[], responses={200: ShowWithAvailabilitySerializer(many=True), **_errors(404)})
+    # 200 is left to drf-yasg, which documents the list with its optional pagination (core.schema).
+    @swagger_auto_schema(security=[], responses={**_errors(404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -184,6 +213,8 @@ class ShowDetailView(APIView):
 
 # --- Bookings ---------------------------------------------------------------------------------------------
 class BookSeatView(APIView):
+    throttle_classes = [BookingUserThrottle]
+
     @swagger_auto_schema(
         operation_description=(
             "Book one seat (`seat_number`: 201 with the booking) or several at once (`seat_numbers`: 201 with an "
@@ -213,8 +244,10 @@ class BookSeatView(APIView):
 
 
 class CancelBookingView(APIView):
+    throttle_classes = [CancelUserThrottle]
+
     @swagger_auto_schema(request_body=no_body,
-                         responses={200: DetailSerializer, **_errors(400, 401, 404, 409, 503)})
+                         responses={200: DetailSerializer, **_errors(400, 401, 404, 409, 429)})
     def post(self, request, booking_id):
         booking.booking_cancel(user=request.user, booking_id=booking_id)
         return Response({"detail": CANCELLED_DETAIL})
@@ -227,13 +260,15 @@ class MyBookingsView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.booking_list_for_user(user=self.request.user)
 
-    @swagger_auto_schema(responses={200: BookingSerializer(many=True), **_errors(401)})
+    @swagger_auto_schema(responses={**_errors(401)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
 # --- Holds ------------------------------------------------------------------------------------------------
 class HoldCreateView(APIView):
+    throttle_classes = [HoldUserThrottle]
+
     @swagger_auto_schema(
         operation_description=(
             "Hold seats for SEAT_HOLD_MINUTES (default 8, never past the show's start) while paying, all or none. "
@@ -252,6 +287,9 @@ class HoldCreateView(APIView):
 
 
 class HoldConfirmView(APIView):
+    # Confirming books seats: it counts against the booking rate.
+    throttle_classes = [BookingUserThrottle]
+
     @swagger_auto_schema(
         operation_description="Book every seat of your unexpired hold and consume the hold, atomically.",
         request_body=no_body, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -264,7 +302,10 @@ class HoldConfirmView(APIView):
 
 
 class HoldDetailView(APIView):
-    @swagger_auto_schema(responses={204: "Released: the seats are free at once", **_errors(401, 404, 503)})
+    # Releasing frees seats, like cancelling.
+    throttle_classes = [CancelUserThrottle]
+
+    @swagger_auto_schema(responses={204: "Released: the seats are free at once", **_errors(401, 404, 429, 503)})
     def delete(self, request, hold_id):
         """Release your hold. Someone else's hold is 404."""
         holds.hold_release(user=request.user, hold_id=hold_id)
@@ -278,7 +319,8 @@ class MyHoldsView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.hold_list_for_user(user=self.request.user)
 
-    @swagger_auto_schema(responses={200: HoldSerializer(many=True), **_errors(401)})
+    # The 200 shape (array, or page envelope with ?limit=) comes from the paginator inspector (core.schema).
+    @swagger_auto_schema(responses={**_errors(401)})
     def get(self, request, *args, **kwargs):
         """Your unexpired holds, soonest to expire first."""
         return super().get(request, *args, **kwargs)

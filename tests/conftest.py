@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -23,6 +24,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _empty_throttle_cache():
+    # Throttle counters live in the cache: each test starts with none, so no test depends on another's requests.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def bearer(user) -> str:

@@ -7,6 +7,7 @@ a deadlock), and a retried idempotent request creates nothing twice.
 import logging
 import threading
 from datetime import timedelta
+from functools import partial
 from itertools import combinations
 
 import pytest
@@ -131,6 +132,10 @@ def _status_of(call):
         return exc.status_code
 
 
+def _labelled_status(label, call):
+    return label, _status_of(call)
+
+
 def test_confirm_racing_expiry_gives_the_seats_to_exactly_one():
     """The owner confirms an instant before the hold expires while someone else, whose clock says it has expired,
     books the same seats: whoever gets the show lock first wins, the other is refused and nothing is half-done.
@@ -146,10 +151,11 @@ def test_confirm_racing_expiry_gives_the_seats_to_exactly_one():
         hold = hold_service.hold_create(user=owner, show_id=show.id, seat_numbers=seats, now=t0)
         just_before, at_expiry = hold.expires_at - timedelta(milliseconds=1), hold.expires_at
 
+        # partial binds this round's values now (a lambda would read the loop variables when it runs).
         outcome = run_concurrently([
-            lambda: _status_of(lambda: hold_service.hold_confirm(user=owner, hold_id=hold.id, now=just_before)),
-            lambda: _status_of(lambda: booking_service.booking_create_many(
-                user=rival, show_id=show.id, seat_numbers=seats, now=at_expiry)),
+            partial(_status_of, partial(hold_service.hold_confirm, user=owner, hold_id=hold.id, now=just_before)),
+            partial(_status_of, partial(booking_service.booking_create_many,
+                                        user=rival, show_id=show.id, seat_numbers=seats, now=at_expiry)),
         ])
 
         assert not outcome.errors, outcome.errors
@@ -177,10 +183,10 @@ def test_confirm_racing_a_new_hold_at_expiry_gives_the_seats_to_exactly_one():
         just_before, at_expiry = hold.expires_at - timedelta(milliseconds=1), hold.expires_at
 
         outcome = run_concurrently([
-            lambda: ("confirm", _status_of(lambda: hold_service.hold_confirm(user=owner, hold_id=hold.id,
-                                                                             now=just_before))),
-            lambda: ("hold", _status_of(lambda: hold_service.hold_create(user=rival, show_id=show.id,
-                                                                         seat_numbers=seats, now=at_expiry))),
+            partial(_labelled_status, "confirm", partial(hold_service.hold_confirm, user=owner, hold_id=hold.id,
+                                                         now=just_before)),
+            partial(_labelled_status, "hold", partial(hold_service.hold_create, user=rival, show_id=show.id,
+                                                      seat_numbers=seats, now=at_expiry)),
         ])
 
         assert not outcome.errors, outcome.errors

@@ -23,7 +23,8 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
             "(set DJANGO_DEBUG=1 for local development)."
         )
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+    # Not a secret: only ever used with DEBUG on, and the deploy check rejects a "django-insecure-" key.
+    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # nosec B105
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
@@ -44,6 +45,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (including other middleware's) carries its id.
+    "core.middleware.RequestIdMiddleware",
+    # Before the rest, so an over-large body is refused before anything reads it.
+    "core.middleware.RequestSizeLimitMiddleware",
+    # Turns "the database is unreachable" in non-DRF views (admin, schema) into the same JSON 503.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,21 +127,49 @@ REST_FRAMEWORK = {
     # Secure by default: every view is authenticated unless it opts out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # A JSON API: anything else is answered 415 rather than half-parsed.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSONParser plus limits on list length and nesting depth (core.parsers).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.exception_handler.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttle classes are set per view (core.throttles); these are their rates, one environment variable per
+    # scope so a load test or an operator can raise them without editing code ("N/s", "N/min", "N/hour").
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="10/min"),
+        "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="5/min"),
+        "signup_ip": env.str("THROTTLE_SIGNUP_IP", default="10/min"),
+        "booking_user": env.str("THROTTLE_BOOKING_USER", default="30/min"),
+        "hold_user": env.str("THROTTLE_HOLD_USER", default="30/min"),
+        "cancel_user": env.str("THROTTLE_CANCEL_USER", default="30/min"),
+    },
+    # How many proxies in front of us append to X-Forwarded-For. 0 (default): the header is ignored and the
+    # client is REMOTE_ADDR, so nobody can dodge the per-IP limits by sending a made-up X-Forwarded-For. Behind
+    # one reverse proxy set 1: the proxy's last entry is used, and anything the client wrote before it is not.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=60)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # A refresh token is good for one use: /token/refresh answers a new one and blacklists the old, so a
+    # stolen refresh token stops working as soon as either party uses it.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # JWTAuthentication loads the user on every request and refuses an inactive one (simplejwt's default,
+    # stated here because "a deactivated user is locked out at once" depends on it).
+    "CHECK_USER_IS_ACTIVE": True,
 }
 
 SWAGGER_USE_COMPAT_RENDERERS = False
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
+    # Lists without ?limit= are plain arrays: documented as either shape (core.schema).
+    "DEFAULT_PAGINATOR_INSPECTORS": [
+        "core.schema.OptionalPaginationInspector",
+        "drf_yasg.inspectors.DrfAPICompatInspector",
+        "drf_yasg.inspectors.CoreAPICompatInspector",
+    ],
     "SECURITY_DEFINITIONS": {
         "Bearer": {
             "type": "apiKey",
@@ -176,11 +211,82 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Cache (throttle counters) ----------------------------------------------------------------------------
+# Throttle counters must be shared by every worker process, or each worker grants its own quota: Redis when
+# REDIS_URL is set (e.g. redis://127.0.0.1:6379/0), otherwise the per-process local-memory cache (fine for
+# `make run` and the tests, not for several workers).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ticketing"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Request limits ---------------------------------------------------------------------------------------
+# The API's bodies are a few hundred bytes; 64 KiB leaves room and refuses megabyte garbage (413) before it is
+# parsed. Enforced by core.middleware.RequestSizeLimitMiddleware for every request (DRF reads the stream
+# directly, which Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check does not see), and by Django for forms.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Any JSON array in a request body longer than this, or nested deeper, is a 400 (core.parsers).
+REQUEST_MAX_LIST_ITEMS = env.int("REQUEST_MAX_LIST_ITEMS", default=100)
+REQUEST_MAX_JSON_DEPTH = env.int("REQUEST_MAX_JSON_DEPTH", default=10)
+
+# --- Transport security -----------------------------------------------------------------------------------
+# Production-safe when DEBUG is off (the default); `make run` sets DJANGO_DEBUG=1 and so serves plain http.
+# Behind a proxy that terminates TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https so Django
+# knows the original request was https (otherwise SSL redirect loops). To serve plain http with DEBUG off (a
+# local load test), set DJANGO_SECURE_SSL_REDIRECT=0.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+# Browsers ignore HSTS over plain http, so this is harmless in development; with DEBUG off it is one year.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# Security headers (SecurityMiddleware / XFrameOptionsMiddleware): nosniff, Referrer-Policy same-origin and
+# Cross-Origin-Opener-Policy same-origin are Django's defaults; stated so a change is deliberate.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 # --- Logging ----------------------------------------------------------------------------------------------
+# One JSON object per line (python-json-logger), each with the request id (core.middleware) so the lines of one
+# request can be found together. Events of record (booking, cancel, login failure, throttling) are logged by
+# core.events.log_event. LOG_FORMAT=plain gives human-readable lines instead.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="json"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

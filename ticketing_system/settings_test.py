@@ -7,7 +7,21 @@ import os
 # Before importing the real settings, which refuse to load without a secret when DEBUG is off (as in tests).
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *
 
 # Hashing with PBKDF2's 1M iterations would dominate the suite's run time; the hasher is not under test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests use plain http with DEBUG off; production's redirect to https would answer every request 301.
+SECURE_SSL_REDIRECT = False
+
+# Throttling in the suite: every test starts with an empty local-memory cache (tests/conftest.py clears it), and
+# the rates are generous, so a test that makes many requests (the race tests: dozens of bookings at once) never
+# meets a limit by accident. The throttle tests set the rates they test explicitly (tests/test_throttling.py).
+# The cache is local memory even if REDIS_URL is set in the environment, so parallel runs on one Redis cannot
+# share counters; the Redis sharing test starts its own processes with their own REDIS_URL.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}

@@ -21,7 +21,7 @@ schema_view = get_schema_view(
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # The format kwarg picks the JSON renderer; without it content negotiation may answer YAML.
+    # The format is fixed: without it drf-yasg negotiates on Accept and answers YAML to `Accept: */*` (curl).
     path("swagger.json", schema_view.without_ui(cache_timeout=0), {"format": "json"}, name="schema-json"),
     path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),

@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from django.db.models import Exists, OuterRef
-
+from core.events import log_event_on_commit
 from core.exceptions import (
     AlreadyCancelled,
     BookingNotFound,
@@ -27,7 +27,7 @@ from core.exceptions import (
     SeatTaken,
     ShowStarted,
 )
-from core.locks import locked_transaction, lock_show
+from core.locks import lock_show, locked_transaction
 from core.models import Booking, Hold, HoldSeat, Show
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
             logger.warning("Seat %s of show %s was double-booked past the lock; the constraint refused it.",
                            seat_number, show.pk)
             raise SeatTaken() from exc
+        # Logged on commit: only a booking that exists is logged as made.
+        log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
+                            seat_number=seat_number)
     return booking
 
 
@@ -85,6 +88,8 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
             raise SeatsUnavailable(unavailable)
         consume_hold_seats(held)
         bookings = insert_bookings(user=user, show=show, seats=seats)
+        log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
+                            show_id=show.pk, seat_numbers=seats)
     return bookings
 
 
@@ -107,6 +112,8 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
+        log_event_on_commit("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
+                            seat_number=booking.seat_number)
     booking.show = show
     return booking
 

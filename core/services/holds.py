@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from core.events import log_event_on_commit
 from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowNotFound, ShowStarted
-from core.locks import locked_transaction, lock_show
+from core.locks import lock_show, locked_transaction
 from core.models import Booking, Hold, HoldSeat
 from core.services.booking import (
     _booked_seats,
@@ -59,6 +60,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
             logger.warning("Seats %s of show %s were held twice past the lock; the constraint refused it.",
                            seats, show.pk)
             raise SeatsUnavailable(seats) from exc
+        log_event_on_commit("hold_created", user_id=user.pk, hold_id=hold.pk, show_id=show.pk, seat_numbers=seats,
+                            expires_at=hold.expires_at.isoformat())
     return hold
 
 
@@ -84,14 +87,19 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         booked = _booked_seats(show, seats)
         if booked:
             raise SeatsUnavailable(booked)
+        hold_pk = hold.pk
         hold.delete()
-        return insert_bookings(user=user, show=show, seats=seats)
+        bookings = insert_bookings(user=user, show=show, seats=seats)
+        log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
+                            booking_ids=[b.pk for b in bookings], seat_numbers=seats)
+        return bookings
 
 
 def hold_release(*, user, hold_id: int) -> None:
     """Delete the user's hold: its seats are free at once. An expired hold may be released too (a no-op for seats)."""
     with locked_transaction():
-        hold, _ = _lock_own_hold(user=user, hold_id=hold_id)
+        hold, show = _lock_own_hold(user=user, hold_id=hold_id)
+        log_event_on_commit("hold_released", user_id=user.pk, hold_id=hold.pk, show_id=show.pk)
         hold.delete()
 
 

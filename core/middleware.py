@@ -1,0 +1,111 @@
+"""Request-wide middleware: request ids for the logs, the request size limit, and "database unavailable".
+
+All three are outside DRF on purpose: they must hold for every path (the admin, the schema, unknown URLs),
+not only for API views.
+"""
+import contextvars
+import logging
+import re
+import uuid
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's (or proxy's) request id is kept only if it is short and plain, so it cannot inject into the logs.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+_current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+UNAVAILABLE_BODY = {"detail": "The service is temporarily unavailable, please retry.", "code": "unavailable"}
+TOO_LARGE_BODY = {"detail": "Request body is too large.", "code": "too_large"}
+
+
+def current_request_id() -> str:
+    return _current_request_id.get()
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds `request_id` to every log record (`-` outside a request)."""
+
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            # django.request logs a failed response after the middleware chain has returned (so after the
+            # context below was reset), but passes the request along.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or _current_request_id.get()
+        return True
+
+
+class RequestIdMiddleware:
+    """Reads X-Request-ID (from a proxy or client) or makes one, and echoes it on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request_id.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, judged by Content-Length before anything reads it.
+
+    Django checks that limit only when `request.body` or POST is read; DRF's parsers read the stream itself, so
+    without this a JSON body of any size would be read into memory. A body without Content-Length (chunked) is
+    not read by Django at all (its stream is limited to Content-Length, i.e. 0).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "Invalid Content-Length.", "code": "bad_request"}, status=400)
+        if limit is not None and length > limit:
+            return JsonResponse(TOO_LARGE_BODY, status=413)
+        return self.get_response(request)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (restart, failover, network)."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def unavailable_response_headers() -> dict:
+    return {"Retry-After": str(settings.BUSY_RETRY_AFTER_SECONDS)}
+
+
+class DatabaseUnavailableMiddleware:
+    """JSON 503 instead of Django's 500 page when the database is down during a non-DRF view.
+
+    DRF views get the same answer from core.exception_handler. Nothing needs resetting afterwards: Django
+    closes a connection that had errors at the end of the request (and CONN_HEALTH_CHECKS checks a persistent
+    one before reuse), so the first request after the database is back simply connects again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_unavailable(exception):
+            logger.warning("Database unavailable: %s", type(exception).__name__)
+            return JsonResponse(UNAVAILABLE_BODY, status=503, headers=unavailable_response_headers())
+        return None

@@ -1,0 +1,100 @@
+"""Request limits, security headers, request ids and the deployment check."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class TestRequestLimits:
+    def test_a_body_over_the_size_limit_is_413_before_it_is_read(self, auth_client, show, settings):
+        body = json.dumps({"seat_number": 1, "padding": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+        response = auth_client.post(f"/shows/{show.id}/book/", body, content_type="application/json")
+        assert (response.status_code, response.json()) == (413, {"detail": "Request body is too large.",
+                                                                 "code": "too_large"})
+
+    def test_a_list_longer_than_the_cap_is_400(self, auth_client, show, settings):
+        body = {"seat_number": 1, "seats": list(range(settings.REQUEST_MAX_LIST_ITEMS + 1))}
+        response = auth_client.post(f"/shows/{show.id}/book/", body, format="json")
+        assert (response.status_code, response.json()) == (400, {
+            "detail": f"A list in the request body has more than {settings.REQUEST_MAX_LIST_ITEMS} items.",
+            "code": "too_many_items"})
+
+    def test_a_list_at_the_cap_is_parsed(self, auth_client, show, settings):
+        body = {"seat_number": 1, "ignored": list(range(settings.REQUEST_MAX_LIST_ITEMS))}
+        assert auth_client.post(f"/shows/{show.id}/book/", body, format="json").status_code == 201
+
+    @pytest.mark.parametrize("depth", [11, 20_000], ids=["just-too-deep", "recursion-bomb"])
+    def test_deep_nesting_is_400_not_500(self, auth_client, show, depth):
+        body = "[" * depth + "]" * depth
+        response = auth_client.post(f"/shows/{show.id}/book/", body, content_type="application/json")
+        assert (response.status_code, response.json()) == (400, {
+            "detail": "The request body is nested more than 10 levels deep.", "code": "too_deep"})
+
+
+class TestHeaders:
+    def test_security_headers_on_api_responses(self, api_client):
+        response = api_client.get("/movies/")
+        assert response.status_code == 200
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+    def test_hsts_on_https_responses_when_debug_is_off(self, api_client):
+        response = api_client.get("/movies/", secure=True)
+        assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+    def test_plain_http_is_redirected_unless_a_tls_proxy_says_https(self, api_client):
+        proxy = ("HTTP_X_FORWARDED_PROTO", "https")
+        with override_settings(SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=proxy):
+            redirected = api_client.get("/movies/")
+            assert (redirected.status_code, redirected["Location"]) == (301, "https://testserver/movies/")
+            assert api_client.get("/movies/", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+    def test_request_id_is_echoed_or_made(self, api_client):
+        assert api_client.get("/movies/", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+        made = api_client.get("/movies/")["X-Request-ID"]
+        assert len(made) == 32 and made != "abc-123"
+        # Anything that could forge log structure is replaced, not echoed.
+        assert api_client.get("/movies/", HTTP_X_REQUEST_ID='x" injected')["X-Request-ID"] != 'x" injected'
+
+
+# --- manage.py check --deploy -------------------------------------------------------------------------------
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3#pZ9vQ!rT2wX8yB5nM@cL7hJ4fG1dS6aE0uI9oP3lK8jH2gF5dS1aQ7wE4rT6y",
+    "DJANGO_ALLOWED_HOSTS": "tickets.example.com",
+    "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+}
+
+
+def run_deploy_check(extra_env: dict):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "THROTTLE_"))}
+    env.update(extra_env)
+    env["DJANGO_SETTINGS_MODULE"] = "ticketing_system.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_deploy_check_with_production_settings_prints_no_warnings():
+    result = run_deploy_check(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
+
+
+def test_deploy_check_fails_when_a_protection_is_switched_off():
+    """The control: the check (and so CI) does catch a weakened setting."""
+    result = run_deploy_check({**PRODUCTION_ENV, "DJANGO_SECURE_SSL_REDIRECT": "0"})
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
