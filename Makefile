@@ -9,7 +9,7 @@ PG_TEST_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
 SQLITE_URL  := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev migrate seed clean
+.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,27 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-like: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
+# static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
+# WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
+serve: export DJANGO_DEBUG = 0
+serve: install
+	@test -n "$$DJANGO_SECRET_KEY" || { \
+		echo "make serve runs with DEBUG off and needs a secret key. Set one, for example:"; \
+		echo "  export DJANGO_SECRET_KEY=\"\$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')\""; \
+		echo "(or use 'make run' for the development server)"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi
+
+# Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
+# wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/ticketing_bench
+bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	command -v wrk >/dev/null || apt-get install -y wrk
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install

@@ -86,6 +86,14 @@ class Busy(DomainError):
     message = "Too many bookings for this show right now, please retry."
 
 
+class DatabaseUnavailable(DomainError):
+    """The health check could not reach the database: the service cannot answer anything useful."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message = "The database is unavailable."
+
+
 class InvalidRefreshToken(DomainError):
     status_code = 400
     code = "token_not_valid"

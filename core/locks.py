@@ -34,12 +34,16 @@ def _is_lock_error(exc: OperationalError) -> bool:
 def locked_transaction():
     """`transaction.atomic()` for seat-changing services: lock waits are bounded and become `Busy` (503).
 
-    The lock timeout is `SET LOCAL`, so it ends with this transaction and never leaks into other work done on
-    the same (persistent) connection.
+    On PostgreSQL the bound is normally already the connection's own `lock_timeout` (set at connect time, see
+    DATABASE_LOCK_TIMEOUT_MS in the settings), which saves a round trip per transaction. Should the two differ
+    (BOOKING_LOCK_TIMEOUT_MS changed at run time, as tests do), the bound is `SET LOCAL` here, so it ends with
+    this transaction and never leaks into other work done on the same (persistent) connection.
     """
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and settings.BOOKING_LOCK_TIMEOUT_MS != getattr(
+                settings, "DATABASE_LOCK_TIMEOUT_MS", None
+            ):
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT set_config('lock_timeout', %s, true)", [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"]

@@ -60,6 +60,10 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+
+
 # --- Requests ---------------------------------------------------------------------------------------------
 class SignupSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)

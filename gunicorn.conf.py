@@ -1,0 +1,35 @@
+"""gunicorn settings for `make serve` (and `make bench`, which serves the same way on another port).
+
+Every value can be overridden from the environment, so an operator tunes a deploy without editing this file.
+"""
+import multiprocessing
+import os
+
+# Loopback by default: a reverse proxy (or the operator, with BIND_HOST) decides what is exposed.
+bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+# Sync workers: a request is a handful of short queries, so a process per in-flight request is the simplest
+# model with no GIL contention between requests. 2 x CPUs + 1 (gunicorn's own advice) keeps the CPUs busy while
+# some workers wait on PostgreSQL. WEB_CONCURRENCY is the conventional override (Heroku, cookiecutter-django).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+
+# Load the app once in the master: a misconfiguration (no DJANGO_SECRET_KEY with DEBUG off) stops the server at
+# start with one clear error instead of every worker crash-looping; workers also share the imported code.
+preload_app = True
+
+# A worker stuck longer than `timeout` is killed and replaced; on SIGTERM (deploy, Ctrl-C) workers get
+# `graceful_timeout` seconds to finish the requests they are serving.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+
+# Access log to stdout (12-factor: the platform collects stdout), errors to stderr.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# gunicorn's runtime control socket (gunicornc) is not used here, and its default path is shared by every
+# gunicorn of the user: `make serve` and `make bench` running side by side would fight over it.
+control_socket_disable = True
