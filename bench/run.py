@@ -246,8 +246,50 @@ def run_wrk(script: str, connections: int, config: dict, duration: int = DURATIO
     return data
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> dict[int, float]:
+    """utime + stime of each process still alive (a noisy machine skews throughput, much less CPU per request)."""
+    result = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return result
+
+
+def _server_pids() -> list[int]:
+    """The server's processes: its process group (make, gunicorn's master and workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if _server is not None and int(fields[2]) == _server.pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _backend_pids() -> list[int]:
+    """PostgreSQL backends serving the benchmark database, except the one asking."""
+    with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [row[0] for row in cur.fetchall()]
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
 def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
+    app_before, db_before = _cpu_seconds(_server_pids()), _cpu_seconds(_backend_pids())
     data = run_wrk("book.lua", connections, {"shows": shows, "seats": SEATS, "tokens": tokens})
+    app_cpu = _cpu_used(app_before, _cpu_seconds(app_before))
+    db_cpu = _cpu_used(db_before, _cpu_seconds(set(db_before) | set(_backend_pids())))
     seconds = data["duration_us"] / 1e6
     statuses = data["statuses"]
     return {
@@ -261,6 +303,9 @@ def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
         "max_ms": data["latency_us"]["max"] / 1000,
         "non_2xx": {str(s): n for s, n in sorted(statuses.items()) if not 200 <= s < 300},
         "socket_errors": {k: v for k, v in data["socket_errors"].items() if v},
+        # CPU time per request handled, of the gunicorn processes and of their PostgreSQL backends.
+        "app_cpu_ms_per_request": app_cpu * 1000 / max(data["requests"], 1),
+        "db_cpu_ms_per_request": db_cpu * 1000 / max(data["requests"], 1),
     }
 
 
@@ -385,7 +430,7 @@ def verify(booked_ids: list[int], unanswered: int) -> dict:
 # --- Output -----------------------------------------------------------------------------------------------
 def print_table(rows: list[dict]) -> None:
     header = (f"{'conns':>5} | {'API book/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | {'non-2xx by status':<22} | "
-              f"{'raw SQL/s':>9} | {'raw p99':>7} | {'API/raw':>7}")
+              f"{'raw SQL/s':>9} | {'raw p99':>7} | {'API/raw':>7} | {'CPU ms/req app+db':>17}")
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -395,7 +440,7 @@ def print_table(rows: list[dict]) -> None:
             non2xx += " sock " + ",".join(f"{k}:{v}" for k, v in api_["socket_errors"].items())
         print(f"{r['connections']:>5} | {api_['bookings_per_s']:>10.1f} | {api_['p50_ms']:>7.1f} | "
               f"{api_['p99_ms']:>7.1f} | {non2xx:<22} | {raw['bookings_per_s']:>9.1f} | {raw['p99_ms']:>7.1f} | "
-              f"{r['ratio']:>7.3f}")
+              f"{r['ratio']:>7.3f} | {api_['app_cpu_ms_per_request']:>8.2f}+{api_['db_cpu_ms_per_request']:<8.2f}")
 
 
 def plot(rows: list[dict], path: Path) -> None:

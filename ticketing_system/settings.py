@@ -102,7 +102,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections save a TCP + auth round trip per request; health checks drop a connection the
     # server closed (restart, failover) instead of failing the next request on it.
     _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+    _db["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
     # The lock wait bound is set once per connection (a startup parameter costs no round trip) rather than by a
     # `SET LOCAL` in every booking transaction, which was one of its seven round trips. It then bounds every
     # lock wait of the web process, which is what a web request wants anyway (fail fast, never hang); a

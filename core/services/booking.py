@@ -77,8 +77,11 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
 
 def _booked_seats(show: Show, seat_numbers: list[int]) -> set[int]:
     """The seats among `seat_numbers` that have an active booking. Call with the show locked."""
+    # order_by(): the model's default ordering (newest first) means nothing to a set, and compiling it and the
+    # database's sort cost ~0.1 ms per booking, inside the show's lock.
     return set(
         Booking.objects.filter(show=show, status=Booking.Status.BOOKED, seat_number__in=seat_numbers)
+        .order_by()
         .values_list("seat_number", flat=True)
     )
 
