@@ -49,8 +49,9 @@ serve: install
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/ticketing_bench
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
-	command -v wrk >/dev/null || apt-get install -y wrk
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py
+	command -v wrk >/dev/null || apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }
+	@command -v pgbench >/dev/null || { echo "make bench needs pgbench (PostgreSQL's client tools)"; exit 2; }
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) exec $(PY) bench/run.py
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install

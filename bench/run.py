@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,8 +119,19 @@ def server_env() -> dict:
     return env
 
 
+def port_in_use() -> bool:
+    try:
+        with socket.create_connection((HOST, PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def start_server(env: dict, log_path: Path) -> None:
     global _server
+    if port_in_use():
+        # Something else (another bench?) answers there: measuring it instead of our own server would be wrong.
+        raise RuntimeError(f"{HOST}:{PORT} is already in use; stop whatever listens there or set BENCH_PORT")
     log(f"starting the service like `make serve` on {HOST}:{PORT} (log: {log_path.relative_to(ROOT)})")
     log_file = open(log_path, "w")
     # Its own process group, so stopping it stops make, gunicorn's master and every worker.
