@@ -466,6 +466,7 @@ def plot(rows: list[dict], path: Path) -> None:
     ax1.plot(conns, [r["api"]["bookings_per_s"] for r in rows], "o-", label="API (wrk → gunicorn → Django)")
     ax1.plot(conns, [r["raw"]["bookings_per_s"] for r in rows], "s--", label="raw SQL (pgbench)")
     ax1.set(title="Bookings per second", xlabel="concurrent connections", ylabel="bookings/s", xscale="log")
+    ax1.set_ylim(bottom=0)
     ax2.plot(conns, [r["api"]["p99_ms"] for r in rows], "o-", label="API p99")
     ax2.plot(conns, [r["raw"]["p99_ms"] for r in rows], "s--", label="raw SQL p99")
     ax2.axhline(TARGET_P99_MS, color="grey", lw=0.8, ls=":", label=f"target {TARGET_P99_MS} ms")
