@@ -12,11 +12,13 @@ bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '800
 # lets one thread of a process run at a time. 2 x CPUs + 1 (gunicorn's own advice) keeps the CPUs busy while
 # some workers wait on PostgreSQL. WEB_CONCURRENCY is the conventional override (Heroku, cookiecutter-django).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# gthread with one thread, rather than sync: the same one-request-at-a-time worker, but it keeps HTTP
-# connections alive (sync closes every connection after one response, so each request paid a TCP connect and
-# close: measured ~0.4-0.8 ms of the server's CPU per booking on this 2-CPU machine). Idle keep-alive
-# connections wait in the worker's poller, not in its thread, so a slow client does not hold a worker.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# sync workers: a worker accepts a connection only when it is idle, so the kernel spreads requests evenly over
+# the workers. gthread (GUNICORN_WORKER_CLASS=gthread) keeps connections alive and saves a TCP connect and
+# close per request (~0.4 ms of server CPU, measured), but its event loop keeps accepting while its thread is
+# busy, so long-lived connections pile onto some workers: with 8 keep-alive connections, 3 of 5 workers did
+# all the work in one run, and in others the 8-connection level fell to the 1-connection rate. Behind a proxy
+# that opens many short connections gthread may win; for this benchmark's persistent clients sync is steadier.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 
 # Load the app once in the master: a misconfiguration (no DJANGO_SECRET_KEY with DEBUG off) stops the server at
