@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
-.PHONY: run test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos
+.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,28 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-like: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
+# static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
+# WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
+serve: export DJANGO_DEBUG = 0
+serve: install
+	@test -n "$$DJANGO_SECRET_KEY" || { \
+		echo "make serve runs with DEBUG off and needs a secret key. Set one, for example:"; \
+		echo "  export DJANGO_SECRET_KEY=\"\$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')\""; \
+		echo "(or use 'make run' for the development server)"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi
+
+# Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
+# wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/ticketing_bench
+bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	command -v wrk >/dev/null || apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }
+	@command -v pgbench >/dev/null || { echo "make bench needs pgbench (PostgreSQL's client tools)"; exit 2; }
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) exec $(PY) bench/run.py
 
 migrate: export DJANGO_DEBUG ?= 1
 migrate: install

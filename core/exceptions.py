@@ -171,6 +171,15 @@ class Busy(DomainError):
     message = "Too many bookings for this show right now, please retry."
 
 
+class DatabaseUnavailable(DomainError):
+    """The health check could not reach the database: the service cannot answer anything useful."""
+
+    # The same code and message as any request that meets an unreachable database (core.middleware).
+    status_code = 503
+    code = "unavailable"
+    message = "The service is temporarily unavailable, please retry."
+
+
 class InvalidRefreshToken(DomainError):
     status_code = 400
     code = "token_not_valid"

@@ -3,14 +3,18 @@
 Availability counts a seat as taken when it has an active booking or is in an unexpired hold; `now` decides what
 "unexpired" means, so an expired hold frees its seats in every read without any job having run.
 """
+import logging
 from datetime import datetime
 
+from django.db import DatabaseError, connection
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.exceptions import MovieNotFound, ShowNotFound
+from core.exceptions import DatabaseUnavailable, MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show
+
+logger = logging.getLogger(__name__)
 
 
 def movie_list() -> QuerySet[Movie]:
@@ -83,3 +87,15 @@ def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:
     now = now or timezone.now()
     return (Hold.objects.filter(user=user, expires_at__gt=now).order_by("expires_at", "id")
             .prefetch_related(Prefetch("seats", queryset=HoldSeat.objects.order_by("seat_number"))))
+
+
+def database_ping() -> None:
+    """One trivial query, so a health check proves the database answers (not only that the process runs)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        # The reason goes to the log for the operator; the probe only needs to know it is down.
+        logger.warning("Health check: the database did not answer: %s", exc)
+        raise DatabaseUnavailable(extra={"status": "unavailable"}) from exc

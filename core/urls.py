@@ -23,6 +23,7 @@ urlpatterns = [
     *_with_and_without_slash("login", views.LoginView, "login"),
     *_with_and_without_slash("token/refresh", views.RefreshView, "token-refresh"),
     *_with_and_without_slash("logout", views.LogoutView, "logout"),
+    path("health/", views.HealthView.as_view(), name="health"),
     path("movies/", views.MovieListView.as_view(), name="movie-list"),
     path("movies/<int:movie_id>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
     path("shows/<int:show_id>/", views.ShowDetailView.as_view(), name="show-detail"),

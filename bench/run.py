@@ -1,0 +1,601 @@
+"""`make bench`: load-test the booking API on PostgreSQL and compare it with the database's own limit.
+
+What it does, in order (see bench/README.md for how to read the output):
+1. drops and recreates the benchmark database (BENCH_DATABASE_URL, loopback only);
+2. starts the service exactly as `make serve` does (DEBUG off, gunicorn.conf.py, migrations), on
+   127.0.0.1:8100, with a throwaway secret key; the server is stopped however this script ends;
+3. creates its data through the API: a staff user (manage.py) logs in and creates the movies and shows, users
+   sign up and log in, so the load itself is nothing but bookings with ready tokens;
+4. per concurrency level (1, 2, 4, 8, 16, 32 connections): wrk books fresh seats for BENCH_DURATION seconds,
+   then pgbench runs the same booking transaction in raw SQL for as long, on scratch tables, same clients;
+5. a read mix (movies, a movie's shows, a show, the seat map when the API has one) and a hot-seat race
+   (hundreds of clients, one seat, all at once: exactly one 201);
+6. checks the database: active bookings == 201 responses, no seat booked twice;
+7. prints the table, writes bench/results/latest.json and latest.png. Exit status 1 if a correctness check
+   failed (the performance targets are reported, not enforced: they depend on the machine).
+"""
+import http.client
+import json
+import math
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results"
+PYTHON = sys.executable
+
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("BENCH_PORT", 8100))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ticketing_bench")
+LEVELS = [int(c) for c in os.environ.get("BENCH_LEVELS", "1,2,4,8,16,32").split(",")]
+DURATION = int(os.environ.get("BENCH_DURATION", 10))  # seconds per wrk / pgbench run
+USERS = 32  # tokens the bookings rotate through (signing up costs a password hash each, ~0.3 s)
+SEATS = 1000  # per show: the model's maximum
+RACE_CLIENTS = int(os.environ.get("BENCH_RACE_CLIENTS", 300))
+# Bookings/s the shows of one level must be able to absorb: more shows than that would need cost nothing.
+MAX_EXPECTED_RATE = int(os.environ.get("BENCH_MAX_RATE", 1500))
+SEAT_MAP_PATH = os.environ.get("BENCH_SEAT_MAP_PATH", "/shows/{show}/seats/")
+TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.25, 0.35, 50, 8
+
+_server: subprocess.Popen | None = None
+
+
+# --- Plumbing ---------------------------------------------------------------------------------------------
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def check_loopback() -> None:
+    db_host = urlparse(DATABASE_URL).hostname
+    if db_host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit(f"BENCH_DATABASE_URL must point at a loopback host, not {db_host!r}")
+
+
+def db_admin_args() -> list[str]:
+    url = urlparse(DATABASE_URL)
+    args = ["-h", url.hostname, "-p", str(url.port or 5432)]
+    if url.username:
+        args += ["-U", url.username]
+    return args
+
+
+def db_name() -> str:
+    return urlparse(DATABASE_URL).path.lstrip("/")
+
+
+def api(method: str, path: str, body=None, token: str | None = None, timeout: float = 30) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            data = {"raw": raw[:200].decode(errors="replace")}
+        return response.status, data
+    finally:
+        conn.close()
+
+
+def expect(status: int, data, wanted: int, what: str):
+    if status != wanted:
+        raise RuntimeError(f"{what}: expected {wanted}, got {status}: {data}")
+    return data
+
+
+def server_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        PORT=str(PORT),
+        BIND_HOST=HOST,
+        DJANGO_DEBUG="0",
+        # A throwaway key for this run only: the server must run with DEBUG off, which requires one, and
+        # nothing signed with it outlives the run (the database is dropped by the next run).
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",  # 409s are expected by the thousand; django.request would log each one
+    )
+    # All the load comes from one address and 32 users, thousands of requests a second: at their production
+    # rates the throttles would turn this into a test of the throttles. They are raised, not removed, so their
+    # cost per request is still measured. (An operator's own THROTTLE_* values are overridden for the run.)
+    for scope in ("LOGIN_IP", "LOGIN_USERNAME", "SIGNUP_IP", "BOOKING_USER", "HOLD_USER", "CANCEL_USER"):
+        env[f"THROTTLE_{scope}"] = "1000000/min"
+    return env
+
+
+def port_in_use() -> bool:
+    try:
+        with socket.create_connection((HOST, PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start_server(env: dict, log_path: Path) -> None:
+    global _server
+    if port_in_use():
+        # Something else (another bench?) answers there: measuring it instead of our own server would be wrong.
+        raise RuntimeError(f"{HOST}:{PORT} is already in use; stop whatever listens there or set BENCH_PORT")
+    log(f"starting the service like `make serve` on {HOST}:{PORT} (log: {log_path.relative_to(ROOT)})")
+    log_file = open(log_path, "w")
+    # Its own process group, so stopping it stops make, gunicorn's master and every worker.
+    _server = subprocess.Popen(
+        ["make", "--no-print-directory", "serve"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if _server.poll() is not None:
+            raise RuntimeError(f"the server exited with {_server.returncode}; see {log_path}")
+        try:
+            if api("GET", "/health/", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not become healthy within 120 s")
+
+
+def stop_server() -> None:
+    global _server
+    if _server is None or _server.poll() is not None:
+        _server = None
+        return
+    log("stopping the server")
+    try:
+        os.killpg(_server.pid, signal.SIGTERM)
+        _server.wait(timeout=40)  # gunicorn's graceful timeout is 30 s
+    except subprocess.TimeoutExpired:
+        os.killpg(_server.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _server = None
+
+
+def _on_signal(signum, frame):
+    stop_server()
+    sys.exit(128 + signum)
+
+
+# --- Data, through the API --------------------------------------------------------------------------------
+def create_database() -> None:
+    log(f"recreating database {db_name()}")
+    subprocess.run(["dropdb", *db_admin_args(), "--if-exists", "--force", db_name()], check=True)
+    subprocess.run(["createdb", *db_admin_args(), db_name()], check=True)
+
+
+def staff_token(env: dict) -> str:
+    password = secrets.token_urlsafe(16)
+    subprocess.run(
+        [PYTHON, "manage.py", "createsuperuser", "--noinput", "--username", "bench-staff", "--email", "s@example.com"],
+        cwd=ROOT, env={**env, "DJANGO_SUPERUSER_PASSWORD": password}, check=True, stdout=subprocess.DEVNULL,
+    )
+    data = expect(*api("POST", "/login", {"username": "bench-staff", "password": password}), 200, "staff login")
+    return data["access"]
+
+
+def user_tokens(count: int) -> list[str]:
+    password = "Bench-" + secrets.token_urlsafe(12)
+
+    def one(i: int) -> str:
+        username = f"bench-user-{i}"
+        expect(*api("POST", "/signup", {"username": username, "password": password}), 201, "signup")
+        return expect(*api("POST", "/login", {"username": username, "password": password}), 200, "login")["access"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def create_movie(token: str, title: str) -> int:
+    return expect(*api("POST", "/movies/", {"title": title, "duration_minutes": 120}, token), 201, "movie")["id"]
+
+
+def create_shows(token: str, movie_id: int, count: int, label: str) -> list[int]:
+    start = datetime.now(timezone.utc) + timedelta(days=30)
+    ids = []
+    for i in range(count):
+        body = {"screen_name": f"{label} #{i + 1}", "date_time": (start + timedelta(hours=i)).isoformat(),
+                "total_seats": SEATS}
+        ids.append(expect(*api("POST", f"/movies/{movie_id}/shows/", body, token), 201, "show")["id"])
+    return ids
+
+
+# --- Load -------------------------------------------------------------------------------------------------
+def lua_table(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {lua_table(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "{" + ", ".join(lua_table(v) for v in value) + "}"
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string literal is a valid Lua string literal for these characters
+    return str(value)
+
+
+def run_wrk(script: str, connections: int, config: dict, duration: int = DURATION) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".tmp", dir=RESULTS, delete=False) as f:
+        f.write("return " + lua_table(config) + "\n")
+        config_path = f.name
+    ids_path = config_path + ".ids"
+    try:
+        # One wrk thread: wrk is not the bottleneck at these rates and it shares the 2 CPUs with the server
+        # and PostgreSQL; one thread also lets book.lua number every request without gaps or overlap.
+        result = subprocess.run(
+            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+             "-s", str(BENCH_DIR / script), f"http://{HOST}:{PORT}"],
+            env={**os.environ, "BENCH_WRK_CONFIG": config_path, "BENCH_DIR": str(BENCH_DIR),
+                 "BENCH_IDS_OUT": ids_path},
+            capture_output=True, text=True, timeout=duration + 60,
+        )
+        booked_ids = [int(line) for line in Path(ids_path).read_text().split()] if Path(ids_path).exists() else []
+    finally:
+        for path in (config_path, ids_path):
+            if os.path.exists(path):
+                os.unlink(path)
+    match = re.search(r"^BENCH_RESULT (.*)$", result.stdout, re.M)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout}\n{result.stderr}")
+    data = json.loads(match.group(1))
+    data["statuses"] = {int(k): v for k, v in data["statuses"].items()}
+    data["booked_ids"] = booked_ids
+    # wrk stops on the clock: the requests still in flight then are served (and may book) but never read.
+    data["unanswered"] = data["sent"] - data["requests"]
+    return data
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> dict[int, float]:
+    """utime + stime of each process still alive (a noisy machine skews throughput, much less CPU per request)."""
+    result = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return result
+
+
+def _server_pids() -> list[int]:
+    """The server's processes: its process group (make, gunicorn's master and workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if _server is not None and int(fields[2]) == _server.pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _backend_pids() -> list[int]:
+    """PostgreSQL backends serving the benchmark database, except the one asking."""
+    with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [row[0] for row in cur.fetchall()]
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
+def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
+    app_before, db_before = _cpu_seconds(_server_pids()), _cpu_seconds(_backend_pids())
+    data = run_wrk("book.lua", connections, {"shows": shows, "seats": SEATS, "tokens": tokens})
+    app_cpu = _cpu_used(app_before, _cpu_seconds(app_before))
+    db_cpu = _cpu_used(db_before, _cpu_seconds(set(db_before) | set(_backend_pids())))
+    seconds = data["duration_us"] / 1e6
+    statuses = data["statuses"]
+    return {
+        "booked_ids": data["booked_ids"],
+        "unanswered": data["unanswered"],
+        "bookings": statuses.get(201, 0),
+        "bookings_per_s": statuses.get(201, 0) / seconds,
+        "requests_per_s": data["requests"] / seconds,
+        "p50_ms": data["latency_us"]["p50"] / 1000,
+        "p99_ms": data["latency_us"]["p99"] / 1000,
+        "max_ms": data["latency_us"]["max"] / 1000,
+        "non_2xx": {str(s): n for s, n in sorted(statuses.items()) if not 200 <= s < 300},
+        "socket_errors": {k: v for k, v in data["socket_errors"].items() if v},
+        # CPU time per request handled, of the gunicorn processes and of their PostgreSQL backends.
+        "app_cpu_ms_per_request": app_cpu * 1000 / max(data["requests"], 1),
+        "db_cpu_ms_per_request": db_cpu * 1000 / max(data["requests"], 1),
+    }
+
+
+def prepare_raw_sql(movie_id: int) -> None:
+    with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("""
+            DROP TABLE IF EXISTS bench_booking, bench_show;
+            CREATE TABLE bench_show (LIKE core_show INCLUDING ALL);
+            CREATE TABLE bench_booking (LIKE core_booking INCLUDING ALL);
+            -- LIKE copies columns, identity, checks and indexes (the partial unique one too), not foreign keys:
+            -- add them as Django declares them (deferred, checked at commit) and with its indexes on them.
+            ALTER TABLE bench_booking
+              ADD FOREIGN KEY (show_id) REFERENCES bench_show (id) DEFERRABLE INITIALLY DEFERRED,
+              ADD FOREIGN KEY (user_id) REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED;
+            CREATE INDEX ON bench_booking (show_id);
+            CREATE INDEX ON bench_booking (user_id);
+        """)
+        cur.execute(
+            "INSERT INTO bench_show (movie_id, screen_name, date_time, total_seats) "
+            "SELECT %s, 'raw ' || i, now() + interval '30 days', %s FROM generate_series(1, %s) i",
+            [movie_id, SEATS, len(LEVELS)],
+        )
+
+
+def raw_level(connections: int, show_id: int) -> dict:
+    with tempfile.TemporaryDirectory(dir=RESULTS, suffix=".tmp") as logdir:
+        url = urlparse(DATABASE_URL)
+        env = {**os.environ, "PGOPTIONS": f"-c lock_timeout={os.environ.get('BOOKING_LOCK_TIMEOUT_MS', 3000)}"}
+        # -M simple: the protocol psycopg2 (and so Django) uses; -n: no vacuum of pgbench's own tables.
+        result = subprocess.run(
+            ["pgbench", *db_admin_args(), "-n", "-M", "simple", "-c", str(connections),
+             "-j", str(min(connections, 2)), "-T", str(DURATION), "-f", str(BENCH_DIR / "booking.pgbench.sql"),
+             "-D", f"show={show_id}", "-D", f"nclients={connections}", "-D", "n=0",
+             "-l", "--log-prefix", f"{logdir}/tx", url.path.lstrip("/")],
+            env=env, capture_output=True, text=True, timeout=DURATION + 60,
+        )
+        tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+        failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
+        if result.returncode != 0 or not tps:
+            raise RuntimeError(f"pgbench failed ({result.returncode}): {result.stdout}\n{result.stderr}")
+        latencies = sorted(
+            int(line.split()[2]) for path in Path(logdir).iterdir() for line in path.read_text().splitlines()
+        )
+    return {
+        "bookings_per_s": float(tps.group(1)),
+        "failed": int(failed.group(1)) if failed else 0,
+        "p50_ms": percentile(latencies, 50) / 1000,
+        "p99_ms": percentile(latencies, 99) / 1000,
+    }
+
+
+def percentile(sorted_values: list[int], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+def hot_seat_race(show_id: int, tokens: list[str]) -> dict:
+    """RACE_CLIENTS clients, each with its own connection, press "book" for the same seat at the same moment."""
+    start = threading.Barrier(RACE_CLIENTS)
+    statuses: list = []
+    booked_ids: list[int] = []
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        try:
+            conn.connect()
+            start.wait(timeout=60)
+            conn.request("POST", f"/shows/{show_id}/book/", body=json.dumps({"seat_number": 1}),
+                         headers={"Content-Type": "application/json",
+                                  "Authorization": f"Bearer {tokens[i % len(tokens)]}"})
+            response = conn.getresponse()
+            status = response.status
+            if status == 201:
+                booked_ids.append(json.loads(response.read())["id"])
+        except Exception as exc:  # counted, never lost: a client that got no answer is a failure too
+            status = f"error: {type(exc).__name__}"
+        finally:
+            conn.close()
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(RACE_CLIENTS)]
+    began = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    counts = Counter(statuses)
+    return {"clients": RACE_CLIENTS, "seconds": round(time.time() - began, 2), "booked_ids": booked_ids,
+            "statuses": {str(k): v for k, v in sorted(counts.items(), key=str)},
+            "ok": counts == {201: 1, 409: RACE_CLIENTS - 1}}
+
+
+def verify(booked_ids: list[int], unanswered: int) -> dict:
+    """Every 201 is its own active booking, no seat is booked twice, and the only active bookings without a 201
+    are those of requests wrk abandoned in flight when its clock ran out (at most one per connection and run).
+    """
+    with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM core_booking WHERE status = 'booked'")
+        active = {row[0] for row in cur.fetchall()}
+        cur.execute("SELECT count(*) FROM (SELECT 1 FROM core_booking WHERE status = 'booked' "
+                    "GROUP BY show_id, seat_number HAVING count(*) > 1) d")
+        doubles = cur.fetchone()[0]
+    answered = set(booked_ids)
+    result = {
+        "responses_201": len(booked_ids),
+        "active_bookings": len(active),
+        "responses_201_not_active": len(answered - active),
+        "duplicate_201_ids": len(booked_ids) - len(answered),
+        "active_without_201": len(active - answered),
+        "requests_abandoned_in_flight": unanswered,
+        "seats_booked_twice": doubles,
+    }
+    result["ok"] = (
+        not result["responses_201_not_active"] and not result["duplicate_201_ids"] and not doubles
+        and result["active_without_201"] <= unanswered
+    )
+    return result
+
+
+# --- Output -----------------------------------------------------------------------------------------------
+def print_table(rows: list[dict]) -> None:
+    header = (f"{'conns':>5} | {'API book/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | {'non-2xx by status':<22} | "
+              f"{'raw SQL/s':>9} | {'raw p99':>7} | {'API/raw':>7} | {'CPU ms/req app+db':>17}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        api_, raw = r["api"], r["raw"]
+        non2xx = ", ".join(f"{s}: {n}" for s, n in api_["non_2xx"].items()) or "none"
+        if api_["socket_errors"]:
+            non2xx += " sock " + ",".join(f"{k}:{v}" for k, v in api_["socket_errors"].items())
+        print(f"{r['connections']:>5} | {api_['bookings_per_s']:>10.1f} | {api_['p50_ms']:>7.1f} | "
+              f"{api_['p99_ms']:>7.1f} | {non2xx:<22} | {raw['bookings_per_s']:>9.1f} | {raw['p99_ms']:>7.1f} | "
+              f"{r['ratio']:>7.3f} | {api_['app_cpu_ms_per_request']:>8.2f}+{api_['db_cpu_ms_per_request']:<8.2f}")
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    conns = [r["connections"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax1.plot(conns, [r["api"]["bookings_per_s"] for r in rows], "o-", label="API (wrk → gunicorn → Django)")
+    ax1.plot(conns, [r["raw"]["bookings_per_s"] for r in rows], "s--", label="raw SQL (pgbench)")
+    ax1.set(title="Bookings per second", xlabel="concurrent connections", ylabel="bookings/s", xscale="log")
+    ax1.set_ylim(bottom=0)
+    ax2.plot(conns, [r["api"]["p99_ms"] for r in rows], "o-", label="API p99")
+    ax2.plot(conns, [r["raw"]["p99_ms"] for r in rows], "s--", label="raw SQL p99")
+    ax2.axhline(TARGET_P99_MS, color="grey", lw=0.8, ls=":", label=f"target {TARGET_P99_MS} ms")
+    ax2.set(title="p99 latency", xlabel="concurrent connections", ylabel="ms", xscale="log", yscale="log")
+    for ax in (ax1, ax2):
+        ax.set_xticks(conns, [str(c) for c in conns])
+        ax.minorticks_off()
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Booking a fresh seat — {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def git_revision() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
+# --- Main -------------------------------------------------------------------------------------------------
+def main() -> int:
+    check_loopback()
+    RESULTS.mkdir(exist_ok=True)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    began = time.time()
+    create_database()
+    env = server_env()
+    start_server(env, RESULTS / "server.log.tmp")
+
+    log("creating data through the API")
+    staff = staff_token(env)
+    tokens = user_tokens(USERS)
+    load_movie = create_movie(staff, "Bench: opening night")
+    shows_per_level = math.ceil(MAX_EXPECTED_RATE * DURATION / SEATS)
+    level_shows = {c: create_shows(staff, load_movie, shows_per_level, f"load c={c}") for c in LEVELS}
+    warmup_show = create_shows(staff, load_movie, 2, "warm-up")
+    race_show = create_shows(staff, load_movie, 1, "race")[0]
+    read_movie = create_movie(staff, "Bench: read mix")
+    read_shows = create_shows(staff, read_movie, 10, "read")
+    prepare_raw_sql(load_movie)
+
+    booked_ids: list[int] = []
+    unanswered = 0
+    log("warm-up (not counted in the table): 3 s of bookings at 8 connections")
+    warmup = run_wrk("book.lua", 8, {"shows": warmup_show, "seats": SEATS, "tokens": tokens}, 3)
+    booked_ids += warmup["booked_ids"]
+    unanswered += warmup["unanswered"]
+
+    rows = []
+    for i, c in enumerate(LEVELS):
+        log(f"{c} connection(s): API for {DURATION} s, then raw SQL for {DURATION} s")
+        api_result = api_level(c, level_shows[c], tokens)
+        booked_ids += api_result.pop("booked_ids")
+        unanswered += api_result["unanswered"]
+        raw_result = raw_level(c, show_id=i + 1)
+        rows.append({"connections": c, "api": api_result, "raw": raw_result,
+                     "ratio": api_result["bookings_per_s"] / raw_result["bookings_per_s"]})
+
+    read_paths = ["/movies/", f"/movies/{read_movie}/shows/", f"/shows/{read_shows[0]}/",
+                  f"/shows/{level_shows[LEVELS[0]][0]}/"]
+    seat_map = SEAT_MAP_PATH.format(show=read_shows[0])
+    if api("GET", seat_map)[0] == 200:
+        read_paths.append(seat_map)
+    else:
+        log(f"no seat map at {seat_map}: the read mix leaves it out (set BENCH_SEAT_MAP_PATH)")
+    log(f"read mix at 8 connections for {DURATION} s: {', '.join(read_paths)}")
+    read = run_wrk("read.lua", 8, {"read_paths": read_paths})
+    read_seconds = read["duration_us"] / 1e6
+    read_result = {
+        "connections": 8, "paths": read_paths, "requests_per_s": read["requests"] / read_seconds,
+        "p50_ms": read["latency_us"]["p50"] / 1000, "p99_ms": read["latency_us"]["p99"] / 1000,
+        "non_2xx": {str(s): n for s, n in sorted(read["statuses"].items()) if not 200 <= s < 300},
+    }
+
+    log(f"hot-seat race: {RACE_CLIENTS} clients, one seat")
+    race = hot_seat_race(race_show, tokens)
+    booked_ids += race.pop("booked_ids")
+    checks = verify(booked_ids, unanswered)
+    stop_server()
+
+    print()
+    print_table(rows)
+    print()
+    print(f"read mix, 8 connections: {read_result['requests_per_s']:.1f} req/s, p50 {read_result['p50_ms']:.1f} ms, "
+          f"p99 {read_result['p99_ms']:.1f} ms, non-2xx: {read_result['non_2xx'] or 'none'}")
+    print(f"hot-seat race: {race['clients']} clients, one seat: {race['statuses']} "
+          f"-> {'OK, exactly one 201' if race['ok'] else 'FAILED'}")
+    print(f"database check: {checks['responses_201']} responses 201 = {checks['responses_201']} distinct active "
+          f"bookings (201s not active: {checks['responses_201_not_active']}, repeated: "
+          f"{checks['duplicate_201_ids']}); {checks['seats_booked_twice']} seats booked twice; "
+          f"{checks['active_bookings']} active bookings in all, {checks['active_without_201']} of them booked by "
+          f"requests wrk abandoned in flight when its clock stopped ({checks['requests_abandoned_in_flight']} "
+          f"abandoned) -> {'OK' if checks['ok'] else 'FAILED'}")
+
+    at_target = next((r for r in rows if r["connections"] == TARGET_LEVEL), None)
+    five_xx = sum(n for r in rows for s, n in r["api"]["non_2xx"].items() if s.startswith("5"))
+    five_xx += sum(n for s, n in read_result["non_2xx"].items() if s.startswith("5"))
+    targets = {"zero_5xx": five_xx == 0, "race_one_201": race["ok"]}
+    if at_target:
+        targets.update(
+            ratio_at_8=round(at_target["ratio"], 3), ratio_target_met=at_target["ratio"] >= TARGET_RATIO,
+            ratio_stretch_met=at_target["ratio"] >= STRETCH_RATIO, p99_at_8_ms=round(at_target["api"]["p99_ms"], 1),
+            p99_target_met=at_target["api"]["p99_ms"] < TARGET_P99_MS,
+        )
+    print("targets:", json.dumps(targets))
+
+    results = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git_revision": git_revision(),
+        "cpus": os.cpu_count(), "duration_s_per_run": DURATION, "seats_per_show": SEATS, "users": USERS,
+        "gunicorn_workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
+        "levels": rows, "read_mix": read_result, "race": race, "verification": checks, "targets": targets,
+        "wall_time_s": round(time.time() - began, 1),
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(rows, RESULTS / "latest.png")
+    log(f"wrote bench/results/latest.json and latest.png in {results['wall_time_s']} s")
+    return 0 if checks["ok"] and race["ok"] else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        stop_server()

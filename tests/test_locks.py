@@ -1,0 +1,62 @@
+"""core.locks: what lock_show locks, and what it returns."""
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.test import override_settings
+
+from core.exceptions import ShowNotFound
+from core.locks import lock_show, locked_transaction
+from core.models import Movie
+from tests.conftest import client_for
+from tests.factories import ShowFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_returns_the_show_with_its_movie_as_the_orm_would(show):
+    with locked_transaction():
+        locked = lock_show(show.id)
+
+    assert (locked.pk, locked.movie_id, locked.screen_name, locked.date_time, locked.total_seats) == (
+        show.pk, show.movie_id, show.screen_name, show.date_time, show.total_seats)
+    assert locked.movie == show.movie
+    assert (locked.movie.title, locked.movie.duration_minutes) == (show.movie.title, show.movie.duration_minutes)
+
+
+@pytest.mark.django_db
+def test_unknown_show_is_show_not_found():
+    with pytest.raises(ShowNotFound), locked_transaction():
+        lock_show(987654)
+
+
+@pytest.mark.django_db(transaction=True)  # the usual test transaction would count as "inside"
+def test_refuses_to_run_outside_a_transaction(show):
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        lock_show(show.id)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(BOOKING_LOCK_TIMEOUT_MS=300)
+def test_the_movie_row_is_read_not_locked():
+    """Locking the movie too would make every show of a blockbuster queue behind one lock."""
+    show = ShowFactory()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_movie_lock():
+        with transaction.atomic():
+            Movie.objects.select_for_update().get(pk=show.movie_id)
+            holding.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    holder = threading.Thread(target=hold_movie_lock)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        response = client_for(UserFactory()).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json")
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 201
