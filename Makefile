@@ -38,6 +38,10 @@ run: install
 # static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
 # WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
 serve: export DJANGO_DEBUG = 0
+# It listens on plain http on 127.0.0.1: no https redirect and no https-only cookies unless the environment
+# says so (set both to 1 behind a TLS-terminating proxy, with DJANGO_SECURE_PROXY_SSL_HEADER).
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= 0
+serve: export DJANGO_SECURE_COOKIES ?= 0
 serve: install
 	@test -n "$$DJANGO_SECRET_KEY" || { \
 		echo "make serve runs with DEBUG off and needs a secret key. Set one, for example:"; \

@@ -114,6 +114,8 @@ def server_env() -> dict:
         # nothing signed with it outlives the run (the database is dropped by the next run).
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain http on loopback, as `make serve` (which defaults this off too): no redirect to https.
+        DJANGO_SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",  # 409s are expected by the thousand; django.request would log each one
     )
     # All the load comes from one address and 32 users, thousands of requests a second: at their production

@@ -33,7 +33,7 @@ class TestBookingCreate:
     def test_the_constraint_backstop_turns_a_bypassed_check_into_seat_taken(self, user, show, caplog):
         # Simulate a writer that skipped the locked check: the partial unique index must still refuse.
         BookingFactory(show=show, seat_number=9)
-        with mock.patch.object(booking_service, "_booked_seats", return_value=set()), \
+        with mock.patch.object(booking_service, "seat_states", return_value=booking_service.SeatStates(set(), {})), \
                 caplog.at_level(logging.WARNING):
             with pytest.raises(exceptions.SeatTaken):
                 booking_create(user=user, show_id=show.id, seat_number=9)

@@ -109,18 +109,18 @@ def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
     show = ShowFactory(total_seats=10)
     users = UserFactory.create_batch(CLIENTS)
     everyone_has_read = threading.Barrier(CLIENTS)
-    real_booked_seats = booking_service._booked_seats
+    real_seat_states = booking_service.seat_states
 
     def lock_show_without_locking(show_id):
         return Show.objects.select_related("movie").get(pk=show_id)
 
-    def booked_seats_then_wait(show, seat_numbers):
-        taken = real_booked_seats(show, seat_numbers)
+    def seat_states_then_wait(show, seat_numbers, *, now):
+        taken = real_seat_states(show, seat_numbers, now=now)
         everyone_has_read.wait(timeout=30)
         return taken
 
     with mock.patch.object(booking_service, "lock_show", lock_show_without_locking), \
-            mock.patch.object(booking_service, "_booked_seats", booked_seats_then_wait):
+            mock.patch.object(booking_service, "seat_states", seat_states_then_wait):
         outcome = run_concurrently([booker(u, show.id, 5) for u in users])
 
     with pytest.raises(AssertionError, match="got past the lock"):

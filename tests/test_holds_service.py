@@ -180,16 +180,16 @@ class TestDatabaseBackstop:
     def test_constraint_violation_past_the_lock_is_a_clean_409(self, user, other_user, show, caplog):
         """If a hold seat were written without the lock check, the unique index refuses it and the client gets 409."""
         theirs = hold_service.hold_create(user=other_user, show_id=show.id, seat_numbers=[5], now=T0)
-        real = hold_service.live_hold_seats
+        real = hold_service.seat_states
         with pytest.MonkeyPatch.context() as patch:
             # Simulate a check that missed the other hold (as a writer skipping the lock would).
-            patch.setattr(hold_service, "live_hold_seats", lambda show, seats, now: {})
+            patch.setattr(hold_service, "seat_states", lambda show, seats, now: (set(), {}))
             with pytest.raises(SeatsUnavailable) as raised:
                 hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[4, 5], now=T0)
         assert raised.value.extra == {"seats": [4, 5]}
         assert "held twice past the lock" in caplog.text
         assert list(Hold.objects.all()) == [theirs]
-        assert real is hold_service.live_hold_seats
+        assert real is hold_service.seat_states
 
 
 class TestCapacityAndAdmin:

@@ -23,9 +23,9 @@ SHOWS_QUERIES = 2
 MY_BOOKINGS_QUERIES = 2
 # POST /shows/<id>/book/, counted as production runs it (outside a test transaction, so no savepoints), each a
 # round trip to the database: the user (authentication); BEGIN (IMMEDIATE on SQLite); the show, locked; the
-# seat's active booking, if any; the seat's unexpired hold, if any; the insert; COMMIT. The same on SQLite and
+# seat's active booking or unexpired hold, if any (one statement); the insert; COMMIT. The same on SQLite and
 # PostgreSQL: PostgreSQL's lock timeout is a connection setting, not a per-transaction `SET LOCAL` (core.locks).
-BOOKING_QUERIES = 7
+BOOKING_QUERIES = 6
 
 
 def _count_for_n_rows(make_rows, request, budget, django_assert_max_num_queries) -> list[int]:

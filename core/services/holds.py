@@ -19,7 +19,7 @@ from core.services.booking import (
     _booked_seats,
     check_seats_bookable,
     insert_bookings,
-    live_hold_seats,
+    seat_states,
     validated_seat_selection,
 )
 
@@ -40,7 +40,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
     with locked_transaction():
         show = lock_show(show_id)
         check_seats_bookable(show, seats, now=now)
-        unavailable = _booked_seats(show, seats) | set(live_hold_seats(show, seats, now=now))
+        booked, held = seat_states(show, seats, now=now)
+        unavailable = booked | set(held)
         if unavailable:
             raise SeatsUnavailable(unavailable)
         already_held = HoldSeat.objects.filter(show=show, hold__user=user, hold__expires_at__gt=now).count()
