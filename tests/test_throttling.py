@@ -238,6 +238,9 @@ def _redis_or_skip():
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
+        # CI starts Redis and sets REQUIRE_REDIS: there, a missing Redis must fail the run, not skip the test.
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"REQUIRE_REDIS is set but Redis is not reachable at {REDIS_URL}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     return client
 
