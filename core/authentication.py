@@ -65,4 +65,5 @@ def _user_sql_for(vendor: str) -> str:
     q = connection.ops.quote_name
     id_column = User._meta.get_field(api_settings.USER_ID_FIELD).column
     columns = ", ".join(q(f.column) for f in User._meta.concrete_fields)
-    return f"SELECT {columns} FROM {q(User._meta.db_table)} WHERE {q(id_column)} = %s"
+    # Identifiers come from the model's metadata, quoted; the id is a bound parameter: no input in the SQL text.
+    return f"SELECT {columns} FROM {q(User._meta.db_table)} WHERE {q(id_column)} = %s"  # nosec B608

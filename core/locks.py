@@ -86,8 +86,9 @@ def _lock_show_sql_for(vendor: str, lock_of: bool, lock: bool) -> str:
     show_columns = [f's.{q(f.column)}' for f in Show._meta.concrete_fields]
     movie_columns = [f'm.{q(f.column)} AS {q("movie__" + f.attname)}' for f in Movie._meta.concrete_fields]
     movie_fk = Show._meta.get_field("movie")
+    # Identifiers come from the models' metadata, quoted; the show id is a bound parameter: no input in the SQL text.
     sql = (
-        f"SELECT {', '.join(show_columns + movie_columns)} "
+        f"SELECT {', '.join(show_columns + movie_columns)} "  # nosec B608
         f"FROM {q(Show._meta.db_table)} s INNER JOIN {q(Movie._meta.db_table)} m "
         f"ON m.{q(movie_fk.target_field.column)} = s.{q(movie_fk.column)} "
         f"WHERE s.{q(Show._meta.pk.column)} = %s"
