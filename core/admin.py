@@ -14,6 +14,22 @@ from core.selectors import held_seat_count_per_show
 from core.services.catalog import check_capacity_change
 
 
+class ReadOnlyAdminMixin:
+    """Staff see and filter these rows but never write them: they change only through the services, under the
+    show lock. Keeping the view permission makes each change page render read-only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Bookings are cancelled (history is kept), holds released by their owner or release_expired_holds, keys
+        # purged by release_expired_holds.
+        return False
+
+
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "duration_minutes"]
@@ -79,27 +95,16 @@ class ShowFilter(admin.SimpleListFilter):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user", "show", "seat_number", "status", "created_at", "cancelled_at"]
     list_filter = ["status", ShowFilter]
     list_select_related = ["user", "show__movie"]
     search_fields = ["user__username"]
     readonly_fields = ["user", "show", "seat_number", "status", "created_at", "cancelled_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Staff keep the view permission, so the booking page renders read-only.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Cancelled bookings are history; active ones are cancelled through the API, never deleted.
-        return False
-
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, like bookings: holds change only through core.services.holds, under the show lock."""
 
     list_display = ["id", "user", "show", "seats", "created_at", "expires_at"]
@@ -114,25 +119,9 @@ class HoldAdmin(admin.ModelAdmin):
     def seats(self, hold):
         return ", ".join(str(seat) for seat in hold.seat_numbers)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Releasing is DELETE /holds/<id>/ (by its owner) or the release_expired_holds command, both under the lock.
-        return False
-
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user", "key", "state", "response_status", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "key"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

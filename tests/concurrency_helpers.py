@@ -1,9 +1,10 @@
 """Real-thread race helpers shared by the concurrency tests."""
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connections
+from django.db import connection, connections, transaction
 
 
 @dataclass
@@ -41,3 +42,28 @@ def run_concurrently(requests) -> Outcome:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a request hung"
     return outcome
+
+
+@contextmanager
+def row_locked_elsewhere(queryset):
+    """Hold `SELECT ... FOR UPDATE` on the queryset's row from another thread (its own connection) for the duration
+    of the block, as a concurrent transaction would."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                queryset.select_for_update().get()
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10), "could not take the lock"
+        yield
+    finally:
+        release.set()
+        holder.join()

@@ -8,13 +8,12 @@ import threading
 from unittest import mock
 
 import pytest
-from django.db import connection, transaction
 from django.test import override_settings
 
 from core.exceptions import Busy
 from core.models import Booking, Show
 from core.services import booking as booking_service
-from tests.concurrency_helpers import Outcome, run_concurrently
+from tests.concurrency_helpers import Outcome, row_locked_elsewhere, run_concurrently
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
 
@@ -135,24 +134,9 @@ def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
 def test_lock_wait_is_bounded_and_answered_with_503_busy():
     show = ShowFactory()
     user = UserFactory()
-    holding = threading.Event()
-    release = threading.Event()
 
-    def hold_show_lock():
-        with transaction.atomic():
-            Show.objects.select_for_update().get(pk=show.pk)
-            holding.set()
-            release.wait(timeout=30)
-        connection.close()
-
-    holder = threading.Thread(target=hold_show_lock)
-    holder.start()
-    try:
-        assert holding.wait(timeout=10)
+    with row_locked_elsewhere(Show.objects.filter(pk=show.pk)):
         response = client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json")
-    finally:
-        release.set()
-        holder.join()
 
     assert response.status_code == 503
     assert response.json() == {"detail": Busy.message, "code": "busy"}

@@ -1,13 +1,12 @@
 """core.locks: what lock_show locks, and what it returns."""
-import threading
 
 import pytest
-from django.db import connection, transaction
 from django.test import override_settings
 
 from core.exceptions import ShowNotFound
 from core.locks import lock_show, locked_transaction
 from core.models import Movie
+from tests.concurrency_helpers import row_locked_elsewhere
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
 
@@ -41,22 +40,8 @@ def test_refuses_to_run_outside_a_transaction(show):
 def test_the_movie_row_is_read_not_locked():
     """Locking the movie too would make every show of a blockbuster queue behind one lock."""
     show = ShowFactory()
-    holding, release = threading.Event(), threading.Event()
 
-    def hold_movie_lock():
-        with transaction.atomic():
-            Movie.objects.select_for_update().get(pk=show.movie_id)
-            holding.set()
-            release.wait(timeout=30)
-        connection.close()
-
-    holder = threading.Thread(target=hold_movie_lock)
-    holder.start()
-    try:
-        assert holding.wait(timeout=10)
+    with row_locked_elsewhere(Movie.objects.filter(pk=show.movie_id)):
         response = client_for(UserFactory()).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json")
-    finally:
-        release.set()
-        holder.join()
 
     assert response.status_code == 201
