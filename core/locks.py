@@ -13,7 +13,7 @@ import functools
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from core.exceptions import Busy, ShowNotFound
 from core.models import Movie, Show
@@ -103,3 +103,16 @@ def _lock_show_sql() -> str:
     # SQLite has no row locks (BEGIN IMMEDIATE already serialises writers, see the module docstring).
     features = connection.features
     return _lock_show_sql_for(connection.vendor, features.has_select_for_update_of, features.has_select_for_update)
+
+
+def violates_unique(exc: IntegrityError, *, constraint: str, table: str, columns: tuple[str, ...]) -> bool:
+    """Whether `exc` is a violation of the unique constraint `constraint` on `table` (`columns`).
+
+    The services' constraint backstops use it to answer 409 only for the seat conflict they guard, and let any
+    other integrity error surface as the bug it is. PostgreSQL names the violated constraint; SQLite names the
+    columns of the violated unique index instead.
+    """
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:
+        return diag.constraint_name == constraint
+    return ", ".join(f"{table}.{column}" for column in columns) in str(exc)

@@ -28,12 +28,17 @@ from core.exceptions import (
     SeatTaken,
     ShowStarted,
 )
-from core.locks import lock_show, locked_transaction
+from core.locks import lock_show, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat, Show
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_SEAT_CONSTRAINT = "booking_one_active_per_seat"
+
+
+def _is_active_seat_conflict(exc: IntegrityError) -> bool:
+    return violates_unique(exc, constraint=ACTIVE_SEAT_CONSTRAINT, table="core_booking",
+                           columns=("show_id", "seat_number"))
 
 
 def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None = None) -> Booking:
@@ -252,12 +257,3 @@ def _booked_seats_sql(vendor: str, seat_count: int) -> str:
         f"WHERE {q(field('show').column)} = %s AND {q(field('status').column)} = %s "
         f"AND {q(field('seat_number').column)} IN ({placeholders})"
     )
-
-
-def _is_active_seat_conflict(exc: IntegrityError) -> bool:
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    if diag is not None:  # PostgreSQL names the violated constraint
-        return diag.constraint_name == ACTIVE_SEAT_CONSTRAINT
-    # SQLite names the columns of the violated unique index instead
-    return "core_booking.show_id, core_booking.seat_number" in str(exc)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.events import log_event_on_commit
 from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowNotFound, ShowStarted
-from core.locks import lock_show, locked_transaction
+from core.locks import lock_show, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat
 from core.services.booking import (
     _booked_seats,
@@ -26,6 +26,11 @@ from core.services.booking import (
 logger = logging.getLogger(__name__)
 
 HOLD_SEAT_CONSTRAINT = "holdseat_one_per_seat"
+
+
+def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
+    return violates_unique(exc, constraint=HOLD_SEAT_CONSTRAINT, table="core_holdseat",
+                           columns=("show_id", "seat_number"))
 
 
 def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None) -> Hold:
@@ -139,10 +144,3 @@ def _lock_own_hold(*, user, hold_id: int):
     if hold is None:
         raise HoldNotFound()
     return hold, show
-
-
-def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
-    diag = getattr(exc.__cause__, "diag", None)
-    if diag is not None:
-        return diag.constraint_name == HOLD_SEAT_CONSTRAINT
-    return "core_holdseat.show_id, core_holdseat.seat_number" in str(exc)
