@@ -52,6 +52,15 @@ def show_get(*, show_id: int, now: datetime | None = None) -> Show:
     return show
 
 
+def show_list_upcoming(*, now: datetime | None = None, movie_id: int | None = None) -> QuerySet[Show]:
+    """Shows that have not started, soonest first, with their movie and `available_seats` (one query)."""
+    now = now or timezone.now()
+    shows = _shows_with_availability(now).filter(date_time__gt=now)
+    if movie_id is not None:
+        shows = shows.filter(movie_id=movie_id)
+    return shows.order_by("date_time", "id")
+
+
 def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
     """Which seats of a show are booked and which are held: two queries, however full the show is.
 

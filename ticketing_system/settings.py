@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
     "core",
+    # The moviegoer's web pages (server-rendered, session login); they call core's services like the API does.
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +56,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (it reads the language cookie), before common. Picks the language of the web pages and of
+    # the API's error `detail` from the switcher's cookie or Accept-Language; the `code` never changes.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -73,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -193,6 +199,14 @@ SWAGGER_SETTINGS = {
     },
 }
 
+# --- Web pages --------------------------------------------------------------------------------------------
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:whats_on"
+LOGOUT_REDIRECT_URL = "web:whats_on"
+# The live seat map: how often a page polls the seat state, and how old a served state may be (web.live).
+SEAT_MAP_POLL_MS = env.int("SEAT_MAP_POLL_MS", default=1000)
+SEAT_STATE_MAX_AGE_MS = env.int("SEAT_STATE_MAX_AGE_MS", default=500)
+
 # --- Booking rules ----------------------------------------------------------------------------------------
 # Cancelling closes this many minutes before the show starts (0: until the show starts).
 BOOKING_CANCEL_CUTOFF_MINUTES = env.int("BOOKING_CANCEL_CUTOFF_MINUTES", default=0)
@@ -207,7 +221,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", default=60)
 
 # --- i18n / time ------------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The web pages and the API's error messages speak these languages (locale/<lang>/LC_MESSAGES/django.po, compiled
+# by scripts/i18n.py on make run / make test). Anything else a browser asks for falls back to English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

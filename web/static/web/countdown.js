@@ -1,0 +1,22 @@
+/* The hold's countdown: minutes and seconds left, from the server's clock (the page carries the server's "now",
+ * so a wrong clock on the phone does not matter). At zero the Book button is disabled and the page says so. */
+(function () {
+  "use strict";
+  var el = document.getElementById("countdown");
+  if (!el) { return; }
+  var remainingAtLoad = (Number(el.dataset.expiresAt) - Number(el.dataset.now)) * 1000;
+  var loadedAt = Date.now();
+  function tick() {
+    var left = Math.max(0, remainingAtLoad - (Date.now() - loadedAt));
+    var seconds = Math.ceil(left / 1000);
+    el.textContent = Math.floor(seconds / 60) + ":" + ("0" + (seconds % 60)).slice(-2);
+    if (left <= 0) {
+      document.getElementById("expired-text").hidden = false;
+      var book = document.getElementById("book-button");
+      if (book) { book.disabled = true; }
+      return;
+    }
+    setTimeout(tick, 250);
+  }
+  tick();
+}());

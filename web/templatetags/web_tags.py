@@ -1,0 +1,75 @@
+"""Template helpers of the web pages: money in the reader's language, and what each seat is called."""
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+register = template.Library()
+
+CATEGORY_NAMES = {
+    "standard": gettext_lazy("standard"),
+    "premium": gettext_lazy("premium"),
+    "recliner": gettext_lazy("recliner"),
+    "wheelchair": gettext_lazy("wheelchair space"),
+    "companion": gettext_lazy("companion seat"),
+}
+STATE_NAMES = {
+    "free": gettext_lazy("available"),
+    "held": gettext_lazy("held by someone"),
+    "booked": gettext_lazy("sold"),
+    "blocked": gettext_lazy("not for sale"),
+    "selected": gettext_lazy("selected"),
+}
+
+
+def currency() -> str:
+    # One currency per installation (the auditoriums issue's CURRENCY setting; EUR until it exists).
+    return getattr(settings, "CURRENCY", "EUR")
+
+
+@register.filter
+def money(amount) -> str:
+    """12.5 → "€12.50" (en), "12,50 €" (es), "€12.50" (hi): Unicode CLDR's rules for the active language."""
+    if amount is None or amount == "":
+        return ""
+    return format_currency(Decimal(str(amount)), currency(), locale=to_locale(get_language() or "en"))
+
+
+@register.filter
+def category_name(category: str) -> str:
+    return str(CATEGORY_NAMES.get(category, category))
+
+
+@register.filter
+def state_name(state: str) -> str:
+    return str(STATE_NAMES.get(state, state))
+
+
+def seat_in_row(seat) -> str:
+    """"A7" in row "A" is seat "7"; a label that does not start with its row is used whole."""
+    if seat.label.startswith(seat.row) and len(seat.label) > len(seat.row):
+        return seat.label[len(seat.row):]
+    return seat.label
+
+
+register.filter("seat_in_row", seat_in_row)
+
+
+@register.simple_tag
+def seat_description(seat) -> str:
+    """Everything about a seat except its state: "Row A, seat 7, standard, €12.50, wheelchair space"."""
+    parts = [_("Row %(row)s, seat %(seat)s") % {"row": seat.row, "seat": seat_in_row(seat)},
+             category_name(seat.category)]
+    if seat.price is not None:
+        parts.append(money(seat.price))
+    if seat.wheelchair:
+        parts.append(_("wheelchair space"))
+    if seat.companion:
+        parts.append(_("companion seat"))
+    if seat.restricted_view:
+        parts.append(_("restricted view"))
+    return ", ".join(parts)

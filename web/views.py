@@ -1,0 +1,299 @@
+"""The moviegoer's pages. Like the API's views they only translate HTTP: every rule is in `core.services`
+(holds, bookings, accounts) and every read in `core.selectors`; a domain error becomes a message on the page.
+
+Pages use Django's session login and CSRF protection (the API keeps JWT). The API's abuse limits apply to the
+forms that change state or guess passwords (web.throttling).
+"""
+import itertools
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core import selectors
+from core.exceptions import DomainError, NotFound, SeatsUnavailable
+from core.models import Movie
+from core.serializers import SignupSerializer
+from core.services import accounts, booking, holds
+from core.throttles import (
+    BookingUserThrottle,
+    CancelUserThrottle,
+    HoldUserThrottle,
+    LoginIPThrottle,
+    LoginUsernameThrottle,
+    SignupIPThrottle,
+)
+from web import live
+from web.seatmap import build_seat_map
+from web.templatetags.web_tags import STATE_NAMES
+from web.throttling import throttle_wait
+
+logger = logging.getLogger(__name__)
+
+
+def _not_found(request, message=None):
+    return render(request, "web/not_found.html", {"message": message or _("Not found.")}, status=404)
+
+
+def _too_many(request, wait: float):
+    response = render(request, "web/throttled.html", {"wait": int(wait) + 1}, status=429)
+    response["Retry-After"] = str(int(wait) + 1)
+    return response
+
+
+def _error_message(exc: DomainError, seat_labels: dict | None = None) -> str:
+    message = str(exc.message)
+    seats = exc.extra.get("seats") if isinstance(exc, SeatsUnavailable) else None
+    if seats and seat_labels:
+        message = f"{message} ({', '.join(seat_labels.get(n, str(n)) for n in seats)})"
+    return message
+
+
+def _seat_labels(show_id: int) -> dict[int, str]:
+    seat_map = build_seat_map(selectors.seat_map(show_id=show_id))
+    return {seat.number: seat.label for row in seat_map.rows for seat in row.seats if seat is not None}
+
+
+# --- Browsing ---------------------------------------------------------------------------------------------
+@require_GET
+def whats_on(request):
+    """Movies with upcoming shows, each with its next show times."""
+    shows = list(selectors.show_list_upcoming())
+    movies = []
+    for _movie_id, movie_shows in itertools.groupby(sorted(shows, key=lambda s: (s.movie.title, s.movie_id)),
+                                                    key=lambda s: s.movie_id):
+        movie_shows = list(movie_shows)
+        movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4})
+    return render(request, "web/whats_on.html", {"movies": movies})
+
+
+@require_GET
+def movie_detail(request, movie_id: int):
+    movie = Movie.objects.filter(pk=movie_id).first()
+    if movie is None:
+        return _not_found(request, _("Movie not found."))
+    shows = selectors.show_list_upcoming(movie_id=movie_id)
+    days = [{"day": day, "shows": list(day_shows)}
+            for day, day_shows in itertools.groupby(shows, key=lambda s: timezone.localdate(s.date_time))]
+    return render(request, "web/movie.html", {"movie": movie, "days": days})
+
+
+@require_GET
+def show_detail(request, show_id: int):
+    try:
+        show = selectors.show_get(show_id=show_id)
+        seat_map = build_seat_map(selectors.seat_map(show_id=show_id))
+    except NotFound:
+        return _not_found(request, _("Show not found."))
+    my_holds = []
+    if request.user.is_authenticated:
+        my_holds = [h for h in selectors.hold_list_for_user(user=request.user) if h.show_id == show_id]
+    return render(request, "web/show.html", {
+        "show": show,
+        "seat_map": seat_map,
+        "my_holds": my_holds,
+        "started": show.date_time <= timezone.now(),
+        "max_seats": settings.MAX_SEATS_PER_BOOKING,
+        "poll_ms": settings.SEAT_MAP_POLL_MS,
+        "state_names": [(state, str(name)) for state, name in STATE_NAMES.items()],
+    })
+
+
+@require_GET
+def seat_state(request, show_id: int):
+    """The live map's poll: the show's taken seats as JSON, 304 when the client's ETag is current."""
+    try:
+        etag, body = live.seat_state(show_id=show_id)
+    except NotFound:
+        return HttpResponse(b'{"detail":"Show not found.","code":"not_found"}', status=404,
+                            content_type="application/json")
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    # Every poll must reach us (the map is live), but may be answered 304.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- Holding and booking ----------------------------------------------------------------------------------
+def _seat_numbers(request) -> list[int] | None:
+    try:
+        return [int(value) for value in request.POST.getlist("seat")]
+    except ValueError:
+        return None
+
+
+@require_POST
+@login_required
+def hold_seats(request, show_id: int):
+    wait = throttle_wait(request, HoldUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    show_url = reverse("web:show", args=[show_id])
+    seats = _seat_numbers(request)
+    if seats is None:
+        messages.error(request, _("Choose seats on the map."))
+        return redirect(show_url)
+    try:
+        hold = holds.hold_create(user=request.user, show_id=show_id, seat_numbers=seats)
+    except NotFound:
+        return _not_found(request, _("Show not found."))
+    except DomainError as exc:
+        messages.error(request, _error_message(exc, _seat_labels(show_id)))
+        return redirect(show_url)
+    live.seat_state_changed(show_id=show_id)
+    return redirect("web:checkout", hold_id=hold.pk)
+
+
+def _own_hold(user, hold_id: int):
+    return next((h for h in selectors.hold_list_for_user(user=user) if h.pk == hold_id), None)
+
+
+@require_GET
+@login_required
+def checkout(request, hold_id: int):
+    hold = _own_hold(request.user, hold_id)
+    if hold is None:
+        messages.error(request, _("This hold has expired or was released; choose your seats again."))
+        return redirect("web:my_tickets")
+    show = selectors.show_get(show_id=hold.show_id)
+    labels = _seat_labels(hold.show_id)
+    return render(request, "web/checkout.html", {
+        "hold": hold,
+        "show": show,
+        "seat_labels": [labels.get(n, str(n)) for n in hold.seat_numbers],
+        "now": timezone.now(),
+    })
+
+
+@require_POST
+@login_required
+def confirm_hold(request, hold_id: int):
+    wait = throttle_wait(request, BookingUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    try:
+        bookings = holds.hold_confirm(user=request.user, hold_id=hold_id)
+    except NotFound:
+        messages.error(request, _("This hold has expired or was released; choose your seats again."))
+        return redirect("web:my_tickets")
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+        return redirect("web:my_tickets")
+    live.seat_state_changed(show_id=bookings[0].show_id)
+    messages.success(request, _("Booked! Your tickets are below."))
+    return redirect("web:my_tickets")
+
+
+@require_POST
+@login_required
+def release_hold(request, hold_id: int):
+    wait = throttle_wait(request, CancelUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    hold = _own_hold(request.user, hold_id)
+    try:
+        holds.hold_release(user=request.user, hold_id=hold_id)
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+        return redirect("web:my_tickets")
+    if hold is not None:
+        live.seat_state_changed(show_id=hold.show_id)
+        messages.info(request, _("Your seats were released."))
+        return redirect("web:show", show_id=hold.show_id)
+    return redirect("web:my_tickets")
+
+
+@require_GET
+@login_required
+def my_tickets(request):
+    now = timezone.now()
+    bookings = list(selectors.booking_list_for_user(user=request.user))
+    upcoming = [b for b in bookings if b.show.date_time > now]
+    past = [b for b in bookings if b.show.date_time <= now]
+    return render(request, "web/my_tickets.html", {
+        "holds": list(selectors.hold_list_for_user(user=request.user).select_related("show__movie")),
+        "upcoming": sorted(upcoming, key=lambda b: (b.show.date_time, b.seat_number)),
+        "past": past,
+    })
+
+
+@require_POST
+@login_required
+def cancel_booking(request, booking_id: int):
+    wait = throttle_wait(request, CancelUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    try:
+        cancelled = booking.booking_cancel(user=request.user, booking_id=booking_id)
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        live.seat_state_changed(show_id=cancelled.show_id)
+        messages.success(request, _("Booking cancelled."))
+    return redirect("web:my_tickets")
+
+
+# --- Accounts ---------------------------------------------------------------------------------------------
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+def signup(request):
+    """Sign up with the API's own signup rules (its serializer and service), then start a session."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    errors, values = {}, {}
+    if request.method == "POST":
+        wait = throttle_wait(request, SignupIPThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
+        values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", "")}
+        serializer = SignupSerializer(data={**values, "password": request.POST.get("password", "")})
+        if serializer.is_valid():
+            try:
+                user = accounts.user_create(**serializer.validated_data)
+            except DomainError as exc:
+                errors = {"username": [str(exc.message)]}
+            else:
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome, %(username)s!") % {"username": user.username})
+                return redirect(_next_url(request, reverse("web:whats_on")))
+        else:
+            errors = {field: [str(m) for m in msgs] for field, msgs in serializer.errors.items()}
+    return render(request, "web/signup.html", {"errors": errors, "values": values,
+                                               "next": _next_url(request, "")},
+                  status=400 if errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's session login, counted against the same limits as the API's /login."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle_wait(request, LoginIPThrottle, LoginUsernameThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
