@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
-.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos
+.PHONY: browser-note run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
+	messages translations browser screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +30,7 @@ install-dev: $(VENV)/.dev
 # Local development server: DEBUG on (no secret needed) unless DJANGO_DEBUG says otherwise; SQLite unless
 # DATABASE_URL says otherwise.
 run: export DJANGO_DEBUG ?= 1
-run: install
+run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -42,7 +43,7 @@ serve: export DJANGO_DEBUG = 0
 # says so (set both to 1 behind a TLS-terminating proxy, with DJANGO_SECURE_PROXY_SSL_HEADER).
 serve: export DJANGO_SECURE_SSL_REDIRECT ?= 0
 serve: export DJANGO_SECURE_COOKIES ?= 0
-serve: install
+serve: install messages
 	@test -n "$$DJANGO_SECRET_KEY" || { \
 		echo "make serve runs with DEBUG off and needs a secret key. Set one, for example:"; \
 		echo "  export DJANGO_SECRET_KEY=\"\$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')\""; \
@@ -76,19 +77,41 @@ test: test-sqlite
 		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://user@host:5432/dbname to run it too."; \
 	fi
 
-test-sqlite: install-dev
+test-sqlite: install-dev messages browser-note
 	DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # REQUIRE_POSTGRES makes the PostgreSQL-only tests fail instead of skip if the database is not PostgreSQL.
-test-postgres: install-dev
+test-postgres: install-dev messages browser-note
 	@test -n "$(PG_TEST_URL)" || { echo "set TEST_DATABASE_URL=postgres://..."; exit 2; }
 	DATABASE_URL=$(PG_TEST_URL) REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# The web pages' and API messages' translations: compile locale/*/LC_MESSAGES/django.po into .mo (pure Python, no
+# GNU gettext needed). `make translations` lists every string still without a translation and adds it, empty, to
+# the .po files for a translator (tests/test_i18n.py fails until each has one).
+messages: install
+	$(PY) -m web.translations compile
+
+translations: install
+	$(PY) -m web.translations update
+	$(PY) -m web.translations check
+
+# Debian's Chromium for the end-to-end tests of the web pages (tests/e2e/, Playwright). Not needed for `make run`;
+# `make test` runs the browser tests only when /usr/bin/chromium exists (CI installs it with this target).
+browser:
+	command -v chromium >/dev/null || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
+
+browser-note:
+	@command -v chromium >/dev/null || echo "NOTE: Chromium not found: the browser tests (tests/e2e) will be skipped. 'make browser' installs it (root, apt)."
+
+# Retake the README's seat-map screenshots (docs/) with the end-to-end tests.
+screenshots: install-dev messages
+	UPDATE_SCREENSHOTS=1 DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest tests/e2e -k screenshot
 
 # Static checks, as CI runs them: ruff, bandit (security linter) and pip-audit (known vulnerabilities in the
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core ticketing_system scripts seed_script.py manage.py
+	$(PY) -m bandit -q -r core web ticketing_system scripts seed_script.py manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.

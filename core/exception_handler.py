@@ -14,6 +14,7 @@ import logging
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -25,9 +26,9 @@ from core.middleware import UNAVAILABLE_BODY, is_database_unavailable, unavailab
 
 logger = logging.getLogger(__name__)
 
-SERVER_ERROR_BODY = {"detail": "Internal server error.", "code": "server_error"}
-NOT_FOUND_BODY = {"detail": "Not found.", "code": "not_found"}
-VALIDATION_DETAIL = "Invalid input."
+SERVER_ERROR_BODY = {"detail": _("Internal server error."), "code": "server_error"}
+NOT_FOUND_BODY = {"detail": _("Not found."), "code": "not_found"}
+VALIDATION_DETAIL = _("Invalid input.")
 
 
 def api_exception_handler(exc, context):
@@ -87,8 +88,8 @@ def json_server_error(request):
 
 
 def json_bad_request(request, exception=None):
-    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+    return JsonResponse({"detail": _("Bad request."), "code": "bad_request"}, status=400)
 
 
 def json_permission_denied(request, exception=None):
-    return JsonResponse({"detail": "Permission denied.", "code": "permission_denied"}, status=403)
+    return JsonResponse({"detail": _("Permission denied."), "code": "permission_denied"}, status=403)

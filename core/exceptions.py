@@ -2,14 +2,16 @@
 
 Each error carries a stable machine-readable `code`, the HTTP status it maps to, and a human message. The one
 exception handler (`core.exception_handler`) turns them into `{"detail": ..., "code": ...}`. Messages are
-constants so tests can assert them exactly.
+constants so tests can assert them exactly. They are translated lazily (`gettext_lazy`): the client reads `detail`
+in the language it asked for (Accept-Language; locale/), while `code` never changes.
 """
+from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
     status_code = 400
     code = "invalid"
-    message = "Invalid request."
+    message = _("Invalid request.")
 
     def __init__(self, message: str | None = None, *, extra: dict | None = None):
         self.message = message or self.message
@@ -21,43 +23,43 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
-    message = "Not found."
+    message = _("Not found.")
 
 
 class ShowNotFound(NotFound):
-    message = "Show not found."
+    message = _("Show not found.")
 
 
 class MovieNotFound(NotFound):
-    message = "Movie not found."
+    message = _("Movie not found.")
 
 
 class BookingNotFound(NotFound):
     # Also raised for someone else's booking, so its existence is not revealed.
-    message = "Booking not found."
+    message = _("Booking not found.")
 
 
 class InvalidSeat(DomainError):
     status_code = 400
     code = "invalid_seat"
-    message = "Seat number is outside this show's seats."
+    message = _("Seat number is outside this show's seats.")
 
 
 class ShowStarted(DomainError):
     status_code = 400
     code = "show_started"
-    message = "This show has already started."
+    message = _("This show has already started.")
 
 
 class CancellationClosed(ShowStarted):
     # Same code as ShowStarted: for a client it is the same situation (too late), the message says why.
-    message = "Cancellation is closed for this show."
+    message = _("Cancellation is closed for this show.")
 
 
 class SeatTaken(DomainError):
     status_code = 409
     code = "seat_taken"
-    message = "This seat is already booked."
+    message = _("This seat is already booked.")
 
 
 class SeatHeld(DomainError):
@@ -65,7 +67,7 @@ class SeatHeld(DomainError):
 
     status_code = 409
     code = "seat_held"
-    message = "This seat is held by another customer."
+    message = _("This seat is held by another customer.")
 
 
 class SeatsUnavailable(DomainError):
@@ -73,7 +75,7 @@ class SeatsUnavailable(DomainError):
 
     status_code = 409
     code = "seats_unavailable"
-    message = "Some of the requested seats are not available; nothing was booked or held."
+    message = _("Some of the requested seats are not available; nothing was booked or held.")
 
     def __init__(self, seats, message: str | None = None):
         super().__init__(message, extra={"seats": sorted(seats)})
@@ -82,7 +84,7 @@ class SeatsUnavailable(DomainError):
 class InvalidSeats(InvalidSeat):
     """Several seats requested, some outside the show: same code as the single-seat error, plus the seats."""
 
-    message = "Some seat numbers are outside this show's seats."
+    message = _("Some seat numbers are outside this show's seats.")
 
     def __init__(self, seats, message: str | None = None):
         super().__init__(message, extra={"seats": sorted(seats)})
@@ -96,10 +98,10 @@ class InvalidSeatSelection(DomainError):
 
     status_code = 400
     code = "invalid"
-    message = "Invalid input."
-    EMPTY = "Choose at least one seat."
-    DUPLICATES = "Each seat may be listed only once."
-    TOO_MANY = "At most {limit} seats per request."
+    message = _("Invalid input.")
+    EMPTY = _("Choose at least one seat.")
+    DUPLICATES = _("Each seat may be listed only once.")
+    TOO_MANY = _("At most {limit} seats per request.")
 
     def __init__(self, reason: str):
         super().__init__(extra={"seat_numbers": [reason]})
@@ -110,7 +112,7 @@ class HoldLimitReached(DomainError):
 
     status_code = 409
     code = "hold_limit_reached"
-    message = "You may hold at most {limit} seats of a show at a time."
+    message = _("You may hold at most {limit} seats of a show at a time.")
 
     def __init__(self, limit: int):
         super().__init__(self.message.format(limit=limit), extra={"max_seats": limit})
@@ -118,49 +120,49 @@ class HoldLimitReached(DomainError):
 
 class HoldNotFound(NotFound):
     # Also raised for someone else's hold, so its existence is not revealed.
-    message = "Hold not found."
+    message = _("Hold not found.")
 
 
 class HoldExpired(DomainError):
     status_code = 410
     code = "hold_expired"
-    message = "This hold has expired; its seats were not booked."
+    message = _("This hold has expired; its seats were not booked.")
 
 
 class IdempotencyKeyInvalid(DomainError):
     status_code = 400
     code = "invalid_idempotency_key"
-    message = "The Idempotency-Key header must be 1 to 255 characters."
+    message = _("The Idempotency-Key header must be 1 to 255 characters.")
 
 
 class IdempotencyKeyReused(DomainError):
     status_code = 422
     code = "idempotency_key_reused"
-    message = "This Idempotency-Key was already used with a different request."
+    message = _("This Idempotency-Key was already used with a different request.")
 
 
 class RequestInProgress(DomainError):
     status_code = 409
     code = "request_in_progress"
-    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+    message = _("A request with this Idempotency-Key is still being processed; retry shortly.")
 
 
 class AlreadyCancelled(DomainError):
     status_code = 409
     code = "already_cancelled"
-    message = "This booking is already cancelled."
+    message = _("This booking is already cancelled.")
 
 
 class UsernameTaken(DomainError):
     status_code = 400
     code = "username_taken"
-    message = "A user with that username already exists."
+    message = _("A user with that username already exists.")
 
 
 class ShowHasBookings(DomainError):
     status_code = 409
     code = "show_has_bookings"
-    message = "Seats that are booked cannot be removed from the show."
+    message = _("Seats that are booked cannot be removed from the show.")
 
 
 class Busy(DomainError):
@@ -168,7 +170,7 @@ class Busy(DomainError):
 
     status_code = 503
     code = "busy"
-    message = "Too many bookings for this show right now, please retry."
+    message = _("Too many bookings for this show right now, please retry.")
 
 
 class DatabaseUnavailable(DomainError):
@@ -177,10 +179,10 @@ class DatabaseUnavailable(DomainError):
     # The same code and message as any request that meets an unreachable database (core.middleware).
     status_code = 503
     code = "unavailable"
-    message = "The service is temporarily unavailable, please retry."
+    message = _("The service is temporarily unavailable, please retry.")
 
 
 class InvalidRefreshToken(DomainError):
     status_code = 400
     code = "token_not_valid"
-    message = "The refresh token is invalid, expired or already revoked."
+    message = _("The refresh token is invalid, expired or already revoked.")

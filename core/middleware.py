@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-UNAVAILABLE_BODY = {"detail": "The service is temporarily unavailable, please retry.", "code": "unavailable"}
-TOO_LARGE_BODY = {"detail": "Request body is too large.", "code": "too_large"}
+UNAVAILABLE_BODY = {"detail": _("The service is temporarily unavailable, please retry."), "code": "unavailable"}
+TOO_LARGE_BODY = {"detail": _("Request body is too large."), "code": "too_large"}
 
 
 def current_request_id() -> str:
@@ -75,7 +76,7 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length.", "code": "bad_request"}, status=400)
+            return JsonResponse({"detail": _("Invalid Content-Length."), "code": "bad_request"}, status=400)
         if limit is not None and length > limit:
             return JsonResponse(TOO_LARGE_BODY, status=413)
         return self.get_response(request)

@@ -1,5 +1,6 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
 the rules live in `core.services`, the error responses in `core.exception_handler`."""
+from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
@@ -43,8 +44,8 @@ from core.throttles import (
     SignupIPThrottle,
 )
 
-CANCELLED_DETAIL = "Booking cancelled successfully."
-LOGGED_OUT_DETAIL = "Logged out."
+CANCELLED_DETAIL = _("Booking cancelled successfully.")
+LOGGED_OUT_DETAIL = _("Logged out.")
 HEALTH_OK = "ok"
 
 

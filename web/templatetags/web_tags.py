@@ -4,9 +4,8 @@ from decimal import Decimal
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
