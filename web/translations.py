@@ -126,7 +126,7 @@ def missing_translations(messages: dict[str, Message] | None = None) -> list[str
             else:
                 # Placeholders must survive translation: "%(seats)s" missing in a translation would raise at run
                 # time (or silently drop the number).
-                for error in _placeholder_errors(msgid, message.plural, entry.string):
+                for error in placeholder_errors(msgid, message.plural, entry.string):
                     problems.append(f"{po_path(language).relative_to(BASE_DIR)}: {error}")
     return problems
 
@@ -138,7 +138,7 @@ def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}", text))
 
 
-def _placeholder_errors(msgid, plural, translation) -> list[str]:
+def placeholder_errors(msgid, plural, translation) -> list[str]:
     wanted = _placeholders(msgid) | (_placeholders(plural) if plural else set())
     strings = translation if isinstance(translation, tuple) else (translation,)
     errors = []

@@ -1,0 +1,200 @@
+"""The moviegoer's pages through Django's test client: what they show, and that they go through the services."""
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
+
+from core.exceptions import SeatsUnavailable
+from core.models import Booking, Hold
+from core.services import holds
+from tests.factories import PASSWORD, BookingFactory, MovieFactory, ShowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_whats_on_lists_movies_with_upcoming_shows_only(client):
+    showing = MovieFactory(title="Dune")
+    ShowFactory(movie=showing, date_time=timezone.now() + timedelta(days=1))
+    past = MovieFactory(title="Yesterday's film")
+    ShowFactory(movie=past, date_time=timezone.now() - timedelta(hours=3))
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Dune" in html and "Yesterday&#x27;s film" not in html
+    assert 'href="/films/%d/"' % showing.pk in html
+
+
+def test_whats_on_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for _ in range(8):
+        ShowFactory()
+    with django_assert_max_num_queries(2):  # the shows with their movie and availability (+ session none)
+        assert client.get("/").status_code == 200
+
+
+def test_movie_page_groups_upcoming_shows_by_day(client, movie):
+    tomorrow = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    ShowFactory(movie=movie, date_time=tomorrow)
+    ShowFactory(movie=movie, date_time=tomorrow + timedelta(hours=3))
+    ShowFactory(movie=movie, date_time=tomorrow + timedelta(days=2))
+    page = client.get(reverse("web:movie", args=[movie.pk]))
+    assert page.status_code == 200
+    assert len(page.context["days"]) == 2
+    assert [len(d["shows"]) for d in page.context["days"]] == [2, 1]
+
+
+def test_unknown_movie_and_show_are_html_404s(client):
+    assert client.get("/films/999999/").status_code == 404
+    response = client.get("/showings/999999/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_show_page_draws_every_seat_as_a_button_named_with_row_seat_category_and_state(client, show, other_user):
+    BookingFactory(show=show, seat_number=2, user=other_user)
+    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[3])
+    html = client.get(reverse("web:show", args=[show.pk])).content.decode()
+    assert html.count('class="seat ') == show.total_seats
+    assert 'aria-label="Row A, seat 1, standard, available"' in html
+    assert 'aria-label="Row A, seat 2, standard, sold"' in html
+    assert 'aria-label="Row A, seat 3, standard, held by someone"' in html
+    # Taken seats stay reachable (so their state can be heard) but cannot be chosen.
+    assert html.count('aria-disabled="true"') == 2
+    assert "48 seats free" in html
+
+
+def test_seat_state_answers_304_to_a_current_etag_without_touching_the_database(
+        client, show, other_user, django_assert_num_queries, settings):
+    settings.SEAT_STATE_MAX_AGE_MS = 60_000
+    url = reverse("web:seat_state", args=[show.pk])
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.json() == {"show_id": show.pk, "available_seats": 50, "booked": [], "held": [], "blocked": []}
+    etag = first["ETag"]
+    with django_assert_num_queries(0):
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
+
+
+def test_seat_state_changes_after_at_most_its_max_age(client, show, other_user, settings):
+    settings.SEAT_STATE_MAX_AGE_MS = 0
+    url = reverse("web:seat_state", args=[show.pk])
+    etag = client.get(url)["ETag"]
+    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[7])
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.json()["held"] == [7]
+
+
+def test_seat_state_of_unknown_show_is_json_404(client):
+    response = client.get("/showings/999999/state")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_hold_checkout_and_book_through_the_pages(browser, user, show):
+    cache.clear()
+    response = browser.post(reverse("web:hold", args=[show.pk]), {"seat": ["5", "4"]})
+    hold = Hold.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == reverse("web:checkout", args=[hold.pk])
+    assert hold.seat_numbers == [4, 5]
+    checkout = browser.get(response["Location"])
+    html = checkout.content.decode()
+    assert "A4, A5" in html and 'id="countdown"' in html
+    assert int(checkout.context["hold"].expires_at.timestamp()) > int(timezone.now().timestamp())
+    booked = browser.post(reverse("web:confirm", args=[hold.pk]))
+    assert booked.status_code == 302 and booked["Location"] == reverse("web:my_tickets")
+    assert sorted(Booking.objects.filter(user=user, status="booked").values_list("seat_number", flat=True)) == [4, 5]
+    tickets = browser.get(reverse("web:my_tickets")).content.decode()
+    assert "Booked! Your tickets are below." in tickets and "Seat 4" in tickets and "Seat 5" in tickets
+
+
+def test_a_seat_someone_else_holds_is_refused_with_the_services_message(browser, show, other_user):
+    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[9])
+    response = browser.post(reverse("web:hold", args=[show.pk]), {"seat": ["8", "9"]}, follow=True)
+    assert str(SeatsUnavailable.message) + " (A9)" in response.content.decode()
+    assert not Hold.objects.filter(user__in=[response.context["user"]]).exists()
+
+
+def test_release_frees_the_seats_and_returns_to_the_map(browser, user, show):
+    hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[1])
+    response = browser.post(reverse("web:release", args=[hold.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("web:show", args=[show.pk])
+    assert not Hold.objects.filter(pk=hold.pk).exists()
+
+
+def test_an_expired_hold_cannot_be_checked_out(browser, user, show):
+    hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[1], now=timezone.now() - timedelta(hours=1))
+    response = browser.get(reverse("web:checkout", args=[hold.pk]), follow=True)
+    assert "This hold has expired or was released" in response.content.decode()
+
+
+def test_someone_elses_hold_is_not_shown_or_confirmed(browser, show, other_user):
+    hold = holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[1])
+    assert browser.get(reverse("web:checkout", args=[hold.pk])).status_code == 302
+    browser.post(reverse("web:confirm", args=[hold.pk]))
+    assert not Booking.objects.exists()
+
+
+def test_cancel_from_my_tickets(browser, user, show):
+    booking = BookingFactory(user=user, show=show, seat_number=3)
+    browser.post(reverse("web:cancel_booking", args=[booking.pk]))
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_pages_that_change_things_need_a_login(client, show):
+    response = client.post(reverse("web:hold", args=[show.pk]), {"seat": ["1"]})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("web:login"))
+    assert client.get(reverse("web:my_tickets")).status_code == 302
+    assert not Hold.objects.exists()
+
+
+def test_forms_are_csrf_protected(user, show):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post(reverse("web:hold", args=[show.pk]), {"seat": ["1"]}).status_code == 403
+    assert not Hold.objects.exists()
+
+
+def test_signup_uses_the_apis_rules_and_logs_in(client):
+    weak = client.post(reverse("web:signup"), {"username": "zoe", "email": "zoe@example.com", "password": "123"})
+    assert weak.status_code == 400 and "password" in weak.context["errors"]
+    response = client.post(reverse("web:signup"), {"username": "zoe", "email": "zoe@example.com",
+                                                   "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("web:my_tickets")).status_code == 200
+    taken = Client().post(reverse("web:signup"), {"username": "zoe", "email": "", "password": PASSWORD})
+    assert taken.status_code == 400 and taken.context["errors"]["username"]
+
+
+def test_login_and_logout(client, user):
+    response = client.post(reverse("web:login"), {"username": user.username, "password": PASSWORD,
+                                                  "next": "/my-tickets/"})
+    assert response.status_code == 302 and response["Location"] == "/my-tickets/"
+    assert client.get("/my-tickets/").status_code == 200
+    client.post(reverse("web:logout"))
+    assert client.get("/my-tickets/").status_code == 302
+
+
+def test_login_next_cannot_point_elsewhere(client, user):
+    response = client.post(reverse("web:login"), {"username": user.username, "password": PASSWORD,
+                                                  "next": "https://evil.example/"})
+    assert response["Location"] == reverse("web:whats_on")
+
+
+def test_web_login_counts_against_the_apis_login_limit(client, monkeypatch):
+    # DRF copies the rates into the throttle class at import (see tests/test_throttling.py).
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login_username", "3/min")
+    UserFactory(username="victim")
+    statuses = [client.post(reverse("web:login"), {"username": "victim", "password": "wrong"}).status_code
+                for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
