@@ -51,6 +51,10 @@ RACE_CLIENTS = int(os.environ.get("BENCH_RACE_CLIENTS", 300))
 # Bookings/s the shows of one level must be able to absorb: more shows than that would need cost nothing.
 MAX_EXPECTED_RATE = int(os.environ.get("BENCH_MAX_RATE", 1500))
 SEAT_MAP_PATH = os.environ.get("BENCH_SEAT_MAP_PATH", "/shows/{show}/seats/")
+# Idle viewers of the web page's live seat map (web/live.py), polling the show being booked once a second.
+VIEWERS = int(os.environ.get("BENCH_VIEWERS", 200))
+SEAT_STATE_PATH = os.environ.get("BENCH_SEAT_STATE_PATH", "/showings/{show}/state")
+VIEWERS_LEVEL = 8
 TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.25, 0.35, 50, 8
 
 _server: subprocess.Popen | None = None
@@ -235,28 +239,41 @@ def lua_table(value) -> str:
 
 
 def run_wrk(script: str, connections: int, config: dict, duration: int = DURATION) -> dict:
+    return finish_wrk(start_wrk(script, connections, config, duration))
+
+
+def start_wrk(script: str, connections: int, config: dict, duration: int = DURATION) -> tuple:
+    """Start wrk in the background; finish_wrk() waits for it and parses its result."""
     with tempfile.NamedTemporaryFile("w", suffix=".tmp", dir=RESULTS, delete=False) as f:
         f.write("return " + lua_table(config) + "\n")
         config_path = f.name
     ids_path = config_path + ".ids"
+    # One wrk thread: wrk is not the bottleneck at these rates and it shares the 2 CPUs with the server
+    # and PostgreSQL; one thread also lets book.lua number every request without gaps or overlap.
+    process = subprocess.Popen(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+         "-s", str(BENCH_DIR / script), f"http://{HOST}:{PORT}"],
+        env={**os.environ, "BENCH_WRK_CONFIG": config_path, "BENCH_DIR": str(BENCH_DIR),
+             "BENCH_IDS_OUT": ids_path},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    return process, config_path, ids_path, duration
+
+
+def finish_wrk(handle: tuple) -> dict:
+    process, config_path, ids_path, duration = handle
     try:
-        # One wrk thread: wrk is not the bottleneck at these rates and it shares the 2 CPUs with the server
-        # and PostgreSQL; one thread also lets book.lua number every request without gaps or overlap.
-        result = subprocess.run(
-            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-             "-s", str(BENCH_DIR / script), f"http://{HOST}:{PORT}"],
-            env={**os.environ, "BENCH_WRK_CONFIG": config_path, "BENCH_DIR": str(BENCH_DIR),
-                 "BENCH_IDS_OUT": ids_path},
-            capture_output=True, text=True, timeout=duration + 60,
-        )
+        stdout, stderr = process.communicate(timeout=duration + 60)
         booked_ids = [int(line) for line in Path(ids_path).read_text().split()] if Path(ids_path).exists() else []
     finally:
+        if process.poll() is None:
+            process.kill()
         for path in (config_path, ids_path):
             if os.path.exists(path):
                 os.unlink(path)
-    match = re.search(r"^BENCH_RESULT (.*)$", result.stdout, re.M)
-    if result.returncode != 0 or not match:
-        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout}\n{result.stderr}")
+    match = re.search(r"^BENCH_RESULT (.*)$", stdout, re.M)
+    if process.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {stdout}\n{stderr}")
     data = json.loads(match.group(1))
     data["statuses"] = {int(k): v for k, v in data["statuses"].items()}
     data["booked_ids"] = booked_ids
@@ -325,6 +342,28 @@ def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
         # CPU time per request handled, of the gunicorn processes and of their PostgreSQL backends.
         "app_cpu_ms_per_request": app_cpu * 1000 / max(data["requests"], 1),
         "db_cpu_ms_per_request": db_cpu * 1000 / max(data["requests"], 1),
+    }
+
+
+def viewers_row(without_shows: list[int], with_shows: list[int], tokens: list[str]) -> dict:
+    """Bookings at VIEWERS_LEVEL connections with no one watching, then with VIEWERS idle viewers polling the seat
+    state of the very show being booked (its state changes with every booking: the worst case for the cache)."""
+    without = api_level(VIEWERS_LEVEL, without_shows, tokens)
+    path = SEAT_STATE_PATH.format(show=with_shows[0])
+    # The viewers start first and run a little longer, so the whole booking run has them all connected.
+    viewers = start_wrk("viewers.lua", VIEWERS, {"path": path, "interval_ms": 1000}, DURATION + 3)
+    time.sleep(2)
+    with_viewers = api_level(VIEWERS_LEVEL, with_shows, tokens)
+    polls = finish_wrk(viewers)
+    seconds = polls["duration_us"] / 1e6
+    statuses = polls["statuses"]
+    return {
+        "viewers": VIEWERS, "connections": VIEWERS_LEVEL, "path": path, "without": without, "with": with_viewers,
+        "change": with_viewers["bookings_per_s"] / without["bookings_per_s"] - 1,
+        "polls_per_s": polls["requests"] / seconds,
+        "polls_304_share": statuses.get(304, 0) / max(polls["requests"], 1),
+        "poll_p50_ms": polls["latency_us"]["p50"] / 1000, "poll_p99_ms": polls["latency_us"]["p99"] / 1000,
+        "poll_non_2xx_3xx": {str(s): n for s, n in sorted(statuses.items()) if not 200 <= s < 400},
     }
 
 
@@ -514,6 +553,7 @@ def main() -> int:
     level_shows = {c: create_shows(staff, load_movie, shows_per_level, f"load c={c}") for c in LEVELS}
     warmup_show = create_shows(staff, load_movie, 2, "warm-up")
     race_show = create_shows(staff, load_movie, 1, "race")[0]
+    viewer_shows = {k: create_shows(staff, load_movie, shows_per_level, f"viewers {k}") for k in ("without", "with")}
     read_movie = create_movie(staff, "Bench: read mix")
     read_shows = create_shows(staff, read_movie, 10, "read")
     prepare_raw_sql(load_movie)
@@ -534,6 +574,14 @@ def main() -> int:
         raw_result = raw_level(c, show_id=i + 1)
         rows.append({"connections": c, "api": api_result, "raw": raw_result,
                      "ratio": api_result["bookings_per_s"] / raw_result["bookings_per_s"]})
+
+    viewers = None
+    if VIEWERS and api("GET", SEAT_STATE_PATH.format(show=viewer_shows["with"][0]))[0] == 200:
+        log(f"{VIEWERS} idle viewers: bookings at {VIEWERS_LEVEL} connections without and with them watching")
+        viewers = viewers_row(viewer_shows["without"], viewer_shows["with"], tokens)
+        for side in ("without", "with"):
+            booked_ids += viewers[side].pop("booked_ids")
+            unanswered += viewers[side]["unanswered"]
 
     read_paths = ["/movies/", f"/movies/{read_movie}/shows/", f"/shows/{read_shows[0]}/",
                   f"/shows/{level_shows[LEVELS[0]][0]}/"]
@@ -562,6 +610,14 @@ def main() -> int:
     print()
     print(f"read mix, 8 connections: {read_result['requests_per_s']:.1f} req/s, p50 {read_result['p50_ms']:.1f} ms, "
           f"p99 {read_result['p99_ms']:.1f} ms, non-2xx: {read_result['non_2xx'] or 'none'}")
+    if viewers:
+        w, wo = viewers["with"], viewers["without"]
+        print(f"{viewers['viewers']} idle viewers polling the booked show's seat map once a second, bookings at "
+              f"{viewers['connections']} connections: {wo['bookings_per_s']:.1f}/s p99 {wo['p99_ms']:.1f} ms without, "
+              f"{w['bookings_per_s']:.1f}/s p99 {w['p99_ms']:.1f} ms with ({viewers['change']:+.1%}); polls "
+              f"{viewers['polls_per_s']:.1f}/s, {viewers['polls_304_share']:.0%} answered 304, poll p50 "
+              f"{viewers['poll_p50_ms']:.1f} ms p99 {viewers['poll_p99_ms']:.1f} ms, errors: "
+              f"{viewers['poll_non_2xx_3xx'] or 'none'}")
     print(f"hot-seat race: {race['clients']} clients, one seat: {race['statuses']} "
           f"-> {'OK, exactly one 201' if race['ok'] else 'FAILED'}")
     print(f"database check: {checks['responses_201']} responses 201 = {checks['responses_201']} distinct active "
@@ -574,6 +630,10 @@ def main() -> int:
     at_target = next((r for r in rows if r["connections"] == TARGET_LEVEL), None)
     five_xx = sum(n for r in rows for s, n in r["api"]["non_2xx"].items() if s.startswith("5"))
     five_xx += sum(n for s, n in read_result["non_2xx"].items() if s.startswith("5"))
+    if viewers:
+        five_xx += sum(n for side in ("with", "without") for s, n in viewers[side]["non_2xx"].items()
+                       if s.startswith("5"))
+        five_xx += sum(n for s, n in viewers["poll_non_2xx_3xx"].items() if s.startswith("5"))
     targets = {"zero_5xx": five_xx == 0, "race_one_201": race["ok"]}
     if at_target:
         targets.update(
@@ -587,7 +647,8 @@ def main() -> int:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git_revision": git_revision(),
         "cpus": os.cpu_count(), "duration_s_per_run": DURATION, "seats_per_show": SEATS, "users": USERS,
         "gunicorn_workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
-        "levels": rows, "read_mix": read_result, "race": race, "verification": checks, "targets": targets,
+        "levels": rows, "viewers": viewers, "read_mix": read_result, "race": race, "verification": checks,
+        "targets": targets,
         "wall_time_s": round(time.time() - began, 1),
     }
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

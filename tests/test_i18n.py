@@ -98,3 +98,15 @@ def test_dates_are_written_in_the_language(client, show):
 def test_prices_are_formatted_for_the_language(language, expected):
     with translation.override(language):
         assert money(Decimal("12.5")) == expected
+
+
+@pytest.mark.django_db
+def test_django_rest_frameworks_own_messages_in_hindi_and_spanish(show):
+    # DRF ships Spanish but no Hindi catalogue: locale/hi carries the messages the API sends most.
+    client = Client()
+    hindi = client.post(f"/shows/{show.pk}/book/", {"seat_number": 1}, content_type="application/json",
+                        HTTP_ACCEPT_LANGUAGE="hi").json()
+    assert hindi == {"detail": "प्रमाणीकरण जानकारी नहीं दी गई।", "code": "not_authenticated"}
+    spanish = client.post(f"/shows/{show.pk}/book/", {"seat_number": 1}, content_type="application/json",
+                          HTTP_ACCEPT_LANGUAGE="es").json()
+    assert spanish["code"] == "not_authenticated" and spanish["detail"].startswith("Las credenciales")
