@@ -20,3 +20,15 @@
   }
   tick();
 }());
+
+/* A double click on "Book" must not send the form twice (the second would find the hold already used). */
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("form[method=post]"), function (form) {
+    form.addEventListener("submit", function () {
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        setTimeout(function () { b.disabled = true; }, 0);
+      });
+    });
+  });
+}());
