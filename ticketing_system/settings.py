@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "core",
     # The moviegoer's web pages (server-rendered, session login); they call core's services like the API does.
     "web",
+    # The staff's sales report (admin page, /reports/sales/ and its CSV).
+    "reports",
 ]
 
 MIDDLEWARE = [

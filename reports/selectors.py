@@ -1,0 +1,165 @@
+"""The staff's sales report: per day, movie and show, what was sold. One query however many bookings there are.
+
+Counts come from the bookings themselves (an active booking is a sold ticket, a cancelled one a cancellation), so
+the report can never disagree with the seat map. Days are calendar days in the server's TIME_ZONE.
+
+Not yet in the report (they need the orders, payments and check-in of the ticket issue): refunds, holds that turned
+into orders, and the check-in (no-show) rate; the rows carry them as null until then.
+"""
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import DomainError
+from core.models import Booking, Movie, Show
+
+# A report spans at most this many days: the work (one row per show) stays bounded whatever is asked.
+MAX_REPORT_DAYS = 366
+DEFAULT_DAYS_BACK = 30
+DEFAULT_DAYS_AHEAD = 30
+
+
+class InvalidReportParameter(DomainError):
+    status_code = 400
+    code = "invalid"
+    message = _("Invalid input.")
+
+    def __init__(self, parameter: str, reason: str):
+        super().__init__(extra={parameter: [reason]})
+
+
+@dataclass
+class ReportRow:
+    day: date
+    movie_id: int
+    movie_title: str
+    show_id: int
+    date_time: datetime
+    screen_name: str
+    capacity: int
+    tickets_sold: int
+    occupancy_percent: Decimal
+    cancelled: int
+    # From the ticket issue's orders and check-in, once they exist.
+    refunds: None = None
+    holds_converted: None = None
+    check_in_rate: None = None
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        data["date_time"] = self.date_time.isoformat().replace("+00:00", "Z")
+        data["occupancy_percent"] = str(self.occupancy_percent)
+        return data
+
+
+@dataclass
+class Subtotal:
+    key: str
+    label: str
+    shows: int = 0
+    capacity: int = 0
+    tickets_sold: int = 0
+    cancelled: int = 0
+
+    @property
+    def occupancy_percent(self) -> Decimal:
+        return percent(self.tickets_sold, self.capacity)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "occupancy_percent": str(self.occupancy_percent)}
+
+
+@dataclass
+class SalesReport:
+    date_from: date
+    date_to: date
+    rows: list[ReportRow]
+    days: list[Subtotal] = field(default_factory=list)
+    movies: list[Subtotal] = field(default_factory=list)
+    totals: Subtotal | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "from": self.date_from.isoformat(), "to": self.date_to.isoformat(),
+            "rows": [row.as_dict() for row in self.rows],
+            "days": [d.as_dict() for d in self.days],
+            "movies": [m.as_dict() for m in self.movies],
+            "totals": self.totals.as_dict(),
+        }
+
+
+def percent(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def parse_report_params(params, *, today: date | None = None) -> dict:
+    """`from`, `to` (YYYY-MM-DD, inclusive), `movie` (id): each wrong value is a 400 naming its parameter."""
+    today = today or timezone.localdate()
+    parsed = {"date_from": today - timedelta(days=DEFAULT_DAYS_BACK),
+              "date_to": today + timedelta(days=DEFAULT_DAYS_AHEAD), "movie_id": None}
+    for name, key in (("from", "date_from"), ("to", "date_to")):
+        value = params.get(name)
+        if value:
+            try:
+                parsed[key] = date.fromisoformat(value)
+            except ValueError:
+                raise InvalidReportParameter(name, _("Enter a date as YYYY-MM-DD.")) from None
+    if parsed["date_to"] < parsed["date_from"]:
+        raise InvalidReportParameter("to", _("Must not be before 'from'."))
+    if (parsed["date_to"] - parsed["date_from"]).days >= MAX_REPORT_DAYS:
+        raise InvalidReportParameter("to", _("A report spans at most %(days)s days.") % {"days": MAX_REPORT_DAYS})
+    movie = params.get("movie")
+    if movie:
+        if not (movie.isascii() and movie.isdigit()) or len(movie) > 18:
+            raise InvalidReportParameter("movie", _("Enter a movie id."))
+        parsed["movie_id"] = int(movie)
+    return parsed
+
+
+def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None) -> SalesReport:
+    """The report for shows on days date_from..date_to (inclusive). One query."""
+    booked = Q(bookings__status=Booking.Status.BOOKED)
+    cancelled = Q(bookings__status=Booking.Status.CANCELLED)
+    shows = (Show.objects.filter(date_time__date__gte=date_from, date_time__date__lte=date_to)
+             .select_related("movie")
+             .annotate(tickets_sold=Count("bookings", filter=booked), cancelled=Count("bookings", filter=cancelled))
+             .order_by("date_time", "id"))
+    if movie_id is not None:
+        shows = shows.filter(movie_id=movie_id)
+    rows = [
+        ReportRow(day=timezone.localdate(show.date_time), movie_id=show.movie_id, movie_title=show.movie.title,
+                  show_id=show.pk, date_time=show.date_time, screen_name=show.screen_name,
+                  capacity=show.total_seats, tickets_sold=show.tickets_sold,
+                  occupancy_percent=percent(show.tickets_sold, show.total_seats), cancelled=show.cancelled)
+        for show in shows
+    ]
+    report = SalesReport(date_from=date_from, date_to=date_to, rows=rows)
+    days: dict[date, Subtotal] = {}
+    movies: dict[int, Subtotal] = {}
+    report.totals = Subtotal("all", "all")
+    for row in rows:
+        for subtotal in (days.setdefault(row.day, Subtotal(row.day.isoformat(), row.day.isoformat())),
+                         movies.setdefault(row.movie_id, Subtotal(str(row.movie_id), row.movie_title)),
+                         report.totals):
+            subtotal.shows += 1
+            subtotal.capacity += row.capacity
+            subtotal.tickets_sold += row.tickets_sold
+            subtotal.cancelled += row.cancelled
+    report.days = [days[d] for d in sorted(days)]
+    report.movies = sorted(movies.values(), key=lambda m: (m.label, m.key))
+    return report
+
+
+def movie_choices() -> list[tuple[int, str]]:
+    return list(Movie.objects.order_by("title", "id").values_list("id", "title"))
+
+
+CSV_COLUMNS = ["day", "movie_id", "movie_title", "show_id", "date_time", "screen_name", "capacity", "tickets_sold",
+               "occupancy_percent", "cancelled", "refunds", "holds_converted", "check_in_rate"]

@@ -1,0 +1,89 @@
+"""The sales report for staff: a page in the admin, the same data as JSON for programs, and as CSV.
+
+Views only translate HTTP; the numbers come from `reports.selectors.sales_report` (one query).
+"""
+import csv
+import io
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
+from drf_yasg import openapi
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import DomainError
+from core.views import _errors
+from reports.charts import bar_chart_svg
+from reports.selectors import CSV_COLUMNS, movie_choices, parse_report_params, sales_report
+
+_PARAMETERS = [
+    openapi.Parameter("from", openapi.IN_QUERY, "First day (YYYY-MM-DD; default 30 days ago)",
+                      type=openapi.TYPE_STRING),
+    openapi.Parameter("to", openapi.IN_QUERY, "Last day, inclusive (YYYY-MM-DD; default in 30 days)",
+                      type=openapi.TYPE_STRING),
+    openapi.Parameter("movie", openapi.IN_QUERY, "Only this movie (id)", type=openapi.TYPE_INTEGER),
+]
+
+
+def _csv(report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in report.rows:
+        data = row.as_dict()
+        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+class SalesReportView(APIView):
+    """Per day, movie and show: tickets sold, occupancy, cancellations (staff only)."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @swagger_auto_schema(manual_parameters=_PARAMETERS,
+                         responses={200: "The report: rows per show, subtotals per day and movie, totals",
+                                    **_errors(400, 401, 403)})
+    def get(self, request):
+        report = sales_report(**parse_report_params(request.query_params))
+        return Response(report.as_dict())
+
+
+class SalesReportCsvView(APIView):
+    """The report's rows as CSV (staff only), for a spreadsheet."""
+
+    permission_classes = [permissions.IsAdminUser]
+    swagger_schema = None  # not JSON; documented in the README
+
+    def get(self, request):
+        report = sales_report(**parse_report_params(request.query_params))
+        response = HttpResponse(_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (f'attachment; filename="sales-{report.date_from}-{report.date_to}.csv"')
+        return response
+
+
+def admin_sales_report(request):
+    """The report as an admin page: filters, a chart of tickets sold per day, the tables, a CSV link."""
+    errors = {}
+    try:
+        params = parse_report_params(request.GET)
+    except DomainError as exc:
+        errors = exc.extra
+        params = parse_report_params({})
+    report = sales_report(**params)
+    chart = bar_chart_svg([(d.label, d.tickets_sold) for d in report.days], title="Tickets sold per day")
+    context = {
+        **admin.site.each_context(request),
+        "title": "Sales report",
+        "report": report,
+        "errors": errors,
+        # Built by reports.charts, which escapes every text it puts in.
+        "chart": mark_safe(chart),  # nosec B308 B703
+        "movies": movie_choices(),
+        "selected_movie": params["movie_id"],
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "admin/reports/sales.html", context)
