@@ -14,7 +14,8 @@ import logging
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from core.exceptions import Busy, DomainError
+from core.i18n import translated_body
 from core.middleware import UNAVAILABLE_BODY, is_database_unavailable, unavailable_response_headers
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def api_exception_handler(exc, context):
         headers = {}
         if isinstance(exc, Busy):
             headers["Retry-After"] = str(settings.BUSY_RETRY_AFTER_SECONDS)
-        body = {"detail": exc.message, "code": exc.code, **exc.extra}
+        body = {"detail": exc.detail, "code": exc.code, **exc.extra}
         return Response(body, status=exc.status_code, headers=headers)
 
     if is_database_unavailable(exc):
@@ -46,7 +48,7 @@ def api_exception_handler(exc, context):
         # at the end of this request, so the service recovers by itself when the database is back.
         logger.warning("Database unavailable in %s: %s", _view_name(context), type(exc).__name__)
         set_rollback()
-        return Response(UNAVAILABLE_BODY, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        return Response(translated_body(UNAVAILABLE_BODY), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers=unavailable_response_headers())
 
     response = drf_exception_handler(exc, context)
@@ -54,7 +56,7 @@ def api_exception_handler(exc, context):
         # Not an error we know: a bug. The traceback goes to the log, never to the client.
         logger.exception("Unhandled error in %s", _view_name(context), exc_info=exc)
         set_rollback()
-        return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(translated_body(SERVER_ERROR_BODY), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     response.data = _error_body(exc, response.data)
     return response
@@ -68,8 +70,8 @@ def _view_name(context) -> str:
 def _error_body(exc, data):
     if isinstance(exc, drf_exceptions.ValidationError):
         if isinstance(data, dict):
-            return {"detail": VALIDATION_DETAIL, "code": "invalid", **data}
-        return {"detail": VALIDATION_DETAIL, "code": "invalid", "errors": data}
+            return {"detail": gettext(VALIDATION_DETAIL), "code": "invalid", **data}
+        return {"detail": gettext(VALIDATION_DETAIL), "code": "invalid", "errors": data}
     if isinstance(data, dict) and "detail" in data:
         codes = exc.get_codes() if isinstance(exc, drf_exceptions.APIException) else None
         code = codes if isinstance(codes, str) else data.get("code", "error")
@@ -80,16 +82,16 @@ def _error_body(exc, data):
 
 # --- Django-level handlers (wired in ticketing_system/urls.py) -------------------------------------------
 def json_not_found(request, exception=None):
-    return JsonResponse(NOT_FOUND_BODY, status=404)
+    return JsonResponse(translated_body(NOT_FOUND_BODY), status=404)
 
 
 def json_server_error(request):
-    return JsonResponse(SERVER_ERROR_BODY, status=500)
+    return JsonResponse(translated_body(SERVER_ERROR_BODY), status=500)
 
 
 def json_bad_request(request, exception=None):
-    return JsonResponse({"detail": _("Bad request."), "code": "bad_request"}, status=400)
+    return JsonResponse({"detail": gettext("Bad request."), "code": "bad_request"}, status=400)
 
 
 def json_permission_denied(request, exception=None):
-    return JsonResponse({"detail": _("Permission denied."), "code": "permission_denied"}, status=403)
+    return JsonResponse({"detail": gettext("Permission denied."), "code": "permission_denied"}, status=403)

@@ -2,10 +2,12 @@
 
 Each error carries a stable machine-readable `code`, the HTTP status it maps to, and a human message. The one
 exception handler (`core.exception_handler`) turns them into `{"detail": ..., "code": ...}`. Messages are
-constants so tests can assert them exactly. They are translated lazily (`gettext_lazy`): the client reads `detail`
-in the language it asked for (Accept-Language; locale/), while `code` never changes.
+constants so tests can assert them exactly; they are English, marked for translation (`_` is `gettext_noop`), and
+`detail` is the message in the language the client asked for (core.i18n; `code` never changes).
 """
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _
+
+from core.i18n import translated
 
 
 class DomainError(Exception):
@@ -13,11 +15,19 @@ class DomainError(Exception):
     code = "invalid"
     message = _("Invalid request.")
 
-    def __init__(self, message: str | None = None, *, extra: dict | None = None):
-        self.message = message or self.message
+    def __init__(self, message: str | None = None, *, extra: dict | None = None, params: dict | None = None):
+        # The English template and its `{placeholders}`; `message` is the English text, `detail` the translation.
+        self._template = message or self.message
+        self._params = params or {}
+        self.message = self._template.format(**self._params) if self._params else self._template
         # Extra JSON fields for the response body (e.g. the seats that were unavailable).
         self.extra = extra or {}
         super().__init__(self.message)
+
+    @property
+    def detail(self) -> str:
+        """The message in the active language (the request's): what the client reads."""
+        return translated(self._template, **self._params)
 
 
 class NotFound(DomainError):
@@ -103,8 +113,9 @@ class InvalidSeatSelection(DomainError):
     DUPLICATES = _("Each seat may be listed only once.")
     TOO_MANY = _("At most {limit} seats per request.")
 
-    def __init__(self, reason: str):
-        super().__init__(extra={"seat_numbers": [reason]})
+    def __init__(self, reason: str, **params):
+        # Translated when raised, in the request's language, like DRF's own field messages.
+        super().__init__(extra={"seat_numbers": [translated(reason, **params)]})
 
 
 class HoldLimitReached(DomainError):
@@ -115,7 +126,7 @@ class HoldLimitReached(DomainError):
     message = _("You may hold at most {limit} seats of a show at a time.")
 
     def __init__(self, limit: int):
-        super().__init__(self.message.format(limit=limit), extra={"max_seats": limit})
+        super().__init__(params={"limit": limit}, extra={"max_seats": limit})
 
 
 class HoldNotFound(NotFound):

@@ -11,7 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,9 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": _("Invalid Content-Length."), "code": "bad_request"}, status=400)
+            return JsonResponse({"detail": gettext("Invalid Content-Length."), "code": "bad_request"}, status=400)
         if limit is not None and length > limit:
-            return JsonResponse(TOO_LARGE_BODY, status=413)
+            return JsonResponse({**TOO_LARGE_BODY, "detail": gettext(TOO_LARGE_BODY["detail"])}, status=413)
         return self.get_response(request)
 
 
@@ -108,5 +109,6 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if is_database_unavailable(exception):
             logger.warning("Database unavailable: %s", type(exception).__name__)
-            return JsonResponse(UNAVAILABLE_BODY, status=503, headers=unavailable_response_headers())
+            return JsonResponse({**UNAVAILABLE_BODY, "detail": gettext(UNAVAILABLE_BODY["detail"])}, status=503,
+                                headers=unavailable_response_headers())
         return None

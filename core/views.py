@@ -1,6 +1,7 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
 the rules live in `core.services`, the error responses in `core.exception_handler`."""
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
@@ -164,7 +165,7 @@ class LogoutView(APIView):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         accounts.logout(user=request.user, refresh=serializer.validated_data["refresh"])
-        return Response({"detail": LOGGED_OUT_DETAIL})
+        return Response({"detail": gettext(LOGGED_OUT_DETAIL)})
 
 
 # --- Movies and shows -------------------------------------------------------------------------------------
@@ -268,7 +269,7 @@ class CancelBookingView(APIView):
                          responses={200: DetailSerializer, **_errors(400, 401, 404, 409, 429)})
     def post(self, request, booking_id):
         booking.booking_cancel(user=request.user, booking_id=booking_id)
-        return Response({"detail": CANCELLED_DETAIL})
+        return Response({"detail": gettext(CANCELLED_DETAIL)})
 
 
 class MyBookingsView(generics.ListAPIView):

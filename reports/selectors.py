@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.exceptions import DomainError
 from core.models import Booking, Movie, Show
@@ -26,7 +27,7 @@ DEFAULT_DAYS_AHEAD = 30
 class InvalidReportParameter(DomainError):
     status_code = 400
     code = "invalid"
-    message = _("Invalid input.")
+    message = gettext_noop("Invalid input.")
 
     def __init__(self, parameter: str, reason: str):
         super().__init__(extra={parameter: [reason]})

@@ -110,3 +110,16 @@ def test_django_rest_frameworks_own_messages_in_hindi_and_spanish(show):
     spanish = client.post(f"/shows/{show.pk}/book/", {"seat_number": 1}, content_type="application/json",
                           HTTP_ACCEPT_LANGUAGE="es").json()
     assert spanish["code"] == "not_authenticated" and spanish["detail"].startswith("Las credenciales")
+
+
+@pytest.mark.django_db
+def test_messages_with_placeholders_are_translated_then_filled(user, show):
+    client = client_for(user)
+    too_many = client.post(f"/shows/{show.pk}/hold/", {"seat_numbers": list(range(1, 12))}, format="json",
+                           HTTP_ACCEPT_LANGUAGE="hi").json()
+    assert too_many == {"detail": "अमान्य इनपुट।", "code": "invalid", "seat_numbers": ["एक अनुरोध में अधिकतम 10 सीटें।"]}
+    assert client.post(f"/shows/{show.pk}/hold/", {"seat_numbers": list(range(1, 11))}, format="json").status_code == 201
+    limit = client.post(f"/shows/{show.pk}/hold/", {"seat_numbers": [20]}, format="json", HTTP_ACCEPT_LANGUAGE="es")
+    assert limit.status_code == 409
+    assert limit.json() == {"detail": "Puedes retener como máximo 10 butacas de una sesión a la vez.",
+                            "code": "hold_limit_reached", "max_seats": 10}

@@ -52,7 +52,7 @@ def _too_many(request, wait: float):
 
 
 def _error_message(exc: DomainError, seat_labels: dict | None = None) -> str:
-    message = str(exc.message)
+    message = exc.detail
     seats = exc.extra.get("seats") if isinstance(exc, SeatsUnavailable) else None
     if seats and seat_labels:
         message = f"{message} ({', '.join(seat_labels.get(n, str(n)) for n in seats)})"
@@ -270,7 +270,7 @@ def signup(request):
             try:
                 user = accounts.user_create(**serializer.validated_data)
             except DomainError as exc:
-                errors = {"username": [str(exc.message)]}
+                errors = {"username": [exc.detail]}
             else:
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Welcome, %(username)s!") % {"username": user.username})

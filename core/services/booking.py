@@ -136,7 +136,7 @@ def validated_seat_selection(seat_numbers: list[int]) -> list[int]:
     if len(set(seat_numbers)) != len(seat_numbers):
         raise InvalidSeatSelection(InvalidSeatSelection.DUPLICATES)
     if len(seat_numbers) > limit:
-        raise InvalidSeatSelection(InvalidSeatSelection.TOO_MANY.format(limit=limit))
+        raise InvalidSeatSelection(InvalidSeatSelection.TOO_MANY, limit=limit)
     return sorted(seat_numbers)
 
 
