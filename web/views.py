@@ -272,7 +272,7 @@ def signup(request):
             except DomainError as exc:
                 errors = {"username": [exc.detail]}
             else:
-                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, _("Welcome, %(username)s!") % {"username": user.username})
                 return redirect(_next_url(request, reverse("web:whats_on")))
         else:
