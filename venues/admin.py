@@ -1,0 +1,32 @@
+"""Staff manage cinemas and screens here; a screen's layout is validated like the API's (row and seat named)."""
+from django.contrib import admin
+
+from venues.models import Cinema, Screen
+
+
+class ScreenInline(admin.TabularInline):
+    model = Screen
+    extra = 0
+    # Screens are added on their own page, where the layout is edited and validated.
+    fields = ["name"]
+    readonly_fields = ["name"]
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Cinema)
+class CinemaAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "city", "time_zone"]
+    list_filter = ["city"]
+    search_fields = ["name", "city"]
+    inlines = [ScreenInline]
+
+
+@admin.register(Screen)
+class ScreenAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "cinema", "seat_count"]
+    list_filter = ["cinema"]
+    list_select_related = ["cinema"]
+    search_fields = ["name", "cinema__name"]
+    help_texts = {"layout": "Editing the layout changes only shows created afterwards."}
