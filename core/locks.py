@@ -144,6 +144,8 @@ def lock_seats(show_id: int, seat_numbers: list[int]) -> list:
     from core.models import ShowSeat
 
     _require_transaction("lock_seats")
+    # Numbers no layout has cannot exist (and a huge one would not even fit the database's integer).
+    seat_numbers = [n for n in seat_numbers if 1 <= n <= Show.MAX_TOTAL_SEATS]
     # ORDER BY number: every seat writer locks in the same order, so two of them never wait for each other in a
     # cycle. of=("self",) is implied (no join), and no row of any other table is locked.
     return list(ShowSeat.objects.select_for_update().filter(show_id=show_id, number__in=seat_numbers)

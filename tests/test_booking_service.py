@@ -4,6 +4,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+
+from core.services.seats import SeatClasses
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -33,7 +35,8 @@ class TestBookingCreate:
     def test_the_constraint_backstop_turns_a_bypassed_check_into_seat_taken(self, user, show, caplog):
         # Simulate a writer that skipped the locked check: the partial unique index must still refuse.
         BookingFactory(show=show, seat_number=9)
-        with mock.patch.object(booking_service, "seat_states", return_value=booking_service.SeatStates(set(), {})), \
+        with mock.patch.object(booking_service, "classify",
+                               side_effect=lambda seats, user, now: SeatClasses(list(seats), [], [], [], [])), \
                 caplog.at_level(logging.WARNING):
             with pytest.raises(exceptions.SeatTaken):
                 booking_create(user=user, show_id=show.id, seat_number=9)
@@ -42,7 +45,7 @@ class TestBookingCreate:
         assert Booking.objects.filter(show=show, seat_number=9).count() == 1
 
     def test_other_integrity_errors_are_not_disguised_as_seat_taken(self, user, show):
-        with mock.patch.object(Booking.objects, "create", side_effect=IntegrityError("some other constraint")):
+        with mock.patch.object(Booking.objects, "bulk_create", side_effect=IntegrityError("some other constraint")):
             with pytest.raises(IntegrityError):
                 booking_create(user=user, show_id=show.id, seat_number=1)
 

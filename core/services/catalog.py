@@ -90,12 +90,12 @@ def show_create(*, movie_id: int, date_time: datetime, screen_id: int | None = N
     `total_seats` standard seats at price 0, not checked for overlaps (there is no screen to overlap on).
     """
     now = now or timezone.now()
-    if date_time <= now:
-        raise InvalidDateTime()
     with locked_transaction():
         movie = Movie.objects.filter(pk=movie_id).first()
         if movie is None:
             raise MovieNotFound()
+        if date_time <= now:
+            raise InvalidDateTime()
         if screen_id is not None:
             # The screen's row lock serialises show creation and rescheduling per screen, so two shows cannot both
             # pass the overlap check for the same slot.

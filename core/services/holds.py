@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from core.events import log_event_on_commit
@@ -57,10 +58,13 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
                                                hold__user=user).count()
         if already_held + len(numbers) > limit:
             raise HoldLimitReached(limit)
-        # Hold seat rows of expired holds still occupy these seats in the unique (show, seat) index; they are ours
-        # to delete (we hold the seats' locks). Their Hold rows stay, so the owner confirming late still hears
-        # "expired" (410), not "not found".
-        HoldSeat.objects.filter(show_id=show.pk, seat_number__in=numbers).delete()
+        # Hold seat rows of expired holds still occupy these seats in the unique (show, seat) index. An expired hold
+        # that loses a seat to us loses all its seat rows (its other seats are free already: their rows say the
+        # hold expired), so its owner confirming late hears "expired" (410): its Hold row stays for that.
+        stale_holds = {seat.hold_id for seat in classes.free
+                       if seat.hold_id is not None and seat.held_until is not None and seat.held_until <= now}
+        HoldSeat.objects.filter(Q(hold_id__in=stale_holds)
+                                | Q(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now)).delete()
         expires_at = min(now + timedelta(minutes=settings.SEAT_HOLD_MINUTES), show.date_time)
         hold = Hold.objects.create(user=user, show=show, expires_at=expires_at, created_at=now)
         try:
@@ -82,7 +86,9 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
     """Turn the user's unexpired hold into bookings of all its seats and consume the hold, atomically."""
     now = now or timezone.now()
     with locked_transaction():
-        hold, seats = _lock_own_hold(user=user, hold_id=hold_id)
+        hold, locked = _lock_own_hold(user=user, hold_id=hold_id)
+        still_held = set(_hold_seat_numbers(hold_id))
+        seats = [seat for seat in locked if seat.number in still_held]
         # The decision is taken under the seat locks with one `now`: a confirm and a booking of the same seats by
         # someone who sees the hold expired are serialised, and exactly one of them gets the seats.
         if hold.expires_at <= now:
@@ -127,8 +133,8 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
     for hold_id, show_id in list(Hold.objects.filter(expires_at__lte=now).order_by("pk")
                                  .values_list("pk", "show_id")):
         with locked_transaction():
-            numbers = _hold_seat_numbers(hold_id)
-            seats = lock_seats(show_id, numbers)
+            numbers = ShowSeat.objects.filter(show_id=show_id, hold_id=hold_id).values_list("number", flat=True)
+            seats = lock_seats(show_id, list(numbers))
             hold = Hold.objects.filter(pk=hold_id, expires_at__lte=now).first()
             if hold is None:
                 continue  # released, or its show deleted, meanwhile
@@ -143,20 +149,22 @@ def _hold_seat_numbers(hold_id: int) -> list[int]:
 
 
 def _lock_own_hold(*, user, hold_id: int) -> tuple[Hold, list[ShowSeat]]:
-    """Lock the seats of the user's hold and return (hold, locked seats), re-read under the locks.
+    """Lock the seats of the user's hold and return (hold, locked seats), the hold re-read under the locks.
 
-    Call in a transaction. Someone else's hold is reported as not found, revealing nothing.
+    Call in a transaction. Someone else's hold is reported as not found, revealing nothing. The locked seats are
+    those of its hold seat rows and those whose seat row still points at it.
     """
     show_id = Hold.objects.filter(pk=hold_id, user=user).values_list("show_id", flat=True).first()
     if show_id is None:
         raise HoldNotFound()
     # A hold's seats only ever shrink (its owner books some directly, or a new hold takes over seats after it
     # expired), both under these seats' locks: locking the seats read here covers every seat the hold can still
-    # have once we hold the locks, and the re-read below sees which it does have.
-    seats = lock_seats(show_id, _hold_seat_numbers(hold_id))
+    # have once we hold the locks; the caller re-reads which it does have.
+    numbers = {*_hold_seat_numbers(hold_id),
+               *ShowSeat.objects.filter(show_id=show_id, hold_id=hold_id).values_list("number", flat=True)}
+    seats = lock_seats(show_id, sorted(numbers))
     hold = Hold.objects.filter(pk=hold_id, user=user).first()
     if hold is None:
         raise HoldNotFound()
-    still_held = set(_hold_seat_numbers(hold_id))
-    return hold, [seat for seat in seats if seat.number in still_held]
+    return hold, seats
 
