@@ -95,7 +95,8 @@ class MovieFilter(django_filters.FilterSet):
 def swagger_parameters(filterset_class) -> list[openapi.Parameter]:
     """The filters as Swagger query parameters (django-filter no longer describes itself to schema generators)."""
     types = {django_filters.NumberFilter: openapi.TYPE_INTEGER}
-    formats = {django_filters.DateFilter: openapi.FORMAT_DATE, django_filters.IsoDateTimeFilter: openapi.FORMAT_DATETIME}
+    formats = {django_filters.DateFilter: openapi.FORMAT_DATE,
+               django_filters.IsoDateTimeFilter: openapi.FORMAT_DATETIME}
     parameters = []
     for name, field in filterset_class.base_filters.items():
         kwargs = {"type": types.get(type(field), openapi.TYPE_STRING),

@@ -12,8 +12,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
 from core.events import log_event
-from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.filters import MovieFilter, ShowFilter, swagger_parameters
+from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.idempotency import idempotent
 from core.serializers import (
     BlockSeatsSerializer,

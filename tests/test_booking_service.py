@@ -4,8 +4,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-
-from core.services.seats import SeatClasses
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -15,6 +13,7 @@ from core.locks import lock_show
 from core.models import Booking, Show
 from core.services import booking as booking_service
 from core.services.booking import booking_cancel, booking_create
+from core.services.seats import SeatClasses
 from tests.factories import BookingFactory, ShowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,14 +3,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-
-from core.services.booking import booking_cancel
 from django.utils import timezone
 
 from core import exceptions
 from core.exception_handler import SERVER_ERROR_BODY
 from core.models import Booking, Hold, IdempotencyKey
 from core.services import holds as hold_service
+from core.services.booking import booking_cancel
 from core.services.idempotency import request_fingerprint
 from tests.conftest import client_for
 from tests.factories import BookingFactory

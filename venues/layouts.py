@@ -61,8 +61,9 @@ def layout_seats(layout) -> list[LayoutSeat]:
         if row_label in row_labels:
             raise LayoutError(f"{where_row}: the row label is used twice.")
         row_labels.add(row_label)
-        if set(row) - {"label", "seats"}:
-            raise LayoutError(f"{where_row}: unknown key(s) {', '.join(sorted(map(str, set(row) - {'label', 'seats'})))}.")
+        extra_keys = set(row) - {"label", "seats"}
+        if extra_keys:
+            raise LayoutError(f"{where_row}: unknown key(s) {', '.join(sorted(map(str, extra_keys)))}.")
         row_seats = row.get("seats")
         if not isinstance(row_seats, list) or not row_seats:
             raise LayoutError(f"{where_row}: \"seats\" must be a non-empty list (null for a gap).")

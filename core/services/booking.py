@@ -26,7 +26,7 @@ from core.exceptions import (
 )
 from core.locks import lock_seats, locked_transaction, violates_unique
 from core.models import Booking, Show, ShowSeat
-from core.services.seats import (  # noqa: F401  (validated_seat_selection is part of this module's interface)
+from core.services.seats import (
     check_seats_exist,
     classify,
     consume_own_hold_seats,
