@@ -22,14 +22,13 @@ of that state also takes. For seats, that lock is the seat's own row (`core.mode
 On SQLite `select_for_update` is a no-op; the settings make every transaction `BEGIN IMMEDIATE`, which takes
 the database's single write lock up front and gives the same serialisation (only without the parallelism).
 """
-import functools
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from core.exceptions import Busy, ShowNotFound
-from core.models import Movie, Show
+from core.models import Show
 
 # PostgreSQL SQLSTATEs meaning "could not get the lock in time" and "deadlock detected": both are a busy show,
 # not a bug, and the client should simply retry.
@@ -67,55 +66,6 @@ def locked_transaction():
         if _is_lock_error(exc):
             raise Busy() from exc
         raise
-
-
-def lock_show(show_id: int) -> Show:
-    """Lock and return the show (with its movie, which is read but not locked).
-
-    Call inside `locked_transaction()`; it refuses to run outside a transaction, where the lock would be
-    released as soon as the query returned.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("lock_show() must be called inside a transaction")
-    # The ORM spelling, Show.objects.select_related("movie").select_for_update(of=("self",)).get(pk=show_id),
-    # took ~0.5 ms of CPU per call to compile (measured): the most expensive step of a booking, and one taken
-    # while holding the lock every other booking of the show waits for. The SQL below is the same query,
-    # written once per database vendor; raw() still converts the show's values exactly as the ORM does.
-    show = next(iter(Show.objects.raw(_lock_show_sql(), [show_id])), None)
-    if show is None:
-        raise ShowNotFound()
-    show.movie = Movie.from_db(
-        connection.alias, _MOVIE_ATTNAMES, [getattr(show, f"movie__{name}") for name in _MOVIE_ATTNAMES]
-    )
-    return show
-
-
-_MOVIE_ATTNAMES = [f.attname for f in Movie._meta.concrete_fields]
-
-
-@functools.cache
-def _lock_show_sql_for(vendor: str, lock_of: bool, lock: bool) -> str:
-    q = connection.ops.quote_name
-    show_columns = [f's.{q(f.column)}' for f in Show._meta.concrete_fields]
-    movie_columns = [f'm.{q(f.column)} AS {q("movie__" + f.attname)}' for f in Movie._meta.concrete_fields]
-    movie_fk = Show._meta.get_field("movie")
-    # Identifiers come from the models' metadata, quoted; the show id is a bound parameter: no input in the SQL text.
-    sql = (
-        f"SELECT {', '.join(show_columns + movie_columns)} "  # nosec B608
-        f"FROM {q(Show._meta.db_table)} s INNER JOIN {q(Movie._meta.db_table)} m "
-        f"ON m.{q(movie_fk.target_field.column)} = s.{q(movie_fk.column)} "
-        f"WHERE s.{q(Show._meta.pk.column)} = %s"
-    )
-    if lock:
-        # Only the show's row: locking the movie's too would queue the bookings of all its shows together.
-        sql += " FOR UPDATE OF s" if lock_of else " FOR UPDATE"
-    return sql
-
-
-def _lock_show_sql() -> str:
-    # SQLite has no row locks (BEGIN IMMEDIATE already serialises writers, see the module docstring).
-    features = connection.features
-    return _lock_show_sql_for(connection.vendor, features.has_select_for_update_of, features.has_select_for_update)
 
 
 def violates_unique(exc: IntegrityError, *, constraint: str, table: str, columns: tuple[str, ...]) -> bool:
@@ -162,9 +112,13 @@ def lock_show_and_all_seats(show_id: int) -> Show:
     from core.models import ShowSeat
 
     _require_transaction("lock_show_and_all_seats")
-    show = Show.objects.select_for_update(of=("self",)).select_related("movie", "screen__cinema").filter(
-        pk=show_id).first() if connection.features.has_select_for_update_of else (
-        Show.objects.select_for_update().select_related("movie", "screen__cinema").filter(pk=show_id).first())
+    # FOR NO KEY UPDATE, not FOR UPDATE: every booking inserts a row referencing the show, which takes FOR KEY SHARE
+    # on the show row. FOR UPDATE would conflict with that, so a booking holding seat 5 would wait for us on the
+    # show row while we wait for it on seat 5: a deadlock. NO KEY UPDATE still serialises show-wide writers.
+    shows = Show.objects.select_for_update(no_key=True).select_related("movie", "screen__cinema")
+    if connection.features.has_select_for_update_of:
+        shows = shows.select_for_update(no_key=True, of=("self",))
+    show = shows.filter(pk=show_id).first()
     if show is None:
         raise ShowNotFound()
     # values_list keeps it cheap: the rows are locked, nothing of them is needed here.
