@@ -93,12 +93,16 @@ def _domain_error_text(exc: DomainError) -> str:
     return " ".join([exc.message, *details])
 
 
-class ShowActionForm(helpers.ActionForm):
+class ShowActionInputs(forms.Form):
     """The extra inputs of the show actions, shown beside the action menu."""
 
     new_date_time = forms.SplitDateTimeField(required=False, label="New start (reschedule)",
                                              widget=admin.widgets.AdminSplitDateTime)
     seat_numbers = forms.CharField(required=False, label="Seats (block/unblock), e.g. 1,2,15")
+
+
+class ShowActionForm(helpers.ActionForm, ShowActionInputs):
+    pass
 
 
 @admin.register(Show)
@@ -191,7 +195,8 @@ class ShowAdmin(admin.ModelAdmin):
         self._each(request, queryset, "Deleted", lambda show: catalog.show_delete(show_id=show.pk))
 
     def _action_input(self, request, name):
-        form = ShowActionForm(request.POST)
+        # Parsed on their own: the action menu's own field is validated by the admin.
+        form = ShowActionInputs(request.POST)
         if not form.is_valid() or not form.cleaned_data.get(name):
             self.message_user(request, f"Fill in \"{form.fields[name].label}\" for this action.", messages.ERROR)
             return None

@@ -9,6 +9,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -20,16 +21,22 @@ from venues.models import Cinema
 YES_NO = [("true", "true"), ("false", "false")]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing)."""
+
+    field_class = forms.IntegerField
+
+
 def _yes_no_filter(method: str, help_text: str):
     return django_filters.ChoiceFilter(choices=YES_NO, method=method, help_text=help_text)
 
 
 class ShowFilter(django_filters.FilterSet):
-    movie = django_filters.NumberFilter(field_name="movie_id", help_text="Movie id.")
-    cinema = django_filters.NumberFilter(field_name="screen__cinema_id", help_text="Cinema id.")
+    movie = IdFilter(field_name="movie_id", help_text="Movie id.")
+    cinema = IdFilter(field_name="screen__cinema_id", help_text="Cinema id.")
     city = django_filters.CharFilter(field_name="screen__cinema__city", lookup_expr="iexact",
                                      help_text="City of the cinema (case-insensitive).")
-    screen = django_filters.NumberFilter(field_name="screen_id", help_text="Screen id.")
+    screen = IdFilter(field_name="screen_id", help_text="Screen id.")
     date = django_filters.DateFilter(method="filter_local_date",
                                      help_text="YYYY-MM-DD: shows starting that calendar day in the cinema's own time "
                                                "zone (shows without a screen: the server's TIME_ZONE).")
@@ -94,7 +101,7 @@ class MovieFilter(django_filters.FilterSet):
 
 def swagger_parameters(filterset_class) -> list[openapi.Parameter]:
     """The filters as Swagger query parameters (django-filter no longer describes itself to schema generators)."""
-    types = {django_filters.NumberFilter: openapi.TYPE_INTEGER}
+    types = {IdFilter: openapi.TYPE_INTEGER}
     formats = {django_filters.DateFilter: openapi.FORMAT_DATE,
                django_filters.IsoDateTimeFilter: openapi.FORMAT_DATETIME}
     parameters = []

@@ -138,6 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
+    # `?format=` is the catalogue's show-format filter (2D, 3D, IMAX), not DRF's renderer override (the API only
+    # speaks JSON anyway).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWTAuthentication"],
     # Secure by default: every view is authenticated unless it opts out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
