@@ -9,7 +9,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core import exceptions
-from core.locks import lock_show
 from core.models import Booking, Show
 from core.services import booking as booking_service
 from core.services.booking import booking_cancel, booking_create
@@ -73,18 +72,6 @@ class TestBookingCancel:
 
         with pytest.raises(exceptions.BookingNotFound):
             booking_cancel(user=user, booking_id=booking.id)
-
-
-class TestLocks:
-    # transaction=True: the default test wraps every test in a transaction, which is what we must not be in.
-    @pytest.mark.django_db(transaction=True)
-    def test_lock_show_refuses_to_run_outside_a_transaction(self, show):
-        with pytest.raises(RuntimeError, match="inside a transaction"):
-            lock_show(show.id)
-
-    def test_lock_show_of_unknown_show_is_not_found(self):
-        with transaction.atomic(), pytest.raises(exceptions.ShowNotFound):
-            lock_show(999999)
 
 
 class TestDatabaseConstraints:
