@@ -86,7 +86,12 @@ class MovieDetailSerializer(MovieSerializer):
     """A movie as listed and looked up: the seed's fields plus its metadata (all optional)."""
 
     genres = serializers.ListField(child=serializers.CharField(), read_only=True)
+    language = serializers.CharField(read_only=True, allow_blank=True)
+    certificate = serializers.CharField(read_only=True, allow_blank=True)
     release_date = serializers.DateField(read_only=True, allow_null=True)
+    synopsis = serializers.CharField(read_only=True, allow_blank=True)
+    # Declared as text, not URLField: an empty string ("no poster") is not a valid `format: uri`.
+    poster_url = serializers.CharField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
 
     class Meta(MovieSerializer.Meta):
         fields = [*MovieSerializer.Meta.fields, "genres", "language", "certificate", "release_date", "synopsis",
@@ -115,6 +120,9 @@ class ShowSerializer(serializers.ModelSerializer):
                                    help_text="Price per seat category, decimal strings in `currency`.")
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code (the CURRENCY setting).")
     local_date_time = serializers.SerializerMethodField(help_text="date_time in the cinema's time zone.")
+    language = serializers.CharField(read_only=True, allow_blank=True)
+    format = serializers.CharField(read_only=True, allow_blank=True, help_text="2D, 3D, IMAX, ... or empty.")
+    status = serializers.ChoiceField(choices=Show.Status.choices, read_only=True)
 
     class Meta:
         model = Show
