@@ -336,21 +336,34 @@ def api_level(connections: int, shows: list[int], tokens: list[str], *, mode: st
 def prepare_raw_sql(movie_id: int) -> None:
     with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
         cur.execute("""
-            DROP TABLE IF EXISTS bench_booking, bench_show;
+            DROP TABLE IF EXISTS bench_booking, bench_showseat, bench_show;
             CREATE TABLE bench_show (LIKE core_show INCLUDING ALL);
+            CREATE TABLE bench_showseat (LIKE core_showseat INCLUDING ALL);
             CREATE TABLE bench_booking (LIKE core_booking INCLUDING ALL);
             -- LIKE copies columns, identity, checks and indexes (the partial unique one too), not foreign keys:
             -- add them as Django declares them (deferred, checked at commit) and with its indexes on them.
             ALTER TABLE bench_booking
               ADD FOREIGN KEY (show_id) REFERENCES bench_show (id) DEFERRABLE INITIALLY DEFERRED,
               ADD FOREIGN KEY (user_id) REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED;
+            ALTER TABLE bench_showseat
+              ADD FOREIGN KEY (show_id) REFERENCES bench_show (id) DEFERRABLE INITIALLY DEFERRED;
             CREATE INDEX ON bench_booking (show_id);
             CREATE INDEX ON bench_booking (user_id);
+            CREATE INDEX ON bench_showseat (show_id);
         """)
         cur.execute(
-            "INSERT INTO bench_show (movie_id, screen_name, date_time, total_seats) "
-            "SELECT %s, 'raw ' || i, now() + interval '30 days', %s FROM generate_series(1, %s) i",
+            "INSERT INTO bench_show (movie_id, screen_name, date_time, total_seats, prices, language, format, status) "
+            "SELECT %s, 'raw ' || i, now() + interval '30 days', %s, '{\"standard\": \"0.00\"}', '', '', "
+            "'scheduled' FROM generate_series(1, %s) i",
             [movie_id, SEATS, len(LEVELS)],
+        )
+        # The seat inventory, as a seed-form show of SEATS seats has it.
+        cur.execute(
+            "INSERT INTO bench_showseat (show_id, number, label, row_label, row_index, \"column\", category, price, "
+            "state, wheelchair, companion, restricted_view) "
+            "SELECT s.id, n, n::text, '1', 0, n - 1, 'standard', 0, 'free', false, false, false "
+            "FROM bench_show s CROSS JOIN generate_series(1, %s) n",
+            [SEATS],
         )
 
 

@@ -48,11 +48,6 @@ def available_seat_count_per_show(*, now: datetime):
     return _count_per_show(ShowSeat.objects.filter(free_seat_condition(now=now)))
 
 
-def held_seat_count_per_show(*, now: datetime):
-    """An expression for `Show` querysets: how many of the show's seats are in unexpired holds."""
-    return _count_per_show(ShowSeat.objects.filter(state=ShowSeat.State.HELD, held_until__gt=now))
-
-
 def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
     """Shows with movie, screen and cinema (one query) and `available_seats` counted in the same query."""
     now = now or timezone.now()
@@ -99,25 +94,29 @@ def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
     rows: list[dict] = []
     categories: dict[str, int] = {}
     row_index = None
-    for seat in ShowSeat.objects.filter(show_id=show_id).order_by("number"):
-        state = seat.state
-        if state == ShowSeat.State.HELD and (seat.held_until is None or seat.held_until <= now):
+    # Plain tuples, not model instances: a 1000-seat show would build 1000 objects just to read eight values each.
+    seat_rows = ShowSeat.objects.filter(show_id=show_id).order_by("number").values_list(
+        "number", "label", "row_label", "row_index", "column", "category", "price", "state", "held_until",
+        "wheelchair", "companion", "restricted_view")
+    for (number, label, row_label, seat_row, column, category, price, state, held_until, wheelchair, companion,
+         restricted_view) in seat_rows:
+        if state == ShowSeat.State.HELD and (held_until is None or held_until <= now):
             state = ShowSeat.State.FREE
         if state != ShowSeat.State.FREE:
-            states[state].append(seat.number)
-        categories.setdefault(seat.category, 0)
+            states[state].append(number)
+        categories.setdefault(category, 0)
         if state == ShowSeat.State.FREE:
-            categories[seat.category] += 1
-        if seat.row_index != row_index:
-            row_index = seat.row_index
-            rows.append({"label": seat.row_label, "seats": []})
+            categories[category] += 1
+        if seat_row != row_index:
+            row_index = seat_row
+            rows.append({"label": row_label, "seats": []})
         row_seats = rows[-1]["seats"]
         # Gaps (aisles) come back as null, where the layout had them (before a seat; trailing gaps are not kept).
-        row_seats.extend([None] * (seat.column - len(row_seats)))
+        row_seats.extend([None] * (column - len(row_seats)))
         row_seats.append({
-            "number": seat.number, "label": seat.label, "category": seat.category,
-            "price": price_text(seat.price), "state": str(state), "wheelchair": seat.wheelchair,
-            "companion": seat.companion, "restricted_view": seat.restricted_view,
+            "number": number, "label": label, "category": category, "price": price_text(price),
+            "state": str(state), "wheelchair": wheelchair, "companion": companion,
+            "restricted_view": restricted_view,
         })
     unavailable = len(states["booked"]) + len(states["held"]) + len(states["blocked"])
     return {

@@ -277,3 +277,13 @@ class TestCancel:
         assert refused[0].json()["detail"] == ShowCancelled.message
         # The show and its bookings stay in the history.
         assert client.get("/my-bookings/").json()[0]["show"]["status"] == "cancelled"
+
+
+def test_priced_seats_of_a_show_for_other_modules(screen_show):
+    """core.selectors.seats_for_show: what an order or a ticket needs to know of the seats it sells."""
+    from core.selectors import seats_for_show
+
+    seats = seats_for_show(show_id=screen_show.id, seat_numbers=[5, 1, 99])
+
+    assert [(s.number, s.label, s.row_label, s.category, str(s.price)) for s in seats] == [
+        (1, "A1", "A", "standard", "10.00"), (5, "B2", "B", "premium", "15.50")]

@@ -29,4 +29,10 @@ class ScreenAdmin(admin.ModelAdmin):
     list_filter = ["cinema"]
     list_select_related = ["cinema"]
     search_fields = ["name", "cinema__name"]
-    help_texts = {"layout": "Editing the layout changes only shows created afterwards."}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["layout"].help_text = (
+            "Rows front to back, seats left to right, null for a gap (README, \"Seat layouts\"). Editing the layout "
+            "changes only shows created afterwards: each show keeps the seats it was created with.")
+        return form
