@@ -1,4 +1,5 @@
 """Cinemas and their screens. A screen's `layout` is the seat plan new shows are sold from (venues.layouts)."""
+import functools
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -7,8 +8,14 @@ from django.db import models
 from venues.layouts import LayoutError, layout_seats
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    # available_timezones() walks the time zone database on every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _time_zones():
         raise ValidationError(f"Unknown time zone {value!r} (an IANA name such as \"Europe/Paris\").")
 
 

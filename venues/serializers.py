@@ -1,4 +1,5 @@
 """Request and response shapes of cinemas and screens."""
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from venues.layouts import LayoutError, layout_seats
@@ -62,11 +63,9 @@ class CinemaCreateSerializer(serializers.Serializer):
                                       help_text="IANA time zone name, e.g. Europe/Paris.")
 
     def validate_time_zone(self, value):
-        from django.core.exceptions import ValidationError
-
         try:
             validate_time_zone(value)
-        except ValidationError as exc:
+        except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return value
 

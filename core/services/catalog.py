@@ -21,6 +21,7 @@ from core.exceptions import (
     ShowCancelled,
     ShowHasBookingHistory,
     ShowHasSales,
+    ShowNotFound,
     ShowStarted,
 )
 from core.locks import lock_seats, lock_show_and_all_seats, locked_transaction
@@ -253,8 +254,6 @@ def seats_unblock(*, show_id: int, seat_numbers: list[int]) -> list[ShowSeat]:
 
 
 def _show_not_cancelled(show_id: int) -> Show:
-    from core.exceptions import ShowNotFound
-
     show = Show.objects.filter(pk=show_id).first()
     if show is None:
         raise ShowNotFound()
