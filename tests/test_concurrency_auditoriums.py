@@ -170,3 +170,21 @@ def test_control_without_the_seat_locks_a_booking_survives_the_cancel():
     show.refresh_from_db()
     assert show.status == "cancelled"
     assert Booking.objects.filter(show=show, status="booked").count() == 1  # the race happened
+
+
+def test_one_user_holding_different_seats_at_once_never_exceeds_the_hold_limit(settings):
+    """Holds of different seats lock different seat rows and would run in parallel; the per-user limit counts
+    across the show, so holds of one user queue on the user's row (core.services.holds)."""
+    settings.MAX_SEATS_PER_BOOKING = 4
+    show = ShowFactory(total_seats=20)
+    user = UserFactory()
+
+    def holder(seat):
+        client = client_for(user)
+        return lambda: client.post(f"/shows/{show.id}/hold/", {"seat_numbers": [seat]}, format="json").status_code
+
+    outcome = run_concurrently([holder(seat) for seat in range(1, 13)])
+
+    assert not outcome.errors, outcome.errors
+    assert outcome.counts == {201: 4, 409: 8}, outcome.counts
+    assert ShowSeat.objects.filter(show=show, state="held").count() == 4
