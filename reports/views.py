@@ -5,6 +5,7 @@ Views only translate HTTP; the numbers come from `reports.selectors.sales_report
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from core.exceptions import DomainError
 from core.views import _errors
 from reports.charts import bar_chart_svg
-from reports.selectors import CSV_COLUMNS, movie_choices, parse_report_params, sales_report
+from reports.selectors import CSV_COLUMNS, cinema_choices, movie_choices, parse_report_params, sales_report
 
 _PARAMETERS = [
     openapi.Parameter("from", openapi.IN_QUERY, "First day (YYYY-MM-DD; default 30 days ago)",
@@ -26,6 +27,7 @@ _PARAMETERS = [
     openapi.Parameter("to", openapi.IN_QUERY, "Last day, inclusive (YYYY-MM-DD; default in 30 days)",
                       type=openapi.TYPE_STRING),
     openapi.Parameter("movie", openapi.IN_QUERY, "Only this movie (id)", type=openapi.TYPE_INTEGER),
+    openapi.Parameter("cinema", openapi.IN_QUERY, "Only this cinema (id)", type=openapi.TYPE_INTEGER),
 ]
 
 
@@ -40,7 +42,7 @@ def _csv(report) -> str:
 
 
 class SalesReportView(APIView):
-    """Per day, movie and show: tickets sold, occupancy, cancellations (staff only)."""
+    """Per day, movie and show: tickets sold, occupancy, revenue, cancellations (staff only)."""
 
     permission_classes = [permissions.IsAdminUser]
 
@@ -83,7 +85,10 @@ def admin_sales_report(request):
         # Built by reports.charts, which escapes every text it puts in.
         "chart": mark_safe(chart),  # nosec B308 B703
         "movies": movie_choices(),
+        "cinemas": cinema_choices(),
         "selected_movie": params["movie_id"],
+        "selected_cinema": params["cinema_id"],
+        "currency": settings.CURRENCY,
         "query": request.GET.urlencode(),
     }
     return TemplateResponse(request, "admin/reports/sales.html", context)

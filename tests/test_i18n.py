@@ -9,6 +9,7 @@ from django.utils import translation
 
 from tests.conftest import client_for
 from tests.factories import BookingFactory
+from tests.web_fixtures import laid_out_show
 from web.templatetags.web_tags import money
 from web.translations import Message, missing_translations, placeholder_errors, source_messages
 
@@ -74,7 +75,8 @@ def test_api_not_found_and_validation_details_are_translated(user):
 
 
 @pytest.mark.django_db
-def test_pages_follow_accept_language_and_the_switcher(show):
+def test_pages_follow_accept_language_and_the_switcher():
+    show = laid_out_show()
     client = Client()
     assert "<h1>अभी चल रही फ़िल्में</h1>" in client.get("/", HTTP_ACCEPT_LANGUAGE="hi").content.decode()
     response = client.post(reverse("web:set_language"), {"language": "es", "next": "/"})
@@ -82,7 +84,7 @@ def test_pages_follow_accept_language_and_the_switcher(show):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="hi").content.decode()  # the chosen language wins
     assert '<html lang="es">' in html and "<h1>Cartelera</h1>" in html
     seat_page = client.get(reverse("web:show", args=[show.pk])).content.decode()
-    assert 'aria-label="Fila A, butaca 1, estándar, libre"' in seat_page
+    assert 'aria-label="Fila A, butaca 1, estándar, 12,50\xa0€, libre"' in seat_page
 
 
 @pytest.mark.django_db

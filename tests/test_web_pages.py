@@ -11,9 +11,23 @@ from rest_framework.throttling import SimpleRateThrottle
 from core.exceptions import SeatsUnavailable
 from core.models import Booking, Hold
 from core.services import holds
-from tests.factories import PASSWORD, BookingFactory, MovieFactory, ShowFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    BookingFactory,
+    CinemaFactory,
+    MovieFactory,
+    ScreenFactory,
+    ShowFactory,
+    UserFactory,
+)
+from tests.web_fixtures import AUDITORIUM, laid_out_show
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def show(movie):
+    return laid_out_show(movie=movie)
 
 
 @pytest.fixture
@@ -28,29 +42,54 @@ def test_whats_on_lists_movies_with_upcoming_shows_only(client):
     ShowFactory(movie=showing, date_time=timezone.now() + timedelta(days=1))
     past = MovieFactory(title="Yesterday's film")
     ShowFactory(movie=past, date_time=timezone.now() - timedelta(hours=3))
+    cancelled = laid_out_show(movie=MovieFactory(title="Cancelled film"))
+    cancelled.status = "cancelled"
+    cancelled.save(update_fields=["status"])
     page = client.get("/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Dune" in html and "Yesterday&#x27;s film" not in html
+    assert "Dune" in html and "Yesterday&#x27;s film" not in html and "Cancelled film" not in html
     assert 'href="/films/%d/"' % showing.pk in html
 
 
 def test_whats_on_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(8):
         ShowFactory()
-    with django_assert_max_num_queries(2):  # the shows with their movie and availability (+ session none)
+    with django_assert_max_num_queries(2):  # the shows with movie, cinema and availability; the cinemas
         assert client.get("/").status_code == 200
 
 
-def test_movie_page_groups_upcoming_shows_by_day(client, movie):
+def test_movie_page_groups_upcoming_shows_by_day_and_cinema_with_prices_from(client, movie):
+    # Noon UTC is the same calendar day in Paris and in Lisbon.
     tomorrow = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    ShowFactory(movie=movie, date_time=tomorrow)
-    ShowFactory(movie=movie, date_time=tomorrow + timedelta(hours=3))
-    ShowFactory(movie=movie, date_time=tomorrow + timedelta(days=2))
+    paris = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(name="Paris Opéra", time_zone="Europe/Paris"))
+    lisbon = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(name="Lisboa", city="Lisbon",
+                                                                   time_zone="Europe/Lisbon"))
+    laid_out_show(movie=movie, screen=paris, when=tomorrow)
+    laid_out_show(movie=movie, screen=paris, when=tomorrow + timedelta(hours=4))
+    laid_out_show(movie=movie, screen=lisbon, when=tomorrow)
+    laid_out_show(movie=movie, screen=paris, when=tomorrow + timedelta(days=2))
     page = client.get(reverse("web:movie", args=[movie.pk]))
     assert page.status_code == 200
-    assert len(page.context["days"]) == 2
-    assert [len(d["shows"]) for d in page.context["days"]] == [2, 1]
+    assert [(g["cinema"], len(g["shows"])) for g in page.context["groups"]] == [
+        ("Lisboa", 1), ("Paris Opéra", 2), ("Paris Opéra", 1)]
+    html = page.content.decode()
+    assert "from €6.00" in html
+    assert "13:00" in html or "1 p.m." in html  # Paris local time of 12:00 UTC (winter)
+
+
+def test_whats_on_filters_by_city_cinema_date_and_language(client):
+    paris = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(city="Paris"))
+    lyon = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(city="Lyon"))
+    laid_out_show(movie=MovieFactory(title="Amélie"), screen=paris)
+    laid_out_show(movie=MovieFactory(title="La Haine"), screen=lyon)
+    assert [m["movie"].title for m in client.get("/?city=lyon").context["movies"]] == ["La Haine"]
+    assert [m["movie"].title for m in client.get(f"/?cinema={paris.cinema_id}").context["movies"]] == ["Amélie"]
+    day = (timezone.now() + timedelta(days=1)).date()
+    assert len(client.get(f"/?date={day}").context["movies"]) == 2
+    assert client.get(f"/?date={day + timedelta(days=5)}").context["movies"] == []
+    bad = client.get("/?date=tomorrow")
+    assert bad.status_code == 200 and "date" in bad.context["errors"] and len(bad.context["movies"]) == 2
 
 
 def test_unknown_movie_and_show_are_html_404s(client):
@@ -63,13 +102,18 @@ def test_show_page_draws_every_seat_as_a_button_named_with_row_seat_category_and
     BookingFactory(show=show, seat_number=2, user=other_user)
     holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[3])
     html = client.get(reverse("web:show", args=[show.pk])).content.decode()
-    assert html.count('class="seat ') == show.total_seats
-    assert 'aria-label="Row A, seat 1, standard, available"' in html
-    assert 'aria-label="Row A, seat 2, standard, sold"' in html
-    assert 'aria-label="Row A, seat 3, standard, held by someone"' in html
+    assert html.count('class="seat ') == show.total_seats == 60
+    assert 'aria-label="Row A, seat 1, standard, €12.50, available"' in html
+    assert 'aria-label="Row A, seat 2, standard, €12.50, sold"' in html
+    assert 'aria-label="Row A, seat 3, standard, €12.50, held by someone"' in html
+    assert 'aria-label="Row F, seat 1, wheelchair space, €12.50, available"' in html
+    assert 'aria-label="Row F, seat 2, companion seat, €6.00, available"' in html
+    assert 'aria-label="Row F, seat 6, premium, €18.00, available"' in html
+    assert html.count('class="gap"') == 6  # the centre aisle of each row
     # Taken seats stay reachable (so their state can be heard) but cannot be chosen.
     assert html.count('aria-disabled="true"') == 2
-    assert "48 seats free" in html
+    assert "58 seats free" in html
+    assert "premium €18.00" in html  # the legend's prices
 
 
 def test_seat_state_answers_304_to_a_current_etag_without_touching_the_database(
@@ -78,7 +122,7 @@ def test_seat_state_answers_304_to_a_current_etag_without_touching_the_database(
     url = reverse("web:seat_state", args=[show.pk])
     first = client.get(url)
     assert first.status_code == 200
-    assert first.json() == {"show_id": show.pk, "available_seats": 50, "booked": [], "held": [], "blocked": []}
+    assert first.json() == {"show_id": show.pk, "available_seats": 60, "booked": [], "held": [], "blocked": []}
     etag = first["ETag"]
     with django_assert_num_queries(0):
         again = client.get(url, HTTP_IF_NONE_MATCH=etag)
@@ -109,12 +153,14 @@ def test_hold_checkout_and_book_through_the_pages(browser, user, show):
     checkout = browser.get(response["Location"])
     html = checkout.content.decode()
     assert "A4, A5" in html and 'id="countdown"' in html
+    assert '<td id="total">€25.00</td>' in html
     assert int(checkout.context["hold"].expires_at.timestamp()) > int(timezone.now().timestamp())
     booked = browser.post(reverse("web:confirm", args=[hold.pk]))
     assert booked.status_code == 302 and booked["Location"] == reverse("web:my_tickets")
     assert sorted(Booking.objects.filter(user=user, status="booked").values_list("seat_number", flat=True)) == [4, 5]
     tickets = browser.get(reverse("web:my_tickets")).content.decode()
-    assert "Booked! Your tickets are below." in tickets and "Seat 4" in tickets and "Seat 5" in tickets
+    assert "Booked! Your tickets are below." in tickets and "Seat A4" in tickets and "Seat A5" in tickets
+    assert "€12.50" in tickets
 
 
 def test_a_seat_someone_else_holds_is_refused_with_the_services_message(browser, show, other_user):

@@ -52,3 +52,25 @@ def test_the_polled_state_carries_only_what_changes():
     data = {"show_id": 1, "total_seats": 5, "available_seats": 3, "booked": [1], "held": [2]}
     assert seat_state_payload(data) == {"show_id": 1, "available_seats": 3, "booked": [1], "held": [2],
                                         "blocked": []}
+
+
+def test_the_one_long_row_of_a_seed_form_show_is_drawn_in_lines_keeping_its_labels():
+    data = {"show_id": 1, "total_seats": 23, "available_seats": 23, "booked": [], "held": [], "blocked": [],
+            "rows": [{"label": "1", "seats": [{"number": n, "label": str(n), "category": "standard",
+                                               "price": "0.00", "state": "free"} for n in range(1, 24)]}],
+            "categories": [{"name": "standard", "price": "0.00", "available": 23}]}
+    seat_map = build_seat_map(data)
+    assert [len(row.seats) for row in seat_map.rows] == [10, 10, 3]
+    assert seat_map.rows[1].seats[1].label == "12"
+
+
+def test_seat_in_row_strips_only_a_letter_row_prefix():
+    from web.seatmap import Seat
+    from web.templatetags.web_tags import seat_in_row
+
+    def seat(label, row):
+        return Seat(number=1, label=label, row=row, category="standard", price=None, state=FREE)
+
+    assert seat_in_row(seat("C7", "C")) == "7"
+    assert seat_in_row(seat("12", "1")) == "12"
+    assert seat_in_row(seat("W1", "A")) == "W1"

@@ -2,8 +2,9 @@
 
 It is built from the API's own seat map (`core.selectors.seat_map`), so the pages and `/shows/<id>/seats/` can
 never disagree. When that map carries the screen's layout (`rows`, `categories`: the auditoriums issue) it is used
-as is; a show without a layout (the seed's "N numbered seats") is drawn as rows of `SEATS_PER_ROW` seats labelled
-A1, A2, ... in seat-number order, one "standard" category. Either way the template gets the same structure.
+as is (the one long row of a show created in the seed's form is drawn in lines of `SEATS_PER_ROW`); a map without
+rows is drawn as rows of `SEATS_PER_ROW` seats labelled A1, A2, ... in seat-number order, one "standard" category.
+Either way the template gets the same structure.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -106,6 +107,11 @@ def build_seat_map(data: dict) -> SeatMap:
             rows.append(Row(row["label"], seats))
         categories = [Category(c["name"], _price(c.get("price")), c.get("available", 0))
                       for c in data.get("categories", [])]
+        if len(rows) == 1 and len(rows[0].seats) > SEATS_PER_ROW and None not in rows[0].seats:
+            # One long row without aisles is the plain layout of a show created in the seed's form ("N numbered
+            # seats"): drawn in lines of SEATS_PER_ROW so it fits a phone; the seats keep their labels.
+            seats = rows[0].seats
+            rows = [Row(rows[0].label, seats[i:i + SEATS_PER_ROW]) for i in range(0, len(seats), SEATS_PER_ROW)]
     else:
         rows = []
         for start in range(1, data["total_seats"] + 1, SEATS_PER_ROW):

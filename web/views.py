@@ -6,6 +6,7 @@ forms that change state or guess passwords (web.throttling).
 """
 import itertools
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import selectors
 from core.exceptions import DomainError, NotFound, SeatsUnavailable
-from core.models import Movie
+from core.filters import ShowFilter
+from core.models import Show
 from core.serializers import SignupSerializer
 from core.services import accounts, booking, holds
 from core.throttles import (
@@ -33,9 +35,11 @@ from core.throttles import (
     LoginUsernameThrottle,
     SignupIPThrottle,
 )
+from venues.selectors import cinema_list
 from web import live
 from web.seatmap import build_seat_map
-from web.templatetags.web_tags import STATE_NAMES
+from web.selectors import seat_labels_for_bookings
+from web.templatetags.web_tags import STATE_NAMES, show_local_time
 from web.throttling import throttle_wait
 
 logger = logging.getLogger(__name__)
@@ -59,33 +63,69 @@ def _error_message(exc: DomainError, seat_labels: dict | None = None) -> str:
     return message
 
 
-def _seat_labels(show_id: int) -> dict[int, str]:
-    seat_map = build_seat_map(selectors.seat_map(show_id=show_id))
-    return {seat.number: seat.label for row in seat_map.rows for seat in row.seats if seat is not None}
+def _seat_labels(show_id: int, seat_numbers: list[int]) -> dict[int, str]:
+    return {seat.number: seat.label for seat in selectors.seats_for_show(show_id=show_id, seat_numbers=seat_numbers)}
 
 
 # --- Browsing ---------------------------------------------------------------------------------------------
+def _lowest_price(shows) -> Decimal | None:
+    prices = [Decimal(str(p)) for show in shows for p in (show.prices or {}).values()]
+    return min(prices) if prices else None
+
+
+def _catalogue(request, **fixed):
+    """Upcoming shows narrowed by the catalogue's own filters (core.filters.ShowFilter, as GET /shows/ applies them).
+
+    A value the filters cannot parse is reported on the page and the list is shown unfiltered, never a 500."""
+    params = {key: value for key, value in request.GET.items() if key in CATALOGUE_FILTERS and value}
+    catalogue = ShowFilter({**params, **fixed, "upcoming": "true"}, queryset=selectors.show_list())
+    if catalogue.is_valid():
+        return list(catalogue.qs), params, {}
+    errors = {name: [str(e) for e in errs] for name, errs in catalogue.errors.items()}
+    fallback = ShowFilter({**fixed, "upcoming": "true"}, queryset=selectors.show_list())
+    return list(fallback.qs), {}, errors
+
+
+CATALOGUE_FILTERS = ("city", "cinema", "date", "language")
+
+
 @require_GET
 def whats_on(request):
-    """Movies with upcoming shows, each with its next show times."""
-    shows = list(selectors.show_list_upcoming())
+    """Movies with upcoming shows (poster, certificate, genres, running time, next times), filtered by city,
+    cinema, date and language."""
+    shows, params, errors = _catalogue(request)
     movies = []
     for _movie_id, movie_shows in itertools.groupby(sorted(shows, key=lambda s: (s.movie.title, s.movie_id)),
                                                     key=lambda s: s.movie_id):
         movie_shows = list(movie_shows)
-        movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4})
-    return render(request, "web/whats_on.html", {"movies": movies})
+        movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4,
+                       "price_from": _lowest_price(movie_shows)})
+    cinemas = list(cinema_list())
+    return render(request, "web/whats_on.html", {
+        "movies": movies, "params": params, "errors": errors,
+        "cinemas": cinemas,
+        "cities": sorted({c.city for c in cinemas}),
+        "languages": sorted({s.language for s in shows if s.language}),
+    })
 
 
 @require_GET
 def movie_detail(request, movie_id: int):
-    movie = Movie.objects.filter(pk=movie_id).first()
-    if movie is None:
+    try:
+        movie = selectors.movie_get(movie_id=movie_id)
+    except NotFound:
         return _not_found(request, _("Movie not found."))
-    shows = selectors.show_list_upcoming(movie_id=movie_id)
-    days = [{"day": day, "shows": list(day_shows)}
-            for day, day_shows in itertools.groupby(shows, key=lambda s: timezone.localdate(s.date_time))]
-    return render(request, "web/movie.html", {"movie": movie, "days": days})
+    shows, _params, _errors = _catalogue(request, movie=str(movie_id))
+
+    def day_and_cinema(show):
+        return show_local_time(show).date(), show.screen.cinema.name if show.screen_id else ""
+
+    groups = []
+    for (day, cinema), group in itertools.groupby(sorted(shows, key=lambda s: (*day_and_cinema(s), s.date_time)),
+                                                  key=day_and_cinema):
+        group = list(group)
+        groups.append({"day": day, "cinema": cinema, "shows": group, "price_from": _lowest_price(group)})
+    return render(request, "web/movie.html", {"movie": movie, "groups": groups, "price_from": _lowest_price(shows)})
 
 
 @require_GET
@@ -102,7 +142,8 @@ def show_detail(request, show_id: int):
         "show": show,
         "seat_map": seat_map,
         "my_holds": my_holds,
-        "started": show.date_time <= timezone.now(),
+        "closed": show.date_time <= timezone.now() or show.status != Show.Status.SCHEDULED,
+        "cancelled": show.status != Show.Status.SCHEDULED,
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "poll_ms": settings.SEAT_MAP_POLL_MS,
         "state_names": [(state, str(name)) for state, name in STATE_NAMES.items()],
@@ -151,7 +192,7 @@ def hold_seats(request, show_id: int):
     except NotFound:
         return _not_found(request, _("Show not found."))
     except DomainError as exc:
-        messages.error(request, _error_message(exc, _seat_labels(show_id)))
+        messages.error(request, _error_message(exc, _seat_labels(show_id, exc.extra.get("seats", []))))
         return redirect(show_url)
     live.seat_state_changed(show_id=show_id)
     return redirect("web:checkout", hold_id=hold.pk)
@@ -169,11 +210,13 @@ def checkout(request, hold_id: int):
         messages.error(request, _("This hold has expired or was released; choose your seats again."))
         return redirect("web:my_tickets")
     show = selectors.show_get(show_id=hold.show_id)
-    labels = _seat_labels(hold.show_id)
+    seats = selectors.seats_for_show(show_id=hold.show_id, seat_numbers=hold.seat_numbers)
     return render(request, "web/checkout.html", {
         "hold": hold,
         "show": show,
-        "seat_labels": [labels.get(n, str(n)) for n in hold.seat_numbers],
+        "seats": seats,
+        "seat_labels": [seat.label for seat in seats],
+        "total": sum((seat.price for seat in seats), Decimal("0")),
         "now": timezone.now(),
     })
 
@@ -221,10 +264,14 @@ def release_hold(request, hold_id: int):
 def my_tickets(request):
     now = timezone.now()
     bookings = list(selectors.booking_list_for_user(user=request.user))
+    labels = seat_labels_for_bookings(bookings)
+    for b in bookings:
+        b.seat_label = labels.get((b.show_id, b.seat_number), str(b.seat_number))
     upcoming = [b for b in bookings if b.show.date_time > now]
     past = [b for b in bookings if b.show.date_time <= now]
     return render(request, "web/my_tickets.html", {
-        "holds": list(selectors.hold_list_for_user(user=request.user).select_related("show__movie")),
+        "holds": list(selectors.hold_list_for_user(user=request.user)
+                      .select_related("show__movie", "show__screen__cinema")),
         "upcoming": sorted(upcoming, key=lambda b: (b.show.date_time, b.seat_number)),
         "past": past,
     })

@@ -2,25 +2,23 @@
 browsers; the language switch; keyboard-only seat choice; a 375 px phone; screenshots for the README."""
 import re
 import time
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Booking, Hold
 from core.services import holds
 from tests.e2e.conftest import screenshot_path
-from tests.factories import PASSWORD, BookingFactory, MovieFactory, ShowFactory, UserFactory
+from tests.factories import PASSWORD, BookingFactory, MovieFactory, UserFactory
+from tests.web_fixtures import laid_out_show
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def show():
-    movie = MovieFactory(title="Interstellar", duration_minutes=169)
-    return ShowFactory(movie=movie, screen_name="Screen 3", total_seats=60,
-                       date_time=timezone.now().replace(microsecond=0) + timedelta(days=1))
+    # Rows A–F of ten seats with a centre aisle, row F premium with a wheelchair space (tests/web_fixtures.py).
+    return laid_out_show(movie=MovieFactory(title="Interstellar", duration_minutes=169), name="Screen 3")
 
 
 @pytest.fixture
@@ -58,12 +56,13 @@ def test_browse_choose_seats_hold_with_countdown_and_book(new_page, show, custom
     seat(page, "C5").click()
     seat(page, "C6").click()
     expect(seat(page, "C5")).to_have_attribute("aria-pressed", "true")
-    expect(seat(page, "C5")).to_have_attribute("aria-label", "Row C, seat 5, standard, selected")
+    expect(seat(page, "C5")).to_have_attribute("aria-label", "Row C, seat 5, standard, €12.50, selected")
     expect(page.locator("#selection")).to_have_text("Chosen: C5, C6")
     page.get_by_role("button", name="Hold seats").click()
 
     page.wait_for_url("**/checkout/*/")
     expect(page.locator("#held-seats")).to_have_text("C5, C6")
+    expect(page.locator("#total")).to_have_text("€25.00")
     countdown = page.locator("#countdown")
     expect(countdown).to_have_text(re.compile(r"^[78]:\d\d$"))  # SEAT_HOLD_MINUTES = 8
     first = countdown.inner_text()
@@ -98,7 +97,7 @@ def test_a_seat_held_in_one_browser_turns_unavailable_in_the_other_within_two_se
     print(f"seat A7 turned unavailable in the other browser {elapsed:.2f} s after the hold")
     expect(watcher_seat).to_have_attribute("aria-disabled", "true")
     expect(watcher_seat).to_have_attribute("aria-pressed", "false")
-    expect(watcher_seat).to_have_attribute("aria-label", "Row A, seat 7, standard, held by someone")
+    expect(watcher_seat).to_have_attribute("aria-label", "Row A, seat 7, standard, €12.50, held by someone")
     expect(watcher.locator("#announcer")).to_have_text("Seat A7 was just taken by someone else.")
     expect(watcher.locator("#availability")).to_have_text("59 seats free")
 
@@ -114,12 +113,12 @@ def test_language_switch(new_page, show):
     page.select_option("#language", "es")
     page.locator("#language-form button").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    expect(seat(page, "A1")).to_have_attribute("aria-label", "Fila A, butaca 1, estándar, libre")
+    expect(seat(page, "A1")).to_have_attribute("aria-label", "Fila A, butaca 1, estándar, 12,50\xa0€, libre")
     expect(page.locator("#availability")).to_have_text("60 butacas libres")
     page.select_option("#language", "hi")
     page.locator("#language-form button").click()
     expect(page.locator("html")).to_have_attribute("lang", "hi")
-    expect(seat(page, "A1")).to_have_attribute("aria-label", "पंक्ति A, सीट 1, सामान्य, उपलब्ध")
+    expect(seat(page, "A1")).to_have_attribute("aria-label", "पंक्ति A, सीट 1, सामान्य, €12.50, उपलब्ध")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("अभी चल रही फ़िल्में")
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
+from django.templatetags.tz import do_timezone
 from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,14 @@ STATE_NAMES = {
     "blocked": gettext_lazy("not for sale"),
     "selected": gettext_lazy("selected"),
 }
+
+
+@register.filter
+def show_local_time(show):
+    """The show's start in its cinema's time zone (the server's TIME_ZONE for a show without a screen), as a
+    datetime the date/time filters print as is."""
+    zone = show.screen.cinema.time_zone if getattr(show, "screen_id", None) else settings.TIME_ZONE
+    return do_timezone(show.date_time, zone)
 
 
 def currency() -> str:
@@ -49,9 +58,10 @@ def state_name(state: str) -> str:
 
 
 def seat_in_row(seat) -> str:
-    """"A7" in row "A" is seat "7"; a label that does not start with its row is used whole."""
-    if seat.label.startswith(seat.row) and len(seat.label) > len(seat.row):
-        return seat.label[len(seat.row):]
+    """"A7" in row "A" is seat "7"; any other label ("17" in row "1", "W1") is used whole."""
+    rest = seat.label[len(seat.row):]
+    if seat.label.startswith(seat.row) and rest.isdigit() and not seat.row.isdigit():
+        return rest
     return seat.label
 
 
@@ -65,9 +75,10 @@ def seat_description(seat) -> str:
              category_name(seat.category)]
     if seat.price is not None:
         parts.append(money(seat.price))
-    if seat.wheelchair:
+    # The flags, unless the category already says so ("wheelchair space, wheelchair space").
+    if seat.wheelchair and seat.category != "wheelchair":
         parts.append(_("wheelchair space"))
-    if seat.companion:
+    if seat.companion and seat.category != "companion":
         parts.append(_("companion seat"))
     if seat.restricted_view:
         parts.append(_("restricted view"))
