@@ -1,11 +1,12 @@
 """The API's paths, exactly as the seed README documents them.
 
-`/signup`, `/login`, `/token/refresh` and `/logout` answer with and without a trailing slash (the seed
+`/signup`, `/login`, `/token/refresh`, `/logout` and the account endpoints (`/me`, `/password/...`) answer with and without a trailing slash (the seed
 documents them without one; clients used to Django add it). The second spelling is hidden from the schema so
 Swagger lists each endpoint once.
 """
 from django.urls import path
 
+from accounts import views as account_views
 from core import views
 
 
@@ -23,6 +24,12 @@ urlpatterns = [
     *_with_and_without_slash("login", views.LoginView, "login"),
     *_with_and_without_slash("token/refresh", views.RefreshView, "token-refresh"),
     *_with_and_without_slash("logout", views.LogoutView, "logout"),
+    *_with_and_without_slash("logout/all", account_views.LogoutAllView, "logout-all"),
+    *_with_and_without_slash("me", account_views.MeView, "me"),
+    *_with_and_without_slash("password/change", account_views.PasswordChangeView, "password-change"),
+    *_with_and_without_slash("password/reset", account_views.PasswordResetView, "password-reset"),
+    *_with_and_without_slash("password/reset/confirm", account_views.PasswordResetConfirmView,
+                             "password-reset-confirm"),
     path("health/", views.HealthView.as_view(), name="health"),
     path("movies/", views.MovieListView.as_view(), name="movie-list"),
     path("movies/<int:movie_id>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),

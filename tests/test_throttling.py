@@ -181,7 +181,7 @@ def test_an_unreachable_cache_lets_requests_through(api_client, rates):
 
 
 def test_default_rates_come_from_one_environment_variable_per_scope():
-    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 60, "THROTTLE_LOGIN_IP": "7/hour",
+    env = {**os.environ, "DJANGO_SECRET_KEY": "k3#pZ9vQ!rT2wX8yB5nM@cL7hJ4fG1dS6aE0uI9oP3lK8jH2gF5dS", "THROTTLE_LOGIN_IP": "7/hour",
            "THROTTLE_BOOKING_USER": "99/min"}
     for name in ("THROTTLE_LOGIN_USERNAME", "THROTTLE_SIGNUP_IP", "THROTTLE_CANCEL_USER", "THROTTLE_HOLD_USER"):
         env.pop(name, None)
