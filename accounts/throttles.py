@@ -33,9 +33,9 @@ from core.throttles import LoggedRateThrottle, _PerIPThrottle, _PerUserThrottle
 logger = logging.getLogger(__name__)
 
 
-def _digest(*parts: str) -> str:
+def _digest(*parts: str | None) -> str:
     # Hashed: usernames may hold characters a cache key should not, and the key should not echo them.
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\x00".join(str(part) for part in parts).encode()).hexdigest()
 
 
 def login_username(request) -> str | None:

@@ -23,6 +23,7 @@ from core.views import _errors
 
 RESET_REQUESTED_DETAIL = "If an account with this e-mail address exists, a link to reset its password has been sent."
 RESET_DONE_DETAIL = "Your password has been reset. Log in with the new one."
+ACCOUNT_DELETED_DETAIL = "Your account has been deleted."
 LOGGED_OUT_EVERYWHERE_DETAIL = "Logged out everywhere: every token issued before has been revoked."
 
 
@@ -47,12 +48,12 @@ class MeView(APIView):
         user = users.me_update(user=request.user, email=serializer.validated_data["email"])
         return Response(_me_data(user))
 
-    @swagger_auto_schema(request_body=no_body, responses={204: "Deleted", **_errors(401, 429)})
+    @swagger_auto_schema(request_body=no_body, responses={200: DetailSerializer, **_errors(401, 429)})
     def delete(self, request):
         """Delete your account: your personal data and every token. Your bookings stay, anonymised, for the
         cinema's accounts."""
         users.me_delete(user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response({"detail": ACCOUNT_DELETED_DETAIL})
 
 
 class PasswordChangeView(APIView):
