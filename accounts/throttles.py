@@ -6,11 +6,12 @@ Three limits guard /login, all keyed on the username exactly as authentication c
 1. per address (core.throttles.LoginIPThrottle, THROTTLE_LOGIN_IP): one machine guessing many accounts;
 2. per (username, address) (LoginUsernameIPThrottle, THROTTLE_LOGIN_USERNAME): tight; one machine guessing one
    account. It never affects anyone at another address, so it cannot lock the owner out;
-3. per username, across addresses (LoginFailureDelay): a botnet guessing one account from many addresses. After
-   LOGIN_FAILURES_BEFORE_DELAY failed logins (in LOGIN_FAILURE_WINDOW_MINUTES) each further attempt must wait
-   a delay that doubles with every failure, up to LOGIN_DELAY_MAX_SECONDS. Addresses that have logged in to the
-   account successfully before (remembered LOGIN_KNOWN_ADDRESS_DAYS) are exempt, so the owner at home is never
-   delayed by an attack; a new address may have to wait up to the maximum delay while an attack is on.
+3. per username, across addresses (LoginFailureDelay): a botnet guessing one account from many addresses. The
+   first LOGIN_FAILURES_BEFORE_DELAY failed logins (within LOGIN_FAILURE_WINDOW_MINUTES) cost nothing; from
+   then on each failure makes the next attempt wait 1, 2, 4, ... seconds, up to LOGIN_DELAY_MAX_SECONDS.
+   Addresses that have logged in to the account successfully before (remembered LOGIN_KNOWN_ADDRESS_DAYS) are
+   exempt, so the owner at home is never delayed by an attack; a new address may have to wait up to the
+   maximum delay while an attack is on.
 
 The trade-off (OWASP credential stuffing, django-axes' username+address lockout): a hard per-username lock
 stops a botnet but lets anyone lock the owner out; no per-username limit lets a botnet guess freely. Growing
@@ -107,10 +108,12 @@ class LoginFailureDelay:
 
     @staticmethod
     def delay_after(failures: int) -> int:
+        """Seconds to wait after the last failure: none for the first LOGIN_FAILURES_BEFORE_DELAY failures,
+        then 1, 2, 4, ... up to LOGIN_DELAY_MAX_SECONDS."""
         excess = failures - settings.LOGIN_FAILURES_BEFORE_DELAY
-        if excess < 0:
+        if excess <= 0:
             return 0
-        return min(2**excess, settings.LOGIN_DELAY_MAX_SECONDS)
+        return min(2 ** min(excess - 1, 30), settings.LOGIN_DELAY_MAX_SECONDS)
 
     def record_failure(self, now: float | None = None) -> None:
         now = time.time() if now is None else now

@@ -1,7 +1,8 @@
 """The API's paths, exactly as the seed README documents them.
 
-`/signup`, `/login`, `/token/refresh`, `/logout` and the account endpoints (`/me`, `/password/...`) answer with and without a trailing slash (the seed
-documents them without one; clients used to Django add it). The second spelling is hidden from the schema so
+`/signup`, `/login`, `/token/refresh`, `/logout` and the account endpoints (`/me`, `/password/...`,
+`/logout/all`) answer with and without a trailing slash (the seed documents them without one; clients used to
+Django add it). The second spelling is hidden from the schema so
 Swagger lists each endpoint once.
 """
 from django.urls import path, register_converter

@@ -137,8 +137,8 @@ class LoginView(APIView):
     # by the login service (accounts.throttles explains the scheme).
     throttle_classes = [LoginIPThrottle, LoginUsernameIPThrottle]
 
-    @swagger_auto_schema(request_body=LoginSerializer, responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)},
-                         security=[])
+    @swagger_auto_schema(request_body=LoginSerializer,
+                         responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -162,9 +162,11 @@ def main() -> int:
         movie = expect(api("POST", "/movies/", {"title": "Slow", "duration_minutes": 90}, staff), 201, "movie")["id"]
         show = expect(api("POST", f"/movies/{movie}/shows/", {"screen_name": "1", "date_time": "2099-01-01T20:00:00Z",
                                                                "total_seats": 1000}, staff), 201, "show")["id"]
-        customer = {"username": "slow-customer", "email": "customer@example.com", "password": "Slow-l0ris-pass"}
+        customer = {"username": "slow-customer", "email": "customer@example.com",
+                    "password": secrets.token_urlsafe(16)}
         expect(api("POST", "/signup", customer), 201, "signup")
-        token = expect(api("POST", "/login", {k: customer[k] for k in ("username", "password")}), 200, "login")["access"]
+        credentials = {k: customer[k] for k in ("username", "password")}
+        token = expect(api("POST", "/login", credentials), 200, "login")["access"]
 
         slow = SlowClients(CLIENTS)
         slow.start()

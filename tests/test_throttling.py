@@ -115,7 +115,8 @@ class TestLogin:
 class TestSignup:
     def test_per_ip_limit(self, api_client, rates, clock):
         rates("signup_ip", "2/min")
-        bodies = [{"username": f"new{i}", "password": "Str0ng-enough-pass"} for i in range(3)]
+        bodies = [{"username": f"new{i}", "email": f"new{i}@example.com", "password": "Str0ng-enough-pass"}
+                  for i in range(3)]
         assert api_client.post("/signup", bodies[0], format="json").status_code == 201
         assert api_client.post("/signup", bodies[1], format="json").status_code == 201
         assert_throttled(api_client.post("/signup", bodies[2], format="json"))

@@ -42,7 +42,8 @@ def granian_args() -> list[str]:
         "--log-level", os.environ.get("SERVE_LOG_LEVEL", "info"),
     ]
     if os.environ.get("SERVE_ACCESS_LOG", "1") != "0":
-        args += ["--access-log", "--access-log-fmt", '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms']
+        log_format = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+        args += ["--access-log", "--access-log-fmt", log_format]
     return [*args, "ticketing_system.wsgi:application"]
 
 

@@ -149,7 +149,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) *
 # page that posts them to /password/reset/confirm). Unset: the mail gives the uid and token to post.
 PASSWORD_RESET_LINK = env.str("PASSWORD_RESET_LINK", default="")
 # The per-username growing login delay (accounts.throttles): after this many failed logins within the window,
-# each further attempt from an address new to the account waits 1, 2, 4, ... seconds, up to the maximum.
+# each further failure makes an address new to the account wait 1, 2, 4, ... seconds, up to the maximum.
 LOGIN_FAILURES_BEFORE_DELAY = env.int("LOGIN_FAILURES_BEFORE_DELAY", default=10)
 LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=60)
 LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=300)
@@ -205,7 +205,7 @@ SIMPLE_JWT = {
     "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
     # Tokens carry a digest of the password hash, checked on every request: a password changed anywhere (the
     # API, the admin, `changepassword`) ends every token issued before.
-    "CHECK_REVOKE_TOKEN": True,
+    "CHECK_REVOKE_TOKEN": True,  # nosec B105 (a flag, not a password)
     # JWTAuthentication loads the user on every request and refuses an inactive one (simplejwt's default,
     # stated here because "a deactivated user is locked out at once" depends on it).
     "CHECK_USER_IS_ACTIVE": True,
