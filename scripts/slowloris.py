@@ -9,7 +9,10 @@ What it does, on throwaway resources (a SQLite file in a temporary directory, po
 4. after SLOWLORIS_WARMUP seconds (5) of that, and for SLOWLORIS_SECONDS (15), asks GET /health/ and books a
    seat (POST /shows/<id>/book/) on fresh connections, once a second each, and times every answer;
 5. prints the figures (how many slow connections were still open, the answers' statuses, the slowest and the
-   median times) and exits 1 unless every answer was a success within SLOWLORIS_LIMIT_SECONDS (1.0).
+   median times) and exits 1 unless every answer was a success within SLOWLORIS_LIMIT_SECONDS (1.0);
+6. sends requests the HTTP server itself refuses (a URL too long, headers too large, an invalid
+   Content-Length, garbage) and prints what it answers: never an HTML page (JSON from Django, or granian's
+   empty-bodied status line; see README, "Errors the serving layer answers").
 """
 import http.client
 import json
@@ -102,6 +105,36 @@ class SlowClients:
             sock.close()
 
 
+MALFORMED = {
+    "URL too long": b"GET /health/?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    "headers too large": b"GET /health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n",
+    "invalid Content-Length": b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+    "not HTTP": b"HELLO\r\n\r\n",
+    "unknown Host": b"GET /health/ HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n",
+}
+
+
+def raw_answer(request: bytes) -> tuple[str, str, bytes]:
+    """Status line, Content-Type and body of the server's answer to a raw request (or why there was none)."""
+    with socket.create_connection((HOST, PORT), timeout=10) as sock:
+        try:
+            sock.sendall(request)
+        except OSError:
+            pass  # the server may answer and close before it has read everything
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except OSError as exc:
+            if not data:
+                return type(exc).__name__, "", b""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    content_type = next((line.split(":", 1)[1].strip() for line in lines[1:]
+                         if line.lower().startswith("content-type:")), "")
+    return lines[0], content_type, body
+
+
 def stop(server: subprocess.Popen) -> None:
     """Stop make and everything it started (its own process group)."""
     try:
@@ -183,6 +216,9 @@ def main() -> int:
                                                     timeout=30)))
             time.sleep(max(0.0, 1.0 - health[-1][1] - booking[-1][1]))
         still_open, reconnects = slow.open_count(), slow.reconnects
+        slow.close()
+        slow = None
+        malformed = {name: raw_answer(request) for name, request in MALFORMED.items()}
     finally:
         if slow is not None:
             slow.close()
@@ -198,6 +234,12 @@ def main() -> int:
         ok &= good
         print(f"{name:13}: {len(results)} requests, statuses {statuses}, median {median(times) * 1000:.1f} ms, "
               f"slowest {max(times) * 1000:.1f} ms -> {'OK' if good else 'FAIL'} (each {wanted} within {LIMIT} s)")
+    print("answers of the serving layer to malformed requests:")
+    for name, (status_line, content_type, body) in malformed.items():
+        html = b"<html" in body.lower() or "html" in content_type
+        ok &= not html
+        print(f"  {name:22}: {status_line} | Content-Type: {content_type or '-'} | body: {body[:60]!r}"
+              f"{' -> FAIL (HTML)' if html else ''}")
     print("slowloris: OK" if ok else "slowloris: FAIL")
     return 0 if ok else 1
 
