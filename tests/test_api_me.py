@@ -69,3 +69,16 @@ def test_delete_anonymises_the_account_and_keeps_its_bookings(show, path):
     signup = APIClient().post("/signup", {"username": old_username, "email": "again@example.com",
                                           "password": PASSWORD}, format="json")
     assert signup.status_code == 201
+
+
+def test_the_admin_refuses_a_name_that_differs_only_in_case(staff_user, client):
+    from django.contrib.auth.models import Permission
+
+    staff_user.user_permissions.add(*Permission.objects.filter(codename__in=["add_user", "change_user"]))
+    client.force_login(staff_user)
+    existing = UserFactory(username="Alice")
+    response = client.post("/admin/auth/user/add/", {"username": "ALICE", "password1": "Sup3r-secret-pass",
+                                                     "password2": "Sup3r-secret-pass", "usable_password": "true"})
+    assert response.status_code == 200  # the form again, with the error
+    assert b"A user with that username already exists." in response.content
+    assert not type(existing).objects.filter(username="ALICE").exists()
