@@ -108,7 +108,8 @@ class SlowClients:
 MALFORMED = {
     "URL too long": b"GET /health/?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     "headers too large": b"GET /health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n",
-    "invalid Content-Length": b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+    "invalid Content-Length": b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n"
+                              b"Connection: close\r\n\r\n",
     "not HTTP": b"HELLO\r\n\r\n",
     "unknown Host": b"GET /health/ HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n",
 }

@@ -4,7 +4,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import RefreshFamily
 from core.exceptions import EmailTaken
-from core.models import Booking
+from core.models import Booking, Hold
+from core.services.holds import hold_create
 from tests.conftest import client_for
 from tests.factories import PASSWORD, BookingFactory, UserFactory
 
@@ -47,6 +48,7 @@ def test_patch_refuses_a_malformed_email(user):
 def test_delete_anonymises_the_account_and_keeps_its_bookings(show, path):
     user = UserFactory(first_name="Ada", last_name="Lovelace")
     booking = BookingFactory(user=user, show=show, seat_number=4)
+    hold_create(user=user, show_id=show.id, seat_numbers=[7, 8])
     tokens = APIClient().post("/login", {"username": user.username, "password": PASSWORD}, format="json").json()
     old_username = user.username
     client = client_for(None)
@@ -65,6 +67,8 @@ def test_delete_anonymises_the_account_and_keeps_its_bookings(show, path):
     assert client.get("/me").status_code == 401
     assert APIClient().post("/token/refresh", {"refresh": tokens["refresh"]}, format="json").status_code == 401
     assert not RefreshFamily.objects.filter(user=user).exists()
+    # The seats it was holding are free at once.
+    assert not Hold.objects.filter(user=user).exists()
     # The name is free again.
     signup = APIClient().post("/signup", {"username": old_username, "email": "again@example.com",
                                           "password": PASSWORD}, format="json")

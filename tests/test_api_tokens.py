@@ -162,3 +162,16 @@ def test_simultaneous_refreshes_exactly_one_wins():
     assert outcome.counts[401] == 7, outcome.counts
     # The losers presented a token that had just been rotated: the family is revoked, no fork survives.
     assert RefreshFamily.objects.get().revoked_reason == "reuse"
+
+
+def test_expired_families_are_flushed(user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    token_service.token_pair_issue(user=user, now=timezone.now() - timedelta(days=2))
+    live = token_service.token_pair_issue(user=user)
+    out = StringIO()
+    call_command("flush_token_families", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 expired token families."
+    assert refresh(live["refresh"]).status_code == 200

@@ -7,8 +7,10 @@ from accounts import identity
 from accounts.models import Account, RefreshFamily
 from accounts.services import tokens
 from core.events import log_event
-from core.exceptions import EmailTaken, UsernameTaken
+from core.exceptions import EmailTaken, HoldNotFound, UsernameTaken
 from core.locks import violates_unique
+from core.models import Hold
+from core.services import holds
 
 User = get_user_model()
 
@@ -63,6 +65,13 @@ def me_delete(*, user) -> None:
         RefreshFamily.objects.filter(user=user).delete()
         # The outstanding tokens (and their blacklist entries, by cascade) hold the token strings.
         OutstandingToken.objects.filter(user=user).delete()
+    # Seats the account was holding are freed now rather than when the holds expire; each release takes its
+    # show's lock in a transaction of its own (core.services.holds), after the account is gone.
+    for hold_id in Hold.objects.filter(user=user).order_by("pk").values_list("pk", flat=True):
+        try:
+            holds.hold_release(user=user, hold_id=hold_id)
+        except HoldNotFound:
+            pass  # released or expired and tidied meanwhile
     log_event("account_deleted", user_id=user.pk)
 
 
