@@ -16,9 +16,11 @@ class UsernameKeyBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if username is None or password is None:
             return None
-        user = User._default_manager.filter(account__username_key=identity.username_key(username)).first()
+        # The exact stored spelling first: it also finds the accounts whose key had to be suffixed because they
+        # collided with an older one before names were unique (accounts/migrations/0002).
+        user = User._default_manager.filter(username=identity.normalize_username(username)).first()
         if user is None:
-            user = User._default_manager.filter(username=username).first()  # an account without keys yet
+            user = User._default_manager.filter(account__username_key=identity.username_key(username)).first()
         if user is None:
             # As ModelBackend: hash anyway, so an unknown username takes as long as a wrong password.
             User().set_password(password)

@@ -64,3 +64,38 @@ def test_simultaneous_signups_with_one_name_or_email_exactly_one_wins(kind):
     outcome = run_concurrently([attempt(i) for i in range(6)])
     assert not outcome.errors
     assert outcome.counts == {201: 1, 400: 5}, outcome.counts
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_existing_users_keys_and_resolves_old_collisions():
+    """Accounts made before names and e-mails were unique may collide: the oldest keeps each key."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Account
+
+    backfill = importlib.import_module("accounts.migrations.0002_backfill_accounts").backfill
+    User = get_user_model()
+    # bulk_create sends no signals: the users get no Account, as before the migration.
+    User.objects.bulk_create([User(username=name, email=email) for name, email in
+                              [("Alice", "a@example.com"), ("alice", "A@Example.com"), ("bob", ""), ("carol", "")]])
+    old = list(User.objects.order_by("pk"))
+
+    backfill(apps, None)
+
+    keys = {a.user_id: (a.username_key, a.email_key) for a in Account.objects.all()}
+    assert keys == {old[0].pk: ("alice", "a@example.com"), old[1].pk: (f"alice:{old[1].pk}", None),
+                    old[2].pk: ("bob", None), old[3].pk: ("carol", None)}
+    # Each still logs in with its exact name; other spellings find the older one.
+    for user, password in ((old[0], "Older-acc0unt-pass"), (old[1], PASSWORD_OK)):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+    def login(username, password):
+        return APIClient().post("/login", {"username": username, "password": password}, format="json").status_code
+
+    assert login("alice", PASSWORD_OK) == 200
+    assert login("Alice", "Older-acc0unt-pass") == 200
+    assert login("ALICE", "Older-acc0unt-pass") == 200
