@@ -87,6 +87,7 @@ class LoginFailureDelay:
     def __init__(self, *, username_key: str, client_ip: str):
         self.account = _digest(username_key)
         self.address = _digest(username_key, client_ip)
+        self.client_ip = client_ip
 
     def check(self, now: float | None = None) -> None:
         """Raise DRF's Throttled (429, Retry-After) if this attempt must wait."""
@@ -102,8 +103,8 @@ class LoginFailureDelay:
         delay = self.delay_after(failures)
         if delay and last is not None and now < last + delay:
             wait = last + delay - now
-            log_event("throttled", level=logging.WARNING, scope="login_delay", user_id=None, client_ip=None,
-                      path="/login")
+            log_event("throttled", level=logging.WARNING, scope="login_delay", user_id=None,
+                      client_ip=self.client_ip, path="/login")
             raise Throttled(wait=wait)
 
     @staticmethod
