@@ -2,34 +2,16 @@
 
 `/signup`, `/login`, `/token/refresh`, `/logout` and the account endpoints (`/me`, `/password/...`,
 `/logout/all`) answer with and without a trailing slash (the seed documents them without one; clients used to
-Django add it). The second spelling is hidden from the schema so
-Swagger lists each endpoint once.
+Django add it). The second spelling is hidden from the schema so Swagger lists each endpoint once.
+
+Ids in paths use `<id:...>` (core.converters): a number beyond 64 bits is a 404, not a database error.
 """
-from django.urls import path, register_converter
+from django.urls import path
 
 from accounts import views as account_views
-from core import views
+from core import converters, views
 
-
-class IdConverter:
-    """A database id in a path: digits, at most the largest 64-bit integer. Anything larger cannot name a row,
-    so the path does not match (404), instead of reaching the database: SQLite cannot even bind such a number
-    (OverflowError, a 500 before this). Use `<id:...>` for every id in a path (tests/test_hardening.py checks)."""
-
-    regex = "[0-9]{1,19}"
-    MAX = 2**63 - 1
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > self.MAX:
-            raise ValueError("out of range")  # the resolver treats it as "no match"
-        return number
-
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
+converters.register()
 
 
 def _with_and_without_slash(route: str, view, name: str):
@@ -54,8 +36,13 @@ urlpatterns = [
                              "password-reset-confirm"),
     path("health/", views.HealthView.as_view(), name="health"),
     path("movies/", views.MovieListView.as_view(), name="movie-list"),
+    path("movies/<id:movie_id>/", views.MovieDetailView.as_view(), name="movie-detail"),
     path("movies/<id:movie_id>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
+    path("shows/", views.ShowListView.as_view(), name="show-list"),
     path("shows/<id:show_id>/", views.ShowDetailView.as_view(), name="show-detail"),
+    path("shows/<id:show_id>/cancel/", views.ShowCancelView.as_view(), name="show-cancel"),
+    path("shows/<id:show_id>/seats/block/", views.SeatBlockView.as_view(), name="show-seats-block"),
+    path("shows/<id:show_id>/seats/unblock/", views.SeatUnblockView.as_view(), name="show-seats-unblock"),
     path("shows/<id:show_id>/seats/", views.SeatMapView.as_view(), name="show-seats"),
     path("shows/<id:show_id>/book/", views.BookSeatView.as_view(), name="show-book"),
     path("shows/<id:show_id>/hold/", views.HoldCreateView.as_view(), name="show-hold"),
