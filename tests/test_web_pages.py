@@ -218,7 +218,8 @@ def test_signup_uses_the_apis_rules_and_logs_in(client):
                                                    "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("web:my_tickets")).status_code == 200
-    taken = Client().post(reverse("web:signup"), {"username": "zoe", "email": "", "password": PASSWORD})
+    taken = Client().post(reverse("web:signup"), {"username": "zoe", "email": "zoe2@example.com",
+                                                  "password": PASSWORD})
     assert taken.status_code == 400 and taken.context["errors"]["username"]
 
 

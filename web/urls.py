@@ -2,21 +2,22 @@
 from django.urls import path
 from django.views.i18n import set_language
 
+from core import urls as core_urls  # noqa: F401  (registers the bounded <id:...> path converter)
 from web import views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.whats_on, name="whats_on"),
-    path("films/<int:movie_id>/", views.movie_detail, name="movie"),
-    path("showings/<int:show_id>/", views.show_detail, name="show"),
-    path("showings/<int:show_id>/state", views.seat_state, name="seat_state"),
-    path("showings/<int:show_id>/hold/", views.hold_seats, name="hold"),
-    path("checkout/<int:hold_id>/", views.checkout, name="checkout"),
-    path("checkout/<int:hold_id>/confirm/", views.confirm_hold, name="confirm"),
-    path("checkout/<int:hold_id>/release/", views.release_hold, name="release"),
+    path("films/<id:movie_id>/", views.movie_detail, name="movie"),
+    path("showings/<id:show_id>/", views.show_detail, name="show"),
+    path("showings/<id:show_id>/state", views.seat_state, name="seat_state"),
+    path("showings/<id:show_id>/hold/", views.hold_seats, name="hold"),
+    path("checkout/<id:hold_id>/", views.checkout, name="checkout"),
+    path("checkout/<id:hold_id>/confirm/", views.confirm_hold, name="confirm"),
+    path("checkout/<id:hold_id>/release/", views.release_hold, name="release"),
     path("my-tickets/", views.my_tickets, name="my_tickets"),
-    path("my-tickets/<int:booking_id>/cancel/", views.cancel_booking, name="cancel_booking"),
+    path("my-tickets/<id:booking_id>/cancel/", views.cancel_booking, name="cancel_booking"),
     path("account/signup/", views.signup, name="signup"),
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),

@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,19 +22,22 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import Throttled
 
+from accounts.services import users
+from accounts.services.login import login_check
+from accounts.throttles import LoginUsernameIPThrottle
 from core import selectors
 from core.exceptions import DomainError, NotFound, SeatsUnavailable
 from core.filters import ShowFilter
 from core.models import Show
 from core.serializers import SignupSerializer
-from core.services import accounts, booking, holds
+from core.services import booking, holds
 from core.throttles import (
     BookingUserThrottle,
     CancelUserThrottle,
     HoldUserThrottle,
     LoginIPThrottle,
-    LoginUsernameThrottle,
     SignupIPThrottle,
 )
 from venues.selectors import cinema_list
@@ -315,7 +320,7 @@ def signup(request):
         serializer = SignupSerializer(data={**values, "password": request.POST.get("password", "")})
         if serializer.is_valid():
             try:
-                user = accounts.user_create(**serializer.validated_data)
+                user = users.user_create(**serializer.validated_data)
             except DomainError as exc:
                 errors = {"username": [exc.detail]}
             else:
@@ -329,14 +334,33 @@ def signup(request):
                   status=400 if errors else 200)
 
 
+class LimitedAuthenticationForm(AuthenticationForm):
+    """Django's login form, authenticating through the API's login check (its growing per-username delay)."""
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = login_check(username=username, password=password,
+                                              client_ip=LoginIPThrottle().get_ident(self.request), request=self.request)
+            except Throttled as exc:
+                raise ValidationError(_("Too many attempts: please wait %(seconds)s seconds.")
+                                      % {"seconds": int(exc.wait or 1) + 1}) from exc
+            except DomainError as exc:
+                raise self.get_invalid_login_error() from exc
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
 class LoginView(auth_views.LoginView):
-    """Django's session login, counted against the same limits as the API's /login."""
+    """Django's session login, under the same limits as the API's /login."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    authentication_form = LimitedAuthenticationForm
 
     def post(self, request, *args, **kwargs):
-        wait = throttle_wait(request, LoginIPThrottle, LoginUsernameThrottle)
+        wait = throttle_wait(request, LoginIPThrottle, LoginUsernameIPThrottle)
         if wait is not None:
             return _too_many(request, wait)
         return super().post(request, *args, **kwargs)
