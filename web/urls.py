@@ -21,6 +21,10 @@ urlpatterns = [
     path("account/signup/", views.signup, name="signup"),
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/password-reset/", views.password_reset, name="password_reset"),
+    # The link in the reset e-mail when PASSWORD_RESET_LINK points here (README, "Web app").
+    path("account/password-reset/<str:uid>/<str:token>/", views.password_reset_confirm,
+         name="password_reset_confirm"),
     # Django's language switcher: POST language=<code>, remembered in a cookie.
     path("i18n/setlang/", set_language, name="set_language"),
 ]

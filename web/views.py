@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import Throttled
 
-from accounts.services import users
+from accounts.services import passwords, users
 from accounts.services.login import login_check
-from accounts.throttles import LoginUsernameIPThrottle
+from accounts.throttles import LoginUsernameIPThrottle, PasswordResetIPThrottle
 from core import selectors
-from core.exceptions import DomainError, NotFound, SeatsUnavailable
+from core.exceptions import DomainError, NotFound, PasswordRejected, SeatsUnavailable
 from core.filters import ShowFilter
 from core.models import Show
 from core.serializers import SignupSerializer
@@ -368,3 +368,42 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def password_reset(request):
+    """Ask for a reset link by e-mail (accounts.services.passwords): the same answer whether or not the address
+    has an account, so the page does not tell who is a customer."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        wait = throttle_wait(request, PasswordResetIPThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
+        email = request.POST.get("email", "").strip()
+        if email:
+            passwords.password_reset_request(email=email[:254])
+        messages.info(request, _("If an account with this e-mail address exists, a link to reset its password "
+                                 "has been sent."))
+        return redirect("web:login")
+    return render(request, "web/password_reset.html")
+
+
+def password_reset_confirm(request, uid: str, token: str):
+    """Choose a new password with the link from the e-mail; every session and token from before stops working."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    errors = []
+    if request.method == "POST":
+        wait = throttle_wait(request, PasswordResetIPThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
+        try:
+            passwords.password_reset_confirm(uid=uid, token=token, new_password=request.POST.get("password", ""))
+        except PasswordRejected as exc:
+            errors = exc.extra.get("new_password", [])
+        except DomainError as exc:
+            errors = [exc.detail]
+        else:
+            messages.success(request, _("Your password has been reset. Log in with the new one."))
+            return redirect("web:login")
+    return render(request, "web/password_reset_confirm.html", {"errors": errors}, status=400 if errors else 200)
