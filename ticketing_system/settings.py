@@ -271,7 +271,7 @@ IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEO
 
 # --- i18n / time ------------------------------------------------------------------------------------------
 # The web pages and the API's error messages speak these languages (locale/<lang>/LC_MESSAGES/django.po, compiled
-# by scripts/i18n.py on make run / make test). Anything else a browser asks for falls back to English.
+# by web/translations.py on make run / make test). Anything else a browser asks for falls back to English.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("hi", "हिन्दी")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
