@@ -6,11 +6,14 @@ REQUEST_MAX_JSON_DEPTH is refused with 400 before any serializer or service sees
 otherwise make the json module raise RecursionError, which DRF's parser does not catch (a 500).
 """
 from django.conf import settings
+from django.utils.translation import gettext_noop as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-LIST_TOO_LONG_DETAIL = "A list in the request body has more than {limit} items."
-TOO_DEEP_DETAIL = "The request body is nested more than {limit} levels deep."
+from core.i18n import translated
+
+LIST_TOO_LONG_DETAIL = _("A list in the request body has more than {limit} items.")
+TOO_DEEP_DETAIL = _("The request body is nested more than {limit} levels deep.")
 
 
 class BoundedJSONParser(JSONParser):
@@ -18,7 +21,8 @@ class BoundedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(TOO_DEEP_DETAIL.format(limit=settings.REQUEST_MAX_JSON_DEPTH), code="too_deep") from None
+            raise ParseError(translated(TOO_DEEP_DETAIL, limit=settings.REQUEST_MAX_JSON_DEPTH),
+                             code="too_deep") from None
         _check_shape(data)
         return data
 
@@ -32,10 +36,10 @@ def _check_shape(data) -> None:
         value, depth = pending.pop()
         if isinstance(value, (list, dict)):
             if depth > max_depth:
-                raise ParseError(TOO_DEEP_DETAIL.format(limit=max_depth), code="too_deep")
+                raise ParseError(translated(TOO_DEEP_DETAIL, limit=max_depth), code="too_deep")
             if isinstance(value, list):
                 if len(value) > max_items:
-                    raise ParseError(LIST_TOO_LONG_DETAIL.format(limit=max_items), code="too_many_items")
+                    raise ParseError(translated(LIST_TOO_LONG_DETAIL, limit=max_items), code="too_many_items")
                 pending.extend((item, depth + 1) for item in value)
             else:
                 pending.extend((item, depth + 1) for item in value.values())
