@@ -15,6 +15,8 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from core import precomposed
+
 User = get_user_model()
 
 
@@ -53,7 +55,12 @@ def _user_by_id(user_id):
         value = id_field.get_prep_value(id_field.to_python(user_id))
     except (ValidationError, ValueError, TypeError):
         return None  # cannot name any user (the token is signed by us, so this is not expected)
-    return next(iter(User.objects.raw(_user_sql(), [value])), None)
+    # Through a cursor, not `raw()`: RawQuerySet re-derives its column mapping on every call, which cost more than
+    # the query itself (issue 13); the row becomes a User exactly as the ORM builds one (core.precomposed).
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(), [value])
+        row = cursor.fetchone()
+    return None if row is None else precomposed.instance_from_row(User, row)
 
 
 def _user_sql() -> str:
@@ -64,6 +71,6 @@ def _user_sql() -> str:
 def _user_sql_for(vendor: str) -> str:
     q = connection.ops.quote_name
     id_column = User._meta.get_field(api_settings.USER_ID_FIELD).column
-    columns = ", ".join(q(f.column) for f in User._meta.concrete_fields)
+    columns = precomposed.select_columns(User, q(User._meta.db_table))
     # Identifiers come from the model's metadata, quoted; the id is a bound parameter: no input in the SQL text.
     return f"SELECT {columns} FROM {q(User._meta.db_table)} WHERE {q(id_column)} = %s"  # nosec B608

@@ -55,13 +55,21 @@ MIDDLEWARE = [
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Sessions, CSRF, the session user and messages: for the admin's paths only (see the class).
+    "core.middleware.AdminOnlyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# The middleware AdminOnlyMiddleware runs, in this order, for paths starting with one of ADMIN_MIDDLEWARE_PATHS.
+ADMIN_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+ADMIN_MIDDLEWARE_PATHS = ["/admin/"]
+# The admin's checks look for its middleware in MIDDLEWARE; it is there, inside AdminOnlyMiddleware, for the admin.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
 
 ROOT_URLCONF = "ticketing_system.urls"
 
@@ -108,6 +116,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # threaded race tests measure SQLite's in-memory quirks rather than the configuration served here.
     _db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip on an idle, healthy connection.
+    _db["ENGINE"] = "ticketing_system.postgresql"
     # Persistent connections save a TCP + auth round trip per request.
     _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # Health checks drop a connection the server closed (restart, failover, idle timeout) before a request uses
@@ -121,9 +131,22 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # lock wait of the web process, which is what a web request wants anyway (fail fast, never hang); a
     # migration that cannot get its lock within it fails and can simply be re-run. core.locks still sets the
     # bound per transaction whenever BOOKING_LOCK_TIMEOUT_MS differs from this connection-wide value.
-    DATABASE_LOCK_TIMEOUT_MS = BOOKING_LOCK_TIMEOUT_MS
-    _options = _db.setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}".strip()
+    #
+    # Behind PgBouncer in transaction mode (DATABASE_POOL_MODE=transaction) a connection option would be lost: the
+    # server connection serving a transaction was opened by PgBouncer, not with our options (PgBouncer refuses an
+    # `options` startup parameter, or drops it silently when told to ignore it). Then nothing is set per
+    # connection, core.locks sets the bound with SET LOCAL in every seat-changing transaction, and server-side
+    # cursors (which outlive a transaction) are off, as Django's documentation requires for transaction pooling.
+    DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+    if DATABASE_POOL_MODE not in ("session", "transaction"):
+        raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction")
+    if DATABASE_POOL_MODE == "transaction":
+        DATABASE_LOCK_TIMEOUT_MS = None
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASE_LOCK_TIMEOUT_MS = BOOKING_LOCK_TIMEOUT_MS
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}".strip()
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 
