@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from core import precomposed
-
 from core.events import log_event_on_commit
 from core.exceptions import (
     AlreadyCancelled,
@@ -151,7 +150,7 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
 
 
 class _ShowNotForSale(Exception):
-    """Internal: the fast path claimed the seat but the show is not for sale; roll back, let the general path say why."""
+    """Internal: the fast path claimed the seat of a show not on sale; roll back, the general path says why."""
 
 
 @functools.cache
