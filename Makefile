@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
-.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos
+.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos cluster
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -101,6 +101,13 @@ check-deploy: install
 # checks every acknowledged booking survived. Needs root (it runs PostgreSQL as user postgres). Not in `make test`.
 chaos: install
 	$(PY) scripts/chaos.py
+
+# A rehearsal of several application hosts: two network namespaces behind HAProxy, PgBouncer (transaction mode) in
+# front of the local PostgreSQL, the shared Redis; books under load while one host is killed and restarted, then
+# checks nothing acknowledged was lost or doubled (scripts/cluster.py, docs/deployment.md). Needs root (it installs
+# haproxy and pgbouncer with apt if missing). Not in `make test`.
+cluster: install
+	$(PY) scripts/cluster.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -155,12 +155,15 @@ class _ShowNotForSale(Exception):
 
 @functools.cache
 def _fast_sql(vendor: str) -> tuple[str, str]:
-    """The fast path's two statements, composed once per process from the models' metadata (core.precomposed)."""
+    """The fast path's two statements, composed once per process from the models' metadata (core.precomposed).
+
+    Only quoted identifiers from `_meta` go into the text; every value is a bound parameter.
+    """
     q = precomposed.quote
     seat, booking, show = ShowSeat._meta, Booking._meta, Show._meta
     col = lambda meta, name: q(meta.get_field(name).column)  # noqa: E731
     claim = (
-        f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "
+        f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "  # nosec B608
         f"{col(seat, 'held_until')} = NULL "
         f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND ({col(seat, 'state')} = %s "
         f"OR ({col(seat, 'state')} = %s AND ({col(seat, 'held_until')} IS NULL OR {col(seat, 'held_until')} <= %s))) "
@@ -170,7 +173,7 @@ def _fast_sql(vendor: str) -> tuple[str, str]:
     placeholders = ", ".join(["%s"] * len(columns))
     screen, cinema, movie = Screen._meta, Cinema._meta, Movie._meta
     insert = (
-        f"WITH on_sale AS (SELECT 1 FROM {q(show.db_table)} WHERE {col(show, 'id')} = %s "
+        f"WITH on_sale AS (SELECT 1 FROM {q(show.db_table)} WHERE {col(show, 'id')} = %s "  # nosec B608
         f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s), "
         f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
         f"RETURNING {col(booking, 'id')}) "
