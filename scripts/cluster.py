@@ -235,6 +235,7 @@ def app_env(h: dict) -> dict:
         BIND_HOST=h["ns_ip"], PORT=str(APP_PORT), WEB_CONCURRENCY=WORKERS,
         THROTTLE_BOOKING_USER="unlimited", THROTTLE_SIGNUP_IP="unlimited", THROTTLE_LOGIN_IP="unlimited",
         THROTTLE_LOGIN_USERNAME="unlimited", THROTTLE_HOLD_USER=f"{HOLD_RATE}/min",
+        SERVE_THREADS=os.environ.get("CLUSTER_THREADS", "1"),
     )
     return env
 
@@ -311,7 +312,7 @@ def create_data(d: Daemons) -> tuple[list[int], list[str], int]:
     tokens = []
     for i in range(USERS):
         user = {"username": f"cluster-user-{i}", "password": "Cluster-" + uuid.uuid4().hex[:12]}
-        expect(call("POST", "/signup", user), 201, "signup")
+        expect(call("POST", "/signup", {**user, "email": f"cluster-user-{i}@example.com"}), 201, "signup")
         tokens.append(expect(call("POST", "/login", user), 200, "login")["access"])
     return shows, tokens, movie["id"]
 
