@@ -67,7 +67,7 @@ SERVERS = os.environ.get("BENCH_SERVERS", "default").split(",")
 RAW_SHOWS = int(os.environ.get("BENCH_RAW_SHOWS", 300))
 # The one-hot-show run: all bookings on the seats of a single show (at most SEATS of them, so a short run).
 HOT_CONNECTIONS = [int(c) for c in os.environ.get("BENCH_HOT_LEVELS", "8,32").split(",")]
-HOT_DURATION = int(os.environ.get("BENCH_HOT_DURATION", 3))
+HOT_DURATION = int(os.environ.get("BENCH_HOT_DURATION", 2))
 
 _server: subprocess.Popen | None = None
 
