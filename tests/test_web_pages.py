@@ -140,7 +140,7 @@ def test_seat_state_changes_after_at_most_its_max_age(client, show, other_user, 
 
 
 def test_seat_state_of_unknown_show_is_json_404(client):
-    response = client.get("/showings/999999/state")
+    response = client.get("/seat-state/999999")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 

@@ -11,7 +11,8 @@ urlpatterns = [
     path("", views.whats_on, name="whats_on"),
     path("films/<id:movie_id>/", views.movie_detail, name="movie"),
     path("showings/<id:show_id>/", views.show_detail, name="show"),
-    path("showings/<id:show_id>/state", views.seat_state, name="seat_state"),
+    # Outside the pages' prefixes (settings.WEB_PATHS): the poll needs no session, CSRF or messages.
+    path("seat-state/<id:show_id>", views.seat_state, name="seat_state"),
     path("showings/<id:show_id>/hold/", views.hold_seats, name="hold"),
     path("checkout/<id:hold_id>/", views.checkout, name="checkout"),
     path("checkout/<id:hold_id>/confirm/", views.confirm_hold, name="confirm"),
