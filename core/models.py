@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from tickets.codes import new_ticket_code
+
 
 class Movie(models.Model):
     title = models.CharField(max_length=200)
@@ -52,12 +54,24 @@ class Booking(models.Model):
         BOOKED = "booked", "Booked"
         CANCELLED = "cancelled", "Cancelled"
 
+    class PaymentStatus(models.TextChoices):
+        PAID = "paid", "Paid"
+        UNPAID = "unpaid", "Unpaid (pay at the box office)"
+        FREE = "free", "Free"
+        REFUNDED = "refunded", "Refunded"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
     seat_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The paid order the booking belongs to; null for the direct reservation (POST /shows/<id>/book/, holds).
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="bookings")
+    payment_status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.FREE)
+    # What the ticket's QR code carries (tickets.codes): every booking has one, made when it is inserted.
+    ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -71,6 +85,8 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=Q(seat_number__gte=1), name="booking_seat_number_positive"),
             models.CheckConstraint(condition=Q(status__in=["booked", "cancelled"]), name="booking_status_valid"),
+            models.CheckConstraint(condition=Q(payment_status__in=["paid", "unpaid", "free", "refunded"]),
+                                   name="booking_payment_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="booked", cancelled_at__isnull=True)
                 | Q(status="cancelled", cancelled_at__isnull=False),

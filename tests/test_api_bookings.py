@@ -47,6 +47,8 @@ class TestBook:
             "status": "booked",
             "created_at": iso(booking.created_at),
             "cancelled_at": None,
+            "order_id": None,
+            "payment_status": "free",
         }
         assert booking.user == user
 

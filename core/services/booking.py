@@ -20,9 +20,11 @@ from core.exceptions import (
     AlreadyCancelled,
     BookingNotFound,
     CancellationClosed,
+    CheckedInCannotCancel,
     InvalidSeat,
     InvalidSeats,
     InvalidSeatSelection,
+    PaymentRequired,
     SeatHeld,
     SeatsUnavailable,
     SeatTaken,
@@ -30,6 +32,9 @@ from core.exceptions import (
 )
 from core.locks import lock_show, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat, Show
+from notifications import services as mail
+from orders.pricing import priced_seats
+from tickets.models import Checkin
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +60,14 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
         booked, held = seat_states(show, [seat_number], now=now)
         if booked:
             raise SeatTaken()
-        if any(h.user_id != user.pk for h in held.values()):
+        if any(h.user_id != user.pk for h in held.values()) or _held_for_orders(held):
             raise SeatHeld()
+        payment_status = reservation_payment_statuses(show, [seat_number])[seat_number]
         # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
         consume_hold_seats(held)
         try:
-            booking = Booking.objects.create(user=user, show=show, seat_number=seat_number)
+            booking = Booking.objects.create(user=user, show=show, seat_number=seat_number,
+                                             payment_status=payment_status)
         except IntegrityError as exc:
             if not _is_active_seat_conflict(exc):
                 raise
@@ -72,6 +79,7 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
         # Logged on commit: only a booking that exists is logged as made.
         log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                             seat_number=seat_number)
+        mail.bookings_reserved([booking])
     return booking
 
 
@@ -89,13 +97,15 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
         show = lock_show(show_id)
         check_seats_bookable(show, seats, now=now)
         booked, held = seat_states(show, seats, now=now)
-        unavailable = booked | {seat for seat, h in held.items() if h.user_id != user.pk}
+        order_held = _held_for_orders(held)
+        unavailable = booked | {seat for seat, h in held.items() if h.user_id != user.pk or h.hold_id in order_held}
         if unavailable:
             raise SeatsUnavailable(unavailable)
         consume_hold_seats(held)
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
                             show_id=show.pk, seat_numbers=seats)
+        mail.bookings_reserved(bookings)
     return bookings
 
 
@@ -109,17 +119,27 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         # The show lock first, as in booking_create, so a cancel and a booking of the same show queue behind
         # each other instead of deadlocking; then re-read the booking under it (another cancel may have won).
         show = lock_show(show_id)
-        booking = Booking.objects.get(pk=booking_id)
+        # The booking's row too: check-in (tickets.services) locks only this row, so a cancel and a check-in of
+        # one ticket are serialised and a ticket is never both checked in and cancelled.
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise AlreadyCancelled()
         cutoff_minutes = settings.BOOKING_CANCEL_CUTOFF_MINUTES
         if now >= show.date_time - timedelta(minutes=cutoff_minutes):
             raise CancellationClosed() if cutoff_minutes else ShowStarted()
+        if Checkin.objects.filter(booking=booking).exists():
+            raise CheckedInCannotCancel()
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
+        # A seat of a paid order: its price goes back through the provider that took it. (Imported here: the
+        # order services build on this module.)
+        from orders.services import booking_cancelled_refund
+
+        booking_cancelled_refund(booking=booking, now=now)
         log_event_on_commit("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                             seat_number=booking.seat_number)
+        mail.booking_cancelled(booking)
     booking.show = show
     return booking
 
@@ -216,9 +236,37 @@ def consume_hold_seats(held: dict[int, HeldSeat]) -> None:
     Hold.objects.filter(pk__in=hold_ids).exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk")))).delete()
 
 
-def insert_bookings(*, user, show: Show, seats: list[int]) -> list[Booking]:
-    """Insert one booking per seat, in ascending seat order. Call with the show locked and the seats checked free."""
-    bookings = [Booking(user=user, show=show, seat_number=seat) for seat in sorted(seats)]
+def reservation_payment_statuses(show: Show, seats: list[int]) -> dict[int, str]:
+    """The payment status of seats reserved without an order: "free" at price 0, "unpaid" (pay at the box office)
+    otherwise, or PaymentRequired when ALLOW_UNPAID_RESERVATIONS is off and some seat has a price."""
+    priced = priced_seats(show=show, seat_numbers=seats)
+    if not settings.ALLOW_UNPAID_RESERVATIONS and any(seat.price > 0 for seat in priced):
+        raise PaymentRequired()
+    return {seat.number: Booking.PaymentStatus.UNPAID if seat.price > 0 else Booking.PaymentStatus.FREE
+            for seat in priced}
+
+
+def _held_for_orders(held: dict[int, HeldSeat]) -> set[int]:
+    """The ids, among the holds in `held`, of those keeping seats for a pending order: not even their owner may
+    book those seats directly (that would bypass the payment). One query, only when some seat is held."""
+    if not held:
+        return set()
+    return set(Hold.objects.filter(pk__in={h.hold_id for h in held.values()}, order__isnull=False)
+               .values_list("pk", flat=True))
+
+
+def insert_bookings(*, user, show: Show, seats: list[int], order=None, payment_status: str | None = None
+                    ) -> list[Booking]:
+    """Insert one booking per seat, in ascending seat order. Call with the show locked and the seats checked free.
+
+    With an `order`, the bookings are that order's, all with `payment_status`; without, they are reservations
+    (free, or unpaid at the box office: `reservation_payment_statuses`).
+    """
+    seats = sorted(seats)
+    statuses = ({seat: payment_status for seat in seats} if payment_status
+                else reservation_payment_statuses(show, seats))
+    bookings = [Booking(user=user, show=show, seat_number=seat, order=order, payment_status=statuses[seat])
+                for seat in seats]
     try:
         # One INSERT for all seats; ids come back through RETURNING (PostgreSQL, SQLite >= 3.35).
         return Booking.objects.bulk_create(bookings)

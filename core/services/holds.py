@@ -15,6 +15,7 @@ from core.events import log_event_on_commit
 from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowNotFound, ShowStarted
 from core.locks import lock_show, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat
+from notifications import services as mail
 from core.services.booking import (
     _booked_seats,
     check_seats_bookable,
@@ -98,6 +99,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
                             booking_ids=[b.pk for b in bookings], seat_numbers=seats)
+        mail.bookings_reserved(bookings)
         return bookings
 
 
@@ -133,14 +135,15 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
 def _lock_own_hold(*, user, hold_id: int):
     """Lock the show of the user's hold and return (hold, show), re-read under the lock. Call in a transaction.
 
-    Someone else's hold is reported as not found, revealing nothing.
+    Someone else's hold is reported as not found, revealing nothing. So is a hold that keeps the seats of a
+    pending order (orders.services): it belongs to the order now, and is paid, cancelled or expires with it.
     """
-    show_id = Hold.objects.filter(pk=hold_id, user=user).values_list("show_id", flat=True).first()
+    show_id = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).values_list("show_id", flat=True).first()
     if show_id is None:
         raise HoldNotFound()
     show = lock_show(show_id)
     # Re-read: a confirm or release that held the lock before us may have consumed the hold.
-    hold = Hold.objects.filter(pk=hold_id, user=user).first()
+    hold = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).first()
     if hold is None:
         raise HoldNotFound()
     return hold, show

@@ -1,0 +1,20 @@
+"""Check-ins at the door. A ticket is a booking's `ticket_code` (core.models.Booking, made by tickets.codes)."""
+from django.conf import settings
+from django.db import models
+
+from core.models import Booking, Show
+
+
+class Checkin(models.Model):
+    # One check-in per ticket: the database's last line of defence behind the row lock of tickets.services.
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="checkin")
+    show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="checkins")
+    checked_in_at = models.DateTimeField()
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                      related_name="+")
+
+    class Meta:
+        ordering = ["checked_in_at", "id"]
+
+    def __str__(self):
+        return f"Check-in of booking {self.booking_id} at {self.checked_in_at:%H:%M:%S}"
