@@ -253,8 +253,17 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
                             .order_by("pk"))
             if any(_checked_in(b) for b in bookings):
                 raise CheckedInCannotCancel()
+            # One refund for everything paid, through the payment that took it.
+            to_refund = Decimal("0.00")
             for booking in bookings:
-                _booking_cancel_and_refund(booking=booking, order=order, now=now, reason=reason)
+                if booking.payment_status == Booking.PaymentStatus.PAID:
+                    to_refund += order.seat_price(booking.seat_number)
+                    booking.payment_status = Booking.PaymentStatus.REFUNDED
+                booking.status = Booking.Status.CANCELLED
+                booking.cancelled_at = now
+                booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+            if to_refund > 0:
+                _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason=reason)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
@@ -277,13 +286,6 @@ def booking_cancelled_refund(*, booking: Booking, now: datetime) -> None:
         order.save(update_fields=["status", "cancelled_at"])
 
 
-def _booking_cancel_and_refund(*, booking: Booking, order: Order, now: datetime, reason: str) -> None:
-    booking.status = Booking.Status.CANCELLED
-    booking.cancelled_at = now
-    _booking_refund(booking=booking, order=order, reason=reason)
-    booking.save(update_fields=["status", "cancelled_at", "payment_status"])
-
-
 def _booking_refund(*, booking: Booking, order: Order, reason: str) -> None:
     if booking.payment_status != Booking.PaymentStatus.PAID:
         return
@@ -291,8 +293,11 @@ def _booking_refund(*, booking: Booking, order: Order, reason: str) -> None:
     booking.payment_status = Booking.PaymentStatus.REFUNDED
     Booking.objects.filter(pk=booking.pk).update(payment_status=Booking.PaymentStatus.REFUNDED)
     if price > 0:
-        payment = order.payments.filter(state=Payment.State.CONFIRMED).order_by("pk").first()
-        _refund_create(order=order, payment=payment, amount=price, reason=reason)
+        _refund_create(order=order, payment=_confirmed_payment(order), amount=price, reason=reason)
+
+
+def _confirmed_payment(order: Order) -> Payment:
+    return order.payments.filter(state=Payment.State.CONFIRMED).order_by("pk").first()
 
 
 def _refund_create(*, order: Order, payment: Payment, amount: Decimal, reason: str) -> Refund:
