@@ -6,6 +6,7 @@ with the client_secret; the server learns the outcome from the webhook or a refr
 the PaymentIntent rather than trusting what it was sent. STRIPE_API_BASE points the SDK at another
 Stripe-compatible server (localstripe, in the tests).
 """
+import json
 import logging
 
 import stripe
@@ -17,6 +18,8 @@ from orders.payments.providers.base import Outcome, PaymentProvider, to_minor_un
 logger = logging.getLogger(__name__)
 
 _STATES = {"succeeded": "succeeded", "canceled": "failed"}
+# A signed event older than this is refused (replay protection), as Stripe's own libraries do.
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 def _client() -> stripe.StripeClient:
@@ -40,7 +43,7 @@ class StripeProvider(PaymentProvider):
 
     def start_payment(self, payment) -> None:
         try:
-            intent = _client().payment_intents.create(
+            intent = _client().v1.payment_intents.create(
                 params={
                     "amount": to_minor_units(payment.amount, payment.currency),
                     "currency": payment.currency.lower(),
@@ -66,7 +69,7 @@ class StripeProvider(PaymentProvider):
         if not payment.provider_reference:
             return None
         try:
-            intent = _client().payment_intents.retrieve(payment.provider_reference)
+            intent = _client().v1.payment_intents.retrieve(payment.provider_reference)
         except stripe.StripeError as exc:
             logger.warning("Could not fetch PaymentIntent %s: %s", payment.provider_reference, type(exc).__name__)
             raise PaymentProviderError() from exc
@@ -77,7 +80,7 @@ class StripeProvider(PaymentProvider):
 
     def execute_refund(self, refund) -> str:
         try:
-            result = _client().refunds.create(
+            result = _client().v1.refunds.create(
                 params={
                     "payment_intent": refund.payment.provider_reference,
                     "amount": to_minor_units(refund.amount, refund.currency),
@@ -97,10 +100,18 @@ def webhook_payment_intent_id(*, payload: bytes, signature: str | None) -> tuple
     if not signature or not settings.STRIPE_WEBHOOK_SECRET:
         raise InvalidWebhook()
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature, settings.STRIPE_WEBHOOK_SECRET,
+                                              tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        event = json.loads(text)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise InvalidWebhook() from exc
-    obj = event["data"]["object"]
-    if not event["type"].startswith("payment_intent.") or not str(obj.get("id", "")).startswith("pi_"):
+    # Signed, so from Stripe; still read defensively: only the type and the PaymentIntent's id are used.
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    kind = event.get("type") if isinstance(event, dict) else None
+    intent_id = obj.get("id") if isinstance(obj, dict) else None
+    if not isinstance(kind, str) or not kind.startswith("payment_intent.") or not isinstance(intent_id, str) \
+            or not intent_id.startswith("pi_"):
         return None
-    return event["type"], obj["id"]
+    return kind, intent_id
