@@ -51,7 +51,7 @@ def checkin(*, code: str, show_id: int | None, staff_user, now: datetime | None 
         if booking.payment_status == Booking.PaymentStatus.UNPAID:
             raise TicketPaymentRequired()
         try:
-            entry = Checkin.objects.create(booking=booking, show_id=booking.show_id, checked_in_at=now,
+            entry = Checkin.objects.create(booking=booking, checked_in_at=now,
                                            checked_in_by=staff_user)
         except IntegrityError as exc:
             # Unreachable while every check-in locks the booking row first.
@@ -69,7 +69,8 @@ def checkin_list(*, show_id: int) -> dict:
     show = Show.objects.filter(pk=show_id).select_related("movie").first()
     if show is None:
         raise ShowNotFound()
-    entries = list(Checkin.objects.filter(show_id=show_id).select_related("booking__user").order_by("checked_in_at"))
+    entries = list(Checkin.objects.filter(booking__show_id=show_id).select_related("booking__user")
+                   .order_by("checked_in_at"))
     admitted = (Booking.objects.filter(show_id=show_id, status=Booking.Status.BOOKED)
                 .exclude(payment_status=Booking.PaymentStatus.REFUNDED).count())
     return {

@@ -21,7 +21,6 @@ class Migration(migrations.Migration):
                 ('checked_in_at', models.DateTimeField()),
                 ('booking', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='checkin', to='core.booking')),
                 ('checked_in_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('show', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='core.show')),
             ],
             options={
                 'ordering': ['checked_in_at', 'id'],
