@@ -7,7 +7,13 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import MovieFactory, ShowFactory, UserFactory
-from tests.outside_parts import LIVE_SERVER_ADDRESS, localstripe_server, smtp_server, stripe_settings  # noqa: F401
+from tests.outside_parts import (  # noqa: F401 -- fixtures
+    LIVE_SERVER_ADDRESS,
+    celery_worker_process,
+    localstripe_server,
+    smtp_server,
+    stripe_settings,
+)
 
 ON_POSTGRES = connection.vendor == "postgresql"
 

@@ -110,7 +110,6 @@ class SMTPServer:
     outage."""
 
     def __init__(self, port: int):
-        from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Message
 
         server = self
@@ -123,10 +122,14 @@ class SMTPServer:
         self.port = port
         self.messages = []
         self.lock = threading.Lock()
-        self._controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+        self._handler = Keep()
         self.running = False
 
     def start(self):
+        from aiosmtpd.controller import Controller
+
+        # A controller runs its own event loop once; a restart after an outage needs a new one.
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         self.running = True
 
@@ -175,3 +178,64 @@ def redis_or_skip():
     except redis.RedisError as exc:
         missing("Redis", f"{REDIS_URL} does not answer ({type(exc).__name__})", "REQUIRE_REDIS")
     return REDIS_URL
+
+
+def database_url_of_test_database() -> str:
+    """The URL of the database this test run uses, for a worker process started by a test."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    auth = params["USER"] + (f":{params['PASSWORD']}" if params.get("PASSWORD") else "")
+    return f"postgres://{auth}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(settings, smtp_server, tmp_path):
+    """A real Celery worker (its own process) on Redis, sending to the test SMTP server, on a queue of its own so
+    parallel runs on one Redis never take each other's tasks. The web side (this process) enqueues to it."""
+    import uuid
+
+    from ticketing_system.celery import app
+
+    broker = redis_or_skip()
+    queue = f"test-mail-{uuid.uuid4().hex[:12]}"
+    settings.CELERY_BROKER_URL = broker
+    saved = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
+    app.conf.broker_url = broker
+    app.conf.task_default_queue = queue
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ticketing_system.settings_test",
+        "DATABASE_URL": database_url_of_test_database(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_QUEUE": queue,
+        "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
+        "MAIL_RETRY_BASE_SECONDS": "1",
+        "LOG_FORMAT": "plain",
+    }
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "ticketing_system", "worker", "--pool=solo", "--concurrency=1",
+             "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while b"ready." not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        process.log = log
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        app.conf.update(saved)
+        import redis
+
+        redis.Redis.from_url(broker).delete(queue)

@@ -254,6 +254,7 @@ MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
 # With REDIS_URL a worker (`celery -A ticketing_system worker`) sends the mail; without it (make run) the web
 # process sends it itself right after the commit. CELERY_BROKER_URL may name another broker than the cache's.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="ticketing")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
