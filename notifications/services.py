@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from notifications.models import OutboxMessage  # noqa: F401 -- re-exported for callers
+from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -134,3 +134,16 @@ def show_changed(*, show, bookings, cancelled: bool) -> None:
               intro=f"The show of {show.movie.title} you have tickets for was {what}."
                     + (" Paid tickets are refunded." if cancelled else " Your tickets stay valid."),
               bookings=[] if cancelled else user_bookings)
+
+
+def order_tickets_resend(order) -> None:
+    """Staff resend a paid order's tickets: a new message (a resend is its own event), sent after the commit."""
+    from django.utils import timezone
+
+    from core.models import Booking
+
+    bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
+                    .select_related("show__movie", "order").order_by("seat_number"))
+    _send(user=order.user, kind="tickets_resent", dedupe_key=f"tickets_resent:{order.pk}:{timezone.now().isoformat()}",
+          subject=f"Your tickets (again): {_show_title(order.show)}", intro=f"Your tickets of order #{order.pk}.",
+          bookings=bookings, attach_order=order)

@@ -52,7 +52,8 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
     now = now or timezone.now()
     provider = get_provider(payment_method, for_new_payment=True)
     with locked_transaction():
-        show_id = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).values_list("show_id", flat=True).first()
+        show_id = (Hold.objects.filter(pk=hold_id, user=user, order__isnull=True)
+                   .values_list("show_id", flat=True).first())
         if show_id is None:
             raise HoldNotFound()
         show = lock_show(show_id)

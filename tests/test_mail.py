@@ -127,3 +127,17 @@ def test_a_real_worker_retries_while_smtp_is_down_then_delivers(celery_worker_pr
     while OutboxMessage.objects.get().state != "sent" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert OutboxMessage.objects.get().state == "sent"
+
+
+def test_send_pending_mail_command_sends_what_is_left(smtp_server, show):
+    from django.core.management import call_command
+
+    smtp_server.stop()
+    booking_create(user=UserFactory(), show_id=show.pk, seat_number=3)
+    assert OutboxMessage.objects.get().state == "pending"
+    smtp_server.start()
+
+    call_command("send_pending_mail")
+
+    assert len(smtp_server.wait_for(1)) == 1
+    assert OutboxMessage.objects.get().state == "sent"

@@ -15,7 +15,6 @@ from core.events import log_event_on_commit
 from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowNotFound, ShowStarted
 from core.locks import lock_show, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat
-from notifications import services as mail
 from core.services.booking import (
     _booked_seats,
     check_seats_bookable,
@@ -23,6 +22,7 @@ from core.services.booking import (
     seat_states,
     validated_seat_selection,
 )
+from notifications import services as mail
 
 logger = logging.getLogger(__name__)
 
