@@ -34,7 +34,7 @@ run: install
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Production-like: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
+# Production-like, web server and mail worker together: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
 # static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
 # WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
 serve: export DJANGO_DEBUG = 0
@@ -49,7 +49,18 @@ serve: install
 		echo "(or use 'make run' for the development server)"; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi
+	@# With a broker (REDIS_URL), one Celery worker beside the web server sends the mail and runs the periodic
+	@# upkeep (--beat: expire orders, retry refunds and pending mail); it stops with the web server. Without one,
+	@# the web process sends each mail itself after the commit.
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+		$(VENV)/bin/celery -A ticketing_system worker --beat --schedule "$(CURDIR)/.celerybeat-schedule" \
+			--concurrency=1 --loglevel=INFO & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi; \
+	else \
+		echo "REDIS_URL is not set: no worker; the web process sends the mail itself."; \
+		exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi; \
+	fi
 
 # Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
 # wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
