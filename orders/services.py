@@ -338,6 +338,39 @@ def process_refunds() -> int:
     return done
 
 
+def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
+    """Staff cancel a show: cancel each of its orders, refunding what was paid, and tell every customer.
+
+    The show-cancel service calls this in its own transaction with the show locked (so no order can be paid or
+    created meanwhile), before it cancels the show's remaining bookings and holds.
+    """
+    now = now or timezone.now()
+    cancelled = []
+    for order in Order.objects.select_for_update().filter(show=show).exclude(
+            status__in=[Order.Status.CANCELLED, Order.Status.EXPIRED]).order_by("pk"):
+        order.show = show
+        if order.current_status(now) == Order.Status.EXPIRED:
+            continue
+        to_refund = Decimal("0.00")
+        for booking in Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED):
+            if booking.payment_status == Booking.PaymentStatus.PAID:
+                to_refund += order.seat_price(booking.seat_number)
+                booking.payment_status = Booking.PaymentStatus.REFUNDED
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+        if order.hold_id:
+            Hold.objects.filter(pk=order.hold_id).delete()
+        if to_refund > 0:
+            _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason="show_cancelled")
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now
+        order.save(update_fields=["status", "cancelled_at"])
+        log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason="show_cancelled")
+        cancelled.append(order)
+    return cancelled
+
+
 # --- Reads ----------------------------------------------------------------------------------------------
 def order_get(*, user, order_id: int) -> Order:
     order = (Order.objects.filter(pk=order_id, user=user).select_related("show__movie")

@@ -290,3 +290,23 @@ def test_unpaid_staff_user_sees_403_not_500_for_mark_paid_of_unknown_order(staff
 
 def test_user_factory_email_is_used(user):
     assert UserFactory().email.endswith("@example.com")
+
+
+class TestShowCancelled:
+    def test_orders_of_a_cancelled_show_are_cancelled_and_refunded(self, user, staff_client, show):
+        from core.locks import lock_show, locked_transaction
+        from orders.services import show_cancel_orders
+
+        paid = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2]).pk,
+                            payment_method="box_office")
+        staff_client.post(f"/orders/{paid.pk}/mark-paid/")
+        pending = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[3]).pk,
+                               payment_method="box_office")
+
+        with locked_transaction():
+            show_cancel_orders(show=lock_show(show.pk))
+
+        assert set(Order.objects.values_list("pk", "status")) == {(paid.pk, "cancelled"), (pending.pk, "cancelled")}
+        assert Refund.objects.get().amount == Decimal("25.00")
+        assert not Booking.objects.filter(status="booked").exists()
+        assert not Hold.objects.exists()
