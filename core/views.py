@@ -1,5 +1,6 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
 the rules live in `core.services`, the error responses in `core.exception_handler`."""
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
@@ -11,9 +12,11 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
 from core.events import log_event
+from core.filters import MovieFilter, ShowFilter, swagger_parameters
 from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.idempotency import idempotent
 from core.serializers import (
+    BlockSeatsSerializer,
     BookingSerializer,
     BookSeatSerializer,
     DetailSerializer,
@@ -22,12 +25,13 @@ from core.serializers import (
     HoldSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
-    MovieSerializer,
+    MovieDetailSerializer,
     RotatingTokenRefreshSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     SeatsErrorSerializer,
     ShowCreateSerializer,
+    ShowUpdateSerializer,
     ShowWithAvailabilitySerializer,
     SignupSerializer,
     TokenPairSerializer,
@@ -167,42 +171,70 @@ class LogoutView(APIView):
 
 
 # --- Movies and shows -------------------------------------------------------------------------------------
+class IsStaff(permissions.BasePermission):
+    """Staff only: anonymous callers get 401, signed-in non-staff 403."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
 class MovieListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = MovieSerializer
+    serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MovieFilter
 
     def get_queryset(self):
         return selectors.movie_list()
 
-    @swagger_auto_schema(security=[])
+    @swagger_auto_schema(security=[], manual_parameters=swagger_parameters(MovieFilter),
+                         responses={**_errors(400)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @swagger_auto_schema(request_body=MovieCreateSerializer,
-                         responses={201: MovieSerializer, **_errors(400, 401, 403, 415)})
+                         responses={201: MovieDetailSerializer, **_errors(400, 401, 403, 415)})
     def post(self, request):
         serializer = MovieCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         movie = catalog.movie_create(**serializer.validated_data)
-        return Response(MovieSerializer(movie).data, status=status.HTTP_201_CREATED)
+        return Response(MovieDetailSerializer(movie).data, status=status.HTTP_201_CREATED)
+
+
+class MovieDetailView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @swagger_auto_schema(security=[], responses={200: MovieDetailSerializer, **_errors(404)})
+    def get(self, request, movie_id):
+        return Response(MovieDetailSerializer(selectors.movie_get(movie_id=movie_id)).data)
 
 
 class MovieShowsView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ShowFilter
 
     def get_queryset(self):
         return selectors.show_list_for_movie(movie_id=self.kwargs["movie_id"])
 
     # 200 is left to drf-yasg, which documents the list with its optional pagination (core.schema).
-    @swagger_auto_schema(security=[], responses={**_errors(404)})
+    @swagger_auto_schema(security=[], manual_parameters=swagger_parameters(ShowFilter),
+                         responses={**_errors(400, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @swagger_auto_schema(request_body=ShowCreateSerializer,
-                         responses={201: ShowWithAvailabilitySerializer, **_errors(400, 401, 403, 404, 415)})
+    @swagger_auto_schema(
+        operation_description=(
+            "Schedule a show on a screen (`screen`, `date_time`, `prices` for every seat category of the screen; "
+            "optional `language`, `format`), or in the seed's form (`screen_name`, `date_time`, `total_seats`). "
+            "400 invalid_date_time for a time in the past; 409 screen_busy if it overlaps another show on the "
+            "screen (movie duration plus CLEANING_MINUTES)."
+        ),
+        request_body=ShowCreateSerializer,
+        responses={201: ShowWithAvailabilitySerializer, **_errors(400, 401, 403, 404, 409, 415)})
     def post(self, request, movie_id):
         serializer = ShowCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -211,21 +243,96 @@ class MovieShowsView(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
+class ShowListView(generics.ListAPIView):
+    """What's on: shows of every movie, soonest first, with the catalogue's filters."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ShowWithAvailabilitySerializer
+    pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ShowFilter
+
+    def get_queryset(self):
+        return selectors.show_list()
+
+    @swagger_auto_schema(security=[], manual_parameters=swagger_parameters(ShowFilter), responses={**_errors(400)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class SeatMapView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @swagger_auto_schema(security=[], responses={200: SeatMapSerializer, **_errors(404)})
     def get(self, request, show_id):
-        """Which seats are booked and which are held right now (expired holds are not counted)."""
+        """The show's seats row by row (label, category, price, state) and which are booked, held or blocked."""
         return Response(selectors.seat_map(show_id=show_id))
 
 
 class ShowDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    def get_permissions(self):
+        return [permissions.AllowAny()] if self.request.method == "GET" else [IsStaff()]
 
     @swagger_auto_schema(security=[], responses={200: ShowWithAvailabilitySerializer, **_errors(404)})
     def get(self, request, show_id):
         return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+    @swagger_auto_schema(
+        operation_description=(
+            "Staff: reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
+            "(only without bookings or holds: 409 show_has_sales), `language`, `format`. Bookings are kept at "
+            "the price they were sold at; the change is logged as a `show_changed` event."
+        ),
+        request_body=ShowUpdateSerializer,
+        responses={200: ShowWithAvailabilitySerializer, **_errors(400, 401, 403, 404, 409, 415)})
+    def patch(self, request, show_id):
+        serializer = ShowUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.show_update(show_id=show_id, **serializer.validated_data)
+        return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+
+class ShowCancelView(APIView):
+    permission_classes = [IsStaff]
+
+    @swagger_auto_schema(
+        operation_description="Staff: cancel the show. Sales stop (409 show_cancelled), every active booking is "
+                              "cancelled and every hold released, in one transaction; all stay in the history.",
+        request_body=no_body,
+        responses={200: ShowWithAvailabilitySerializer, **_errors(401, 403, 404, 409)})
+    def post(self, request, show_id):
+        catalog.show_cancel(show_id=show_id)
+        return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+
+class SeatBlockView(APIView):
+    permission_classes = [IsStaff]
+
+    @swagger_auto_schema(
+        operation_description="Staff: take seats out of sale (all or none). A booked or held seat cannot be "
+                              "blocked: 409 seats_unavailable listing them. Answers the seat map.",
+        request_body=BlockSeatsSerializer,
+        responses={200: SeatMapSerializer, **_errors(400, 401, 403, 404, 409, 415)})
+    def post(self, request, show_id):
+        serializer = BlockSeatsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.seats_block(show_id=show_id, seat_numbers=serializer.validated_data["seat_numbers"])
+        return Response(selectors.seat_map(show_id=show_id))
+
+
+class SeatUnblockView(APIView):
+    permission_classes = [IsStaff]
+
+    @swagger_auto_schema(
+        operation_description="Staff: put blocked seats back on sale (seats not blocked are left as they are). "
+                              "Answers the seat map.",
+        request_body=BlockSeatsSerializer,
+        responses={200: SeatMapSerializer, **_errors(400, 401, 403, 404, 409, 415)})
+    def post(self, request, show_id):
+        serializer = BlockSeatsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.seats_unblock(show_id=show_id, seat_numbers=serializer.validated_data["seat_numbers"])
+        return Response(selectors.seat_map(show_id=show_id))
 
 
 # --- Bookings ---------------------------------------------------------------------------------------------

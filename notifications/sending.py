@@ -38,7 +38,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
         from tickets.selectors import ticket_data
 
         bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "order").order_by("seat_number"))
+                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
         mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",
                     tickets_pdf([ticket_data(b, checked_in=False) for b in bookings]), "application/pdf")
     return mail

@@ -78,7 +78,7 @@ def order_paid(order) -> None:
     from core.models import Booking
 
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "order").order_by("seat_number"))
+                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
     _send(user=order.user, kind="order_paid", dedupe_key=f"order_paid:{order.pk}",
           subject=f"Your tickets: {_show_title(order.show)}",
           intro=f"Thank you: order #{order.pk} is paid ({order.total} {order.currency}). Show these codes at the door.",
@@ -123,6 +123,7 @@ def show_changed(*, show, bookings, cancelled: bool) -> None:
     """Tell every holder of an active (or just cancelled) booking of the show that it was cancelled or moved."""
     by_user = {}
     for booking in bookings:
+        booking.show = show  # one show: no query per booking for it
         by_user.setdefault(booking.user_id, []).append(booking)
     what = "cancelled" if cancelled else f"moved to {show.date_time:%Y-%m-%d %H:%M}"
     stamp = "cancelled" if cancelled else f"rescheduled:{show.date_time.isoformat()}"
@@ -143,7 +144,7 @@ def order_tickets_resend(order) -> None:
     from core.models import Booking
 
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "order").order_by("seat_number"))
+                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
     _send(user=order.user, kind="tickets_resent", dedupe_key=f"tickets_resent:{order.pk}:{timezone.now().isoformat()}",
           subject=f"Your tickets (again): {_show_title(order.show)}", intro=f"Your tickets of order #{order.pk}.",
           bookings=bookings, attach_order=order)

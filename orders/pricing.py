@@ -1,15 +1,9 @@
-"""The one place orders (and the direct booking path) learn what a seat is and what it costs.
-
-INTERIM IMPLEMENTATION, until the auditoriums issue (#8) gives every show its own priced seat inventory: every
-seat is labelled with its number, in category "standard", at the price of the SEAT_PRICE setting (default 0).
-Replace the body of `priced_seats` with a read of the show's seat rows; nothing else needs to change.
-"""
+"""The one place orders learn what a seat is and what it costs: the show's own seat rows (core.models.ShowSeat),
+each with its label, category and price as set for that show."""
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.conf import settings
-
-from core.models import Show
+from core.models import Show, ShowSeat
 
 CENT = Decimal("0.01")
 
@@ -20,11 +14,15 @@ class PricedSeat(NamedTuple):
     category: str
     price: Decimal
 
+    @classmethod
+    def of(cls, seat: ShowSeat) -> "PricedSeat":
+        return cls(seat.number, seat.label, seat.category, Decimal(seat.price).quantize(CENT))
+
     def as_json(self) -> dict:
         return {"number": self.number, "label": self.label, "category": self.category, "price": str(self.price)}
 
 
 def priced_seats(*, show: Show, seat_numbers: list[int]) -> list[PricedSeat]:
-    """The seats `seat_numbers` of `show`, in the given order, with label, category and price."""
-    price = Decimal(settings.SEAT_PRICE).quantize(CENT)  # INTERIM (see the module docstring)
-    return [PricedSeat(number, str(number), "standard", price) for number in seat_numbers]
+    """The seats `seat_numbers` of `show` that exist, in seat-number order, with label, category and price."""
+    seats = ShowSeat.objects.filter(show=show, number__in=list(seat_numbers)).order_by("number")
+    return [PricedSeat.of(seat) for seat in seats]

@@ -1,10 +1,10 @@
 """Orders: made from a hold, paid through a provider, expired, cancelled and refunded.
 
-Every service that changes seats or an order's state follows core.locks: lock the show row first (the lock every
-seat writer takes), then the order row, re-read under the locks, decide, write. Calls to a payment provider (the
-network) are never made while those locks are held: a PaymentIntent is created after the order committed, and a
-refund is recorded in the transaction that cancels and executed with the provider once it has committed
-(`process_refunds` retries one whose execution failed, with the same idempotency key).
+Every service that changes seats or an order's state follows core.locks: lock the order's seat rows first (in
+seat-number order, as every seat writer does), then the order row, re-read under the locks, decide, write. Calls
+to a payment provider (the network) are never made while those locks are held: a PaymentIntent is created after
+the order committed, and a refund is recorded in the transaction that cancels and executed with the provider once
+it has committed (`process_refunds` retries one whose execution failed, with the same idempotency key).
 """
 import logging
 from contextlib import contextmanager
@@ -21,22 +21,24 @@ from core.exceptions import (
     CancellationClosed,
     CheckedInCannotCancel,
     HoldExpired,
-    HoldNotFound,
     OrderNotCancellable,
     OrderNotFound,
     OrderNotPending,
     PaymentProviderError,
     SeatsUnavailable,
+    ShowCancelled,
     ShowStarted,
 )
-from core.locks import lock_show, locked_transaction
-from core.models import Booking, Hold, HoldSeat
-from core.services.booking import insert_bookings, seat_states
+from core.locks import lock_seats, locked_transaction
+from core.models import Booking, Hold, HoldSeat, Show, ShowSeat
+from core.services.booking import insert_bookings
+from core.services.holds import _lock_own_hold as lock_own_hold  # the same locking as confirming a hold
+from core.services.seats import is_live_hold, set_state, show_for_sale
 from notifications import services as mail
 from orders.models import Order, Payment, Refund
 from orders.payments import get_provider
 from orders.payments.providers.base import Outcome, to_minor_units
-from orders.pricing import priced_seats
+from orders.pricing import PricedSeat
 
 logger = logging.getLogger(__name__)
 
@@ -52,40 +54,37 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
     now = now or timezone.now()
     provider = get_provider(payment_method, for_new_payment=True)
     with locked_transaction():
-        show_id = (Hold.objects.filter(pk=hold_id, user=user, order__isnull=True)
-                   .values_list("show_id", flat=True).first())
-        if show_id is None:
-            raise HoldNotFound()
-        show = lock_show(show_id)
-        # Re-read under the lock: a confirm, release or another order may have taken the hold meanwhile.
-        hold = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).first()
-        if hold is None:
-            raise HoldNotFound()
+        # The hold's seat rows locked, the hold re-read under them (404 if it is someone else's, or an order's).
+        hold, seats = lock_own_hold(user=user, hold_id=hold_id)
         if hold.expires_at <= now:
             raise HoldExpired()
-        if show.date_time <= now:
-            raise ShowStarted()
-        seat_numbers = list(HoldSeat.objects.filter(hold=hold).order_by("seat_number")
-                            .values_list("seat_number", flat=True))
-        if not seat_numbers:
+        show = show_for_sale(hold.show_id, now=now)
+        still_held = set(HoldSeat.objects.filter(hold=hold).values_list("seat_number", flat=True))
+        seats = sorted((seat for seat in seats if seat.number in still_held), key=lambda seat: seat.number)
+        if not seats:
             raise HoldExpired()  # its seats were reclaimed by someone who saw it expired (core.services.holds)
-        seats = priced_seats(show=show, seat_numbers=seat_numbers)
-        total = sum((seat.price for seat in seats), Decimal("0.00"))
+        lost = [seat.number for seat in seats if seat.state != ShowSeat.State.HELD or seat.hold_id != hold.pk]
+        if lost:
+            raise SeatsUnavailable(lost)
+        priced = [PricedSeat.of(seat) for seat in seats]
+        total = sum((seat.price for seat in priced), Decimal("0.00"))
         # The hold now keeps the seats for the order: extended to the payment window, never past the show.
         expires_at = min(now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES), show.date_time)
         hold.expires_at = expires_at
         hold.save(update_fields=["expires_at"])
+        ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(held_until=expires_at)
         order = Order.objects.create(
-            user=user, show=show, hold=hold, payment_method=payment_method, seats=[s.as_json() for s in seats],
+            user=user, show=show, hold=hold, payment_method=payment_method, seats=[s.as_json() for s in priced],
             total=total, currency=settings.CURRENCY, created_at=now, expires_at=expires_at,
         )
         payment = Payment.objects.create(order=order, provider=provider.name, amount=total,
                                          currency=order.currency, created_at=now)
         log_event_on_commit("order_created", user_id=user.pk, order_id=order.pk, show_id=show.pk,
-                            seat_numbers=seat_numbers, total=str(total), payment_method=payment_method)
+                            seat_numbers=[seat.number for seat in seats], total=str(total),
+                            payment_method=payment_method)
         if total == 0:
             # Nothing to pay: the seats are the customer's at once, as free tickets.
-            _book_order(order=order, show=show, payment_status=Booking.PaymentStatus.FREE, now=now)
+            _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.FREE, now=now)
             payment.state = Payment.State.CONFIRMED
             payment.confirmed_at = now
             payment.save(update_fields=["state", "confirmed_at"])
@@ -111,7 +110,7 @@ def _start_online_payment(*, order: Order, payment: Payment, provider) -> None:
 def _order_undo(*, order_id: int) -> None:
     """The provider could not start the payment: cancel the order and give its hold back to the customer, so
     they can simply try again (with the same hold)."""
-    with _locked_order(order_id) as (order, _show):
+    with _locked_order(order_id) as (order, _show, _seats):
         if order.status != Order.Status.PENDING:
             return
         order.status = Order.Status.CANCELLED
@@ -126,19 +125,21 @@ def order_mark_paid(*, order_id: int, staff_user, now: datetime | None = None) -
     """Staff record a box-office payment of the full total. After expiry it still succeeds if the order's seats
     are free (they are then booked), else SeatsUnavailable: no money has changed hands yet."""
     now = now or timezone.now()
-    with _locked_order(order_id) as (order, show):
+    with _locked_order(order_id) as (order, show, seats):
         if order.status == Order.Status.PAID:
             raise AlreadyPaid()
         if order.status == Order.Status.CANCELLED:
             raise OrderNotPending()
+        if show.status == Show.Status.CANCELLED:
+            raise ShowCancelled()
         if order.current_status(now) == Order.Status.EXPIRED:
-            unavailable = _unavailable_seats(order=order, show=show, now=now)
+            unavailable = _unavailable_seats(order=order, show=show, seats=seats, now=now)
             if unavailable:
                 raise SeatsUnavailable(unavailable)
         payment = Payment.objects.create(order=order, provider="box_office", amount=order.total,
                                          currency=order.currency, state=Payment.State.CONFIRMED, created_at=now,
                                          confirmed_at=now, confirmed_by=staff_user)
-        _book_order(order=order, show=show, payment_status=Booking.PaymentStatus.PAID, now=now)
+        _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
         log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider="box_office",
                             staff_user_id=staff_user.pk)
         mail.order_paid(order)
@@ -157,7 +158,7 @@ def payment_outcome_apply(*, payment_id: int, outcome: Outcome, now: datetime | 
     """
     now = now or timezone.now()
     order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).get()
-    with _locked_order(order_id) as (order, show):
+    with _locked_order(order_id) as (order, show, seats):
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.state == Payment.State.CONFIRMED or outcome.state != "succeeded":
             if outcome.state == "failed" and payment.state == Payment.State.PENDING:
@@ -178,14 +179,14 @@ def payment_outcome_apply(*, payment_id: int, outcome: Outcome, now: datetime | 
             _refund_create(order=order, payment=payment, amount=payment.amount,
                            reason="already_paid" if order.status == Order.Status.PAID else "order_cancelled")
             return order
-        if order.current_status(now) == Order.Status.EXPIRED and _unavailable_seats(order=order, show=show, now=now):
+        if _unavailable_seats(order=order, show=show, seats=seats, now=now, only_if_expired=True):
             order.status = Order.Status.EXPIRED
             order.save(update_fields=["status"])
             _refund_create(order=order, payment=payment, amount=payment.amount, reason="paid_after_expiry")
             mail.order_refunded_after_expiry(order)
             log_event_on_commit("order_payment_refunded_after_expiry", order_id=order.pk, payment_id=payment.pk)
             return order
-        _book_order(order=order, show=show, payment_status=Booking.PaymentStatus.PAID, now=now)
+        _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
         log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider=payment.provider)
         mail.order_paid(order)
     return order
@@ -220,7 +221,7 @@ def expire_orders(*, now: datetime | None = None) -> int:
     expired = 0
     for order_id in list(Order.objects.filter(status=Order.Status.PENDING, expires_at__lte=now)
                          .order_by("pk").values_list("pk", flat=True)):
-        with _locked_order(order_id) as (order, _show):
+        with _locked_order(order_id) as (order, _show, _seats):
             if order.status == Order.Status.PENDING and order.expires_at <= now:
                 order.status = Order.Status.EXPIRED
                 order.save(update_fields=["status"])
@@ -237,7 +238,7 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
     now = now or timezone.now()
     if not by_staff:
         order_get(user=user, order_id=order_id)  # someone else's order: 404
-    with _locked_order(order_id) as (order, show):
+    with _locked_order(order_id) as (order, show, seats):
         status = order.current_status(now)
         if status in (Order.Status.CANCELLED, Order.Status.EXPIRED):
             raise OrderNotCancellable()
@@ -247,6 +248,7 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
                 raise CancellationClosed() if cutoff_minutes else ShowStarted()
         if status == Order.Status.PENDING:
             if order.hold_id:
+                set_state([seat for seat in seats if seat.hold_id == order.hold_id], ShowSeat.State.FREE)
                 Hold.objects.filter(pk=order.hold_id).delete()
             Payment.objects.filter(order=order, state=Payment.State.PENDING).update(state=Payment.State.FAILED)
         else:
@@ -263,6 +265,8 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
                 booking.status = Booking.Status.CANCELLED
                 booking.cancelled_at = now
                 booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+            cancelled_seats = {booking.seat_number for booking in bookings}
+            set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
             if to_refund > 0:
                 _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason=reason)
         order.status = Order.Status.CANCELLED
@@ -388,35 +392,47 @@ def order_list_for_user(*, user):
 # --- Helpers (call with the show and the order locked) ----------------------------------------------------
 @contextmanager
 def _locked_order(order_id: int):
-    """`with _locked_order(order_id) as (order, show)`: a locked transaction holding the show's lock, then the
-    order row's (always in that order, as every seat writer takes the show first), the order re-read under both."""
-    show_id = Order.objects.filter(pk=order_id).values_list("show_id", flat=True).first()
-    if show_id is None:
+    """`with _locked_order(order_id) as (order, show, seats)`: a locked transaction holding the order's seat rows
+    (in seat-number order, as every seat writer takes them), then the order row; the order re-read under both and
+    the show read after them (core.locks: a show-wide change locks every seat first)."""
+    found = Order.objects.filter(pk=order_id).values_list("show_id", "seats").first()
+    if found is None:
         raise OrderNotFound()
+    show_id, sold = found
     with locked_transaction():
-        show = lock_show(show_id)
+        seats = lock_seats(show_id, sorted(seat["number"] for seat in sold))
         order = Order.objects.select_for_update().get(pk=order_id)
+        show = Show.objects.select_related("movie", "screen__cinema").get(pk=show_id)
         order.show = show
-        yield order, show
+        yield order, show, seats
 
 
-def _unavailable_seats(*, order: Order, show, now: datetime) -> set[int]:
-    """The order's seats that someone else now has (booked, or in another live hold), or the show started."""
-    seats = [seat["number"] for seat in order.seats]
-    if show.date_time <= now:
-        return set(seats)
-    booked, held = seat_states(show, seats, now=now)
-    return booked | {seat for seat, h in held.items() if h.hold_id != order.hold_id}
+def _unavailable_seats(*, order: Order, show: Show, seats: list[ShowSeat], now: datetime,
+                       only_if_expired: bool = False) -> set[int]:
+    """The order's seats it can no longer have: someone else booked or holds them, staff blocked them, or the show
+    started or was cancelled. While the order is pending its hold keeps them, so nothing is unavailable then."""
+    if only_if_expired and order.current_status(now) != Order.Status.EXPIRED:
+        return set()
+    if show.status == Show.Status.CANCELLED or show.date_time <= now:
+        return {seat.number for seat in seats}
+    return {seat.number for seat in seats
+            if seat.state in (ShowSeat.State.BOOKED, ShowSeat.State.BLOCKED)
+            or (is_live_hold(seat, now) and seat.hold_id != order.hold_id)}
 
 
-def _book_order(*, order: Order, show, payment_status: str, now: datetime) -> list[Booking]:
-    """The order's seats become its bookings; its hold (if any rows are left) goes."""
+def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_status: str,
+                now: datetime) -> list[Booking]:
+    """The order's seats become its bookings, at the prices it sold them at; its hold goes. Call with the seats
+    locked and checked available."""
+    numbers = [seat.number for seat in seats]
     if order.hold_id:
         Hold.objects.filter(pk=order.hold_id).delete()
-    seats = [seat["number"] for seat in order.seats]
-    # Rows of expired holds that still occupy these seats' unique index (nobody else holds them: checked above).
-    HoldSeat.objects.filter(show=show, seat_number__in=seats, hold__expires_at__lte=now).delete()
-    bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status)
+    # Hold seat rows of expired holds that still occupy these seats in the unique (show, seat) index.
+    HoldSeat.objects.filter(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now).delete()
+    set_state(seats, ShowSeat.State.BOOKED)
+    prices = {seat["number"]: Decimal(seat["price"]) for seat in order.seats}
+    bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status,
+                               prices=prices)
     order.status = Order.Status.PAID
     order.paid_at = now
     order.save(update_fields=["status", "paid_at"])

@@ -134,7 +134,7 @@ class OrderTicketsPdfView(APIView):
         from core.models import Booking
 
         bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "order", "checkin").order_by("seat_number"))
+                    .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
         return HttpResponse(tickets_pdf([ticket_data(b) for b in bookings]), content_type="application/pdf",
                             headers={"Content-Disposition": f'inline; filename="tickets-order-{order.pk}.pdf"'})
 

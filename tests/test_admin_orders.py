@@ -8,6 +8,7 @@ from core.services.holds import hold_create
 from orders.models import Order, Refund
 from orders.services import order_create
 from tests.factories import UserFactory
+from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +21,7 @@ def admin_client(client):
 
 @pytest.fixture
 def order(show, settings):
-    settings.SEAT_PRICE = "7.50"
+    set_seat_prices("7.50", show)
     user = UserFactory()
     return order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2]).pk,
                         payment_method="box_office")

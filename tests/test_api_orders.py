@@ -13,14 +13,15 @@ from orders.models import Order, Payment, Refund
 from orders.services import expire_orders, order_create
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
+from tests.seat_prices import set_seat_prices
 
 # Transactional, so on-commit work (refunds executed with the provider, mails) runs as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _priced_seats(settings):
-    settings.SEAT_PRICE = "12.50"
+def _priced_seats(settings, show):
+    set_seat_prices("12.50", show)
     settings.CURRENCY = "EUR"
 
 
@@ -112,7 +113,7 @@ class TestCreate:
         assert Order.objects.count() == 1
 
     def test_a_free_order_is_paid_at_once(self, auth_client, user, show, settings):
-        settings.SEAT_PRICE = "0"
+        set_seat_prices("0", show)
         hold = hold_create(user=user, show_id=show.pk, seat_numbers=[1])
 
         body = make_order(auth_client, hold.pk).json()
@@ -279,7 +280,7 @@ class TestDirectReservations:
 
     def test_free_seats_are_still_reservable_then(self, auth_client, show, settings):
         settings.ALLOW_UNPAID_RESERVATIONS = False
-        settings.SEAT_PRICE = "0"
+        set_seat_prices("0", show)
         assert auth_client.post(f"/shows/{show.pk}/book/", {"seat_number": 1},
                                 format="json").json()["payment_status"] == "free"
 
@@ -293,20 +294,38 @@ def test_user_factory_email_is_used(user):
 
 
 class TestShowCancelled:
-    def test_orders_of_a_cancelled_show_are_cancelled_and_refunded(self, user, staff_client, show):
-        from core.locks import lock_show, locked_transaction
-        from orders.services import show_cancel_orders
-
+    def test_staff_cancelling_the_show_cancels_and_refunds_its_orders_and_tells_everyone(self, user, other_user,
+                                                                                        staff_client, show):
         paid = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2]).pk,
                             payment_method="box_office")
         staff_client.post(f"/orders/{paid.pk}/mark-paid/")
         pending = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[3]).pk,
                                payment_method="box_office")
+        client_for(other_user).post(f"/shows/{show.pk}/book/", {"seat_number": 9}, format="json")
+        mail.outbox.clear()
 
-        with locked_transaction():
-            show_cancel_orders(show=lock_show(show.pk))
+        assert staff_client.post(f"/shows/{show.pk}/cancel/").status_code == 200
 
         assert set(Order.objects.values_list("pk", "status")) == {(paid.pk, "cancelled"), (pending.pk, "cancelled")}
-        assert Refund.objects.get().amount == Decimal("25.00")
+        refund = Refund.objects.get()
+        assert (refund.amount, refund.reason, refund.state) == (Decimal("25.00"), "show_cancelled", "done")
+        assert set(Booking.objects.filter(order=paid).values_list("status", "payment_status")) == {
+            ("cancelled", "refunded")}
         assert not Booking.objects.filter(status="booked").exists()
         assert not Hold.objects.exists()
+        assert sorted(m.to[0] for m in mail.outbox) == sorted([user.email, other_user.email])
+        assert all("cancelled" in m.subject for m in mail.outbox)
+
+    def test_rescheduling_tells_the_ticket_holders(self, user, staff_client, show):
+        from core.services.booking import booking_create
+
+        booking = booking_create(user=user, show_id=show.pk, seat_number=4)
+        mail.outbox.clear()
+        new_time = (show.date_time + timedelta(hours=2)).replace(microsecond=0)
+
+        response = staff_client.patch(f"/shows/{show.pk}/", {"date_time": new_time.isoformat()}, format="json")
+
+        assert response.status_code == 200
+        [message] = mail.outbox
+        assert message.to == [user.email] and "moved" in message.subject
+        assert booking.ticket_code in message.body

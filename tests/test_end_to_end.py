@@ -11,6 +11,7 @@ from core.models import Booking
 from orders.models import Order, Refund
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
+from tests.seat_prices import set_seat_prices
 from tests.test_mail import qr_codes_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,10 +28,10 @@ def wait_until(condition, timeout=30.0):
 
 def test_hold_order_pay_webhook_mail_checkin_cancel_refund(stripe_settings, live_server, celery_worker_process,
                                                           smtp_server, movie, settings):
-    settings.SEAT_PRICE = "12.50"
     stripe = stripe_settings
     stripe.register_webhook(f"{live_server.url}/payments/stripe/webhook/")
     show = ShowFactory(movie=movie, date_time=timezone.now() + timedelta(minutes=30))
+    set_seat_prices("12.50", show)
     customer, usher = UserFactory(), UserFactory(is_staff=True)
     api = client_for(customer)
 

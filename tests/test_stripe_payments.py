@@ -20,6 +20,7 @@ from orders.services import order_create
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,8 +29,8 @@ DECLINED_CARD = "4000000000000341"
 
 
 @pytest.fixture(autouse=True)
-def _priced(settings):
-    settings.SEAT_PRICE = "12.50"
+def _priced(settings, show):
+    set_seat_prices("12.50", show)
     settings.CURRENCY = "EUR"
 
 

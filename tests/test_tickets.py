@@ -15,6 +15,7 @@ from core.services.booking import booking_cancel, booking_create
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
 from tests.factories import BookingFactory, ShowFactory, UserFactory
+from tests.seat_prices import set_seat_prices
 from tickets.codes import ALPHABET, LENGTH, new_ticket_code
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ class TestTicketEndpoints:
         from core.services.holds import hold_create
         from orders.services import order_create
 
-        settings.SEAT_PRICE = "9.00"
+        set_seat_prices("9.00", show)
         order = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2, 3]).pk,
                              payment_method="box_office")
         assert auth_client.get(f"/orders/{order.pk}/tickets.pdf").json()["code"] == "order_not_paid"
@@ -130,7 +131,7 @@ class TestCheckin:
         early = checkin(staff_client, booking_create(user=user, show_id=later.pk, seat_number=1).ticket_code)
         assert (early.status_code, early.json()["code"]) == (409, "checkin_not_open")
 
-        settings.SEAT_PRICE = "8.00"
+        set_seat_prices("8.00", soon_show)
         unpaid = booking_create(user=user, show_id=soon_show.pk, seat_number=3)
         assert unpaid.payment_status == "unpaid"
         refused = checkin(staff_client, unpaid.ticket_code)

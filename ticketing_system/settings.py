@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
+    "django_filters",
+    "venues",
     "core",
     "orders",
     "tickets",
@@ -139,6 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
+    # `?format=` is the catalogue's show-format filter (2D, 3D, IMAX), not DRF's renderer override (the API only
+    # speaks JSON anyway).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWTAuthentication"],
     # Secure by default: every view is authenticated unless it opts out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -203,6 +208,11 @@ BOOKING_CANCEL_CUTOFF_MINUTES = env.int("BOOKING_CANCEL_CUTOFF_MINUTES", default
 SEAT_HOLD_MINUTES = env.int("SEAT_HOLD_MINUTES", default=8)
 # Most seats one booking or hold request may name, and most seats a user may hold of one show at a time.
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
+# One currency per installation (ISO 4217 code); every price and `Booking.price` is in it.
+CURRENCY = env.str("CURRENCY", default="EUR").upper()
+# Minutes a screen needs between two shows (cleaning, people leaving): a show occupies its screen for the movie's
+# duration plus this, and no other show may start on that screen meanwhile.
+CLEANING_MINUTES = env.int("CLEANING_MINUTES", default=15)
 # An Idempotency-Key is remembered this long; after that the same key starts a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A key still "in progress" after this long belongs to a request that died (worker killed mid-request): a retry
@@ -214,10 +224,6 @@ IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEO
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=15)
 # 0: the direct POST /shows/<id>/book/ refuses priced seats (409 payment_required); only paid orders sell them.
 ALLOW_UNPAID_RESERVATIONS = env.bool("ALLOW_UNPAID_RESERVATIONS", default=True)
-# One currency per installation (ISO 4217).
-CURRENCY = env.str("CURRENCY", default="EUR").upper()
-# INTERIM (until per-seat prices from the auditoriums issue exist): the price of every seat, a decimal string.
-SEAT_PRICE = env.str("SEAT_PRICE", default="0.00")
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.

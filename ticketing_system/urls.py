@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("orders.urls")),
     path("", include("tickets.urls")),
+    path("", include("venues.urls")),
 ]
 
 # Paths no view answers, and errors outside DRF views, get the API's JSON error shape, not Django's HTML pages.

@@ -1,10 +1,8 @@
 """What a ticket says: one dict per booking, shared by the API (GET /bookings/<id>/ticket/), the PDF and the
 e-mails, so they can never disagree."""
-from django.utils import timezone
-
 from core.exceptions import BookingNotFound
-from core.models import Booking
-from orders.pricing import priced_seats
+from core.models import Booking, ShowSeat
+from core.serializers import _local_date_time
 
 
 def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
@@ -18,11 +16,16 @@ def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
 
 
 def seat_label(booking: Booking) -> str:
+    known = getattr(booking, "known_seat_label", None)  # set by core.services.booking.insert_bookings
+    if known is not None:
+        return known
     if booking.order_id is not None and booking.order is not None:
         for seat in booking.order.seats:
             if seat["number"] == booking.seat_number:
                 return seat["label"]
-    return priced_seats(show=booking.show, seat_numbers=[booking.seat_number])[0].label
+    label = (ShowSeat.objects.filter(show_id=booking.show_id, number=booking.seat_number)
+             .values_list("label", flat=True).first())
+    return label or str(booking.seat_number)
 
 
 def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
@@ -31,11 +34,11 @@ def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
         "code": booking.ticket_code,
         "booking_id": booking.pk,
         "movie": show.movie.title,
-        # INTERIM until cinemas exist (auditoriums issue): no cinema, the show's free-text screen name.
-        "cinema": None,
+        # Null for a show created in the seed's form (a free-text screen name, no cinema).
+        "cinema": show.screen.cinema.name if show.screen_id is not None else None,
         "screen": show.screen_name,
         "seat_label": seat_label(booking),
-        "local_date_time": timezone.localtime(show.date_time).isoformat(),
+        "local_date_time": _local_date_time(show),
         "status": ticket_status(booking, checked_in=checked_in),
         "payment_status": booking.payment_status,
     }
@@ -43,7 +46,7 @@ def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
 
 def booking_for_ticket(*, user, booking_id: int) -> Booking:
     booking = (Booking.objects.filter(pk=booking_id, user=user)
-               .select_related("show__movie", "order", "checkin").first())
+               .select_related("show__movie", "show__screen__cinema", "order", "checkin").first())
     if booking is None:
         raise BookingNotFound()
     return booking

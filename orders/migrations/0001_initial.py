@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0002_holds_idempotency'),
+        ('core', '0004_show_seat_inventory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

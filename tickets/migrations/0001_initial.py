@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0003_booking_order_payment_ticket'),
+        ('core', '0005_booking_order_payment_ticket'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,7 +14,7 @@ def fill_ticket_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_holds_idempotency'),
+        ('core', '0004_show_seat_inventory'),
         ('orders', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
