@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
-.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos
+.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
+	slowloris
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +35,11 @@ run: install
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Production-like, web server and mail worker together: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
-# static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
-# WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
+# Production-like, web server and mail worker together: DEBUG off (so a strong DJANGO_SECRET_KEY is required),
+# granian (ticketing_system/serve.py; SERVER=gunicorn for gunicorn.conf.py), static files from whitenoise,
+# migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT, WEB_CONCURRENCY and the other knobs
+# are read by ticketing_system/serve.py, which also warns when REDIS_URL is unset (the limits are then counted per
+# process).
 serve: export DJANGO_DEBUG = 0
 # It listens on plain http on 127.0.0.1: no https redirect and no https-only cookies unless the environment
 # says so (set both to 1 behind a TLS-terminating proxy, with DJANGO_SECURE_PROXY_SSL_HEADER).
@@ -56,10 +59,10 @@ serve: install
 		$(VENV)/bin/celery -A ticketing_system worker --beat --schedule "$(CURDIR)/.celerybeat-schedule" \
 			--concurrency=1 --loglevel=INFO & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi; \
+		$(PY) -m ticketing_system.serve; \
 	else \
 		echo "REDIS_URL is not set: no worker; the web process sends the mail itself."; \
-		exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi; \
+		exec $(PY) -m ticketing_system.serve; \
 	fi
 
 # Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
@@ -99,7 +102,8 @@ test-postgres: install-dev
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core venues orders tickets notifications ticketing_system scripts seed_script.py manage.py
+	$(PY) -m bandit -q -r core accounts venues orders tickets notifications ticketing_system scripts seed_script.py \
+		manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.
@@ -112,6 +116,11 @@ check-deploy: install
 # checks every acknowledged booking survived. Needs root (it runs PostgreSQL as user postgres). Not in `make test`.
 chaos: install
 	$(PY) scripts/chaos.py
+
+# 100 clients trickle their headers one byte a second while /health/ and a booking must answer within a second
+# (scripts/slowloris.py; SQLite in a temporary directory, port 8300). Prints its figures. Not in `make test`.
+slowloris: install
+	$(PY) scripts/slowloris.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -4,14 +4,15 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg import openapi
 from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.serializers import LoginSerializer, RefreshSerializer
+from accounts.services import login as login_service
+from accounts.services import tokens, users
+from accounts.throttles import AccountUserThrottle, LoginUsernameIPThrottle, RefreshIPThrottle
 from core import selectors
-from core.events import log_event
 from core.filters import MovieFilter, ShowFilter, swagger_parameters
 from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.idempotency import idempotent
@@ -26,7 +27,6 @@ from core.serializers import (
     LogoutSerializer,
     MovieCreateSerializer,
     MovieDetailSerializer,
-    RotatingTokenRefreshSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     SeatsErrorSerializer,
@@ -37,13 +37,12 @@ from core.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from core.services import accounts, booking, catalog, holds
+from core.services import booking, catalog, holds
 from core.throttles import (
     BookingUserThrottle,
     CancelUserThrottle,
     HoldUserThrottle,
     LoginIPThrottle,
-    LoginUsernameThrottle,
     SignupIPThrottle,
 )
 
@@ -129,44 +128,56 @@ class SignupView(APIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = accounts.user_create(**serializer.validated_data)
+        user = users.user_create(**serializer.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class LoginView(TokenObtainPairView):
-    """Exchange username and password for an access token (60 min) and a refresh token (1 day)."""
+class LoginView(APIView):
+    """Exchange username and password for an access token (60 min) and a refresh token (1 day from this login)."""
 
-    # Per client address and per username: many guesses from one address, or at one account from many.
-    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    # Per client address and per (username, address); a growing per-username delay across addresses is applied
+    # by the login service (accounts.throttles explains the scheme).
+    throttle_classes = [LoginIPThrottle, LoginUsernameIPThrottle]
 
-    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            username = request.data.get("username") if isinstance(request.data, dict) else None
-            # The username only (truncated), never the password that was tried.
-            log_event("login_failed", username=str(username)[:150] if username is not None else None,
-                      client_ip=LoginIPThrottle().get_ident(request))
-            raise
+    @swagger_auto_schema(request_body=LoginSerializer,
+                         responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = login_service.login(**serializer.validated_data, client_ip=LoginIPThrottle().get_ident(request),
+                                   request=request)
+        return Response(pair)
 
 
-class RefreshView(TokenRefreshView):
-    """Exchange a refresh token for a new access token and a new refresh token; the old one is blacklisted."""
+class RefreshView(APIView):
+    """Exchange a refresh token for a new access token and a new refresh token. The one given can never be
+    exchanged again: presenting it again revokes every token of its login (401 token_reused)."""
 
-    serializer_class = RotatingTokenRefreshSerializer
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [RefreshIPThrottle]
 
-    @swagger_auto_schema(responses={200: TokenPairSerializer, **_errors(400, 401, 415)}, security=[])
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    @swagger_auto_schema(request_body=RefreshSerializer,
+                         responses={200: TokenPairSerializer, **_errors(400, 401, 415, 429)}, security=[])
+    def post(self, request):
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(tokens.token_refresh(refresh=serializer.validated_data["refresh"]))
 
 
 class LogoutView(APIView):
-    @swagger_auto_schema(request_body=LogoutSerializer, responses={200: DetailSerializer, **_errors(400, 401)})
+    throttle_classes = [AccountUserThrottle]
+
+    @swagger_auto_schema(request_body=LogoutSerializer,
+                         responses={200: DetailSerializer, **_errors(400, 401, 415, 429)})
     def post(self, request):
+        """Revoke this refresh token. Access tokens already issued last until they expire (JWT_ACCESS_MINUTES);
+        /logout/all revokes those too."""
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        accounts.logout(user=request.user, refresh=serializer.validated_data["refresh"])
+        tokens.logout(user=request.user, refresh=serializer.validated_data["refresh"])
         return Response({"detail": LOGGED_OUT_DETAIL})
 
 
