@@ -108,11 +108,14 @@ class UserBookingInline(_ReadOnlyInline):
     fields = ["show", "seat_number", "status", "payment_status", "order", "created_at"]
 
 
+# The user page of whichever user admin is registered (accounts', listed before this app in INSTALLED_APPS), with
+# the user's orders and bookings added.
 User = get_user_model()
+_UserAdminBase = type(admin.site._registry[User]) if admin.site.is_registered(User) else UserAdmin
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 
 
 @admin.register(User)
-class CustomerAdmin(UserAdmin):
-    inlines = [UserOrderInline, UserBookingInline]
+class CustomerAdmin(_UserAdminBase):
+    inlines = [*_UserAdminBase.inlines, UserOrderInline, UserBookingInline]

@@ -56,10 +56,11 @@ INSTALLED_APPS = [
     "django_filters",
     "venues",
     "core",
+    # Before the sales apps: their admin adds the user's orders and bookings to accounts' user page.
+    "accounts",
     "orders",
     "tickets",
     "notifications",
-    "accounts",
 ]
 
 MIDDLEWARE = [
