@@ -21,7 +21,8 @@ from babel.messages.pofile import read_po, write_po
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
-PYTHON_SOURCES = ["core", "accounts", "venues", "web", "reports", "ticketing_system"]
+PYTHON_SOURCES = ["core", "accounts", "venues", "orders", "tickets", "notifications", "web", "reports",
+                  "ticketing_system"]
 TEMPLATE_DIRS = ["web/templates"]
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
