@@ -123,17 +123,7 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    """Every error response: a human message and a stable machine-readable code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
-class SeatsErrorSerializer(ErrorSerializer):
-    """An error about some of the requested seats (seats_unavailable, invalid_seat for a list): which ones."""
-
-    seats = serializers.ListField(child=serializers.IntegerField(), required=False)
+# The error shapes are documented by core.schema (Error, SeatsError), next to the error codes.
 
 
 class HealthSerializer(serializers.Serializer):
@@ -143,7 +133,9 @@ class HealthSerializer(serializers.Serializer):
 # --- Requests ---------------------------------------------------------------------------------------------
 class SignupSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default: the description would show `default: ""`, which is not a valid `format: email`
+    # (openapi-spec-validator refuses it). A missing email is stored as "" (validate below).
+    email = serializers.EmailField(required=False, allow_blank=True)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     def validate_username(self, value):
@@ -157,7 +149,8 @@ class SignupSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         # The similarity validator needs the user's other attributes; the user is not saved here.
-        candidate = User(username=attrs["username"], email=attrs.get("email", ""))
+        attrs.setdefault("email", "")
+        candidate = User(username=attrs["username"], email=attrs["email"])
         try:
             validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as exc:
@@ -176,6 +169,13 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
 
 
+class LoginSerializer(serializers.Serializer):
+    """What /login reads (documentation only; simplejwt's TokenObtainPairSerializer parses it)."""
+
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
 class TokenPairSerializer(serializers.Serializer):
     """What /login and /token/refresh answer (documentation only; simplejwt's serializers produce it)."""
 
@@ -188,7 +188,8 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class BookSeatSerializer(serializers.Serializer):
-    """`{"seat_number": n}` (one seat, the seed's request) or `{"seat_numbers": [...]}` (several, all or none).
+    """What /book/ parses: `{"seat_number": n}` (the seed's request, the documented one) or, deprecated and kept
+    for existing clients, `{"seat_numbers": [...]}` (several, all or none; now `POST /shows/<id>/bookings/`).
 
     Only the shape is checked here. The rules (not empty, no repeats, at most MAX_SEATS_PER_BOOKING, within the
     show's seats) belong to the booking service, which applies them to holds too.
@@ -211,10 +212,22 @@ class BookSeatSerializer(serializers.Serializer):
         return attrs
 
 
+class BookOneSeatSerializer(serializers.Serializer):
+    """What /book/ is documented to read: the seed's one seat (documentation; BookSeatSerializer parses it)."""
+
+    seat_number = serializers.IntegerField(help_text="The seat to book, 1..total_seats.")
+
+
 class SeatNumbersSerializer(serializers.Serializer):
+    """Seats of one show, for a hold."""
+
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True,
                                          max_length=Show.MAX_TOTAL_SEATS,
                                          help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats.")
+
+
+class MultiSeatBookingSerializer(SeatNumbersSerializer):
+    """Seats of one show, to book together (all or none). Its own class, so its own definition and example."""
 
 
 class MovieCreateSerializer(serializers.Serializer):

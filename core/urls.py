@@ -3,10 +3,15 @@
 `/signup`, `/login`, `/token/refresh` and `/logout` answer with and without a trailing slash (the seed
 documents them without one; clients used to Django add it). The second spelling is hidden from the schema so
 Swagger lists each endpoint once.
+
+Lists answer a plain JSON array (the seed's shape; `?limit=` still pages it for existing clients). Each also has a
+paged twin, `<list>/page/`, that always answers a page: its own operation in the API description, so every
+operation has one success shape (core.schema.paged_twin).
 """
 from django.urls import path
 
 from core import views
+from core.schema import paged_twin
 
 
 def _with_and_without_slash(route: str, view, name: str):
@@ -18,21 +23,29 @@ def _with_and_without_slash(route: str, view, name: str):
     ]
 
 
+def _list_with_page(route: str, view, name: str):
+    return [
+        path(route, view.as_view(), name=name),
+        path(f"{route}page/", paged_twin(view).as_view(), name=f"{name}-page"),
+    ]
+
+
 urlpatterns = [
     *_with_and_without_slash("signup", views.SignupView, "signup"),
     *_with_and_without_slash("login", views.LoginView, "login"),
     *_with_and_without_slash("token/refresh", views.RefreshView, "token-refresh"),
     *_with_and_without_slash("logout", views.LogoutView, "logout"),
     path("health/", views.HealthView.as_view(), name="health"),
-    path("movies/", views.MovieListView.as_view(), name="movie-list"),
-    path("movies/<int:movie_id>/shows/", views.MovieShowsView.as_view(), name="movie-shows"),
+    *_list_with_page("movies/", views.MovieListView, "movie-list"),
+    *_list_with_page("movies/<int:movie_id>/shows/", views.MovieShowsView, "movie-shows"),
     path("shows/<int:show_id>/", views.ShowDetailView.as_view(), name="show-detail"),
     path("shows/<int:show_id>/seats/", views.SeatMapView.as_view(), name="show-seats"),
     path("shows/<int:show_id>/book/", views.BookSeatView.as_view(), name="show-book"),
+    path("shows/<int:show_id>/bookings/", views.BookSeatsView.as_view(), name="show-bookings"),
     path("shows/<int:show_id>/hold/", views.HoldCreateView.as_view(), name="show-hold"),
     path("holds/<int:hold_id>/", views.HoldDetailView.as_view(), name="hold-detail"),
     path("holds/<int:hold_id>/confirm/", views.HoldConfirmView.as_view(), name="hold-confirm"),
-    path("my-holds/", views.MyHoldsView.as_view(), name="my-holds"),
+    *_list_with_page("my-holds/", views.MyHoldsView, "my-holds"),
     path("bookings/<int:booking_id>/cancel/", views.CancelBookingView.as_view(), name="booking-cancel"),
-    path("my-bookings/", views.MyBookingsView.as_view(), name="my-bookings"),
+    *_list_with_page("my-bookings/", views.MyBookingsView, "my-bookings"),
 ]
