@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line of the request (including other middleware's) carries its id.
     "core.middleware.RequestIdMiddleware",
+    # With DEBUG on (make run), JSON instead of Django's HTML debug pages; outside the rest so it sees them all.
+    "core.middleware.JsonDebugErrorPagesMiddleware",
     # Before the rest, so an over-large body is refused before anything reads it.
     "core.middleware.RequestSizeLimitMiddleware",
     # Turns "the database is unreachable" in non-DRF views (admin, schema) into the same JSON 503.
