@@ -59,7 +59,8 @@ HEALTH_OK = "ok"
 
 # The request examples of the API description succeed, in this order, against a fresh `make run` (sample data:
 # movies 1-2, shows 1-4, no users): sign up, log in, book seat 15 of show 1, seats 3 and 4 together, hold 20 and 21.
-EXAMPLE_USER = {"username": "john_doe", "email": "john@example.com", "password": "securepass123"}
+# The example password is the README's, for a demo account that the example itself creates: not a credential.
+EXAMPLE_USER = {"username": "john_doe", "email": "john@example.com", "password": "securepass123"}  # nosec B105
 
 
 class IsStaffOrReadOnly(permissions.BasePermission):

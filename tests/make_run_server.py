@@ -52,7 +52,7 @@ def make_run_server(workdir: Path, *, port: int | None = None, staff: tuple[str,
         subprocess.run([python, "manage.py", "createsuperuser", "--noinput", "--username", username,
                         "--email", f"{username}@example.com"], cwd=ROOT, check=True, capture_output=True,
                        env={**env, "DJANGO_SUPERUSER_PASSWORD": password}, timeout=60)
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
+    log = open(workdir / "server.log", "w")  # closed below, after the server stops
     server = subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
