@@ -15,6 +15,16 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
+def __getattr__(name):
+    # Before core.schema documented the header itself (for views decorated with @idempotent), views listed this
+    # parameter by hand; kept so such code still imports. New code needs neither.
+    if name == "SWAGGER_PARAMETER":
+        from core.schema import IDEMPOTENCY_KEY_PARAMETER
+
+        return IDEMPOTENCY_KEY_PARAMETER
+    raise AttributeError(name)
+
+
 def idempotent(view_method):
     """Make a DRF view's POST handler honour `Idempotency-Key`.
 
