@@ -125,6 +125,15 @@ class ApiAutoSchema(SwaggerAutoSchema):
             parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         return parameters
 
+    def get_pagination_parameters(self):
+        parameters = super().get_pagination_parameters()
+        # Examples: Swagger UI pre-fills them, and the Postman converter would otherwise invent random numbers.
+        examples = {"limit": getattr(getattr(self.view, "paginator", None), "default_limit", None), "offset": 0}
+        for parameter in parameters:
+            if examples.get(parameter.name) is not None:
+                parameter["x-example"] = examples[parameter.name]
+        return parameters
+
     def get_request_body_parameters(self, consumes):
         parameters = super().get_request_body_parameters(consumes)
         example = self.overrides.get("api_example")

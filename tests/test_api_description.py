@@ -161,3 +161,12 @@ def test_paged_twins_answer_their_documented_page(api_client, document, show):
     assert set(body) == {"count", "next", "previous", "results"} and body["count"] == 1
     assert isinstance(api_client.get(f"/movies/{show.movie_id}/shows/").json(), list)
     assert api_client.post(f"/movies/{show.movie_id}/shows/page/", {}).status_code in (401, 405)
+
+
+def test_the_committed_postman_collection_is_generated_from_this_description():
+    require_node_tool("openapi2postmanv2")
+    from scripts import postman
+
+    fresh = postman._text(postman.generate())
+
+    assert postman.COLLECTION.read_text() == fresh, "run `make postman-collection` and commit the result"
