@@ -44,17 +44,19 @@ PUBLIC = "public"  # anyone; a token is not needed (but a broken one is still re
 USER = "user"  # a signed-in user's access token
 STAFF = "staff"  # a staff user's access token
 
-# Codes every operation of a kind can answer, added to its own.
-AUTH_CODES = ["not_authenticated", "bad_authorization_header", "token_not_valid", "user_not_found",
-              "user_inactive", "password_changed"]
+# (status, code) that every operation of a kind can answer, added to its own.
+AUTH_ERRORS = [(401, code) for code in ("not_authenticated", "bad_authorization_header", "token_not_valid",
+                                        "user_not_found", "user_inactive", "password_changed")]
 # A public operation still authenticates a token if one is sent: a broken one is refused (no "not_authenticated").
-OPTIONAL_AUTH_CODES = [c for c in AUTH_CODES if c != "not_authenticated"]
-BODY_CODES = ["invalid", "parse_error", "too_many_items", "too_deep", "unsupported_media_type"]
-IDEMPOTENCY_CODES = ["invalid_idempotency_key", "request_in_progress", "idempotency_key_reused"]
-# The body size limit is enforced by middleware on every request with a body; the database may be unreachable
-# from any operation.
-WRITE_CODES = ["too_large"]
-ALWAYS_CODES = ["unavailable"]
+OPTIONAL_AUTH_ERRORS = [error for error in AUTH_ERRORS if error[1] != "not_authenticated"]
+BODY_ERRORS = [(400, "invalid"), (400, "parse_error"), (400, "too_many_items"), (400, "too_deep"),
+               (415, "unsupported_media_type")]
+IDEMPOTENCY_ERRORS = [(400, "invalid_idempotency_key"), (409, "request_in_progress"),
+                      (422, "idempotency_key_reused")]
+# The body size limit is enforced by middleware on every request that may carry a body; the database may be
+# unreachable from any operation.
+WRITE_ERRORS = [(413, "too_large")]
+ALWAYS_ERRORS = [(503, "unavailable")]
 # Codes whose body also lists the seats concerned.
 SEATS_CODES = {"invalid_seat", "seats_unavailable"}
 
@@ -80,15 +82,17 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
     """Document one operation (decorate the view method). See the module docstring.
 
     `success` is `(status, serializer or description)`: one status, one shape. `errors` are the domain error codes
-    of this operation (core.error_codes), possibly empty; the generic ones are added from the view. `example` is
+    of this operation (core.error_codes), possibly empty; a code answered with several statuses is given as
+    `(status, code)`. The generic ones are added from the view. `example` is
     required with a `request_body` and must succeed when sent as is against the sample data (seed_script.py).
     """
     if auth not in (PUBLIC, USER, STAFF):
         raise ValueError(f"auth must be PUBLIC, USER or STAFF, not {auth!r}")
     if request_body not in (None, no_body) and example is None:
         raise ValueError(f"{operation_id}: an operation with a request body needs an example")
-    for code in errors:
-        error_codes.BY_CODE.get(code) or error_codes.lookup(code)  # an unknown code raises, saying what to do
+    own_errors = [(error_codes.lookup(e).status, e) if isinstance(e, str) else tuple(e) for e in errors]
+    for status_, code in own_errors:
+        error_codes.lookup(code, status_)  # an unknown code raises, saying what to do
     status, shape = success
     if not isinstance(shape, (str, openapi.Response)):
         # A response needs a description (Swagger UI, Spectral); the status's name is the honest minimum.
@@ -104,7 +108,7 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
         manual_parameters=manual_parameters,
         # Read by ApiAutoSchema (drf-yasg passes unknown keyword arguments through as overrides).
         api_auth=auth,
-        api_errors=list(errors),
+        api_errors=own_errors,
         api_example=example,
     )
 
@@ -181,29 +185,21 @@ class ApiAutoSchema(SwaggerAutoSchema):
     def _error_codes(self):
         """(status, code) of every error this operation can answer: its own, then those implied by the view."""
         auth = self.overrides["api_auth"]
-        codes = list(self.overrides["api_errors"])
-        codes += AUTH_CODES if auth != PUBLIC else (OPTIONAL_AUTH_CODES if self._authenticates() else [])
+        errors = list(self.overrides["api_errors"])
+        errors += AUTH_ERRORS if auth != PUBLIC else (OPTIONAL_AUTH_ERRORS if self._authenticates() else [])
         if auth == STAFF:
-            codes.append("permission_denied")
+            errors.append((403, "permission_denied"))
         if any("{" in part for part in self.path.split("/")):
-            codes.append("not_found")
+            errors.append((404, "not_found"))
         if self.method.lower() in ("post", "put", "patch"):
-            codes += WRITE_CODES
+            errors += WRITE_ERRORS
             if self.overrides.get("request_body") not in (None, no_body):
-                codes += BODY_CODES
+                errors += BODY_ERRORS
         if self._is_idempotent():
-            codes += IDEMPOTENCY_CODES
+            errors += IDEMPOTENCY_ERRORS
         if self.view.get_throttles():
-            codes.append("throttled")
-        codes += ALWAYS_CODES
-        for code in codes:
-            for entry in error_codes.BY_CODE[code]:
-                # token_not_valid is a 401 for an access token; a 400 only where the operation lists it for a body
-                # (logout's refresh token).
-                if code == "token_not_valid" and entry.status == 400 and "token_not_valid" not in self.overrides[
-                        "api_errors"]:
-                    continue
-                yield entry.status, code
+            errors.append((429, "throttled"))
+        return errors + ALWAYS_ERRORS
 
     def _authenticates(self) -> bool:
         return bool(self.view.get_authenticators())

@@ -144,7 +144,8 @@ class RefreshView(TokenRefreshView):
         operation_id="token_refresh", summary="Get a new token pair for a refresh token", tag=TAG_ACCOUNTS,
         auth=PUBLIC, description="The refresh token rotates: the one sent is revoked, use the new one next time.",
         request_body=RotatingTokenRefreshSerializer, example={"refresh": "<the refresh token from POST /login>"},
-        success=(200, TokenPairSerializer), errors=["token_not_valid", "no_active_account", "user_inactive"],
+        success=(200, TokenPairSerializer),
+        errors=[(401, "token_not_valid"), "no_active_account", (401, "user_inactive")],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
@@ -153,7 +154,7 @@ class RefreshView(TokenRefreshView):
 class LogoutView(APIView):
     @api_operation(operation_id="logout", summary="Log out: revoke a refresh token", tag=TAG_ACCOUNTS, auth=USER,
                    request_body=LogoutSerializer, example={"refresh": "<the refresh token from POST /login>"},
-                   success=(200, DetailSerializer), errors=["token_not_valid"])
+                   success=(200, DetailSerializer), errors=[(400, "token_not_valid")])
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
