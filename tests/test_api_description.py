@@ -170,3 +170,11 @@ def test_the_committed_postman_collection_is_generated_from_this_description():
     fresh = postman._text(postman.generate())
 
     assert postman.COLLECTION.read_text() == fresh, "run `make postman-collection` and commit the result"
+
+
+def test_tags_are_listed_in_reading_order_with_descriptions(document):
+    names = [tag["name"] for tag in document["tags"]]
+
+    assert names[:5] == ["accounts", "catalogue", "bookings", "holds", "health"]
+    assert all(tag.get("description") for tag in document["tags"])
+    assert {t for _, _, _, op in _operations(document) for t in op["tags"]} == set(names)
