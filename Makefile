@@ -109,7 +109,7 @@ postman-collection: install-dev doc-tools
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core ticketing_system scripts seed_script.py manage.py
+	$(PY) -m bandit -q -r core venues ticketing_system scripts seed_script.py manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.

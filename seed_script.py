@@ -1,13 +1,15 @@
-"""Load the sample programme: Inception and Interstellar, each with upcoming shows.
+"""Load the sample programme: two cinemas in two cities, three screens with real seat layouts, four movies with
+their metadata, and a week of priced shows.
 
-Idempotent: run it any number of times; a movie is created once (by title), and a show is created on a screen
-only when that movie has no upcoming show there yet, so a second run adds nothing and a run days later tops the
-programme up with new upcoming shows instead of duplicating the old ones.
+Idempotent: run it any number of times. Cinemas, screens and movies are created once (by name / title); a show
+is created for each planned (screen, day, start) that has no show yet and has not started, so a second run adds
+nothing and a run days later tops the programme up with the new days instead of duplicating the old ones.
 
     python seed_script.py
 """
 import os
-from datetime import datetime, time, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 import django
 
@@ -18,33 +20,114 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from core.models import Movie, Show  # noqa: E402
+from core.services import catalog  # noqa: E402
+from venues.models import Cinema, Screen  # noqa: E402
 
-MOVIES = [
-    # title, duration, [(screen, days from today, local start time, seats)]
-    ("Inception", 148, [("Screen 1", 1, time(19, 0), 50), ("Screen 2", 2, time(21, 30), 80)]),
-    ("Interstellar", 169, [("Screen 3", 1, time(18, 30), 60), ("Screen 1", 3, time(20, 0), 50)]),
+MOVIES = {
+    # title: (duration, metadata)
+    "Inception": (148, {"genres": ["sci-fi", "thriller"], "language": "en", "certificate": "12A",
+                        "release_date": date(2010, 7, 16),
+                        "synopsis": "A thief who steals secrets through dreams is asked to plant an idea instead."}),
+    "Interstellar": (169, {"genres": ["sci-fi", "drama"], "language": "en", "certificate": "12A",
+                           "release_date": date(2014, 11, 7),
+                           "synopsis": "Explorers travel through a wormhole in search of a new home for humanity."}),
+    "Amélie": (122, {"genres": ["comedy", "romance"], "language": "fr", "certificate": "15",
+                     "release_date": date(2001, 4, 25),
+                     "synopsis": "A shy waitress in Montmartre decides to change the lives of those around her."}),
+    "Spirited Away": (125, {"genres": ["animation", "fantasy"], "language": "ja", "certificate": "PG",
+                            "release_date": date(2001, 7, 20),
+                            "synopsis": "A girl wanders into a world of spirits and must work to free her parents."}),
+}
+
+
+def _row(label: str, categories: list[str | None], **flags_by_position) -> dict:
+    """A row: one entry per position (a category, or None for the aisle); seats numbered within the row."""
+    seats, n = [], 0
+    for position, category in enumerate(categories):
+        if category is None:
+            seats.append(None)
+            continue
+        n += 1
+        seat = {"label": f"{label}{n}", "category": category}
+        seat.update(flags_by_position.get(f"p{position}", {}))
+        seats.append(seat)
+    return {"label": label, "seats": seats}
+
+
+def main_hall_layout() -> dict:
+    """120 seats: rows A-J of 6 + aisle + 6; rows I-J premium; two wheelchair spaces with companion seats in A."""
+    rows = []
+    for label in "ABCDEFGHIJ":
+        category = "premium" if label in "IJ" else "standard"
+        positions = [category] * 6 + [None] + [category] * 6
+        flags = {}
+        if label == "A":
+            positions[0], positions[1] = "wheelchair", "companion"
+            positions[11], positions[12] = "companion", "wheelchair"
+            flags = {"p0": {"wheelchair": True}, "p1": {"companion": True},
+                     "p11": {"companion": True}, "p12": {"wheelchair": True}}
+        rows.append(_row(label, positions, **flags))
+    return {"rows": rows}
+
+
+def studio_layout() -> dict:
+    """60 seats: rows A-F of 10 standard; the outer seats of row A have a restricted view."""
+    restricted = {"p0": {"restricted_view": True}, "p9": {"restricted_view": True}}
+    return {"rows": [_row(label, ["standard"] * 10, **(restricted if label == "A" else {})) for label in "ABCDEF"]}
+
+
+def lounge_layout() -> dict:
+    """14 recliners: two rows of 7."""
+    return {"rows": [_row(label, ["recliner"] * 7) for label in "AB"]}
+
+
+CINEMAS = [
+    # name, city, address, time zone, [(screen, layout, prices, [(movie, local start, format, language)])]
+    ("Cineville Centre", "Paris", "12 Rue de Rivoli, 75004 Paris", "Europe/Paris", [
+        ("Salle 1", main_hall_layout(),
+         {"standard": "12.50", "premium": "18.00", "wheelchair": "12.50", "companion": "6.00"},
+         [("Inception", time(18, 0), "2D", "en"), ("Interstellar", time(21, 0), "IMAX", "en")]),
+        ("Lounge", lounge_layout(), {"recliner": "24.00"},
+         [("Amélie", time(19, 30), "2D", "fr")]),
+    ]),
+    ("Northlight Cinema", "Manchester", "1 Deansgate, Manchester M3 1AZ", "Europe/London", [
+        ("Screen 2", studio_layout(), {"standard": "9.50"},
+         [("Spirited Away", time(17, 0), "2D", "ja"), ("Inception", time(20, 0), "3D", "en")]),
+    ]),
 ]
+DAYS = 7
 
 
 def seed(now: datetime | None = None) -> tuple[int, int]:
     """Create what is missing; return (movies created, shows created)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     movies_created = shows_created = 0
     with transaction.atomic():
-        for title, duration, shows in MOVIES:
-            movie, created = Movie.objects.get_or_create(title=title, defaults={"duration_minutes": duration})
+        movies = {}
+        for title, (duration, metadata) in MOVIES.items():
+            movies[title], created = Movie.objects.get_or_create(
+                title=title, defaults={"duration_minutes": duration, **metadata})
             movies_created += created
-            for screen, days_ahead, start, seats in shows:
-                if Show.objects.filter(movie=movie, screen_name=screen, date_time__gt=now).exists():
-                    continue
-                starts_at = timezone.make_aware(datetime.combine(today + timedelta(days=days_ahead), start))
-                Show.objects.create(movie=movie, screen_name=screen, date_time=starts_at, total_seats=seats)
-                shows_created += 1
+        for name, city, address, zone_name, screens in CINEMAS:
+            cinema, _ = Cinema.objects.get_or_create(name=name, defaults={"city": city, "address": address,
+                                                                         "time_zone": zone_name})
+            zone = zoneinfo.ZoneInfo(cinema.time_zone)
+            today = now.astimezone(zone).date()
+            for screen_name, layout, prices, programme in screens:
+                screen, _ = Screen.objects.get_or_create(cinema=cinema, name=screen_name, defaults={"layout": layout})
+                for day in range(1, DAYS + 1):
+                    for title, start, show_format, language in programme:
+                        starts_at = datetime.combine(today + timedelta(days=day), start, tzinfo=zone)
+                        if Show.objects.filter(screen=screen, date_time=starts_at).exists():
+                            continue
+                        catalog.show_create(movie_id=movies[title].pk, screen_id=screen.pk, date_time=starts_at,
+                                            prices=prices, language=language, format=show_format, now=now)
+                        shows_created += 1
     return movies_created, shows_created
 
 
 if __name__ == "__main__":
     movies, shows = seed()
     print(f"Sample data: {movies} movie(s) and {shows} show(s) created "
-          f"({Movie.objects.count()} movies, {Show.objects.count()} shows in the database).")
+          f"({Movie.objects.count()} movies, {Cinema.objects.count()} cinemas, {Screen.objects.count()} screens, "
+          f"{Show.objects.count()} shows in the database).")

@@ -1,6 +1,8 @@
--- Every request books a seat nobody has booked before: seat 1..N of the first show, then of the next, ...
--- run.py gives each concurrency level shows of its own, and enough of them for the level's duration; should
--- they run out, the requests ask for a seat past the last one and show up as 400s in the table.
+-- Every request books a seat nobody has booked before. Mode "spread" (the level table): the requests go round the
+-- level's shows (request i: show i mod #shows, seat i div #shows + 1), so concurrent bookings are of different
+-- shows. Mode "hot" (the one-hot-show row): every request books the next seat of one show, so all the load is on
+-- a single show's seats. run.py gives each run shows of its own, and enough seats for its duration; should they
+-- run out, the requests ask for a seat past the last one and show up as 400s in the table.
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
 local cfg = common.cfg
@@ -11,9 +13,13 @@ function request()
   local i = next_index
   next_index = next_index + 1
   common.sent()
-  local show = cfg.shows[math.floor(i / cfg.seats) + 1]
-  local seat = i % cfg.seats + 1
-  if show == nil then
+  local show, seat
+  if cfg.mode == "hot" then
+    show, seat = cfg.shows[1], i + 1
+  else
+    show, seat = cfg.shows[i % #cfg.shows + 1], math.floor(i / #cfg.shows) + 1
+  end
+  if seat > cfg.seats then
     show, seat = cfg.shows[#cfg.shows], cfg.seats + 1
   end
   local token = cfg.tokens[i % #cfg.tokens + 1]

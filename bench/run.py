@@ -52,6 +52,9 @@ RACE_CLIENTS = int(os.environ.get("BENCH_RACE_CLIENTS", 300))
 MAX_EXPECTED_RATE = int(os.environ.get("BENCH_MAX_RATE", 1500))
 SEAT_MAP_PATH = os.environ.get("BENCH_SEAT_MAP_PATH", "/shows/{show}/seats/")
 TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.25, 0.35, 50, 8
+# The one-hot-show run: all bookings on the seats of a single show (at most SEATS of them, so a short run).
+HOT_CONNECTIONS = [int(c) for c in os.environ.get("BENCH_HOT_LEVELS", "8,32").split(",")]
+HOT_DURATION = int(os.environ.get("BENCH_HOT_DURATION", 3))
 
 _server: subprocess.Popen | None = None
 
@@ -304,9 +307,11 @@ def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
-def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
+def api_level(connections: int, shows: list[int], tokens: list[str], *, mode: str = "spread",
+              duration: int = DURATION) -> dict:
     app_before, db_before = _cpu_seconds(_server_pids()), _cpu_seconds(_backend_pids())
-    data = run_wrk("book.lua", connections, {"shows": shows, "seats": SEATS, "tokens": tokens})
+    data = run_wrk("book.lua", connections, {"shows": shows, "seats": SEATS, "tokens": tokens, "mode": mode},
+                   duration)
     app_cpu = _cpu_used(app_before, _cpu_seconds(app_before))
     db_cpu = _cpu_used(db_before, _cpu_seconds(set(db_before) | set(_backend_pids())))
     seconds = data["duration_us"] / 1e6
@@ -331,21 +336,34 @@ def api_level(connections: int, shows: list[int], tokens: list[str]) -> dict:
 def prepare_raw_sql(movie_id: int) -> None:
     with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
         cur.execute("""
-            DROP TABLE IF EXISTS bench_booking, bench_show;
+            DROP TABLE IF EXISTS bench_booking, bench_showseat, bench_show;
             CREATE TABLE bench_show (LIKE core_show INCLUDING ALL);
+            CREATE TABLE bench_showseat (LIKE core_showseat INCLUDING ALL);
             CREATE TABLE bench_booking (LIKE core_booking INCLUDING ALL);
             -- LIKE copies columns, identity, checks and indexes (the partial unique one too), not foreign keys:
             -- add them as Django declares them (deferred, checked at commit) and with its indexes on them.
             ALTER TABLE bench_booking
               ADD FOREIGN KEY (show_id) REFERENCES bench_show (id) DEFERRABLE INITIALLY DEFERRED,
               ADD FOREIGN KEY (user_id) REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED;
+            ALTER TABLE bench_showseat
+              ADD FOREIGN KEY (show_id) REFERENCES bench_show (id) DEFERRABLE INITIALLY DEFERRED;
             CREATE INDEX ON bench_booking (show_id);
             CREATE INDEX ON bench_booking (user_id);
+            CREATE INDEX ON bench_showseat (show_id);
         """)
         cur.execute(
-            "INSERT INTO bench_show (movie_id, screen_name, date_time, total_seats) "
-            "SELECT %s, 'raw ' || i, now() + interval '30 days', %s FROM generate_series(1, %s) i",
+            "INSERT INTO bench_show (movie_id, screen_name, date_time, total_seats, prices, language, format, status) "
+            "SELECT %s, 'raw ' || i, now() + interval '30 days', %s, '{\"standard\": \"0.00\"}', '', '', "
+            "'scheduled' FROM generate_series(1, %s) i",
             [movie_id, SEATS, len(LEVELS)],
+        )
+        # The seat inventory, as a seed-form show of SEATS seats has it.
+        cur.execute(
+            "INSERT INTO bench_showseat (show_id, number, label, row_label, row_index, \"column\", category, price, "
+            "state, wheelchair, companion, restricted_view) "
+            "SELECT s.id, n, n::text, '1', 0, n - 1, 'standard', 0, 'free', false, false, false "
+            "FROM bench_show s CROSS JOIN generate_series(1, %s) n",
+            [SEATS],
         )
 
 
@@ -463,6 +481,21 @@ def print_table(rows: list[dict]) -> None:
               f"{r['ratio']:>7.3f} | {api_['app_cpu_ms_per_request']:>8.2f}+{api_['db_cpu_ms_per_request']:<8.2f}")
 
 
+def print_hot_table(rows: list[dict]) -> None:
+    """The one-hot-show runs beside the spread load of the same connection count."""
+    header = (f"{'one hot show':>12} | {'API book/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | "
+              f"{'non-2xx by status':<22} | {'spread book/s':>13} | {'CPU ms/req app+db':>17}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        api_ = r["api"]
+        non2xx = ", ".join(f"{s}: {n}" for s, n in api_["non_2xx"].items()) or "none"
+        spread = f"{r['spread_bookings_per_s']:.1f}" if r["spread_bookings_per_s"] is not None else "-"
+        print(f"{str(r['connections']) + ' conns':>12} | {api_['bookings_per_s']:>10.1f} | {api_['p50_ms']:>7.1f} | "
+              f"{api_['p99_ms']:>7.1f} | {non2xx:<22} | {spread:>13} | "
+              f"{api_['app_cpu_ms_per_request']:>8.2f}+{api_['db_cpu_ms_per_request']:<8.2f}")
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -514,6 +547,7 @@ def main() -> int:
     level_shows = {c: create_shows(staff, load_movie, shows_per_level, f"load c={c}") for c in LEVELS}
     warmup_show = create_shows(staff, load_movie, 2, "warm-up")
     race_show = create_shows(staff, load_movie, 1, "race")[0]
+    hot_shows = {c: create_shows(staff, load_movie, 1, f"hot c={c}") for c in HOT_CONNECTIONS}
     read_movie = create_movie(staff, "Bench: read mix")
     read_shows = create_shows(staff, read_movie, 10, "read")
     prepare_raw_sql(load_movie)
@@ -534,6 +568,15 @@ def main() -> int:
         raw_result = raw_level(c, show_id=i + 1)
         rows.append({"connections": c, "api": api_result, "raw": raw_result,
                      "ratio": api_result["bookings_per_s"] / raw_result["bookings_per_s"]})
+
+    hot_rows = []
+    for c in HOT_CONNECTIONS:
+        log(f"one hot show, {c} connection(s): every booking on one {SEATS}-seat show for {HOT_DURATION} s")
+        hot = api_level(c, hot_shows[c], tokens, mode="hot", duration=HOT_DURATION)
+        booked_ids += hot.pop("booked_ids")
+        unanswered += hot["unanswered"]
+        spread = next((r["api"] for r in rows if r["connections"] == c), None)
+        hot_rows.append({"connections": c, "api": hot, "spread_bookings_per_s": spread and spread["bookings_per_s"]})
 
     read_paths = ["/movies/", f"/movies/{read_movie}/shows/", f"/shows/{read_shows[0]}/",
                   f"/shows/{level_shows[LEVELS[0]][0]}/"]
@@ -560,6 +603,8 @@ def main() -> int:
     print()
     print_table(rows)
     print()
+    print_hot_table(hot_rows)
+    print()
     print(f"read mix, 8 connections: {read_result['requests_per_s']:.1f} req/s, p50 {read_result['p50_ms']:.1f} ms, "
           f"p99 {read_result['p99_ms']:.1f} ms, non-2xx: {read_result['non_2xx'] or 'none'}")
     print(f"hot-seat race: {race['clients']} clients, one seat: {race['statuses']} "
@@ -574,6 +619,7 @@ def main() -> int:
     at_target = next((r for r in rows if r["connections"] == TARGET_LEVEL), None)
     five_xx = sum(n for r in rows for s, n in r["api"]["non_2xx"].items() if s.startswith("5"))
     five_xx += sum(n for s, n in read_result["non_2xx"].items() if s.startswith("5"))
+    five_xx += sum(n for r in hot_rows for s, n in r["api"]["non_2xx"].items() if s.startswith("5"))
     targets = {"zero_5xx": five_xx == 0, "race_one_201": race["ok"]}
     if at_target:
         targets.update(
@@ -587,7 +633,8 @@ def main() -> int:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git_revision": git_revision(),
         "cpus": os.cpu_count(), "duration_s_per_run": DURATION, "seats_per_show": SEATS, "users": USERS,
         "gunicorn_workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
-        "levels": rows, "read_mix": read_result, "race": race, "verification": checks, "targets": targets,
+        "levels": rows, "one_hot_show": hot_rows, "read_mix": read_result, "race": race, "verification": checks,
+        "targets": targets,
         "wall_time_s": round(time.time() - began, 1),
     }
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -4,14 +4,17 @@ Bookings are read-only here: a booking written from a form would bypass the show
 `core.services.booking` takes, so staff see and filter bookings but seats change only through the service.
 """
 from django import forms
-from django.contrib import admin
-from django.db.models import Count, F, Q
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
-from core.exceptions import ShowHasBookings
+from core.exceptions import DomainError, ShowHasBookingHistory
 from core.models import Booking, Hold, IdempotencyKey, Movie, Show
-from core.selectors import held_seat_count_per_show
-from core.services.catalog import check_capacity_change
+from core.selectors import available_seat_count_per_show
+from core.services import catalog
 
 
 class ReadOnlyAdminMixin:
@@ -32,42 +35,100 @@ class ReadOnlyAdminMixin:
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "duration_minutes"]
+    list_display = ["id", "title", "duration_minutes", "language", "release_date"]
     search_fields = ["title"]
 
 
 class ShowAdminForm(forms.ModelForm):
+    """Creating and changing a show goes through core.services.catalog, so the admin obeys the same rules as the
+    API (no past dates, no overlap on a screen, no movie change after sales, prices per category). The service runs
+    in clean(), so a refused change is shown on the form as an error, not as a crash or a silent save."""
+
+    prices = forms.JSONField(required=False, help_text='Per seat category, e.g. {"standard": "12.50"}. '
+                                                       "Not needed in the seed's form (no screen).")
+
     class Meta:
         model = Show
-        fields = ["movie", "screen_name", "date_time", "total_seats"]
+        fields = ["movie", "screen", "screen_name", "total_seats", "date_time", "prices", "language", "format"]
+        help_texts = {"screen_name": "Only without a screen (the seed's form).",
+                      "total_seats": "Only without a screen (the seed's form)."}
 
-    def clean_total_seats(self):
-        total_seats = self.cleaned_data["total_seats"]
-        if not 1 <= total_seats <= Show.MAX_TOTAL_SEATS:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("screen_name", "total_seats"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            if self.instance.pk is None:
+                self._create(data)
+            else:
+                self.instance = catalog.show_update(
+                    show_id=self.instance.pk, movie_id=data["movie"].pk, date_time=data["date_time"],
+                    prices=data.get("prices") or None, language=data.get("language", ""),
+                    format=data.get("format", ""))
+        except DomainError as exc:
+            raise forms.ValidationError(_domain_error_text(exc)) from exc
+        return data
+
+    def _create(self, data):
+        screen = data.get("screen")
+        if screen is None and not (data.get("screen_name") and data.get("total_seats")):
+            raise forms.ValidationError("Choose a screen, or give a screen name and a number of seats.")
+        if screen is None and not 1 <= data["total_seats"] <= Show.MAX_TOTAL_SEATS:
             raise forms.ValidationError(f"A show has between 1 and {Show.MAX_TOTAL_SEATS} seats.")
-        if self.instance.pk:
-            try:
-                check_capacity_change(show=self.instance, total_seats=total_seats)
-            except ShowHasBookings as exc:
-                raise forms.ValidationError(exc.message) from exc
-        return total_seats
+        self.instance = catalog.show_create(
+            movie_id=data["movie"].pk, date_time=data["date_time"], screen_id=screen.pk if screen else None,
+            prices=data.get("prices") or {}, screen_name=None if screen else data["screen_name"],
+            total_seats=None if screen else data["total_seats"], language=data.get("language", ""),
+            format=data.get("format", ""))
+
+
+def _domain_error_text(exc: DomainError) -> str:
+    details = [f"{key}: {value}" for key, value in exc.extra.items()]
+    return " ".join([exc.message, *details])
+
+
+class ShowActionInputs(forms.Form):
+    """The extra inputs of the show actions, shown beside the action menu."""
+
+    new_date_time = forms.SplitDateTimeField(required=False, label="New start (reschedule)",
+                                             widget=admin.widgets.AdminSplitDateTime)
+    seat_numbers = forms.CharField(required=False, label="Seats (block/unblock), e.g. 1,2,15")
+
+
+class ShowActionForm(helpers.ActionForm, ShowActionInputs):
+    pass
 
 
 @admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
     form = ShowAdminForm
-    list_display = ["id", "movie", "screen_name", "date_time", "total_seats", "booked_seats", "available_seats"]
-    list_filter = [("date_time", admin.DateFieldListFilter), "movie"]
+    action_form = ShowActionForm
+    actions = ["cancel_shows", "reschedule_shows", "block_seats", "unblock_seats", "delete_shows"]
+    list_display = ["id", "movie", "screen_name", "date_time", "status", "total_seats", "booked_seats",
+                    "available_seats"]
+    list_filter = ["status", ("date_time", admin.DateFieldListFilter), "movie", "screen__cinema"]
     list_select_related = ["movie"]
     search_fields = ["movie__title", "screen_name"]
     date_hierarchy = "date_time"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A show keeps the seats it was created with (its own seat rows): screen and size never change.
+        return ["screen", "screen_name", "total_seats", "status", "cancelled_at"] if obj else ["status"]
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by the service in ShowAdminForm.clean()
+
     def get_queryset(self, request):
         # Counts in the list query itself: one query for the page, not one per row.
-        booked = Count("bookings", filter=Q(bookings__status=Booking.Status.BOOKED))
-        held = held_seat_count_per_show(now=timezone.now())
-        return super().get_queryset(request).annotate(booked_count=booked,
-                                                      available_count=F("total_seats") - booked - held)
+        booked = Count("bookings", filter=Q(bookings__status=Booking.Status.BOOKED), distinct=True)
+        return super().get_queryset(request).annotate(
+            booked_count=booked, available_count=available_seat_count_per_show(now=timezone.now()))
 
     @admin.display(description="Booked", ordering="booked_count")
     def booked_seats(self, show):
@@ -76,6 +137,80 @@ class ShowAdmin(admin.ModelAdmin):
     @admin.display(description="Available", ordering="available_count")
     def available_seats(self, show):
         return show.available_count
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Django's bulk delete would show a misleading "no permission to delete bookings" page for a booked show.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if Booking.objects.filter(show_id=object_id).exists():
+            self.message_user(request, ShowHasBookingHistory.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:core_show_change", args=[object_id]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        catalog.show_delete(show_id=obj.pk)
+
+    def _each(self, request, queryset, verb, call):
+        done = 0
+        for show in queryset.order_by("pk"):
+            try:
+                call(show)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"Show {show.pk}: {_domain_error_text(exc)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{verb} {done} show(s).", messages.SUCCESS)
+
+    @admin.action(description="Cancel selected shows (bookings cancelled, holds released)")
+    def cancel_shows(self, request, queryset):
+        self._each(request, queryset, "Cancelled", lambda show: catalog.show_cancel(show_id=show.pk))
+
+    @admin.action(description="Reschedule selected shows to the new start")
+    def reschedule_shows(self, request, queryset):
+        new_date_time = self._action_input(request, "new_date_time")
+        if new_date_time is None:
+            return
+        self._each(request, queryset, "Rescheduled",
+                   lambda show: catalog.show_update(show_id=show.pk, date_time=new_date_time))
+
+    @admin.action(description="Block the given seats (take them out of sale)")
+    def block_seats(self, request, queryset):
+        seats = self._seat_numbers(request)
+        if seats:
+            self._each(request, queryset, "Blocked seats of",
+                       lambda show: catalog.seats_block(show_id=show.pk, seat_numbers=seats))
+
+    @admin.action(description="Unblock the given seats")
+    def unblock_seats(self, request, queryset):
+        seats = self._seat_numbers(request)
+        if seats:
+            self._each(request, queryset, "Unblocked seats of",
+                       lambda show: catalog.seats_unblock(show_id=show.pk, seat_numbers=seats))
+
+    @admin.action(description="Delete selected shows (only shows that never had a booking)")
+    def delete_shows(self, request, queryset):
+        self._each(request, queryset, "Deleted", lambda show: catalog.show_delete(show_id=show.pk))
+
+    def _action_input(self, request, name):
+        # Parsed on their own: the action menu's own field is validated by the admin.
+        form = ShowActionInputs(request.POST)
+        if not form.is_valid() or not form.cleaned_data.get(name):
+            self.message_user(request, f"Fill in \"{form.fields[name].label}\" for this action.", messages.ERROR)
+            return None
+        return form.cleaned_data[name]
+
+    def _seat_numbers(self, request) -> list[int] | None:
+        raw = self._action_input(request, "seat_numbers")
+        if raw is None:
+            return None
+        try:
+            return sorted({int(part) for part in raw.replace(" ", "").split(",") if part})
+        except ValueError:
+            self.message_user(request, "Seats are numbers separated by commas, e.g. 1,2,15.", messages.ERROR)
+            return None
 
 
 class ShowFilter(admin.SimpleListFilter):

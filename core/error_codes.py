@@ -18,8 +18,11 @@ class ApiError(NamedTuple):
 
 ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid", "a field is missing or malformed (per-field messages included); an empty, repeated "
-                             "or too long seat list"),
-    ApiError(400, "invalid_seat", "a seat number outside 1..total_seats (for a list, \"seats\" lists them)"),
+                             "or too long seat list; a wrong seat layout; prices that do not match the screen's "
+                             "categories; a catalogue filter that cannot be parsed"),
+    ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
+    ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
+    ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
     ApiError(400, "show_started", "booking, holding or cancelling after the show started (or after the "
                                   "cancellation cut-off)"),
     ApiError(400, "username_taken", "signup with an existing username"),
@@ -45,11 +48,17 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "seat_held", "the seat (`seat_number`) is in another customer's unexpired hold"),
     ApiError(409, "seats_unavailable", "some of `seat_numbers` are booked or held by someone else; \"seats\" "
                                        "lists them; nothing was written"),
+    ApiError(409, "seat_blocked", "the seat (`seat_number`) was taken out of sale by staff"),
+    ApiError(409, "show_cancelled", "booking, holding or changing a cancelled show"),
+    ApiError(409, "screen_busy", "the show would overlap another on the same screen (movie duration + "
+                                 "CLEANING_MINUTES); \"shows\" lists them"),
+    ApiError(409, "show_has_sales", "changing the movie of a show that has active bookings or holds"),
     ApiError(409, "already_cancelled", "cancelling a cancelled booking"),
     ApiError(409, "hold_limit_reached", "holding more than MAX_SEATS_PER_BOOKING seats of one show at a time "
                                         "(\"max_seats\" in the body)"),
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
-    ApiError(409, "show_has_bookings", "(admin) lowering a show's seats below a booked or held seat"),
+    ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
+                                       "show's seats below a booked or held seat"),
     ApiError(410, "hold_expired", "confirming a hold after it expired; nothing is booked"),
     ApiError(413, "too_large", "a body over REQUEST_MAX_BYTES (64 KiB)"),
     ApiError(415, "unsupported_media_type", "a body that is not application/json"),

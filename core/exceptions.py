@@ -184,3 +184,82 @@ class InvalidRefreshToken(DomainError):
     status_code = 400
     code = "token_not_valid"
     message = "The refresh token is invalid, expired or already revoked."
+
+
+class ShowCancelled(DomainError):
+    status_code = 409
+    code = "show_cancelled"
+    message = "This show has been cancelled."
+
+
+class SeatBlocked(DomainError):
+    """Single-seat booking or hold of a seat staff took out of sale."""
+
+    status_code = 409
+    code = "seat_blocked"
+    message = "This seat is not on sale."
+
+
+class InvalidDateTime(DomainError):
+    status_code = 400
+    code = "invalid_date_time"
+    message = "A show cannot be scheduled in the past."
+
+
+class ScreenBusy(DomainError):
+    status_code = 409
+    code = "screen_busy"
+    message = "Another show is scheduled on this screen at that time (its duration plus cleaning time)."
+
+    def __init__(self, show_ids, message: str | None = None):
+        super().__init__(message, extra={"shows": sorted(show_ids)})
+
+
+class ShowHasSales(DomainError):
+    status_code = 409
+    code = "show_has_sales"
+    message = "This show has active bookings or holds: its movie and screen cannot change. Cancel it instead."
+
+
+class ShowHasBookingHistory(ShowHasBookings):
+    status_code = 409
+    code = "show_has_bookings"
+    message = "This show has bookings and cannot be deleted: cancel it instead (its bookings stay in the history)."
+
+
+class ScreenNotFound(NotFound):
+    message = "Screen not found."
+
+
+class CinemaNotFound(NotFound):
+    message = "Cinema not found."
+
+
+class InvalidPrices(DomainError):
+    """The prices do not match the categories of the show's seats; shaped like a validation error of "prices"."""
+
+    status_code = 400
+    code = "invalid"
+    message = "Invalid input."
+    MISSING = "A price is needed for every seat category of the screen; missing: {categories}."
+    UNKNOWN = "The screen has no seats of category: {categories}."
+
+    def __init__(self, reason: str):
+        super().__init__(extra={"prices": [reason]})
+
+
+class InvalidLayout(DomainError):
+    """A screen layout that cannot be used; the message names the row and seat at fault."""
+
+    status_code = 400
+    code = "invalid"
+    message = "Invalid input."
+
+    def __init__(self, reason: str):
+        super().__init__(extra={"layout": [reason]})
+
+
+class ScreenNameTaken(DomainError):
+    status_code = 400
+    code = "screen_name_taken"
+    message = "This cinema already has a screen with that name."

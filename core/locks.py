@@ -2,21 +2,33 @@
 
 The rule (as in Zulip's database-concurrency notes and pretix's `lock_objects`): whenever a decision is made
 from what was read ("is seat 15 free?") and then written, the read happens under a lock that every other writer
-of that state also takes. For seats, that lock is the show's row: it always exists (unlike "the bookings that
-might exist", which a `SELECT ... FOR UPDATE` returning no rows cannot lock), and every booking, cancellation
-or capacity change of a show takes it first, so they are serialised per show and never deadlock each other.
+of that state also takes. For seats, that lock is the seat's own row (`core.models.ShowSeat`): it always exists
+(a show's seat rows are created with the show), and its `state` is the truth the decision is about.
+
+- A seat writer (book, hold, confirm, release, cancel a booking, block, unblock) locks the rows of the seats it
+  changes, in seat-number order (`lock_seats`), so bookings of *different* seats of one show run in parallel and
+  two writers of overlapping seats queue instead of deadlocking.
+- A show-wide writer (cancel the show, reschedule it, change its prices or movie, delete it) locks the show row
+  and then *all* of its seat rows, in the same seat-number order (`lock_show_and_all_seats`). It therefore waits
+  for every seat writer in flight and every later seat writer waits for it: a cancel can never miss a booking
+  that commits "at the same moment". Locking all rows costs a show-wide writer one statement over the show's
+  seats (at most MAX_TOTAL_SEATS rows), which is rare staff work; the alternative (seat writers taking the show
+  row FOR SHARE) would add a lock to every booking, the hot path, for the benefit of the rare path.
+- A seat writer reads the show (status, start time) *after* it holds its seat locks, in a statement of its own:
+  under READ COMMITTED each statement sees what was committed when it started, so a cancel or reschedule that
+  committed while we waited for the seats is seen. (Reading the show joined into the locking statement would
+  not: PostgreSQL re-checks only the locked rows after a lock wait, not the joined ones.)
 
 On SQLite `select_for_update` is a no-op; the settings make every transaction `BEGIN IMMEDIATE`, which takes
-the database's single write lock up front and gives the same serialisation.
+the database's single write lock up front and gives the same serialisation (only without the parallelism).
 """
-import functools
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from core.exceptions import Busy, ShowNotFound
-from core.models import Movie, Show
+from core.models import Show
 
 # PostgreSQL SQLSTATEs meaning "could not get the lock in time" and "deadlock detected": both are a busy show,
 # not a bug, and the client should simply retry.
@@ -56,55 +68,6 @@ def locked_transaction():
         raise
 
 
-def lock_show(show_id: int) -> Show:
-    """Lock and return the show (with its movie, which is read but not locked).
-
-    Call inside `locked_transaction()`; it refuses to run outside a transaction, where the lock would be
-    released as soon as the query returned.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("lock_show() must be called inside a transaction")
-    # The ORM spelling, Show.objects.select_related("movie").select_for_update(of=("self",)).get(pk=show_id),
-    # took ~0.5 ms of CPU per call to compile (measured): the most expensive step of a booking, and one taken
-    # while holding the lock every other booking of the show waits for. The SQL below is the same query,
-    # written once per database vendor; raw() still converts the show's values exactly as the ORM does.
-    show = next(iter(Show.objects.raw(_lock_show_sql(), [show_id])), None)
-    if show is None:
-        raise ShowNotFound()
-    show.movie = Movie.from_db(
-        connection.alias, _MOVIE_ATTNAMES, [getattr(show, f"movie__{name}") for name in _MOVIE_ATTNAMES]
-    )
-    return show
-
-
-_MOVIE_ATTNAMES = [f.attname for f in Movie._meta.concrete_fields]
-
-
-@functools.cache
-def _lock_show_sql_for(vendor: str, lock_of: bool, lock: bool) -> str:
-    q = connection.ops.quote_name
-    show_columns = [f's.{q(f.column)}' for f in Show._meta.concrete_fields]
-    movie_columns = [f'm.{q(f.column)} AS {q("movie__" + f.attname)}' for f in Movie._meta.concrete_fields]
-    movie_fk = Show._meta.get_field("movie")
-    # Identifiers come from the models' metadata, quoted; the show id is a bound parameter: no input in the SQL text.
-    sql = (
-        f"SELECT {', '.join(show_columns + movie_columns)} "  # nosec B608
-        f"FROM {q(Show._meta.db_table)} s INNER JOIN {q(Movie._meta.db_table)} m "
-        f"ON m.{q(movie_fk.target_field.column)} = s.{q(movie_fk.column)} "
-        f"WHERE s.{q(Show._meta.pk.column)} = %s"
-    )
-    if lock:
-        # Only the show's row: locking the movie's too would queue the bookings of all its shows together.
-        sql += " FOR UPDATE OF s" if lock_of else " FOR UPDATE"
-    return sql
-
-
-def _lock_show_sql() -> str:
-    # SQLite has no row locks (BEGIN IMMEDIATE already serialises writers, see the module docstring).
-    features = connection.features
-    return _lock_show_sql_for(connection.vendor, features.has_select_for_update_of, features.has_select_for_update)
-
-
 def violates_unique(exc: IntegrityError, *, constraint: str, table: str, columns: tuple[str, ...]) -> bool:
     """Whether `exc` is a violation of the unique constraint `constraint` on `table` (`columns`).
 
@@ -116,3 +79,48 @@ def violates_unique(exc: IntegrityError, *, constraint: str, table: str, columns
     if diag is not None:
         return diag.constraint_name == constraint
     return ", ".join(f"{table}.{column}" for column in columns) in str(exc)
+
+
+def _require_transaction(what: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"{what}() must be called inside a transaction")
+
+
+def lock_seats(show_id: int, seat_numbers: list[int]) -> list:
+    """Lock and return the show's seat rows for `seat_numbers` (those that exist), in seat-number order.
+
+    Call inside `locked_transaction()`. Seats that do not exist are simply missing from the result.
+    """
+    from core.models import ShowSeat
+
+    _require_transaction("lock_seats")
+    # Numbers no layout has cannot exist (and a huge one would not even fit the database's integer).
+    seat_numbers = [n for n in seat_numbers if 1 <= n <= Show.MAX_TOTAL_SEATS]
+    # ORDER BY number: every seat writer locks in the same order, so two of them never wait for each other in a
+    # cycle. of=("self",) is implied (no join), and no row of any other table is locked.
+    return list(ShowSeat.objects.select_for_update().filter(show_id=show_id, number__in=seat_numbers)
+                .order_by("number"))
+
+
+def lock_show_and_all_seats(show_id: int) -> Show:
+    """For show-wide writers: lock the show row, then every seat row of the show in seat-number order.
+
+    Holding all the seat rows means no seat writer is in flight and none can start until we commit (see the
+    module docstring). The show row lock serialises show-wide writers among themselves first, so two of them
+    never contend seat by seat.
+    """
+    from core.models import ShowSeat
+
+    _require_transaction("lock_show_and_all_seats")
+    # FOR NO KEY UPDATE, not FOR UPDATE: every booking inserts a row referencing the show, which takes FOR KEY SHARE
+    # on the show row. FOR UPDATE would conflict with that, so a booking holding seat 5 would wait for us on the
+    # show row while we wait for it on seat 5: a deadlock. NO KEY UPDATE still serialises show-wide writers.
+    shows = Show.objects.select_for_update(no_key=True).select_related("movie", "screen__cinema")
+    if connection.features.has_select_for_update_of:
+        shows = shows.select_for_update(no_key=True, of=("self",))
+    show = shows.filter(pk=show_id).first()
+    if show is None:
+        raise ShowNotFound()
+    # values_list keeps it cheap: the rows are locked, nothing of them is needed here.
+    list(ShowSeat.objects.select_for_update().filter(show_id=show_id).order_by("number").values_list("pk", flat=True))
+    return show

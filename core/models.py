@@ -3,14 +3,39 @@
 The rules that keep a seat sold once live in `core.services.booking`; the constraints here are the database's
 last line of defence should anything (a bug, a script, the admin) bypass that service.
 """
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+
+from venues.layouts import MAX_TOTAL_SEATS
+
+
+def search_text(value: str) -> str:
+    """`value` folded for search: case-insensitive and accent-insensitive ("Amélie" -> "amelie").
+
+    Done in Python and stored, rather than with PostgreSQL's unaccent, so search behaves the same on SQLite
+    (`make run`) and PostgreSQL and needs no database extension.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 class Movie(models.Model):
     title = models.CharField(max_length=200)
     duration_minutes = models.PositiveIntegerField()
+    genres = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    certificate = models.CharField(max_length=20, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    synopsis = models.TextField(blank=True)
+    poster_url = models.URLField(max_length=500, blank=True)
+    # Derived from title and genres on every save (see save()): what the catalogue's ?search= and ?genre= match.
+    search_title = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
+    # "|drama|sci-fi|": one genre is matched as "|<genre>|" with a plain LIKE, the same on SQLite and PostgreSQL
+    # (SQLite has no JSON containment lookup).
+    search_genres = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -18,21 +43,42 @@ class Movie(models.Model):
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="movie_duration_positive"),
         ]
 
+    def save(self, *args, **kwargs):
+        # Derived columns kept in save() rather than in a service because the admin and the services both write
+        # movies; they are not a rule, only a normalised copy of what was written.
+        self.search_title = search_text(self.title)
+        self.search_genres = "|" + "|".join(search_text(g) for g in self.genres or []) + "|" if self.genres else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_title", "search_genres"}
+        super().save(*args, **kwargs)
+
     def __str__(self):
         return self.title
 
 
-# Larger than nearly every real auditorium, small enough that a seat map of the whole show stays a cheap response.
-MAX_TOTAL_SEATS = 1000
-
-
 class Show(models.Model):
+    """A screening. Its seats are its own `ShowSeat` rows, copied from the screen's layout when it is created."""
+
     MAX_TOTAL_SEATS = MAX_TOTAL_SEATS
 
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
     movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="shows")
+    # Null for shows created in the seed's form (`screen_name` and `total_seats` only).
+    screen = models.ForeignKey("venues.Screen", on_delete=models.PROTECT, related_name="shows", null=True, blank=True)
     screen_name = models.CharField(max_length=100)
     date_time = models.DateTimeField()
     total_seats = models.PositiveIntegerField()
+    # {"standard": "12.50", ...}: a decimal string per category of the show's seats, in settings.CURRENCY. Each
+    # seat row carries its own price too (what a booking copies); this is the show's price list as set by staff.
+    prices = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date_time", "id"]
@@ -40,8 +86,13 @@ class Show(models.Model):
             models.CheckConstraint(
                 condition=Q(total_seats__gte=1) & Q(total_seats__lte=MAX_TOTAL_SEATS), name="show_total_seats_in_range"
             ),
+            models.CheckConstraint(condition=Q(status__in=["scheduled", "cancelled"]), name="show_status_valid"),
         ]
-        indexes = [models.Index(fields=["movie", "date_time"], name="show_movie_time_idx")]
+        indexes = [
+            models.Index(fields=["movie", "date_time"], name="show_movie_time_idx"),
+            models.Index(fields=["date_time"], name="show_time_idx"),
+            models.Index(fields=["screen", "date_time"], name="show_screen_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.movie} — {self.screen_name} @ {self.date_time:%Y-%m-%d %H:%M}"
@@ -56,6 +107,8 @@ class Booking(models.Model):
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
     seat_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    # The price the seat was sold at, in settings.CURRENCY: a later price change never rewrites what was paid.
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
@@ -142,6 +195,55 @@ class HoldSeat(models.Model):
 
     def __str__(self):
         return f"Seat {self.seat_number} of hold #{self.hold_id}"
+
+
+class ShowSeat(models.Model):
+    """One seat of one show: where it is, what it costs, and its state. The state here is the truth.
+
+    Every service that changes a seat locks its row (`select_for_update`, in seat-number order) and decides from
+    the row's state; see core.locks. Booking and HoldSeat rows are the records of who booked or holds it; their
+    unique constraints stay as the database's last line of defence.
+
+    A held seat is free again once `held_until` has passed, without any job: every read and every check compares
+    `held_until` with `now` (an expired hold's row is tidied by the next writer of that seat).
+    """
+
+    class State(models.TextChoices):
+        FREE = "free", "Free"
+        HELD = "held", "Held"
+        BOOKED = "booked", "Booked"
+        BLOCKED = "blocked", "Blocked"
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="seats")
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=10)
+    row_label = models.CharField(max_length=10)
+    row_index = models.PositiveSmallIntegerField()
+    column = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=20)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.FREE)
+    # Set while state is "held": whose hold, and until when (the hold's expires_at, copied so that deciding
+    # whether the seat is free needs only this row).
+    hold = models.ForeignKey(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    held_until = models.DateTimeField(null=True, blank=True)
+    wheelchair = models.BooleanField(default=False)
+    companion = models.BooleanField(default=False)
+    restricted_view = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["show_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["show", "number"], name="showseat_unique_number"),
+            models.UniqueConstraint(fields=["show", "label"], name="showseat_unique_label"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="showseat_number_positive"),
+            models.CheckConstraint(condition=Q(state__in=["free", "held", "booked", "blocked"]),
+                                   name="showseat_state_valid"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="showseat_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Seat {self.label} (#{self.number}) of show {self.show_id}: {self.state}"
 
 
 class IdempotencyKey(models.Model):

@@ -35,13 +35,15 @@ from core.serializers import ErrorSerializer, SeatsErrorSerializer
 
 TAG_ACCOUNTS = "accounts"
 TAG_CATALOGUE = "catalogue"
+TAG_VENUES = "venues"
 TAG_BOOKINGS = "bookings"
 TAG_HOLDS = "holds"
 TAG_HEALTH = "health"
 # The order and one-line descriptions of the tags (Swagger UI and ReDoc show them in this order).
 TAGS = [
     (TAG_ACCOUNTS, "Sign up, log in (get a token), refresh and revoke tokens."),
-    (TAG_CATALOGUE, "Movies, their shows and a show's seat map; staff add movies and shows."),
+    (TAG_CATALOGUE, "Movies, their shows and a show's seat map; staff add and change movies and shows."),
+    (TAG_VENUES, "Cinemas and their screens with seat layouts; staff add them."),
     (TAG_BOOKINGS, "Book seats, list and cancel your bookings."),
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
     (TAG_HEALTH, "For load balancers and monitoring."),

@@ -6,80 +6,140 @@ Availability counts a seat as taken when it has an active booking or is in an un
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.exceptions import DatabaseUnavailable, MovieNotFound, ShowNotFound
-from core.models import Booking, Hold, HoldSeat, Movie, Show
+from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
+from core.money import price_text
+from venues.layouts import SEAT_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
 
 def movie_list() -> QuerySet[Movie]:
-    return Movie.objects.all()
+    return Movie.objects.order_by("id")
+
+
+def movie_get(*, movie_id: int) -> Movie:
+    movie = Movie.objects.filter(pk=movie_id).first()
+    if movie is None:
+        raise MovieNotFound()
+    return movie
 
 
 def _count_per_show(queryset: QuerySet) -> Subquery:
-    # A correlated COUNT per show: two plain JOINs + Count would multiply bookings by held seats.
+    # A correlated COUNT per show: two plain JOINs + Count would multiply rows.
     counted = queryset.filter(show=OuterRef("pk")).order_by().values("show").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def held_seat_count_per_show(*, now: datetime):
-    """An expression for `Show` querysets: how many of the show's seats are in unexpired holds."""
-    return _count_per_show(HoldSeat.objects.filter(hold__expires_at__gt=now))
+def free_seat_condition(*, now: datetime, prefix: str = "") -> Q:
+    """Seat rows that can be sold now: free, or in a hold that has expired."""
+    return (Q(**{f"{prefix}state": ShowSeat.State.FREE})
+            | Q(**{f"{prefix}state": ShowSeat.State.HELD, f"{prefix}held_until__lte": now}))
 
 
-def _shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
+def available_seat_count_per_show(*, now: datetime):
+    """An expression for `Show` querysets: how many of the show's seats can be sold right now."""
+    return _count_per_show(ShowSeat.objects.filter(free_seat_condition(now=now)))
+
+
+def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
+    """Shows with movie, screen and cinema (one query) and `available_seats` counted in the same query."""
     now = now or timezone.now()
-    booked = _count_per_show(Booking.objects.filter(status=Booking.Status.BOOKED))
-    held = held_seat_count_per_show(now=now)
-    return Show.objects.select_related("movie").annotate(available_seats=F("total_seats") - booked - held)
+    return (Show.objects.select_related("movie", "screen__cinema")
+            .annotate(available_seats=available_seat_count_per_show(now=now)))
+
+
+def show_list(*, now: datetime | None = None) -> QuerySet[Show]:
+    """Every show, soonest first; the catalogue's filters (core.filters.ShowFilter) narrow it."""
+    return shows_with_availability(now).order_by("date_time", "id")
 
 
 def show_list_for_movie(*, movie_id: int, now: datetime | None = None) -> QuerySet[Show]:
     if not Movie.objects.filter(pk=movie_id).exists():
         raise MovieNotFound()
-    return _shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id")
+    return shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id")
 
 
 def show_get(*, show_id: int, now: datetime | None = None) -> Show:
-    show = _shows_with_availability(now).filter(pk=show_id).first()
+    show = shows_with_availability(now).filter(pk=show_id).first()
     if show is None:
         raise ShowNotFound()
     return show
 
 
-def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
-    """Which seats of a show are booked and which are held: two queries, however full the show is.
+def seats_for_show(*, show_id: int, seat_numbers: list[int]) -> list[ShowSeat]:
+    """The priced seats of a show for the given numbers (label, row, category, price), in number order; one query.
 
-    Booked and held seats come from one UNION query, so they are one consistent snapshot of the seats.
+    A read for display and quotes: the price can change until a seat is booked (Booking.price is what was paid).
+    """
+    return list(ShowSeat.objects.filter(show_id=show_id, number__in=seat_numbers).order_by("number"))
+
+
+def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
+    """The show's seats row by row with category, price and state: two queries, however big the show is.
+
+    A seat in a hold that has expired is shown free: it is, for every writer too.
     """
     now = now or timezone.now()
-    total_seats = Show.objects.filter(pk=show_id).values_list("total_seats", flat=True).first()
-    if total_seats is None:
+    show = Show.objects.filter(pk=show_id).values("total_seats", "prices").first()
+    if show is None:
         raise ShowNotFound()
-    kind = CharField()
-    booked = (Booking.objects.filter(show_id=show_id, status=Booking.Status.BOOKED).order_by()
-              .annotate(kind=Value("booked", output_field=kind)).values_list("seat_number", "kind"))
-    held = (HoldSeat.objects.filter(show_id=show_id, hold__expires_at__gt=now).order_by()
-            .annotate(kind=Value("held", output_field=kind)).values_list("seat_number", "kind"))
-    seats = {"booked": [], "held": []}
-    for seat_number, seat_kind in booked.union(held, all=True):
-        seats[seat_kind].append(seat_number)
+    states = {"booked": [], "held": [], "blocked": []}
+    rows: list[dict] = []
+    categories: dict[str, int] = {}
+    row_index = None
+    # Plain tuples, not model instances: a 1000-seat show would build 1000 objects just to read eight values each.
+    seat_rows = ShowSeat.objects.filter(show_id=show_id).order_by("number").values_list(
+        "number", "label", "row_label", "row_index", "column", "category", "price", "state", "held_until",
+        "wheelchair", "companion", "restricted_view")
+    for (number, label, row_label, seat_row, column, category, price, state, held_until, wheelchair, companion,
+         restricted_view) in seat_rows:
+        if state == ShowSeat.State.HELD and (held_until is None or held_until <= now):
+            state = ShowSeat.State.FREE
+        if state != ShowSeat.State.FREE:
+            states[state].append(number)
+        categories.setdefault(category, 0)
+        if state == ShowSeat.State.FREE:
+            categories[category] += 1
+        if seat_row != row_index:
+            row_index = seat_row
+            rows.append({"label": row_label, "seats": []})
+        row_seats = rows[-1]["seats"]
+        # Gaps (aisles) come back as null, where the layout had them (before a seat; trailing gaps are not kept).
+        row_seats.extend([None] * (column - len(row_seats)))
+        row_seats.append({
+            "number": number, "label": label, "category": category, "price": price_text(price),
+            "state": str(state), "wheelchair": wheelchair, "companion": companion,
+            "restricted_view": restricted_view,
+        })
+    unavailable = len(states["booked"]) + len(states["held"]) + len(states["blocked"])
     return {
         "show_id": show_id,
-        "total_seats": total_seats,
-        "available_seats": total_seats - len(seats["booked"]) - len(seats["held"]),
-        "booked": sorted(seats["booked"]),
-        "held": sorted(seats["held"]),
+        "total_seats": show["total_seats"],
+        "available_seats": show["total_seats"] - unavailable,
+        "booked": states["booked"],
+        "held": states["held"],
+        "blocked": states["blocked"],
+        "currency": settings.CURRENCY,
+        "categories": [{"name": name, "price": show["prices"].get(name), "available": count}
+                       for name, count in sorted(categories.items(), key=lambda item: _category_order(item[0]))],
+        "rows": rows,
     }
 
 
+def _category_order(name: str) -> int:
+    return SEAT_CATEGORIES.index(name) if name in SEAT_CATEGORIES else len(SEAT_CATEGORIES)
+
+
 def booking_list_for_user(*, user) -> QuerySet[Booking]:
-    return Booking.objects.filter(user=user).select_related("show__movie").order_by("-created_at", "-id")
+    return (Booking.objects.filter(user=user).select_related("show__movie", "show__screen__cinema")
+            .order_by("-created_at", "-id"))
 
 
 def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:

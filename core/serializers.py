@@ -1,13 +1,19 @@
 """Request parsing and response shapes. The response shapes are the seed README's contract: fields may be added,
 never removed or renamed."""
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from core.models import Booking, Hold, Movie, Show
+from core.money import price_text
+from venues.layouts import SEAT_CATEGORIES
 
 User = get_user_model()
 
@@ -25,6 +31,31 @@ def _movie_data(movie: Movie) -> dict:
     return {"id": movie.id, "title": movie.title, "duration_minutes": movie.duration_minutes}
 
 
+def _movie_detail_data(movie: Movie) -> dict:
+    return {
+        **_movie_data(movie),
+        "genres": list(movie.genres or []),
+        "language": movie.language,
+        "certificate": movie.certificate,
+        "release_date": movie.release_date.isoformat() if movie.release_date else None,
+        "synopsis": movie.synopsis,
+        "poster_url": movie.poster_url,
+    }
+
+
+def _screen_data(show: Show) -> dict | None:
+    if show.screen_id is None:
+        return None
+    screen, cinema = show.screen, show.screen.cinema
+    return {"id": screen.id, "name": screen.name, "cinema": {"id": cinema.id, "name": cinema.name, "city": cinema.city}}
+
+
+def _local_date_time(show: Show) -> str:
+    """The start in the cinema's own time zone, with its offset (the server's TIME_ZONE for seed-form shows)."""
+    zone = show.screen.cinema.time_zone if show.screen_id is not None else settings.TIME_ZONE
+    return show.date_time.astimezone(zoneinfo.ZoneInfo(zone)).isoformat()
+
+
 def _show_data(show: Show) -> dict:
     return {
         "id": show.id,
@@ -32,6 +63,13 @@ def _show_data(show: Show) -> dict:
         "screen_name": show.screen_name,
         "date_time": _datetime.to_representation(show.date_time),
         "total_seats": show.total_seats,
+        "screen": _screen_data(show),
+        "prices": dict(show.prices),
+        "currency": settings.CURRENCY,
+        "local_date_time": _local_date_time(show),
+        "language": show.language,
+        "format": show.format,
+        "status": str(show.status),
     }
 
 
@@ -44,12 +82,64 @@ class MovieSerializer(serializers.ModelSerializer):
         return _movie_data(instance)
 
 
+class MovieDetailSerializer(MovieSerializer):
+    """A movie as listed and looked up: the seed's fields plus its metadata (all optional)."""
+
+    genres = serializers.ListField(child=serializers.CharField(), read_only=True)
+    language = serializers.CharField(read_only=True, allow_blank=True)
+    certificate = serializers.CharField(read_only=True, allow_blank=True)
+    release_date = serializers.DateField(read_only=True, allow_null=True)
+    synopsis = serializers.CharField(read_only=True, allow_blank=True)
+    # Declared as text, not URLField: an empty string ("no poster") is not a valid `format: uri`.
+    poster_url = serializers.CharField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
+
+    class Meta(MovieSerializer.Meta):
+        fields = [*MovieSerializer.Meta.fields, "genres", "language", "certificate", "release_date", "synopsis",
+                  "poster_url"]
+
+    def to_representation(self, instance):
+        return _movie_detail_data(instance)
+
+
+class ShowCinemaSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+
+
+class ShowScreenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    cinema = ShowCinemaSerializer()
+
+
 class ShowSerializer(serializers.ModelSerializer):
     movie = MovieSerializer(read_only=True)
+    screen = serializers.SerializerMethodField(help_text="Null for shows created with screen_name/total_seats.")
+    prices = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                   help_text="Price per seat category, decimal strings in `currency`.")
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code (the CURRENCY setting).")
+    local_date_time = serializers.SerializerMethodField(help_text="date_time in the cinema's time zone.")
+    language = serializers.CharField(read_only=True, allow_blank=True)
+    format = serializers.CharField(read_only=True, allow_blank=True, help_text="2D, 3D, IMAX, ... or empty.")
+    status = serializers.ChoiceField(choices=Show.Status.choices, read_only=True)
 
     class Meta:
         model = Show
-        fields = ["id", "movie", "screen_name", "date_time", "total_seats"]
+        fields = ["id", "movie", "screen_name", "date_time", "total_seats", "screen", "prices", "currency",
+                  "local_date_time", "language", "format", "status"]
+
+    @swagger_serializer_method(serializer_or_field=ShowScreenSerializer(allow_null=True))
+    def get_screen(self, show):
+        return _screen_data(show)
+
+    @swagger_serializer_method(serializer_or_field=serializers.CharField())
+    def get_currency(self, show):
+        return settings.CURRENCY
+
+    @swagger_serializer_method(serializer_or_field=serializers.CharField())
+    def get_local_date_time(self, show):
+        return _local_date_time(show)
 
     def to_representation(self, instance):
         return _show_data(instance)
@@ -73,7 +163,7 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seat_number", "status", "created_at", "cancelled_at"]
+        fields = ["id", "show", "seat_number", "status", "price", "created_at", "cancelled_at"]
 
     def to_representation(self, instance):
         return {
@@ -81,6 +171,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "show": _show_data(instance.show),
             "seat_number": instance.seat_number,
             "status": str(instance.status),
+            "price": price_text(instance.price),
             "created_at": _datetime.to_representation(instance.created_at),
             "cancelled_at": _datetime.to_representation(instance.cancelled_at),
         }
@@ -95,6 +186,28 @@ class HoldSerializer(serializers.ModelSerializer):
         fields = ["id", "show_id", "seat_numbers", "expires_at"]
 
 
+class SeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="The seat_number used to book it.")
+    label = serializers.CharField()
+    category = serializers.ChoiceField(choices=SEAT_CATEGORIES)
+    price = serializers.CharField(help_text="Decimal string, in the show's currency.")
+    state = serializers.ChoiceField(choices=["free", "held", "booked", "blocked"])
+    wheelchair = serializers.BooleanField()
+    companion = serializers.BooleanField()
+    restricted_view = serializers.BooleanField()
+
+
+class SeatRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    seats = SeatSerializer(many=True, allow_null=True)
+
+
+class SeatCategorySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    price = serializers.CharField()
+    available = serializers.IntegerField()
+
+
 class SeatMapSerializer(serializers.Serializer):
     """A show's seats at a glance (documentation of the selector's dict; nothing is validated)."""
 
@@ -104,6 +217,11 @@ class SeatMapSerializer(serializers.Serializer):
     booked = serializers.ListField(child=serializers.IntegerField(), help_text="Booked seat numbers, ascending.")
     held = serializers.ListField(child=serializers.IntegerField(),
                                  help_text="Seats in unexpired holds (anyone's), ascending.")
+    blocked = serializers.ListField(child=serializers.IntegerField(),
+                                    help_text="Seats staff took out of sale, ascending.")
+    currency = serializers.CharField()
+    categories = SeatCategorySerializer(many=True)
+    rows = SeatRowSerializer(many=True, help_text="Front to back; in each row seats left to right, null for a gap.")
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -244,9 +362,73 @@ class MultiSeatBookingSerializer(SeatNumbersSerializer):
 class MovieCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=1000)
+    genres = serializers.ListField(child=serializers.CharField(max_length=40), max_length=10, required=False)
+    language = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    certificate = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    release_date = serializers.DateField(required=False, allow_null=True)
+    synopsis = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    poster_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+
+def _price_field():
+    # Decimal strings (or numbers) in, exact Decimals out: money never goes through a float.
+    return serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
 
 
 class ShowCreateSerializer(serializers.Serializer):
-    screen_name = serializers.CharField(max_length=100)
+    """On a screen: `{"screen", "date_time", "prices"}`; or the seed's form `{"screen_name", "date_time",
+    "total_seats"}` (one row of that many standard seats, price 0)."""
+
+    screen = serializers.IntegerField(required=False, help_text="Screen id: seats and screen_name come from it.")
+    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
+                                   help_text="A price for every seat category of the screen, e.g. {\"standard\": "
+                                             "\"12.50\"}. Required with `screen`.")
+    screen_name = serializers.CharField(max_length=100, required=False, help_text="Seed form (without `screen`).")
     date_time = serializers.DateTimeField()
-    total_seats = serializers.IntegerField(min_value=1, max_value=Show.MAX_TOTAL_SEATS)
+    total_seats = serializers.IntegerField(min_value=1, max_value=Show.MAX_TOTAL_SEATS, required=False,
+                                           help_text="Seed form (without `screen`).")
+    language = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    format = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                   help_text="2D, 3D, IMAX, ...")
+
+    def validate(self, attrs):
+        if "screen" in attrs:
+            errors = {name: ["Not allowed with screen (it comes from the screen)."]
+                      for name in ("screen_name", "total_seats") if name in attrs}
+            if "prices" not in attrs:
+                errors["prices"] = ["This field is required."]
+            if errors:
+                raise serializers.ValidationError(errors)
+            attrs["screen_id"] = attrs.pop("screen")
+        else:
+            # The seed's form, with the seed's messages for what is missing.
+            errors = {name: ["This field is required."] for name in ("screen_name", "total_seats")
+                      if name not in attrs}
+            if "prices" in attrs:
+                errors["prices"] = ["Prices need a screen; the seed's form is sold at price 0."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ShowUpdateSerializer(serializers.Serializer):
+    """PATCH /shows/<id>/: what staff may change on a scheduled show."""
+
+    date_time = serializers.DateTimeField(required=False, help_text="Reschedule (bookings are kept).")
+    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
+                                   help_text="New prices of some categories; applied to seats not yet sold.")
+    movie = serializers.IntegerField(required=False, help_text="Only while the show has no bookings or holds.")
+    language = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    format = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of: " + ", ".join(self.fields) + ".")
+        if "movie" in attrs:
+            attrs["movie_id"] = attrs.pop("movie")
+        return attrs
+
+
+class BlockSeatsSerializer(serializers.Serializer):
+    seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
+                                         max_length=Show.MAX_TOTAL_SEATS, help_text="Seat numbers of the show.")

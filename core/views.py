@@ -1,5 +1,6 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
 the rules live in `core.services`, the error responses in `core.exception_handler`."""
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg.utils import no_body
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -9,6 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core import selectors
 from core.events import log_event
+from core.filters import MovieFilter, ShowFilter, swagger_parameters
 from core.idempotency import idempotent
 from core.pagination import OptionalLimitOffsetPagination
 from core.schema import (
@@ -24,6 +26,7 @@ from core.schema import (
     legacy_error_responses,
 )
 from core.serializers import (
+    BlockSeatsSerializer,
     BookingSerializer,
     BookOneSeatSerializer,
     BookSeatSerializer,
@@ -33,12 +36,13 @@ from core.serializers import (
     LoginSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
-    MovieSerializer,
+    MovieDetailSerializer,
     MultiSeatBookingSerializer,
     RotatingTokenRefreshSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     ShowCreateSerializer,
+    ShowUpdateSerializer,
     ShowWithAvailabilitySerializer,
     SignupSerializer,
     TokenPairSerializer,
@@ -163,48 +167,75 @@ class LogoutView(APIView):
 
 
 # --- Movies and shows -------------------------------------------------------------------------------------
+class IsStaff(permissions.BasePermission):
+    """Staff only: anonymous callers get 401, signed-in non-staff 403."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
 class MovieListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = MovieSerializer
+    serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MovieFilter
 
     def get_queryset(self):
         return selectors.movie_list()
 
     @api_operation(operation_id="movies_list", summary="List the movies", tag=TAG_CATALOGUE, auth=PUBLIC,
-                   success=(200, MovieSerializer(many=True)), errors=[])
+                   manual_parameters=swagger_parameters(MovieFilter),
+                   success=(200, MovieDetailSerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @api_operation(operation_id="movies_create", summary="Add a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
                    request_body=MovieCreateSerializer, example={"title": "Dune", "duration_minutes": 155},
-                   success=(201, MovieSerializer), errors=[])
+                   success=(201, MovieDetailSerializer), errors=[])
     def post(self, request):
         serializer = MovieCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         movie = catalog.movie_create(**serializer.validated_data)
-        return Response(MovieSerializer(movie).data, status=status.HTTP_201_CREATED)
+        return Response(MovieDetailSerializer(movie).data, status=status.HTTP_201_CREATED)
+
+
+class MovieDetailView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @api_operation(operation_id="movies_retrieve", summary="Get one movie", tag=TAG_CATALOGUE, auth=PUBLIC,
+                   success=(200, MovieDetailSerializer), errors=[])
+    def get(self, request, movie_id):
+        return Response(MovieDetailSerializer(selectors.movie_get(movie_id=movie_id)).data)
 
 
 class MovieShowsView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ShowFilter
 
     def get_queryset(self):
         return selectors.show_list_for_movie(movie_id=self.kwargs["movie_id"])
 
     @api_operation(operation_id="movie_shows_list", summary="List a movie's shows, with their free seats",
-                   tag=TAG_CATALOGUE, auth=PUBLIC, success=(200, ShowWithAvailabilitySerializer(many=True)),
-                   errors=[])
+                   tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
+                   success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @api_operation(
         operation_id="shows_create", summary="Add a show of a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        description=(
+            "Schedule a show on a screen (`screen`, `date_time`, `prices` for every seat category of the screen; "
+            "optional `language`, `format`), or in the seed's form (`screen_name`, `date_time`, `total_seats`). "
+            "400 invalid_date_time for a time in the past; 409 screen_busy if it overlaps another show on the "
+            "screen (movie duration plus CLEANING_MINUTES)."
+        ),
         request_body=ShowCreateSerializer,
         example={"screen_name": "Screen 2", "date_time": "2030-12-24T20:00:00Z", "total_seats": 120},
-        success=(201, ShowWithAvailabilitySerializer), errors=[],
+        success=(201, ShowWithAvailabilitySerializer), errors=["invalid_date_time", "screen_busy"],
     )
     def post(self, request, movie_id):
         serializer = ShowCreateSerializer(data=request.data)
@@ -214,23 +245,107 @@ class MovieShowsView(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
+class ShowListView(generics.ListAPIView):
+    """What's on: shows of every movie, soonest first, with the catalogue's filters."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ShowWithAvailabilitySerializer
+    pagination_class = OptionalLimitOffsetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ShowFilter
+
+    def get_queryset(self):
+        return selectors.show_list()
+
+    @api_operation(operation_id="shows_list", summary="List what's on: every show, soonest first",
+                   tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
+                   success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class SeatMapView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @api_operation(operation_id="show_seat_map", summary="See which seats of a show are booked or held",
-                   description="Expired holds are not counted.", tag=TAG_CATALOGUE, auth=PUBLIC,
-                   success=(200, SeatMapSerializer), errors=[])
+    @api_operation(operation_id="show_seat_map", summary="See a show's seats and which are booked, held or blocked",
+                   description="Row by row (label, category, price, state). Expired holds are not counted.",
+                   tag=TAG_CATALOGUE, auth=PUBLIC, success=(200, SeatMapSerializer), errors=[])
     def get(self, request, show_id):
         return Response(selectors.seat_map(show_id=show_id))
 
 
 class ShowDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    def get_permissions(self):
+        return [permissions.AllowAny()] if self.request.method == "GET" else [IsStaff()]
 
     @api_operation(operation_id="shows_retrieve", summary="Get one show, with its free seats", tag=TAG_CATALOGUE,
                    auth=PUBLIC, success=(200, ShowWithAvailabilitySerializer), errors=[])
     def get(self, request, show_id):
         return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+    @api_operation(
+        operation_id="shows_update", summary="Change a show (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        description=(
+            "Staff: reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
+            "(only without bookings or holds: 409 show_has_sales), `language`, `format`. Bookings are kept at "
+            "the price they were sold at; the change is logged as a `show_changed` event."
+        ),
+        request_body=ShowUpdateSerializer, example={"date_time": "2030-12-24T21:00:00Z"},
+        success=(200, ShowWithAvailabilitySerializer),
+        errors=["invalid_date_time", "show_started", "show_cancelled", "show_has_sales"],
+    )
+    def patch(self, request, show_id):
+        serializer = ShowUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.show_update(show_id=show_id, **serializer.validated_data)
+        return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+
+class ShowCancelView(APIView):
+    permission_classes = [IsStaff]
+
+    @api_operation(
+        operation_id="shows_cancel", summary="Cancel a show and all its bookings (staff)", tag=TAG_CATALOGUE,
+        auth=STAFF, description="Sales stop (409 show_cancelled), every active booking is cancelled and every hold "
+                                "released, in one transaction; all stay in the history.",
+        request_body=no_body, success=(200, ShowWithAvailabilitySerializer), errors=["show_cancelled"],
+    )
+    def post(self, request, show_id):
+        catalog.show_cancel(show_id=show_id)
+        return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
+
+
+class SeatBlockView(APIView):
+    permission_classes = [IsStaff]
+
+    @api_operation(
+        operation_id="show_seats_block", summary="Take seats out of sale (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        description="All or none. A booked or held seat cannot be blocked: 409 seats_unavailable listing them. "
+                    "Answers the seat map.",
+        request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
+        errors=["invalid_seat", "show_cancelled", "seats_unavailable"],
+    )
+    def post(self, request, show_id):
+        serializer = BlockSeatsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.seats_block(show_id=show_id, seat_numbers=serializer.validated_data["seat_numbers"])
+        return Response(selectors.seat_map(show_id=show_id))
+
+
+class SeatUnblockView(APIView):
+    permission_classes = [IsStaff]
+
+    @api_operation(
+        operation_id="show_seats_unblock", summary="Put blocked seats back on sale (staff)", tag=TAG_CATALOGUE,
+        auth=STAFF, description="Seats not blocked are left as they are. Answers the seat map.",
+        request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
+        errors=["invalid_seat", "show_cancelled"],
+    )
+    def post(self, request, show_id):
+        serializer = BlockSeatsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        catalog.seats_unblock(show_id=show_id, seat_numbers=serializer.validated_data["seat_numbers"])
+        return Response(selectors.seat_map(show_id=show_id))
 
 
 # --- Bookings ---------------------------------------------------------------------------------------------
@@ -245,7 +360,8 @@ class BookSeatView(APIView):
         # here for existing clients (answered with an array, as before) but deprecated and not described:
         # one operation, one success shape.
         request_body=BookOneSeatSerializer, example={"seat_number": 15},
-        success=(201, BookingSerializer), errors=["invalid_seat", "show_started", "seat_taken", "seat_held", "busy"],
+        success=(201, BookingSerializer),
+        errors=["invalid_seat", "show_started", "show_cancelled", "seat_taken", "seat_held", "seat_blocked", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
@@ -268,7 +384,7 @@ class BookSeatsView(APIView):
                                "seats_unavailable listing them, and nothing is booked.",
         request_body=MultiSeatBookingSerializer, example={"seat_numbers": [3, 4]},
         success=(201, BookingSerializer(many=True)),
-        errors=["invalid", "invalid_seat", "show_started", "seats_unavailable", "busy"],
+        errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
@@ -316,8 +432,8 @@ class HoldCreateView(APIView):
         description="Held seats are unavailable to everyone else for SEAT_HOLD_MINUTES (default 8, never past the "
                     "show's start); confirm the hold to book them.",
         request_body=SeatNumbersSerializer, example={"seat_numbers": [20, 21]}, success=(201, HoldSerializer),
-        errors=["invalid", "invalid_seat", "show_started", "seats_unavailable", "hold_limit_reached",
-                "busy"],
+        errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable",
+                "hold_limit_reached", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
@@ -337,7 +453,7 @@ class HoldConfirmView(APIView):
         description="Books every seat of your unexpired hold and consumes the hold, atomically; answers the "
                     "bookings in seat order.",
         request_body=no_body, success=(201, BookingSerializer(many=True)),
-        errors=["show_started", "seats_unavailable", "hold_expired", "busy"],
+        errors=["show_started", "show_cancelled", "seats_unavailable", "hold_expired", "busy"],
     )
     @idempotent
     def post(self, request, hold_id):

@@ -35,8 +35,11 @@ RUN_ORDER = [
     ("login", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
     ("movies_list", {"movie_id": "json[0].id"}),
     ("movies_page", {}),
+    ("movies_retrieve", {}),
     ("movie_shows_list", {"show_id": "json[0].id"}),
     ("movie_shows_page", {}),
+    ("shows_list", {}),
+    ("shows_page", {}),
     ("shows_retrieve", {}),
     ("show_seat_map", {}),
     ("bookings_create", {"booking_id": "json.id"}),
@@ -54,13 +57,22 @@ RUN_ORDER = [
     ("logout", {}),
     ("staff_login", {"staff_token": "json.access"}),  # nosec B105
     ("movies_create", {"movie_id": "json.id"}),
-    ("shows_create", {}),
+    ("shows_create", {"show_id": "json.id"}),  # staff work on the new show from here on
+    ("shows_update", {}),
+    ("show_seats_block", {}),
+    ("show_seats_unblock", {}),
+    ("shows_cancel", {}),
+    ("cinemas_create", {"cinema_id": "json.id"}),
+    ("screens_create", {"screen_id": "json.id"}),
+    ("cinemas_retrieve", {}),
+    ("screens_retrieve", {}),
+    ("cinemas_list", {}),
+    ("cinemas_page", {}),
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}"}
-STAFF_OPERATIONS = {"movies_create", "shows_create"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
-             "movie_id", "show_id", "booking_id", "hold_id"]
+             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id"]
 
 
 def swagger_document() -> dict:
@@ -139,11 +151,17 @@ def _prepare(item, operation_id, operation, captures):
     request = item["request"]
     for variable in request["url"].get("variable", []):
         variable["value"] = f"{{{{{variable['key']}}}}}"
+    # Optional query parameters come disabled; without an example in the description the converter invents a
+    # random value, so they are left empty (and the collection stays the same from one generation to the next).
+    examples = {p["name"]: p["x-example"] for p in operation.get("parameters", []) if "x-example" in p}
+    for query in request["url"].get("query", []):
+        query["value"] = str(examples[query["key"]]) if query["key"] in examples else ""
     # The optional Idempotency-Key is never sent pre-filled (a fixed key makes the next different request a 422).
     request["header"] = [h for h in request.get("header", []) if h["key"] != "Idempotency-Key"]
     if operation.get("security") == []:
         request["auth"] = {"type": "noauth"}
-    elif operation_id in STAFF_OPERATIONS:
+    elif "permission_denied" in operation["responses"].get("403", {}).get("x-error-codes", []):
+        # Staff-only operations (documented with 403 permission_denied) send the staff login's token.
         request["auth"] = _bearer("{{staff_token}}")
     else:
         request.pop("auth", None)  # inherits the collection's Bearer {{access_token}}

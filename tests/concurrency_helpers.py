@@ -45,15 +45,15 @@ def run_concurrently(requests) -> Outcome:
 
 
 @contextmanager
-def row_locked_elsewhere(queryset):
-    """Hold `SELECT ... FOR UPDATE` on the queryset's row from another thread (its own connection) for the duration
-    of the block, as a concurrent transaction would."""
+def row_locked_elsewhere(queryset, *, no_key: bool = False):
+    """Hold `SELECT ... FOR UPDATE` (or FOR NO KEY UPDATE) on the queryset's row from another thread (its own
+    connection) for the duration of the block, as a concurrent transaction would."""
     holding, release = threading.Event(), threading.Event()
 
     def hold():
         try:
             with transaction.atomic():
-                queryset.select_for_update().get()
+                queryset.select_for_update(no_key=no_key).get()
                 holding.set()
                 release.wait(timeout=30)
         finally:

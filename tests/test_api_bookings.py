@@ -31,6 +31,14 @@ def expected_show(show):
         "screen_name": show.screen_name,
         "date_time": iso(show.date_time),
         "total_seats": show.total_seats,
+        # Added by issue 8 (a seed-form show: no screen, one free price).
+        "screen": None,
+        "prices": {"standard": "0.00"},
+        "currency": "EUR",
+        "local_date_time": show.date_time.isoformat(),
+        "language": "",
+        "format": "",
+        "status": "scheduled",
     }
 
 
@@ -45,6 +53,7 @@ class TestBook:
             "show": expected_show(show),
             "seat_number": 15,
             "status": "booked",
+            "price": "0.00",
             "created_at": iso(booking.created_at),
             "cancelled_at": None,
         }

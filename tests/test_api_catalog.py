@@ -19,9 +19,12 @@ class TestReads:
         response = api_client.get("/movies/")
 
         assert response.status_code == 200
+        # The seed's fields, plus the metadata issue 8 added (empty when not given).
+        no_metadata = {"genres": [], "language": "", "certificate": "", "release_date": None, "synopsis": "",
+                       "poster_url": ""}
         assert response.json() == [
-            {"id": inception.id, "title": "Inception", "duration_minutes": 148},
-            {"id": interstellar.id, "title": "Interstellar", "duration_minutes": 169},
+            {"id": inception.id, "title": "Inception", "duration_minutes": 148, **no_metadata},
+            {"id": interstellar.id, "title": "Interstellar", "duration_minutes": 169, **no_metadata},
         ]
 
     def test_shows_of_a_movie_with_nested_movie_and_availability(self, api_client, movie):
@@ -42,6 +45,8 @@ class TestReads:
             "screen_name": "Screen 1",
             "date_time": sooner.date_time.isoformat().replace("+00:00", "Z"),
             "total_seats": 30,
+            "screen": None, "prices": {"standard": "0.00"}, "currency": "EUR",
+            "local_date_time": sooner.date_time.isoformat(), "language": "", "format": "", "status": "scheduled",
             "available_seats": 29,  # the cancelled booking does not count
         }
         assert cancelled.status == "cancelled"
@@ -82,7 +87,9 @@ class TestStaffWrites:
 
         assert response.status_code == 201
         movie = Movie.objects.get()
-        assert response.json() == {"id": movie.id, "title": "Dune", "duration_minutes": 155}
+        assert response.json() == {"id": movie.id, "title": "Dune", "duration_minutes": 155, "genres": [],
+                                   "language": "", "certificate": "", "release_date": None, "synopsis": "",
+                                   "poster_url": ""}
 
     def test_staff_creates_a_show(self, staff_client, movie):
         starts = (timezone.now() + timedelta(days=3)).replace(microsecond=0)

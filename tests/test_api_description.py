@@ -175,6 +175,6 @@ def test_the_committed_postman_collection_is_generated_from_this_description():
 def test_tags_are_listed_in_reading_order_with_descriptions(document):
     names = [tag["name"] for tag in document["tags"]]
 
-    assert names[:5] == ["accounts", "catalogue", "bookings", "holds", "health"]
+    assert names[:6] == ["accounts", "catalogue", "venues", "bookings", "holds", "health"]
     assert all(tag.get("description") for tag in document["tags"])
     assert {t for _, _, _, op in _operations(document) for t in op["tags"]} == set(names)

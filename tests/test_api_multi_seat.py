@@ -34,6 +34,7 @@ class TestBookSeveralSeats:
                 "show": expected_show(show),
                 "seat_number": seat,
                 "status": "booked",
+                "price": "0.00",
                 "created_at": iso(bookings[seat].created_at),
                 "cancelled_at": None,
             }

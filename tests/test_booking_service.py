@@ -9,10 +9,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core import exceptions
-from core.locks import lock_show
 from core.models import Booking, Show
 from core.services import booking as booking_service
 from core.services.booking import booking_cancel, booking_create
+from core.services.seats import SeatClasses
 from tests.factories import BookingFactory, ShowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,8 @@ class TestBookingCreate:
     def test_the_constraint_backstop_turns_a_bypassed_check_into_seat_taken(self, user, show, caplog):
         # Simulate a writer that skipped the locked check: the partial unique index must still refuse.
         BookingFactory(show=show, seat_number=9)
-        with mock.patch.object(booking_service, "seat_states", return_value=booking_service.SeatStates(set(), {})), \
+        with mock.patch.object(booking_service, "classify",
+                               side_effect=lambda seats, user, now: SeatClasses(list(seats), [], [], [], [])), \
                 caplog.at_level(logging.WARNING):
             with pytest.raises(exceptions.SeatTaken):
                 booking_create(user=user, show_id=show.id, seat_number=9)
@@ -42,7 +43,7 @@ class TestBookingCreate:
         assert Booking.objects.filter(show=show, seat_number=9).count() == 1
 
     def test_other_integrity_errors_are_not_disguised_as_seat_taken(self, user, show):
-        with mock.patch.object(Booking.objects, "create", side_effect=IntegrityError("some other constraint")):
+        with mock.patch.object(Booking.objects, "bulk_create", side_effect=IntegrityError("some other constraint")):
             with pytest.raises(IntegrityError):
                 booking_create(user=user, show_id=show.id, seat_number=1)
 
@@ -71,18 +72,6 @@ class TestBookingCancel:
 
         with pytest.raises(exceptions.BookingNotFound):
             booking_cancel(user=user, booking_id=booking.id)
-
-
-class TestLocks:
-    # transaction=True: the default test wraps every test in a transaction, which is what we must not be in.
-    @pytest.mark.django_db(transaction=True)
-    def test_lock_show_refuses_to_run_outside_a_transaction(self, show):
-        with pytest.raises(RuntimeError, match="inside a transaction"):
-            lock_show(show.id)
-
-    def test_lock_show_of_unknown_show_is_not_found(self):
-        with transaction.atomic(), pytest.raises(exceptions.ShowNotFound):
-            lock_show(999999)
 
 
 class TestDatabaseConstraints:

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from core.exceptions import Busy
-from core.models import Booking, Show
+from core.models import Booking, Show, ShowSeat
 from core.services import booking as booking_service
 from tests.concurrency_helpers import Outcome, row_locked_elsewhere, run_concurrently
 from tests.conftest import client_for
@@ -100,7 +100,7 @@ def test_book_cancel_rebook_cycles_of_one_seat():
 def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
     """Proves the race test can fail: patch the lock out and the same assertions catch it.
 
-    Without the show lock, every client reads "seat free" before any of them inserts (a barrier after the read
+    Without the seat row lock, every client reads "seat free" before any of them writes (a barrier after the read
     makes that certain rather than likely). The unique constraint still refuses the extra bookings, so the
     seat is not sold twice, but only thanks to the last line of defence, and `assert_one_winner` reports it.
     """
@@ -108,18 +108,18 @@ def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
     show = ShowFactory(total_seats=10)
     users = UserFactory.create_batch(CLIENTS)
     everyone_has_read = threading.Barrier(CLIENTS)
-    real_seat_states = booking_service.seat_states
+    real_classify = booking_service.classify
 
-    def lock_show_without_locking(show_id):
-        return Show.objects.select_related("movie").get(pk=show_id)
+    def read_seats_without_locking(show_id, seat_numbers):
+        return list(ShowSeat.objects.filter(show_id=show_id, number__in=seat_numbers).order_by("number"))
 
-    def seat_states_then_wait(show, seat_numbers, *, now):
-        taken = real_seat_states(show, seat_numbers, now=now)
+    def classify_then_wait(seats, *, user, now):
+        classes = real_classify(seats, user=user, now=now)
         everyone_has_read.wait(timeout=30)
-        return taken
+        return classes
 
-    with mock.patch.object(booking_service, "lock_show", lock_show_without_locking), \
-            mock.patch.object(booking_service, "seat_states", seat_states_then_wait):
+    with mock.patch.object(booking_service, "lock_seats", read_seats_without_locking), \
+            mock.patch.object(booking_service, "classify", classify_then_wait):
         outcome = run_concurrently([booker(u, show.id, 5) for u in users])
 
     with pytest.raises(AssertionError, match="got past the lock"):
@@ -135,7 +135,7 @@ def test_lock_wait_is_bounded_and_answered_with_503_busy():
     show = ShowFactory()
     user = UserFactory()
 
-    with row_locked_elsewhere(Show.objects.filter(pk=show.pk)):
+    with row_locked_elsewhere(ShowSeat.objects.filter(show=show, number=1)):
         response = client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json")
 
     assert response.status_code == 503

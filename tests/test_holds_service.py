@@ -12,6 +12,7 @@ from core.exceptions import HoldExpired, HoldNotFound, SeatsUnavailable, ShowSta
 from core.models import Booking, Hold, HoldSeat, IdempotencyKey
 from core.services import booking as booking_service
 from core.services import holds as hold_service
+from core.services.seats import SeatClasses
 from tests.factories import ShowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,31 +181,20 @@ class TestDatabaseBackstop:
     def test_constraint_violation_past_the_lock_is_a_clean_409(self, user, other_user, show, caplog):
         """If a hold seat were written without the lock check, the unique index refuses it and the client gets 409."""
         theirs = hold_service.hold_create(user=other_user, show_id=show.id, seat_numbers=[5], now=T0)
-        real = hold_service.seat_states
+        real = hold_service.classify
         with pytest.MonkeyPatch.context() as patch:
             # Simulate a check that missed the other hold (as a writer skipping the lock would).
-            patch.setattr(hold_service, "seat_states", lambda show, seats, now: (set(), {}))
+            patch.setattr(hold_service, "classify",
+                          lambda seats, user, now: SeatClasses(list(seats), [], [], [], []))
             with pytest.raises(SeatsUnavailable) as raised:
                 hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[4, 5], now=T0)
         assert raised.value.extra == {"seats": [4, 5]}
         assert "held twice past the lock" in caplog.text
         assert list(Hold.objects.all()) == [theirs]
-        assert real is hold_service.seat_states
+        assert real is hold_service.classify
 
 
-class TestCapacityAndAdmin:
-    def test_capacity_cannot_drop_below_a_live_held_seat(self, user, show):
-        from core.exceptions import ShowHasBookings
-        from core.services.catalog import check_capacity_change
-
-        hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[15], now=T0)
-
-        with pytest.raises(ShowHasBookings):
-            check_capacity_change(show=show, total_seats=14, now=T0)
-        check_capacity_change(show=show, total_seats=15, now=T0)
-        # Once the hold has expired it no longer counts.
-        check_capacity_change(show=show, total_seats=14, now=T0 + timedelta(minutes=8))
-
+class TestAdmin:
     def test_admin_lists_holds_read_only_and_show_availability_counts_them(self, client, user, show):
         superuser = UserFactory(is_staff=True, is_superuser=True)
         client.force_login(superuser)

@@ -1,21 +1,33 @@
-"""seed_script.py loads upcoming, timezone-aware shows and can be run any number of times."""
+"""seed_script.py loads two cinemas, three screens, four movies and a week of priced shows, any number of times."""
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from core.models import Movie, Show
+from core.models import Movie, Show, ShowSeat
 from seed_script import seed
+from venues.models import Cinema, Screen
 
 pytestmark = pytest.mark.django_db
+
+SHOWS_PER_WEEK = 7 * 5  # five programme slots (Salle 1: 2, Lounge: 1, Screen 2: 2), seven days
 
 
 def test_loads_the_sample_programme():
     now = timezone.now()
 
-    assert seed(now=now) == (2, 4)
+    assert seed(now=now) == (4, SHOWS_PER_WEEK)
 
-    assert set(Movie.objects.values_list("title", flat=True)) == {"Inception", "Interstellar"}
+    assert {"Inception", "Interstellar"} <= set(Movie.objects.values_list("title", flat=True))
+    assert sorted(Cinema.objects.values_list("city", flat=True)) == ["Manchester", "Paris"]
+    sizes = {screen.name: screen.seat_count for screen in Screen.objects.all()}
+    assert sizes == {"Salle 1": 120, "Screen 2": 60, "Lounge": 14}
+    hall_show = Show.objects.filter(screen__name="Salle 1").first()
+    seats = ShowSeat.objects.filter(show=hall_show)
+    assert seats.count() == 120
+    assert seats.filter(wheelchair=True).count() == 2 and seats.filter(companion=True).count() == 2
+    assert seats.filter(category="premium").count() == 24
+    assert hall_show.prices["premium"] == "18.00"
     for show in Show.objects.all():
         assert timezone.is_aware(show.date_time)
         assert show.date_time > now
@@ -26,13 +38,12 @@ def test_running_twice_duplicates_nothing():
     seed(now=now)
 
     assert seed(now=now) == (0, 0)
-    assert (Movie.objects.count(), Show.objects.count()) == (2, 4)
+    assert (Movie.objects.count(), Show.objects.count(), Screen.objects.count()) == (4, SHOWS_PER_WEEK, 3)
 
 
-def test_a_later_run_tops_up_shows_that_have_passed():
+def test_a_later_run_tops_up_the_new_days():
     now = timezone.now()
     seed(now=now)
 
-    # A week later every sample show is in the past: each screen gets a new upcoming show, movies are kept.
-    assert seed(now=now + timedelta(days=7)) == (0, 4)
-    assert Show.objects.filter(date_time__gt=now + timedelta(days=7)).count() == 4
+    # A day later the programme gains the new seventh day's shows; nothing is duplicated.
+    assert seed(now=now + timedelta(days=1)) == (0, 5)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
+    "django_filters",
+    "venues",
     "core",
 ]
 
@@ -138,6 +140,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
+    # `?format=` is the catalogue's show-format filter (2D, 3D, IMAX), not DRF's renderer override (the API only
+    # speaks JSON anyway).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWTAuthentication"],
     # Secure by default: every view is authenticated unless it opts out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -207,6 +212,11 @@ BOOKING_CANCEL_CUTOFF_MINUTES = env.int("BOOKING_CANCEL_CUTOFF_MINUTES", default
 SEAT_HOLD_MINUTES = env.int("SEAT_HOLD_MINUTES", default=8)
 # Most seats one booking or hold request may name, and most seats a user may hold of one show at a time.
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
+# One currency per installation (ISO 4217 code); every price and `Booking.price` is in it.
+CURRENCY = env.str("CURRENCY", default="EUR").upper()
+# Minutes a screen needs between two shows (cleaning, people leaving): a show occupies its screen for the movie's
+# duration plus this, and no other show may start on that screen meanwhile.
+CLEANING_MINUTES = env.int("CLEANING_MINUTES", default=15)
 # An Idempotency-Key is remembered this long; after that the same key starts a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A key still "in progress" after this long belongs to a request that died (worker killed mid-request): a retry

@@ -37,6 +37,7 @@ urlpatterns = [
     path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
     path("", include("core.urls")),
+    path("", include("venues.urls")),
 ]
 
 # Paths no view answers, and errors outside DRF views, get the API's JSON error shape, not Django's HTML pages.

@@ -1,27 +1,26 @@
 """Timed seat holds: seats set aside for one customer while they pay, then confirmed into bookings or let go.
 
-A hold changes seat state exactly like a booking does, so every service here follows `core.locks`: lock the show
-row, re-read under the lock, decide, write. Expiry needs no job: a hold whose `expires_at` has passed is ignored by
-every read and every check (they all compare with `now`), and its rows are deleted lazily.
+A hold changes seat state exactly like a booking does, so every service here follows `core.locks`: lock the seat
+rows concerned in seat-number order, read the show after that, decide from the seat rows, write. A held seat row
+carries its hold and `held_until`; expiry needs no job: a seat whose `held_until` has passed counts as free in
+every read and every check, and its stale rows are tidied by the next writer of that seat or by
+`release_expired_holds`.
 """
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from core.events import log_event_on_commit
-from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowNotFound, ShowStarted
-from core.locks import lock_show, locked_transaction, violates_unique
-from core.models import Booking, Hold, HoldSeat
-from core.services.booking import (
-    _booked_seats,
-    check_seats_bookable,
-    insert_bookings,
-    seat_states,
-    validated_seat_selection,
-)
+from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
+from core.locks import lock_seats, locked_transaction, violates_unique
+from core.models import Booking, Hold, HoldSeat, ShowSeat
+from core.services.booking import insert_bookings
+from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
 
 logger = logging.getLogger(__name__)
 
@@ -40,33 +39,45 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
     customer who wants it in another hold releases the first one (or confirms it).
     """
     now = now or timezone.now()
-    seats = validated_seat_selection(seat_numbers)
+    numbers = validated_seat_selection(seat_numbers)
     limit = settings.MAX_SEATS_PER_BOOKING
     with locked_transaction():
-        show = lock_show(show_id)
-        check_seats_bookable(show, seats, now=now)
-        booked, held = seat_states(show, seats, now=now)
-        unavailable = booked | set(held)
+        # The per-user limit counts the user's held seats across the whole show, which no seat lock covers: two
+        # holds of different seats by the same user would both pass it. So holds of one user queue on the
+        # user's row. NO KEY UPDATE, not UPDATE: it does not conflict with the KEY SHARE locks that inserting a
+        # row referencing the user takes (bookings, idempotency keys), so only holds of the same user wait.
+        list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        seats = lock_seats(show_id, numbers)
+        show = show_for_sale(show_id, now=now)
+        check_seats_exist(seats, numbers)
+        classes = classify(seats, user=user, now=now)
+        unavailable = classes.booked + classes.blocked + classes.held_by_user + classes.held_by_others
         if unavailable:
-            raise SeatsUnavailable(unavailable)
-        already_held = HoldSeat.objects.filter(show=show, hold__user=user, hold__expires_at__gt=now).count()
-        if already_held + len(seats) > limit:
+            raise SeatsUnavailable(seat.number for seat in unavailable)
+        already_held = ShowSeat.objects.filter(show_id=show.pk, state=ShowSeat.State.HELD, held_until__gt=now,
+                                               hold__user=user).count()
+        if already_held + len(numbers) > limit:
             raise HoldLimitReached(limit)
-        # Expired hold seats still occupy their rows in the unique (show, seat) index; free them before inserting.
-        # Their Hold rows stay, so the owner confirming late still hears "expired" (410), not "not found".
-        HoldSeat.objects.filter(show=show, hold__expires_at__lte=now).delete()
+        # Hold seat rows of expired holds still occupy these seats in the unique (show, seat) index. An expired hold
+        # that loses a seat to us loses all its seat rows (its other seats are free already: their rows say the
+        # hold expired), so its owner confirming late hears "expired" (410): its Hold row stays for that.
+        stale_holds = {seat.hold_id for seat in classes.free
+                       if seat.hold_id is not None and seat.held_until is not None and seat.held_until <= now}
+        HoldSeat.objects.filter(Q(hold_id__in=stale_holds)
+                                | Q(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now)).delete()
         expires_at = min(now + timedelta(minutes=settings.SEAT_HOLD_MINUTES), show.date_time)
         hold = Hold.objects.create(user=user, show=show, expires_at=expires_at, created_at=now)
         try:
-            HoldSeat.objects.bulk_create([HoldSeat(hold=hold, show=show, seat_number=seat) for seat in seats])
+            HoldSeat.objects.bulk_create([HoldSeat(hold=hold, show=show, seat_number=n) for n in numbers])
         except IntegrityError as exc:
             if not _is_hold_seat_conflict(exc):
                 raise
-            # Unreachable while every writer of hold seats takes the show lock; the constraint caught one that didn't.
+            # Unreachable while every writer of hold seats locks the seat rows; the constraint caught one that didn't.
             logger.warning("Seats %s of show %s were held twice past the lock; the constraint refused it.",
-                           seats, show.pk)
-            raise SeatsUnavailable(seats) from exc
-        log_event_on_commit("hold_created", user_id=user.pk, hold_id=hold.pk, show_id=show.pk, seat_numbers=seats,
+                           numbers, show.pk)
+            raise SeatsUnavailable(numbers) from exc
+        set_state(seats, ShowSeat.State.HELD, hold=hold)
+        log_event_on_commit("hold_created", user_id=user.pk, hold_id=hold.pk, show_id=show.pk, seat_numbers=numbers,
                             expires_at=hold.expires_at.isoformat())
     return hold
 
@@ -75,72 +86,85 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
     """Turn the user's unexpired hold into bookings of all its seats and consume the hold, atomically."""
     now = now or timezone.now()
     with locked_transaction():
-        hold, show = _lock_own_hold(user=user, hold_id=hold_id)
-        # The decision is taken under the lock with one `now`: a confirm and a booking of the same seats by
+        hold, locked = _lock_own_hold(user=user, hold_id=hold_id)
+        still_held = set(_hold_seat_numbers(hold_id))
+        seats = [seat for seat in locked if seat.number in still_held]
+        # The decision is taken under the seat locks with one `now`: a confirm and a booking of the same seats by
         # someone who sees the hold expired are serialised, and exactly one of them gets the seats.
         if hold.expires_at <= now:
             raise HoldExpired()
-        if show.date_time <= now:
-            raise ShowStarted()
-        seats = list(HoldSeat.objects.filter(hold=hold).order_by("seat_number").values_list("seat_number", flat=True))
+        show = show_for_sale(hold.show_id, now=now)
         if not seats:
             # Its seat rows were cleared by a hold_create that, by its own `now`, saw this hold expired and got the
-            # lock first (see below). (A hold whose seats its owner booked directly is deleted, not left empty.)
+            # seats first. (A hold whose seats its owner booked directly is deleted, not left empty.)
             raise HoldExpired()
-        # Usually empty: booking checks holds under the same lock. But each request judges expiry by its own `now`
-        # (taken when it arrived), so a booking that arrived just after the expiry can get the lock before this
-        # confirm, which arrived just before it, and take the seats. Then this confirm is refused, all or nothing.
-        booked = _booked_seats(show, seats)
-        if booked:
-            raise SeatsUnavailable(booked)
+        # Usually empty: each request judges expiry by its own `now` (taken when it arrived), so a booking that
+        # arrived just after the expiry can get the seats before this confirm, which arrived just before it. Then
+        # this confirm is refused, all or nothing.
+        lost = [seat.number for seat in seats if seat.state != ShowSeat.State.HELD or seat.hold_id != hold.pk]
+        if lost:
+            raise SeatsUnavailable(lost)
         hold_pk = hold.pk
+        set_state(seats, ShowSeat.State.BOOKED)
         hold.delete()
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
-                            booking_ids=[b.pk for b in bookings], seat_numbers=seats)
+                            booking_ids=[b.pk for b in bookings], seat_numbers=[s.number for s in seats])
         return bookings
 
 
 def hold_release(*, user, hold_id: int) -> None:
     """Delete the user's hold: its seats are free at once. An expired hold may be released too (a no-op for seats)."""
     with locked_transaction():
-        hold, show = _lock_own_hold(user=user, hold_id=hold_id)
-        log_event_on_commit("hold_released", user_id=user.pk, hold_id=hold.pk, show_id=show.pk)
+        hold, seats = _lock_own_hold(user=user, hold_id=hold_id)
+        set_state([seat for seat in seats if seat.hold_id == hold.pk], ShowSeat.State.FREE)
+        log_event_on_commit("hold_released", user_id=user.pk, hold_id=hold.pk, show_id=hold.show_id)
         hold.delete()
 
 
 def release_expired_holds(*, now: datetime | None = None) -> int:
     """Delete holds that expired; returns how many. Safe at any time, next to live traffic.
 
-    Seats of expired holds are already free for every read and write, so this only tidies rows. It still takes each
-    show's lock (one short transaction per show), so it never interleaves with a confirm deciding about the same hold.
+    Seats of expired holds are already free for every read and write, so this only tidies rows. Each hold is
+    deleted in a short transaction of its own that locks its seats first, as every writer of them does.
     """
     now = now or timezone.now()
     deleted = 0
-    show_ids = (Hold.objects.filter(expires_at__lte=now).order_by("show_id").values_list("show_id", flat=True)
-                .distinct())
-    for show_id in list(show_ids):
+    for hold_id, show_id in list(Hold.objects.filter(expires_at__lte=now).order_by("pk")
+                                 .values_list("pk", "show_id")):
         with locked_transaction():
-            try:
-                lock_show(show_id)
-            except ShowNotFound:
-                continue  # deleted meanwhile, its holds with it
-            _, per_model = Hold.objects.filter(show_id=show_id, expires_at__lte=now).delete()
-            deleted += per_model.get(Hold._meta.label, 0)
+            numbers = ShowSeat.objects.filter(show_id=show_id, hold_id=hold_id).values_list("number", flat=True)
+            seats = lock_seats(show_id, list(numbers))
+            hold = Hold.objects.filter(pk=hold_id, expires_at__lte=now).first()
+            if hold is None:
+                continue  # released, or its show deleted, meanwhile
+            set_state([seat for seat in seats if seat.hold_id == hold_id], ShowSeat.State.FREE)
+            hold.delete()
+            deleted += 1
     return deleted
 
 
-def _lock_own_hold(*, user, hold_id: int):
-    """Lock the show of the user's hold and return (hold, show), re-read under the lock. Call in a transaction.
+def _hold_seat_numbers(hold_id: int) -> list[int]:
+    return list(HoldSeat.objects.filter(hold_id=hold_id).order_by("seat_number").values_list("seat_number", flat=True))
 
-    Someone else's hold is reported as not found, revealing nothing.
+
+def _lock_own_hold(*, user, hold_id: int) -> tuple[Hold, list[ShowSeat]]:
+    """Lock the seats of the user's hold and return (hold, locked seats), the hold re-read under the locks.
+
+    Call in a transaction. Someone else's hold is reported as not found, revealing nothing. The locked seats are
+    those of its hold seat rows and those whose seat row still points at it.
     """
     show_id = Hold.objects.filter(pk=hold_id, user=user).values_list("show_id", flat=True).first()
     if show_id is None:
         raise HoldNotFound()
-    show = lock_show(show_id)
-    # Re-read: a confirm or release that held the lock before us may have consumed the hold.
+    # A hold's seats only ever shrink (its owner books some directly, or a new hold takes over seats after it
+    # expired), both under these seats' locks: locking the seats read here covers every seat the hold can still
+    # have once we hold the locks; the caller re-reads which it does have.
+    numbers = {*_hold_seat_numbers(hold_id),
+               *ShowSeat.objects.filter(show_id=show_id, hold_id=hold_id).values_list("number", flat=True)}
+    seats = lock_seats(show_id, sorted(numbers))
     hold = Hold.objects.filter(pk=hold_id, user=user).first()
     if hold is None:
         raise HoldNotFound()
-    return hold, show
+    return hold, seats
+

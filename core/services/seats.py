@@ -1,0 +1,104 @@
+"""Seat state shared by every service that changes seats: read a show for sale, classify locked seats, write states.
+
+Everything here expects the seat rows concerned to be locked (`core.locks.lock_seats`) by the caller's
+transaction; the seat row's `state` is the truth (`core.models.ShowSeat`).
+"""
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+
+from core.exceptions import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
+from core.models import Hold, HoldSeat, Show, ShowSeat
+
+
+def validated_seat_selection(seat_numbers: list[int]) -> list[int]:
+    """The requested seats in ascending order (the order every writer locks and inserts in), or `InvalidSeatSelection`.
+
+    Only what needs no show: whether the seats exist is known once their rows are locked.
+    """
+    limit = settings.MAX_SEATS_PER_BOOKING
+    if not seat_numbers:
+        raise InvalidSeatSelection(InvalidSeatSelection.EMPTY)
+    if len(set(seat_numbers)) != len(seat_numbers):
+        raise InvalidSeatSelection(InvalidSeatSelection.DUPLICATES)
+    if len(seat_numbers) > limit:
+        raise InvalidSeatSelection(InvalidSeatSelection.TOO_MANY.format(limit=limit))
+    return sorted(seat_numbers)
+
+
+def show_for_sale(show_id: int, *, now: datetime) -> Show:
+    """The show, read *after* the caller locked its seats (see core.locks), if seats can still be sold.
+
+    Raises ShowNotFound, ShowCancelled (409) or ShowStarted (400), in that order.
+    """
+    show = Show.objects.select_related("movie", "screen__cinema").filter(pk=show_id).first()
+    if show is None:
+        raise ShowNotFound()
+    if show.status == Show.Status.CANCELLED:
+        raise ShowCancelled()
+    if show.date_time <= now:
+        raise ShowStarted()
+    return show
+
+
+def check_seats_exist(seats: list[ShowSeat], seat_numbers: list[int]) -> None:
+    found = {seat.number for seat in seats}
+    outside = [n for n in seat_numbers if n not in found]
+    if outside:
+        raise InvalidSeats(outside)
+
+
+def is_live_hold(seat: ShowSeat, now: datetime) -> bool:
+    return seat.state == ShowSeat.State.HELD and seat.held_until is not None and seat.held_until > now
+
+
+class SeatClasses(NamedTuple):
+    free: list[ShowSeat]  # free, or in a hold that has expired
+    booked: list[ShowSeat]
+    blocked: list[ShowSeat]
+    held_by_user: list[ShowSeat]  # in an unexpired hold of the given user
+    held_by_others: list[ShowSeat]
+
+
+def classify(seats: Iterable[ShowSeat], *, user, now: datetime) -> SeatClasses:
+    """Sort locked seats by what they mean to `user`. At most one query: who holds the live held seats."""
+    free, booked, blocked, live_held = [], [], [], []
+    for seat in seats:
+        if seat.state == ShowSeat.State.BOOKED:
+            booked.append(seat)
+        elif seat.state == ShowSeat.State.BLOCKED:
+            blocked.append(seat)
+        elif is_live_hold(seat, now):
+            live_held.append(seat)
+        else:
+            free.append(seat)
+    mine, others = [], []
+    if live_held:
+        holders = dict(Hold.objects.filter(pk__in={s.hold_id for s in live_held}).values_list("pk", "user_id"))
+        user_id = getattr(user, "pk", None)
+        for seat in live_held:
+            (mine if user_id is not None and holders.get(seat.hold_id) == user_id else others).append(seat)
+    return SeatClasses(free, booked, blocked, mine, others)
+
+
+def consume_own_hold_seats(seats: list[ShowSeat]) -> None:
+    """Take seats out of their holder's hold because the holder is booking them; a hold left empty is deleted."""
+    if not seats:
+        return
+    hold_ids = {seat.hold_id for seat in seats}
+    HoldSeat.objects.filter(hold_id__in=hold_ids, show_id=seats[0].show_id,
+                            seat_number__in=[seat.number for seat in seats]).delete()
+    Hold.objects.filter(pk__in=hold_ids).exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk")))).delete()
+
+
+def set_state(seats: list[ShowSeat], state: str, *, hold: Hold | None = None) -> None:
+    """Write `state` to the locked seats (one UPDATE), clearing or setting their hold."""
+    if not seats:
+        return
+    held_until = hold.expires_at if hold is not None else None
+    ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(state=state, hold=hold, held_until=held_until)
+    for seat in seats:
+        seat.state, seat.hold, seat.held_until = state, hold, held_until

@@ -1,0 +1,28 @@
+"""Reads of cinemas and screens, each a fixed number of queries."""
+from django.db.models import Prefetch, QuerySet
+
+from core.exceptions import CinemaNotFound, ScreenNotFound
+from venues.models import Cinema, Screen
+
+
+def cinema_list(*, city: str | None = None) -> QuerySet[Cinema]:
+    cinemas = Cinema.objects.order_by("city", "name", "id")
+    if city:
+        cinemas = cinemas.filter(city__iexact=city)
+    return cinemas
+
+
+def cinema_get(*, cinema_id: int) -> Cinema:
+    """The cinema with its screens (two queries); screens without their layouts, which can be large."""
+    screens = Screen.objects.order_by("name", "id")
+    cinema = Cinema.objects.filter(pk=cinema_id).prefetch_related(Prefetch("screens", queryset=screens)).first()
+    if cinema is None:
+        raise CinemaNotFound()
+    return cinema
+
+
+def screen_get(*, screen_id: int) -> Screen:
+    screen = Screen.objects.select_related("cinema").filter(pk=screen_id).first()
+    if screen is None:
+        raise ScreenNotFound()
+    return screen
