@@ -254,8 +254,8 @@ def paged_twin(view):
 
 # --- Integer path parameters ------------------------------------------------------------------------------
 class ApiSchemaGenerator(OpenAPISchemaGenerator):
-    """Types path parameters from the URL converters (`<int:show_id>` -> integer, with an example of 1), where
-    drf-yasg would say string for views without a queryset."""
+    """Types path parameters from the URL converters (`<int:show_id>`, or any converter to int -> integer, with an
+    example of 1), where drf-yasg would say string for views without a queryset."""
 
     def get_schema(self, request=None, public=False):
         schema = super().get_schema(request, public)
@@ -270,16 +270,26 @@ class ApiSchemaGenerator(OpenAPISchemaGenerator):
         converters = _converters_of(view_cls)
         for parameter in parameters:
             converter = converters.get(parameter.name)
-            if converter is not None and converter.regex == "[0-9]+":
+            if converter is not None and _converts_to_int(converter):
                 parameter.type = openapi.TYPE_INTEGER
                 parameter.pop("pattern", None)
                 parameter.minimum = 1
+                if getattr(converter, "MAX", None):
+                    parameter.maximum = converter.MAX
                 # Swagger UI pre-fills it; swagger2openapi turns it into the parameter's example. The sample data's
                 # first movie and show are 1 on a fresh database.
                 parameter["x-example"] = 1
                 if not parameter.get("description"):
                     parameter.description = f"The {parameter.name.removesuffix('_id')}'s id."
         return parameters
+
+
+def _converts_to_int(converter) -> bool:
+    # Django's <int:...> or a project converter of ids (digits in, int out), whatever its class.
+    try:
+        return type(converter.to_python("1")) is int
+    except (ValueError, TypeError):
+        return False
 
 
 def _converters_of(view_cls) -> dict:
