@@ -27,8 +27,10 @@ NODE_BIN = ROOT / "tools" / "api" / "node_modules" / ".bin"
 BASE_URL = "http://127.0.0.1:8000"
 STAFF = ("staff", "staff-pass-789")
 
-# operationId, in the order newman runs them (an operation may appear twice). Captures: variable <- JS expression
-# on the JSON response `json`. (bandit B105 reads "json.access" as a password: it is a variable's source.)
+# operationId, in the order newman runs them (an operation may appear twice), and what to store: variable <- JS
+# expression on the JSON response `json`. A third item, a status, replaces the success status as the expected one
+# for an operation that cannot succeed from the collection alone (it needs something out of band, e.g. a mail);
+# it must be one of the operation's documented statuses. (bandit B105 reads "json.access" as a password: it is a variable's source.)
 RUN_ORDER = [
     ("health_check", {}),
     ("signup", {}),
@@ -117,13 +119,13 @@ def _runnable(converted: dict, document: dict) -> dict:
             operation_id, operation = operations[(item["request"]["method"], path)]
             requests[operation_id] = (item, operation)
 
-    placed = {name for name, _ in RUN_ORDER}
+    placed = {entry[0] for entry in RUN_ORDER}
     missing = sorted(set(requests) - placed)
     if missing:
         raise SystemExit(f"scripts/postman.py: add {missing} to RUN_ORDER (where in the story it can succeed)")
 
     items = []
-    for operation_id, captures in RUN_ORDER:
+    for operation_id, captures, *expected in RUN_ORDER:
         if operation_id == "staff_login":
             item, operation = json.loads(json.dumps(requests["login"][0])), requests["login"][1]
             item["name"] = "Log in as staff: store the staff token"
@@ -131,7 +133,7 @@ def _runnable(converted: dict, document: dict) -> dict:
                 {"username": "{{staff_username}}", "password": "{{staff_password}}"}, indent=2)  # nosec B105
         else:
             item, operation = json.loads(json.dumps(requests[operation_id][0])), requests[operation_id][1]
-        items.append(_prepare(item, operation_id, operation, captures))
+        items.append(_prepare(item, operation_id, operation, captures, *expected))
     return {
         "info": {
             "name": document["info"]["title"],
@@ -147,7 +149,7 @@ def _runnable(converted: dict, document: dict) -> dict:
     }
 
 
-def _prepare(item, operation_id, operation, captures):
+def _prepare(item, operation_id, operation, captures, expected: int | None = None):
     request = item["request"]
     for variable in request["url"].get("variable", []):
         variable["value"] = f"{{{{{variable['key']}}}}}"
@@ -171,6 +173,10 @@ def _prepare(item, operation_id, operation, captures):
         data.update({k: v for k, v in BODY_VARIABLES.items() if k in data})
         body["raw"] = json.dumps(data, indent=2)
     success = next(status for status in operation["responses"] if status.startswith("2"))
+    if expected is not None:
+        if str(expected) not in operation["responses"]:
+            raise SystemExit(f"scripts/postman.py: {operation_id} does not document status {expected}")
+        success = str(expected)
     script = [f'pm.test("{operation_id} answers {success}", function () {{ pm.response.to.have.status({success}); }});']
     if captures:
         script.append("var json = pm.response.json();")
