@@ -30,7 +30,8 @@ STAFF = ("staff", "staff-pass-789")
 # operationId, in the order newman runs them (an operation may appear twice), and what to store: variable <- JS
 # expression on the JSON response `json`. A third item, a status, replaces the success status as the expected one
 # for an operation that cannot succeed from the collection alone (it needs something out of band, e.g. a mail);
-# it must be one of the operation's documented statuses. (bandit B105 reads "json.access" as a password: it is a variable's source.)
+# it must be one of the operation's documented statuses. (bandit B105 reads "json.access" as a password: it is a
+# variable's source.)
 RUN_ORDER = [
     ("health_check", {}),
     ("signup", {}),
