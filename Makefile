@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 export FUZZ_MAX_EXAMPLES ?= 15
 
 .PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
-	doc-tools postman postman-collection
+	doc-tools postman postman-collection slowloris
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,9 +45,10 @@ run: install
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Production-like: DEBUG off (so DJANGO_SECRET_KEY is required), gunicorn as configured in gunicorn.conf.py,
-# static files from whitenoise, migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT,
-# WEB_CONCURRENCY and the other knobs are read by gunicorn.conf.py.
+# Production-like: DEBUG off (so a strong DJANGO_SECRET_KEY is required), granian (ticketing_system/serve.py;
+# SERVER=gunicorn for gunicorn.conf.py), static files from whitenoise, migrations applied first. SQLite unless
+# DATABASE_URL says otherwise; PORT, WEB_CONCURRENCY and the other knobs are read by ticketing_system/serve.py,
+# which also warns when REDIS_URL is unset (the limits are then counted per process).
 serve: export DJANGO_DEBUG = 0
 # It listens on plain http on 127.0.0.1: no https redirect and no https-only cookies unless the environment
 # says so (set both to 1 behind a TLS-terminating proxy, with DJANGO_SECURE_PROXY_SSL_HEADER).
@@ -60,7 +61,7 @@ serve: install
 		echo "(or use 'make run' for the development server)"; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py ticketing_system.wsgi
+	exec $(PY) -m ticketing_system.serve
 
 # Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
 # wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
@@ -109,7 +110,7 @@ postman-collection: install-dev doc-tools
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core venues ticketing_system scripts seed_script.py manage.py
+	$(PY) -m bandit -q -r core accounts venues ticketing_system scripts seed_script.py manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.
@@ -122,6 +123,11 @@ check-deploy: install
 # checks every acknowledged booking survived. Needs root (it runs PostgreSQL as user postgres). Not in `make test`.
 chaos: install
 	$(PY) scripts/chaos.py
+
+# 100 clients trickle their headers one byte a second while /health/ and a booking must answer within a second
+# (scripts/slowloris.py; SQLite in a temporary directory, port 8300). Prints its figures. Not in `make test`.
+slowloris: install
+	$(PY) scripts/slowloris.py
 
 clean:
 	rm -rf $(VENV) tools/api/node_modules db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache

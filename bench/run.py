@@ -2,7 +2,7 @@
 
 What it does, in order (see bench/README.md for how to read the output):
 1. drops and recreates the benchmark database (BENCH_DATABASE_URL, loopback only);
-2. starts the service exactly as `make serve` does (DEBUG off, gunicorn.conf.py, migrations), on
+2. starts the service exactly as `make serve` does (DEBUG off, the server of ticketing_system/serve.py, migrations), on
    127.0.0.1:8100, with a throwaway secret key; the server is stopped however this script ends;
 3. creates its data through the API: a staff user (manage.py) logs in and creates the movies and shows, users
    sign up and log in, so the load itself is nothing but bookings with ready tokens;
@@ -124,7 +124,8 @@ def server_env() -> dict:
     # All the load comes from one address and 32 users, thousands of requests a second: at their production
     # rates the throttles would turn this into a test of the throttles. They are raised, not removed, so their
     # cost per request is still measured. (An operator's own THROTTLE_* values are overridden for the run.)
-    for scope in ("LOGIN_IP", "LOGIN_USERNAME", "SIGNUP_IP", "BOOKING_USER", "HOLD_USER", "CANCEL_USER"):
+    for scope in ("LOGIN_IP", "LOGIN_USERNAME", "SIGNUP_IP", "BOOKING_USER", "HOLD_USER", "CANCEL_USER",
+                  "REFRESH_IP", "ACCOUNT_USER", "PASSWORD_CHANGE_USER", "PASSWORD_RESET_IP"):
         env[f"THROTTLE_{scope}"] = "1000000/min"
     return env
 
@@ -144,7 +145,7 @@ def start_server(env: dict, log_path: Path) -> None:
         raise RuntimeError(f"{HOST}:{PORT} is already in use; stop whatever listens there or set BENCH_PORT")
     log(f"starting the service like `make serve` on {HOST}:{PORT} (log: {log_path.relative_to(ROOT)})")
     log_file = open(log_path, "w")
-    # Its own process group, so stopping it stops make, gunicorn's master and every worker.
+    # Its own process group, so stopping it stops make, the server's main process and every worker.
     _server = subprocess.Popen(
         ["make", "--no-print-directory", "serve"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -170,7 +171,7 @@ def stop_server() -> None:
     log("stopping the server")
     try:
         os.killpg(_server.pid, signal.SIGTERM)
-        _server.wait(timeout=40)  # gunicorn's graceful timeout is 30 s
+        _server.wait(timeout=40)  # the server gives workers 30 s to finish
     except subprocess.TimeoutExpired:
         os.killpg(_server.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -205,7 +206,8 @@ def user_tokens(count: int) -> list[str]:
 
     def one(i: int) -> str:
         username = f"bench-user-{i}"
-        expect(*api("POST", "/signup", {"username": username, "password": password}), 201, "signup")
+        expect(*api("POST", "/signup", {"username": username, "email": f"{username}@example.com",
+                                        "password": password}), 201, "signup")
         return expect(*api("POST", "/login", {"username": username, "password": password}), 200, "login")["access"]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -284,7 +286,7 @@ def _cpu_seconds(pids) -> dict[int, float]:
 
 
 def _server_pids() -> list[int]:
-    """The server's processes: its process group (make, gunicorn's master and workers)."""
+    """The server's processes: its process group (make, the server's main process and workers)."""
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -327,7 +329,7 @@ def api_level(connections: int, shows: list[int], tokens: list[str], *, mode: st
         "max_ms": data["latency_us"]["max"] / 1000,
         "non_2xx": {str(s): n for s, n in sorted(statuses.items()) if not 200 <= s < 300},
         "socket_errors": {k: v for k, v in data["socket_errors"].items() if v},
-        # CPU time per request handled, of the gunicorn processes and of their PostgreSQL backends.
+        # CPU time per request handled, of the server processes and of their PostgreSQL backends.
         "app_cpu_ms_per_request": app_cpu * 1000 / max(data["requests"], 1),
         "db_cpu_ms_per_request": db_cpu * 1000 / max(data["requests"], 1),
     }
@@ -504,7 +506,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
     conns = [r["connections"] for r in rows]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ax1.plot(conns, [r["api"]["bookings_per_s"] for r in rows], "o-", label="API (wrk → gunicorn → Django)")
+    ax1.plot(conns, [r["api"]["bookings_per_s"] for r in rows], "o-", label="API (wrk → server → Django)")
     ax1.plot(conns, [r["raw"]["bookings_per_s"] for r in rows], "s--", label="raw SQL (pgbench)")
     ax1.set(title="Bookings per second", xlabel="concurrent connections", ylabel="bookings/s", xscale="log")
     ax1.set_ylim(bottom=0)
@@ -632,7 +634,8 @@ def main() -> int:
     results = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git_revision": git_revision(),
         "cpus": os.cpu_count(), "duration_s_per_run": DURATION, "seats_per_show": SEATS, "users": USERS,
-        "gunicorn_workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
+        "server": os.environ.get("SERVER", "granian"),
+        "workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
         "levels": rows, "one_hot_show": hot_rows, "read_mix": read_result, "race": race, "verification": checks,
         "targets": targets,
         "wall_time_s": round(time.time() - began, 1),

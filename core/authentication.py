@@ -3,6 +3,11 @@
 Deliberately *not* simplejwt's stateless variant (JWTStatelessUserAuthentication), which would save the one
 query per request: with it, a deactivated or deleted user's tokens would keep working until they expire (up to
 JWT_ACCESS_MINUTES), and the API promises they stop at once.
+
+The same query reads what revokes tokens (accounts.services.tokens): the account's token version (bumped by
+/logout/all and account deletion) and the token's refresh family (revoked when a rotated refresh token is
+reused, or by a password change). The password digest claim (simplejwt's CHECK_REVOKE_TOKEN) covers a password
+changed anywhere, the admin included.
 """
 import functools
 
@@ -14,6 +19,10 @@ from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import Account, RefreshFamily
+from accounts.services.tokens import FAMILY_CLAIM, VERSION_CLAIM
+from core.exceptions import TokenRevoked
 
 User = get_user_model()
 
@@ -33,7 +42,10 @@ class JWTAuthentication(authentication.JWTAuthentication):
         except KeyError as e:
             raise InvalidToken(_("Token contained no recognizable user identification")) from e
 
-        user = _user_by_id(user_id)
+        family_id = validated_token.get(FAMILY_CLAIM)
+        if family_id is not None and not isinstance(family_id, int):
+            raise InvalidToken(_("Token is invalid"))
+        user = _user_by_id(user_id, family_id)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
 
@@ -44,16 +56,24 @@ class JWTAuthentication(authentication.JWTAuthentication):
             if validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
                 raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
 
+        # Tokens from before accounts had versions carry none: version 0, which any revocation leaves behind.
+        if validated_token.get(VERSION_CLAIM, 0) != user.account_token_version:
+            raise AuthenticationFailed(TokenRevoked.message, code=TokenRevoked.code)
+        if family_id is not None and (user.refresh_family_id is None or user.refresh_family_revoked_at is not None):
+            raise AuthenticationFailed(TokenRevoked.message, code=TokenRevoked.code)
         return user
 
 
-def _user_by_id(user_id):
+def _user_by_id(user_id, family_id: int | None):
     id_field = User._meta.get_field(api_settings.USER_ID_FIELD)
     try:
         value = id_field.get_prep_value(id_field.to_python(user_id))
     except (ValidationError, ValueError, TypeError):
         return None  # cannot name any user (the token is signed by us, so this is not expected)
-    return next(iter(User.objects.raw(_user_sql(), [value])), None)
+    if (isinstance(value, int) and not -(2**63) <= value < 2**63) or (
+            family_id is not None and not 0 < family_id < 2**63):
+        return None  # beyond any id the database can hold (SQLite would raise OverflowError)
+    return next(iter(User.objects.raw(_user_sql(), [family_id, value])), None)
 
 
 def _user_sql() -> str:
@@ -64,6 +84,17 @@ def _user_sql() -> str:
 def _user_sql_for(vendor: str) -> str:
     q = connection.ops.quote_name
     id_column = User._meta.get_field(api_settings.USER_ID_FIELD).column
-    columns = ", ".join(q(f.column) for f in User._meta.concrete_fields)
-    # Identifiers come from the model's metadata, quoted; the id is a bound parameter: no input in the SQL text.
-    return f"SELECT {columns} FROM {q(User._meta.db_table)} WHERE {q(id_column)} = %s"  # nosec B608
+    columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    account, family = Account._meta, RefreshFamily._meta
+    # Identifiers come from the models' metadata, quoted; the ids are bound parameters: no input in the SQL text.
+    # LEFT JOINs: a user without an account row has version 0; a token without a family matches none.
+    return (
+        f"SELECT {columns}, COALESCE(a.{q(account.get_field('token_version').column)}, 0) AS account_token_version, "
+        f"f.{q(family.pk.column)} AS refresh_family_id, "
+        f"f.{q(family.get_field('revoked_at').column)} AS refresh_family_revoked_at "
+        f"FROM {q(User._meta.db_table)} u "
+        f"LEFT JOIN {q(account.db_table)} a ON a.{q(account.pk.column)} = u.{q(User._meta.pk.column)} "
+        f"LEFT JOIN {q(family.db_table)} f ON f.{q(family.pk.column)} = %s "
+        f"AND f.{q(family.get_field('user').column)} = u.{q(User._meta.pk.column)} "
+        f"WHERE u.{q(id_column)} = %s"  # nosec B608
+    )

@@ -25,7 +25,10 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
     ApiError(400, "show_started", "booking, holding or cancelling after the show started (or after the "
                                   "cancellation cut-off)"),
-    ApiError(400, "username_taken", "signup with an existing username"),
+    ApiError(400, "username_taken", "signup with an existing username (case-insensitive)"),
+    ApiError(400, "email_taken", "signup or an e-mail change with an address another account has"),
+    ApiError(400, "wrong_password", "a password change whose `old_password` is wrong"),
+    ApiError(400, "invalid_reset_token", "a password reset whose uid and token are wrong, used or expired"),
     ApiError(400, "parse_error", "the body is not valid JSON"),
     ApiError(400, "too_many_items", "a JSON array longer than REQUEST_MAX_LIST_ITEMS (100)"),
     ApiError(400, "too_deep", "JSON nested deeper than REQUEST_MAX_JSON_DEPTH (10)"),
@@ -37,6 +40,9 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(401, "not_authenticated", "no Authorization header on an operation that needs a token"),
     ApiError(401, "bad_authorization_header", "an Authorization header that is not `Bearer <access token>`"),
     ApiError(401, "token_not_valid", "an access or refresh token that is malformed, expired or revoked"),
+    ApiError(401, "token_revoked", "a token revoked by logout everywhere, a password change or an account "
+                                   "deletion"),
+    ApiError(401, "token_reused", "a refresh token presented a second time: every token of its login is revoked"),
     ApiError(401, "user_not_found", "the token's user no longer exists"),
     ApiError(401, "user_inactive", "the token's user was deactivated"),
     ApiError(401, "password_changed", "the user's password changed after the token was issued"),

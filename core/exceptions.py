@@ -263,3 +263,70 @@ class ScreenNameTaken(DomainError):
     status_code = 400
     code = "screen_name_taken"
     message = "This cinema already has a screen with that name."
+
+
+# --- Accounts (accounts.services) ---------------------------------------------------------------------------
+class EmailTaken(DomainError):
+    status_code = 400
+    code = "email_taken"
+    message = "A user with that e-mail address already exists."
+
+
+class WrongPassword(DomainError):
+    status_code = 400
+    code = "wrong_password"
+    message = "The current password is not correct."
+
+
+class PasswordRejected(DomainError):
+    """The new password fails the password validators; shaped like a validation error of `new_password`."""
+
+    status_code = 400
+    code = "invalid"
+    message = "Invalid input."
+
+    def __init__(self, messages: list[str]):
+        super().__init__(extra={"new_password": list(messages)})
+
+
+class InvalidResetToken(DomainError):
+    status_code = 400
+    code = "invalid_reset_token"
+    message = "The password reset link is invalid or has expired."
+
+
+class RefreshTokenNotValid(DomainError):
+    """/token/refresh with a token that is malformed, expired, blacklisted, or from before token families."""
+
+    status_code = 401
+    code = "token_not_valid"
+    message = "Token is invalid"
+
+
+class NoActiveAccount(DomainError):
+    status_code = 401
+    code = "no_active_account"
+    message = "No active account found for the given token."
+
+
+class TokenRevoked(DomainError):
+    """A token issued before a logout (everywhere), a password change or reset, or an account deletion."""
+
+    status_code = 401
+    code = "token_revoked"
+    message = "This token has been revoked; log in again."
+
+
+class TokenReused(DomainError):
+    """An already-rotated refresh token was presented again: a copy exists, so its whole family is revoked."""
+
+    status_code = 401
+    code = "token_reused"
+    message = "This refresh token was already used; every token of this login has been revoked. Log in again."
+
+
+class InvalidCredentials(DomainError):
+    # simplejwt's wording and code, as /login has always answered.
+    status_code = 401
+    code = "no_active_account"
+    message = "No active account found with the given credentials"

@@ -56,7 +56,7 @@ STAFF = "staff"  # a staff user's access token
 
 # (status, code) that every operation of a kind can answer, added to its own.
 AUTH_ERRORS = [(401, code) for code in ("not_authenticated", "bad_authorization_header", "token_not_valid",
-                                        "user_not_found", "user_inactive", "password_changed")]
+                                        "token_revoked", "user_not_found", "user_inactive", "password_changed")]
 # A public operation still authenticates a token if one is sent: a broken one is refused (no "not_authenticated").
 OPTIONAL_AUTH_ERRORS = [error for error in AUTH_ERRORS if error[1] != "not_authenticated"]
 BODY_ERRORS = [(400, "invalid"), (400, "parse_error"), (400, "too_many_items"), (400, "too_deep"),

@@ -8,9 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
+from accounts import identity
 from core.models import Booking, Hold, Movie, Show
 from core.money import price_text
 from venues.layouts import SEAT_CATEGORIES
@@ -260,26 +259,32 @@ class HealthSerializer(serializers.Serializer):
 
 
 # --- Requests ---------------------------------------------------------------------------------------------
+CONFUSABLE_USERNAME = ("This username mixes scripts with look-alike characters (such as a Cyrillic \"а\" among "
+                       "Latin letters); write it in one script.")
+
+
 class SignupSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    # No default: the description would show `default: ""`, which is not a valid `format: email`
-    # (openapi-spec-validator refuses it). A missing email is stored as "" (validate below).
-    email = serializers.EmailField(required=False, allow_blank=True)
+    # Required and unique (case-insensitively): it is how a forgotten password is reset.
+    email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     def validate_username(self, value):
-        # Django's own username rules (letters, digits and @/./+/-/_), as the admin applies them.
-        # Uniqueness is left to the database (core.services.accounts): a check here would race anyway.
+        # Django's own username rules (letters, digits and @/./+/-/_), as the admin applies them, to the name as
+        # it will be stored (NFKC, no surrounding spaces).
+        value = identity.normalize_username(value)
         try:
             User._meta.get_field("username").run_validators(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
+        if identity.is_mixed_script_confusable(value):
+            raise serializers.ValidationError(CONFUSABLE_USERNAME)
+        # Uniqueness (case-insensitive) is left to the database (accounts.services.users): a check here would race.
         return value
 
     def validate(self, attrs):
         # The similarity validator needs the user's other attributes; the user is not saved here.
-        attrs.setdefault("email", "")
-        candidate = User(username=attrs["username"], email=attrs["email"])
+        candidate = User(username=attrs["username"], email=attrs.get("email", ""))
         try:
             validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as exc:
@@ -287,29 +292,12 @@ class SignupSerializer(serializers.Serializer):
         return attrs
 
 
-class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh (rotating: it answers a new refresh token and blacklists the old one), plus the case
-    it leaves as a 500: a valid token whose user was deleted since. That is a 401 like an inactive user."""
-
-    def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except User.DoesNotExist:
-            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account") from None
-
-
-class LoginSerializer(serializers.Serializer):
-    """What /login reads (documentation only; simplejwt's TokenObtainPairSerializer parses it)."""
-
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
-
-
 class TokenPairSerializer(serializers.Serializer):
     """What /login and /token/refresh answer (documentation only; simplejwt's serializers produce it)."""
 
     access = serializers.CharField(help_text="JWT access token, valid 60 minutes: send as `Bearer <access>`")
-    refresh = serializers.CharField(help_text="JWT refresh token, valid 1 day: exchange at /token/refresh")
+    refresh = serializers.CharField(help_text="JWT refresh token, once, at /token/refresh; every refresh token "
+                                              "of a login expires 1 day after the login")
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -7,7 +7,6 @@ environment variable (README, "Security and reliability"). A refused request is 
 The per-IP scopes identify the client with DRF's get_ident, which trusts X-Forwarded-For only as far as
 NUM_PROXIES says.
 """
-import hashlib
 import logging
 
 from redis.exceptions import RedisError
@@ -92,21 +91,6 @@ class _PerUserThrottle(LoggedRateThrottle):
 
 class LoginIPThrottle(_PerIPThrottle):
     scope = "login_ip"
-
-
-class LoginUsernameThrottle(LoggedRateThrottle):
-    """Guessing one account's password from many addresses is still limited, per username."""
-
-    scope = "login_username"
-
-    def get_cache_key(self, request, view):
-        data = request.data
-        username = data.get("username") if isinstance(data, dict) else None
-        if not isinstance(username, str) or not username:
-            return None  # nothing to guess against; the IP limit still applies
-        # Hashed: usernames may hold characters a cache key should not, and the key should not echo them.
-        # Lower-cased, so Alice and alice share one budget (stricter, never looser).
-        return self._key(hashlib.sha256(username.lower().encode()).hexdigest())
 
 
 class SignupIPThrottle(_PerIPThrottle):

@@ -3,13 +3,14 @@ the rules live in `core.services`, the error responses in `core.exception_handle
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg.utils import no_body
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.serializers import LoginSerializer, RefreshSerializer
+from accounts.services import login as login_service
+from accounts.services import tokens, users
+from accounts.throttles import AccountUserThrottle, LoginUsernameIPThrottle, RefreshIPThrottle
 from core import selectors
-from core.events import log_event
 from core.filters import MovieFilter, ShowFilter, swagger_parameters
 from core.idempotency import idempotent
 from core.pagination import OptionalLimitOffsetPagination
@@ -33,12 +34,10 @@ from core.serializers import (
     DetailSerializer,
     HealthSerializer,
     HoldSerializer,
-    LoginSerializer,
     LogoutSerializer,
     MovieCreateSerializer,
     MovieDetailSerializer,
     MultiSeatBookingSerializer,
-    RotatingTokenRefreshSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     ShowCreateSerializer,
@@ -48,13 +47,12 @@ from core.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from core.services import accounts, booking, catalog, holds
+from core.services import booking, catalog, holds
 from core.throttles import (
     BookingUserThrottle,
     CancelUserThrottle,
     HoldUserThrottle,
     LoginIPThrottle,
-    LoginUsernameThrottle,
     SignupIPThrottle,
 )
 
@@ -106,63 +104,75 @@ class SignupView(APIView):
 
     @api_operation(operation_id="signup", summary="Create a customer account", tag=TAG_ACCOUNTS, auth=PUBLIC,
                    request_body=SignupSerializer, example=EXAMPLE_USER, success=(201, UserSerializer),
-                   errors=["username_taken"])
+                   errors=["username_taken", "email_taken"])
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = accounts.user_create(**serializer.validated_data)
+        user = users.user_create(**serializer.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class LoginView(TokenObtainPairView):
-    """Exchange username and password for an access token (60 min) and a refresh token (1 day)."""
+class LoginView(APIView):
+    """Exchange username and password for an access token (60 min) and a refresh token (1 day from this login)."""
 
-    # Per client address and per username: many guesses from one address, or at one account from many.
-    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    # Per client address and per (username, address); a growing per-username delay across addresses is applied
+    # by the login service (accounts.throttles explains the scheme).
+    throttle_classes = [LoginIPThrottle, LoginUsernameIPThrottle]
 
     @api_operation(
         operation_id="login", summary="Log in: get an access and a refresh token", tag=TAG_ACCOUNTS, auth=PUBLIC,
         description="Send the access token as `Authorization: Bearer <access token>` (in Swagger UI: Authorize). "
-                    "It lasts 60 minutes; the refresh token (1 day) gets a new pair from `POST /token/refresh`.",
+                    "It lasts 60 minutes; the refresh token gets a new pair from `POST /token/refresh`.",
         request_body=LoginSerializer,
         example={"username": EXAMPLE_USER["username"], "password": EXAMPLE_USER["password"]},
         success=(200, TokenPairSerializer), errors=["no_active_account"],
     )
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            username = request.data.get("username") if isinstance(request.data, dict) else None
-            # The username only (truncated), never the password that was tried.
-            log_event("login_failed", username=str(username)[:150] if username is not None else None,
-                      client_ip=LoginIPThrottle().get_ident(request))
-            raise
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = login_service.login(**serializer.validated_data, client_ip=LoginIPThrottle().get_ident(request),
+                                   request=request)
+        return Response(pair)
 
 
-class RefreshView(TokenRefreshView):
-    """Exchange a refresh token for a new access token and a new refresh token; the old one is blacklisted."""
+class RefreshView(APIView):
+    """Exchange a refresh token for a new access token and a new refresh token. The one given can never be
+    exchanged again: presenting it again revokes every token of its login (401 token_reused)."""
 
-    serializer_class = RotatingTokenRefreshSerializer
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [RefreshIPThrottle]
 
     @api_operation(
         operation_id="token_refresh", summary="Get a new token pair for a refresh token", tag=TAG_ACCOUNTS,
-        auth=PUBLIC, description="The refresh token rotates: the one sent is revoked, use the new one next time.",
-        request_body=RotatingTokenRefreshSerializer, example={"refresh": "<the refresh token from POST /login>"},
+        auth=PUBLIC, description="The refresh token rotates: the one sent can never be exchanged again (presenting "
+                                 "it again revokes every token of its login: 401 token_reused).",
+        request_body=RefreshSerializer, example={"refresh": "<the refresh token from POST /login>"},
         success=(200, TokenPairSerializer),
-        errors=[(401, "token_not_valid"), "no_active_account", (401, "user_inactive")],
+        errors=[(401, "token_not_valid"), "no_active_account", "token_revoked", "token_reused"],
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(tokens.token_refresh(refresh=serializer.validated_data["refresh"]))
 
 
 class LogoutView(APIView):
+    throttle_classes = [AccountUserThrottle]
+
     @api_operation(operation_id="logout", summary="Log out: revoke a refresh token", tag=TAG_ACCOUNTS, auth=USER,
+                   description="Access tokens already issued last until they expire (JWT_ACCESS_MINUTES); "
+                               "`POST /logout/all` revokes those too.",
                    request_body=LogoutSerializer, example={"refresh": "<the refresh token from POST /login>"},
                    success=(200, DetailSerializer), errors=[(400, "token_not_valid")])
     def post(self, request):
+        """Revoke this refresh token. Access tokens already issued last until they expire (JWT_ACCESS_MINUTES);
+        /logout/all revokes those too."""
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        accounts.logout(user=request.user, refresh=serializer.validated_data["refresh"])
+        tokens.logout(user=request.user, refresh=serializer.validated_data["refresh"])
         return Response({"detail": LOGGED_OUT_DETAIL})
 
 

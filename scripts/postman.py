@@ -36,6 +36,8 @@ RUN_ORDER = [
     ("health_check", {}),
     ("signup", {}),
     ("login", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
+    ("me_retrieve", {}),
+    ("me_update", {}),
     ("movies_list", {"movie_id": "json[0].id"}),
     ("movies_page", {}),
     ("movies_retrieve", {}),
@@ -58,6 +60,12 @@ RUN_ORDER = [
     ("bookings_cancel", {}),
     ("token_refresh", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
     ("logout", {}),
+    ("logout_all", {}),  # every token of the account is revoked: log in again
+    ("login", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
+    ("password_change", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
+    ("password_reset", {}),
+    ("password_reset_confirm", {}, 400),  # its uid and token come from the mail: the documented 400 is checked
+    ("me_delete", {}),
     ("staff_login", {"staff_token": "json.access"}),  # nosec B105
     ("movies_create", {"movie_id": "json.id"}),
     ("shows_create", {"show_id": "json.id"}),  # staff work on the new show from here on

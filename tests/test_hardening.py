@@ -98,3 +98,40 @@ def test_deploy_check_fails_when_a_protection_is_switched_off():
     result = run_deploy_check({**PRODUCTION_ENV, "DJANGO_SECURE_SSL_REDIRECT": "0"})
     assert result.returncode != 0
     assert "security.W008" in result.stderr
+
+
+# --- Ids beyond 64 bits (issue 10: /shows/9223372036854775808/book/ answered 500 on SQLite) ------------------
+BEYOND_BIGINT = 2**63
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method, path", [
+    ("post", f"/shows/{BEYOND_BIGINT}/book/"), ("post", f"/shows/{BEYOND_BIGINT}/hold/"),
+    ("get", f"/shows/{BEYOND_BIGINT}/"), ("get", f"/shows/{BEYOND_BIGINT}/seats/"),
+    ("get", f"/movies/{BEYOND_BIGINT}/shows/"), ("post", f"/holds/{BEYOND_BIGINT}/confirm/"),
+    ("delete", f"/holds/{BEYOND_BIGINT}/"), ("post", f"/bookings/{BEYOND_BIGINT}/cancel/"),
+    ("post", f"/shows/{10**30}/book/"),
+])
+def test_out_of_range_ids_are_404_on_every_database(method, path):
+    from tests.conftest import client_for
+    from tests.factories import UserFactory
+
+    client = client_for(UserFactory())
+    response = getattr(client, method)(path, {"seat_number": 1, "seat_numbers": [1]}, format="json")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found.", "code": "not_found"})
+
+
+def test_every_id_in_a_path_uses_the_bounded_converter():
+    from django.urls import get_resolver
+    from django.urls.converters import IntConverter
+
+    def patterns(resolver):
+        for entry in resolver.url_patterns:
+            if hasattr(entry, "url_patterns"):
+                yield from patterns(entry)
+            else:
+                yield entry
+
+    unbounded = [str(p.pattern) for p in patterns(get_resolver())
+                 if any(isinstance(c, IntConverter) for c in getattr(p.pattern, "converters", {}).values())]
+    assert unbounded == [], "use <id:...> (core.urls.IdConverter) for ids in paths"

@@ -80,13 +80,17 @@ class TestLogin:
         assert login(api_client, user.username, PASSWORD).status_code == 200
         assert_throttled(login(api_client, user.username, PASSWORD))
 
-    def test_per_username_limit_holds_across_addresses_and_letter_case(self, api_client, user, rates, clock):
+    def test_per_username_and_address_limit_holds_across_letter_case_but_not_addresses(
+            self, api_client, user, rates, clock):
+        # Issue 10: the per-username limit used to count across addresses, so anyone could lock a user out.
+        # Now it counts per (username, address); tests/test_login_limits.py has the across-address delay.
         rates("login_username", "2/min")
         assert login(api_client, user.username, REMOTE_ADDR="10.0.0.1").status_code == 401
-        assert login(api_client, user.username.upper(), REMOTE_ADDR="10.0.0.2").status_code == 401
-        assert_throttled(login(api_client, user.username, REMOTE_ADDR="10.0.0.3"))
-        # Another account from the same addresses is not affected.
-        assert login(api_client, "another-account", REMOTE_ADDR="10.0.0.3").status_code == 401
+        assert login(api_client, user.username.upper(), REMOTE_ADDR="10.0.0.1").status_code == 401
+        assert_throttled(login(api_client, user.username, REMOTE_ADDR="10.0.0.1"))
+        # Another address is not affected, nor another account from the same address.
+        assert login(api_client, user.username, REMOTE_ADDR="10.0.0.3").status_code == 401
+        assert login(api_client, "another-account", REMOTE_ADDR="10.0.0.1").status_code == 401
 
     def test_x_forwarded_for_is_ignored_without_proxies(self, api_client, rates, clock):
         rates("login_ip", "2/min")
@@ -111,7 +115,8 @@ class TestLogin:
 class TestSignup:
     def test_per_ip_limit(self, api_client, rates, clock):
         rates("signup_ip", "2/min")
-        bodies = [{"username": f"new{i}", "password": "Str0ng-enough-pass"} for i in range(3)]
+        bodies = [{"username": f"new{i}", "email": f"new{i}@example.com", "password": "Str0ng-enough-pass"}
+                  for i in range(3)]
         assert api_client.post("/signup", bodies[0], format="json").status_code == 201
         assert api_client.post("/signup", bodies[1], format="json").status_code == 201
         assert_throttled(api_client.post("/signup", bodies[2], format="json"))
@@ -181,16 +186,20 @@ def test_an_unreachable_cache_lets_requests_through(api_client, rates):
 
 
 def test_default_rates_come_from_one_environment_variable_per_scope():
-    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 60, "THROTTLE_LOGIN_IP": "7/hour",
-           "THROTTLE_BOOKING_USER": "99/min"}
-    for name in ("THROTTLE_LOGIN_USERNAME", "THROTTLE_SIGNUP_IP", "THROTTLE_CANCEL_USER", "THROTTLE_HOLD_USER"):
+    env = {**os.environ, "DJANGO_SECRET_KEY": "k3#pZ9vQ!rT2wX8yB5nM@cL7hJ4fG1dS6aE0uI9oP3lK8jH2gF5dS",
+           "THROTTLE_LOGIN_IP": "7/hour", "THROTTLE_BOOKING_USER": "99/min"}
+    for name in ("THROTTLE_LOGIN_USERNAME", "THROTTLE_SIGNUP_IP", "THROTTLE_CANCEL_USER", "THROTTLE_HOLD_USER",
+                 "THROTTLE_REFRESH_IP", "THROTTLE_ACCOUNT_USER", "THROTTLE_PASSWORD_CHANGE_USER",
+                 "THROTTLE_PASSWORD_RESET_IP"):
         env.pop(name, None)
     code = ("import json; from ticketing_system import settings as s; "
             "print(json.dumps(s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))")
     out = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True,
                          check=True).stdout
     assert json.loads(out) == {"login_ip": "7/hour", "login_username": "5/min", "signup_ip": "10/min",
-                               "booking_user": "99/min", "hold_user": "30/min", "cancel_user": "30/min"}
+                               "booking_user": "99/min", "hold_user": "30/min", "cancel_user": "30/min",
+                               "refresh_ip": "30/min", "account_user": "60/min", "password_change_user": "5/min",
+                               "password_reset_ip": "5/min"}
 
 
 # --- Several processes, one limit ---------------------------------------------------------------------------

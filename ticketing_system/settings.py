@@ -26,6 +26,18 @@ if not SECRET_KEY:
     # Not a secret: only ever used with DEBUG on, and the deploy check rejects a "django-insecure-" key.
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # nosec B105
 
+# The key that signs the JWTs; the secret key unless set. A separate key can be rotated (logging everyone out)
+# without invalidating what else the secret key signs (password reset links, sessions of the admin).
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+
+if not DEBUG:
+    # Anyone who guesses a signing key can forge a staff token offline: weak keys are refused at start.
+    from ticketing_system.secret_keys import check_secret_key
+
+    check_secret_key("DJANGO_SECRET_KEY", SECRET_KEY)
+    if JWT_SIGNING_KEY:
+        check_secret_key("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -44,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "venues",
     "core",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +145,19 @@ BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------------------
+# Usernames are compared as people type them (case, surrounding spaces, Unicode compatibility forms).
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameKeyBackend"]
+# A password reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
+# The link mailed for a reset, e.g. https://tickets.example.com/reset?uid={uid}&token={token} (a front end's
+# page that posts them to /password/reset/confirm). Unset: the mail gives the uid and token to post.
+PASSWORD_RESET_LINK = env.str("PASSWORD_RESET_LINK", default="")
+# The per-username growing login delay (accounts.throttles): after this many failed logins within the window,
+# each further failure makes an address new to the account wait 1, 2, 4, ... seconds, up to the maximum.
+LOGIN_FAILURES_BEFORE_DELAY = env.int("LOGIN_FAILURES_BEFORE_DELAY", default=10)
+LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=60)
+LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=300)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -156,11 +182,16 @@ REST_FRAMEWORK = {
     # scope so a load test or an operator can raise them without editing code ("N/s", "N/min", "N/hour").
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="10/min"),
+        # Per (username, address): accounts.throttles.
         "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="5/min"),
         "signup_ip": env.str("THROTTLE_SIGNUP_IP", default="10/min"),
         "booking_user": env.str("THROTTLE_BOOKING_USER", default="30/min"),
         "hold_user": env.str("THROTTLE_HOLD_USER", default="30/min"),
         "cancel_user": env.str("THROTTLE_CANCEL_USER", default="30/min"),
+        "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="30/min"),
+        "account_user": env.str("THROTTLE_ACCOUNT_USER", default="60/min"),
+        "password_change_user": env.str("THROTTLE_PASSWORD_CHANGE_USER", default="5/min"),
+        "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="5/min"),
     },
     # How many proxies in front of us append to X-Forwarded-For. 0 (default): the header is ignored and the
     # client is REMOTE_ADDR, so nobody can dodge the per-IP limits by sending a made-up X-Forwarded-For. Behind
@@ -174,8 +205,14 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     # A refresh token is good for one use: /token/refresh answers a new one and blacklists the old, so a
     # stolen refresh token stops working as soon as either party uses it.
+    # (Rotation is accounts.services.tokens' own: atomic, with reuse detection; these two settings describe it
+    # for simplejwt's own views, which are not used.)
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
+    "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
+    # Tokens carry a digest of the password hash, checked on every request: a password changed anywhere (the
+    # API, the admin, `changepassword`) ends every token issued before.
+    "CHECK_REVOKE_TOKEN": True,  # nosec B105 (a flag, not a password)
     # JWTAuthentication loads the user on every request and refuses an inactive one (simplejwt's default,
     # stated here because "a deactivated user is locked out at once" depends on it).
     "CHECK_USER_IS_ACTIVE": True,

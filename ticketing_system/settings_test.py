@@ -3,9 +3,11 @@
 The database still comes from DATABASE_URL, so the same suite runs against SQLite and PostgreSQL.
 """
 import os
+import secrets
 
-# Before importing the real settings, which refuse to load without a secret when DEBUG is off (as in tests).
-os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# Before importing the real settings, which refuse to load without a strong secret when DEBUG is off (as in
+# tests): a fresh one per test process, so no key in the repository could ever sign anything that matters.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 from .settings import *
 

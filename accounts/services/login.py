@@ -1,0 +1,23 @@
+"""Logging in: the per-username delay, authentication by the normalised username, a new token family."""
+from django.contrib.auth import authenticate
+
+from accounts import identity
+from accounts.services import tokens
+from accounts.throttles import LoginFailureDelay
+from core.events import log_event
+from core.exceptions import InvalidCredentials
+
+
+def login(*, username: str, password: str, client_ip: str, request=None) -> dict:
+    """Check the credentials and answer a new token pair; wrong credentials are 401 no_active_account (the
+    same for an unknown user, a wrong password and a deactivated account, so none of them is revealed)."""
+    delay = LoginFailureDelay(username_key=identity.username_key(username), client_ip=client_ip)
+    delay.check()
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        delay.record_failure()
+        # The username only (truncated), never the password that was tried.
+        log_event("login_failed", username=username[:150], client_ip=client_ip)
+        raise InvalidCredentials()
+    delay.record_success()
+    return tokens.token_pair_issue(user=user)

@@ -1,0 +1,106 @@
+"""Changing a password (knowing the old one) and resetting it (by e-mail, with Django's one-time token)."""
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from accounts import identity
+from accounts.models import RefreshFamily
+from accounts.services import tokens
+from core.events import log_event
+from core.exceptions import InvalidResetToken, PasswordRejected, WrongPassword
+
+User = get_user_model()
+logger = logging.getLogger(__name__)
+
+RESET_MAIL_SUBJECT = "Reset your password"
+
+
+def password_change(*, user, old_password: str, new_password: str) -> dict:
+    """Set a new password; every token issued before stops working. Returns a fresh token pair for the caller,
+    as Django keeps the session that changed the password and ends every other one."""
+    if not user.check_password(old_password):
+        raise WrongPassword()
+    _validate(new_password, user)
+    with transaction.atomic():
+        _set_password(user, new_password)
+        pair = tokens.token_pair_issue(user=user)
+    log_event("password_changed", user_id=user.pk)
+    return pair
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a one-time reset link if an active account has this address; otherwise do nothing, silently.
+
+    The caller answers the same either way, so the endpoint does not tell who has an account.
+    """
+    key = identity.email_key(email)
+    user = User.objects.filter(account__email_key=key, is_active=True).first() if key else None
+    if user is None or not user.has_usable_password():
+        log_event("password_reset_unknown_email")
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    # After commit: a mail must never announce something that was rolled back (nothing is written here today,
+    # but the caller may be inside a transaction).
+    transaction.on_commit(partial(_send_reset_mail, to=user.email, username=user.username, uid=uid, token=token))
+    log_event("password_reset_requested", user_id=user.pk)
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
+    """Set the password with a reset token; the token then stops working (it is derived from the old hash)."""
+    user = _user_from_uid(uid)
+    if user is None or not user.is_active or not default_token_generator.check_token(user, token):
+        raise InvalidResetToken()
+    _validate(new_password, user)
+    with transaction.atomic():
+        _set_password(user, new_password)
+    log_event("password_reset", user_id=user.pk)
+
+
+def _set_password(user, new_password: str) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # The access tokens carry a digest of the password hash (core.authentication checks it on every request);
+    # the refresh families are revoked too, so no refresh token of an old login can be exchanged either.
+    tokens.families_revoke(user=user, reason=RefreshFamily.RevokedReason.PASSWORD)
+
+
+def _validate(new_password: str, user) -> None:
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise PasswordRejected(exc.messages) from exc
+
+
+def _user_from_uid(uid: str):
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return User.objects.filter(pk=pk).first()
+
+
+def _send_reset_mail(*, to: str, username: str, uid: str, token: str) -> None:
+    link = settings.PASSWORD_RESET_LINK.format(uid=uid, token=token) if settings.PASSWORD_RESET_LINK else ""
+    body = (
+        f"Hello {username},\n\nsomeone (hopefully you) asked to reset the password of your cinema account.\n\n"
+        + (f"Open this link to choose a new password:\n{link}\n\n" if link else "")
+        + f"Or send them to POST /password/reset/confirm with your new password:\n  uid: {uid}\n  token: {token}\n\n"
+        f"The link works once, for {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
+        "If you did not ask for it, ignore this mail: your password is unchanged.\n"
+    )
+    try:
+        send_mail(RESET_MAIL_SUBJECT, body, None, [to])
+    except Exception:  # the answer is 202 whatever happens (no enumeration); the failure goes to the log
+        logger.exception("Could not send the password reset mail")

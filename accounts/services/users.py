@@ -1,0 +1,83 @@
+"""Signing up, and the account itself (/me): read, change the e-mail, delete."""
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts import identity
+from accounts.models import Account, RefreshFamily
+from accounts.services import tokens
+from core.events import log_event
+from core.exceptions import EmailTaken, HoldNotFound, UsernameTaken
+from core.locks import violates_unique
+from core.models import Hold
+from core.services import holds
+
+User = get_user_model()
+
+# Prefix of a deleted account's username: ":" is outside Django's username characters, so no signup or admin
+# form can ever take it.
+DELETED_USERNAME = "deleted:{pk}"
+
+
+def user_create(*, username: str, email: str, password: str):
+    """Create a user. Password validation happens before (in the serializer, where it has the field context).
+
+    Uniqueness (case-insensitive, after NFKC) of the username and of the e-mail is the database's: two signups
+    at the same moment both insert, and the unique index of accounts_account refuses the second.
+    """
+    try:
+        # A savepoint of its own, so the race leaves a usable connection; the Account row is written by
+        # accounts.signals in the same transaction.
+        with transaction.atomic():
+            return User.objects.create_user(username=identity.normalize_username(username),
+                                            email=email.strip(), password=password)
+    except IntegrityError as exc:
+        raise _identity_error(exc) from exc
+
+
+def me_update(*, user, email: str):
+    """Change the account's e-mail address (unique, case-insensitive)."""
+    user.email = email.strip()
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:
+        user.refresh_from_db(fields=["email"])
+        raise _identity_error(exc) from exc
+    return user
+
+
+def me_delete(*, user) -> None:
+    """Delete the account's personal data and every token; its bookings (and orders) stay, anonymised.
+
+    The user row itself stays, emptied and deactivated, because bookings point at it (the cinema's accounts
+    need them); nothing left in it identifies the person.
+    """
+    with transaction.atomic():
+        user.username = DELETED_USERNAME.format(pk=user.pk)
+        user.email = ""
+        user.first_name = user.last_name = ""
+        user.is_active = user.is_staff = user.is_superuser = False
+        user.last_login = None
+        user.set_unusable_password()
+        user.save()
+        tokens.version_bump(user=user)
+        RefreshFamily.objects.filter(user=user).delete()
+        # The outstanding tokens (and their blacklist entries, by cascade) hold the token strings.
+        OutstandingToken.objects.filter(user=user).delete()
+    # Seats the account was holding are freed now rather than when the holds expire; each release takes its
+    # show's lock in a transaction of its own (core.services.holds), after the account is gone.
+    for hold_id in Hold.objects.filter(user=user).order_by("pk").values_list("pk", flat=True):
+        try:
+            holds.hold_release(user=user, hold_id=hold_id)
+        except HoldNotFound:
+            pass  # released or expired and tidied meanwhile
+    log_event("account_deleted", user_id=user.pk)
+
+
+def _identity_error(exc: IntegrityError) -> Exception:
+    table = Account._meta.db_table
+    if violates_unique(exc, constraint="account_email_key_unique", table=table, columns=("email_key",)):
+        return EmailTaken()
+    # The username key, or auth_user's own unique username: either way the name is taken.
+    return UsernameTaken()

@@ -1,0 +1,130 @@
+"""Account endpoints: /me, /password/change, /password/reset, /password/reset/confirm, /logout/all.
+
+Each view validates its input, calls one service (accounts.services), and answers; errors are the domain
+errors of core.exceptions, answered by core.exception_handler.
+"""
+from drf_yasg import openapi
+from drf_yasg.utils import no_body
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import (
+    MeSerializer,
+    MeUpdateSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+)
+from accounts.services import passwords, tokens, users
+from accounts.throttles import AccountUserThrottle, PasswordChangeUserThrottle, PasswordResetIPThrottle
+from core.schema import PUBLIC, TAG_ACCOUNTS, USER, api_operation
+from core.serializers import DetailSerializer, TokenPairSerializer
+
+RESET_REQUESTED_DETAIL = "If an account with this e-mail address exists, a link to reset its password has been sent."
+RESET_DONE_DETAIL = "Your password has been reset. Log in with the new one."
+ACCOUNT_DELETED_DETAIL = "Your account has been deleted."
+LOGGED_OUT_EVERYWHERE_DETAIL = "Logged out everywhere: every token issued before has been revoked."
+
+
+def _me_data(user) -> dict:
+    return MeSerializer(user).data
+
+
+class MeView(APIView):
+    throttle_classes = [AccountUserThrottle]
+
+    @api_operation(operation_id="me_retrieve", summary="Get your account", tag=TAG_ACCOUNTS, auth=USER,
+                   success=(200, MeSerializer), errors=[])
+    def get(self, request):
+        """Your account."""
+        return Response(_me_data(request.user))
+
+    @api_operation(operation_id="me_update", summary="Change your e-mail address", tag=TAG_ACCOUNTS, auth=USER,
+                   request_body=MeUpdateSerializer, example={"email": "john.doe@example.com"},
+                   success=(200, MeSerializer), errors=["email_taken"])
+    def patch(self, request):
+        """Change your e-mail address (unique, case-insensitive: 400 email_taken)."""
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = users.me_update(user=request.user, email=serializer.validated_data["email"])
+        return Response(_me_data(user))
+
+    @api_operation(operation_id="me_delete", summary="Delete your account", tag=TAG_ACCOUNTS, auth=USER,
+                   description="Your personal data and every token go; your bookings stay, anonymised, for the "
+                               "cinema's accounts.",
+                   success=(200, DetailSerializer), errors=[])
+    def delete(self, request):
+        """Delete your account: your personal data and every token. Your bookings stay, anonymised, for the
+        cinema's accounts."""
+        users.me_delete(user=request.user)
+        return Response({"detail": ACCOUNT_DELETED_DETAIL})
+
+
+class PasswordChangeView(APIView):
+    throttle_classes = [PasswordChangeUserThrottle]
+
+    @api_operation(
+        operation_id="password_change", summary="Change your password", tag=TAG_ACCOUNTS, auth=USER,
+        request_body=PasswordChangeSerializer,
+        example={"old_password": "securepass123", "new_password": "evenmoresecure456"},
+        success=(200, openapi.Response("A new token pair; every token issued before is revoked",
+                                       TokenPairSerializer)),
+        errors=["wrong_password"],
+    )
+    def post(self, request):
+        """Change your password (400 wrong_password if `old_password` is wrong; the password rules as at
+        signup). Every token issued before, on every device, stops working; the answer holds new ones."""
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pair = passwords.password_change(user=request.user, **serializer.validated_data)
+        return Response(pair)
+
+
+class PasswordResetView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @api_operation(operation_id="password_reset", summary="Ask for a password reset link by e-mail",
+                   tag=TAG_ACCOUNTS, auth=PUBLIC, request_body=PasswordResetSerializer,
+                   example={"email": "john@example.com"}, success=(202, DetailSerializer), errors=[])
+    def post(self, request):
+        """Mail a one-time password reset link to the address, if an account has it. The answer is the same
+        whether or not one does."""
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passwords.password_reset_request(email=serializer.validated_data["email"])
+        return Response({"detail": RESET_REQUESTED_DETAIL}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @api_operation(
+        operation_id="password_reset_confirm", summary="Set a new password with a reset mail's uid and token",
+        tag=TAG_ACCOUNTS, auth=PUBLIC, request_body=PasswordResetConfirmSerializer,
+        # Cannot succeed as is: uid and token come from the mail.
+        example={"uid": "<uid from the mail>", "token": "<token from the mail>", "new_password": "evenmoresecure456"},
+        success=(200, DetailSerializer), errors=["invalid_reset_token"],
+    )
+    def post(self, request):
+        """Set a new password with the `uid` and `token` of a reset mail (400 invalid_reset_token if they are
+        wrong, used or expired). Every token issued before stops working."""
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passwords.password_reset_confirm(**serializer.validated_data)
+        return Response({"detail": RESET_DONE_DETAIL})
+
+
+class LogoutAllView(APIView):
+    throttle_classes = [AccountUserThrottle]
+
+    @api_operation(operation_id="logout_all", summary="Log out everywhere: revoke every token of your account",
+                   tag=TAG_ACCOUNTS, auth=USER, request_body=no_body, success=(200, DetailSerializer), errors=[])
+    def post(self, request):
+        """Log out everywhere: every access and refresh token of your account stops working at once."""
+        tokens.logout_all(user=request.user)
+        return Response({"detail": LOGGED_OUT_EVERYWHERE_DETAIL})
