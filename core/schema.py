@@ -88,12 +88,14 @@ IDEMPOTENCY_KEY_PARAMETER = openapi.Parameter(
 
 def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, success: tuple, errors: list[str],
                   request_body=None, example: dict | None = None, description: str | None = None,
-                  manual_parameters: list | None = None):
+                  manual_parameters: list | None = None, error_schemas: dict | None = None):
     """Document one operation (decorate the view method). See the module docstring.
 
     `success` is `(status, serializer or description)`: one status, one shape. `errors` are the domain error codes
     of this operation (core.error_codes), possibly empty; a code answered with several statuses is given as
-    `(status, code)`. The generic ones are added from the view. `example` is
+    `(status, code)`. The generic ones are added from the view. `error_schemas` ({status: serializer}) replaces the
+    error shape of a status whose body has fields of its own (a subclass of core.serializers.ErrorSerializer).
+    `example` is
     required with a `request_body` and must succeed when sent as is against the sample data (seed_script.py).
     """
     if auth not in (PUBLIC, USER, STAFF):
@@ -119,6 +121,7 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
         # Read by ApiAutoSchema (drf-yasg passes unknown keyword arguments through as overrides).
         api_auth=auth,
         api_errors=own_errors,
+        api_error_schemas={int(k): v for k, v in (error_schemas or {}).items()},
         api_example=example,
     )
 
@@ -186,7 +189,8 @@ class ApiAutoSchema(SwaggerAutoSchema):
         for status, codes in sorted(by_status.items()):
             response = openapi.Response(
                 description=" ".join(f"`{code}`: {error_codes.lookup(code, status).when}." for code in codes),
-                schema=SeatsErrorSerializer if SEATS_CODES & set(codes) else ErrorSerializer,
+                schema=self.overrides.get("api_error_schemas", {}).get(status)
+                or (SeatsErrorSerializer if SEATS_CODES & set(codes) else ErrorSerializer),
             )
             response["x-error-codes"] = codes
             responses[str(status)] = response
