@@ -38,6 +38,8 @@ TAG_CATALOGUE = "catalogue"
 TAG_VENUES = "venues"
 TAG_BOOKINGS = "bookings"
 TAG_HOLDS = "holds"
+TAG_ORDERS = "orders"
+TAG_TICKETS = "tickets"
 TAG_HEALTH = "health"
 # The order and one-line descriptions of the tags (Swagger UI and ReDoc show them in this order).
 TAGS = [
@@ -46,6 +48,8 @@ TAGS = [
     (TAG_VENUES, "Cinemas and their screens with seat layouts; staff add them."),
     (TAG_BOOKINGS, "Book seats, list and cancel your bookings."),
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
+    (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
+    (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
     (TAG_HEALTH, "For load balancers and monitoring."),
 ]
 
