@@ -74,6 +74,10 @@ ALWAYS_ERRORS = [(503, "unavailable")]
 # Codes whose body also lists the seats concerned.
 SEATS_CODES = {"invalid_seat", "seats_unavailable"}
 
+# A file in a response (a PDF, an image). Swagger 2.0's `type: file` is refused by openapi-spec-validator in a
+# response; a binary string is valid everywhere and generated clients read it as bytes.
+BINARY = openapi.Schema(type=openapi.TYPE_STRING, format=openapi.FORMAT_BINARY)
+
 IDEMPOTENCY_KEY_PARAMETER = openapi.Parameter(
     "Idempotency-Key",
     openapi.IN_HEADER,

@@ -97,6 +97,12 @@ class TestShowFilters:
         too_early = api_client.get("/shows/", {"to": "0001-01-01T00:00:00+21:50"})
         assert too_early.status_code == 400 and "to" in too_early.json()
 
+    def test_an_id_beyond_64_bits_is_400_not_a_database_error(self, api_client, programme):
+        response = api_client.get("/shows/", {"screen": 2**63, "movie": 1})
+
+        assert response.status_code == 400 and "screen" in response.json()
+        assert api_client.get("/shows/", {"screen": 2**63 - 1}).json() == []
+
     def test_available_and_upcoming(self, api_client, programme):
         shows, _, _ = programme
         sold_out = shows["ny_late"]
