@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 export FUZZ_MAX_EXAMPLES ?= 15
 
 .PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
-	doc-tools postman postman-collection slowloris
+	doc-tools postman postman-collection slowloris cluster
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -123,6 +123,13 @@ check-deploy: install
 # checks every acknowledged booking survived. Needs root (it runs PostgreSQL as user postgres). Not in `make test`.
 chaos: install
 	$(PY) scripts/chaos.py
+
+# A rehearsal of several application hosts: two network namespaces behind HAProxy, PgBouncer (transaction mode) in
+# front of the local PostgreSQL, the shared Redis; books under load while one host is killed and restarted, then
+# checks nothing acknowledged was lost or doubled (scripts/cluster.py, docs/deployment.md). Needs root (it installs
+# haproxy and pgbouncer with apt if missing). Not in `make test`.
+cluster: install
+	$(PY) scripts/cluster.py
 
 # 100 clients trickle their headers one byte a second while /health/ and a booking must answer within a second
 # (scripts/slowloris.py; SQLite in a temporary directory, port 8300). Prints its figures. Not in `make test`.

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import Account, RefreshFamily
 from accounts.services.tokens import FAMILY_CLAIM, VERSION_CLAIM
+from core import precomposed
 from core.exceptions import TokenRevoked
 
 User = get_user_model()
@@ -73,7 +74,18 @@ def _user_by_id(user_id, family_id: int | None):
     if (isinstance(value, int) and not -(2**63) <= value < 2**63) or (
             family_id is not None and not 0 < family_id < 2**63):
         return None  # beyond any id the database can hold (SQLite would raise OverflowError)
-    return next(iter(User.objects.raw(_user_sql(), [family_id, value])), None)
+    # Through a cursor, not `raw()`: RawQuerySet re-derives its column mapping on every call, which cost more than
+    # the query itself (issue 13); the row becomes a User exactly as the ORM builds one (core.precomposed), and
+    # the three columns after the user's are set on it as raw() would set them.
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(), [family_id, value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    count = precomposed.field_count(User)
+    user = precomposed.instance_from_row(User, row[:count])
+    user.account_token_version, user.refresh_family_id, user.refresh_family_revoked_at = row[count:]
+    return user
 
 
 def _user_sql() -> str:
@@ -84,7 +96,7 @@ def _user_sql() -> str:
 def _user_sql_for(vendor: str) -> str:
     q = connection.ops.quote_name
     id_column = User._meta.get_field(api_settings.USER_ID_FIELD).column
-    columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    columns = precomposed.select_columns(User, "u")
     account, family = Account._meta, RefreshFamily._meta
     # Identifiers come from the models' metadata, quoted; the ids are bound parameters: no input in the SQL text.
     # LEFT JOINs: a user without an account row has version 0; a token without a family matches none.

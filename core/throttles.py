@@ -31,7 +31,17 @@ class LoggedRateThrottle(SimpleRateThrottle):
     turn every booking into an error. The outage is logged so it gets fixed.
     """
 
+    # A scope whose rate is one of these has no limit: nothing is counted, not even in the cache (an operator or a
+    # load test that lifts a limit should not pay a cache round trip per request for it).
+    UNLIMITED = frozenset({"", "none", "unlimited"})
+
+    def get_rate(self):
+        rate = super().get_rate()
+        return None if rate is None or rate.strip().lower() in self.UNLIMITED else rate
+
     def allow_request(self, request, view):
+        if self.rate is None:
+            return True
         try:
             allowed = self._count_and_check(request, view)
         except RedisError as exc:

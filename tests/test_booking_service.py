@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core import exceptions
-from core.models import Booking, Show
+from core.models import Booking, Show, ShowSeat
 from core.services import booking as booking_service
 from core.services.booking import booking_cancel, booking_create
 from core.services.seats import SeatClasses
@@ -43,9 +43,53 @@ class TestBookingCreate:
         assert Booking.objects.filter(show=show, seat_number=9).count() == 1
 
     def test_other_integrity_errors_are_not_disguised_as_seat_taken(self, user, show):
-        with mock.patch.object(Booking.objects, "bulk_create", side_effect=IntegrityError("some other constraint")):
+        # The general path (the fast one, on PostgreSQL, is tested below).
+        with mock.patch.object(booking_service, "_book_free_seat", return_value=None), \
+                mock.patch.object(Booking.objects, "bulk_create", side_effect=IntegrityError("some other constraint")):
             with pytest.raises(IntegrityError):
                 booking_create(user=user, show_id=show.id, seat_number=1)
+
+
+@pytest.mark.postgres_only
+class TestFastPath:
+    """The precomposed path for one free seat (PostgreSQL): same answers and same records as the general path."""
+
+    def test_the_booking_it_returns_is_the_one_stored(self, user, show):
+        booking = booking_create(user=user, show_id=show.id, seat_number=4)
+
+        stored = Booking.objects.select_related("show__movie").get(pk=booking.pk)
+        assert (stored.user_id, stored.show_id, stored.seat_number, stored.status, stored.price, stored.created_at) \
+            == (user.pk, show.pk, 4, "booked", booking.price, booking.created_at)
+        assert booking.show.movie.title == stored.show.movie.title
+        assert booking.show.date_time == stored.show.date_time
+        assert ShowSeat.objects.get(show=show, number=4).state == "booked"
+
+    def test_a_seat_of_a_cancelled_show_is_refused_and_left_free(self, user, show):
+        Show.objects.filter(pk=show.pk).update(status="cancelled")
+
+        with pytest.raises(exceptions.ShowCancelled):
+            booking_create(user=user, show_id=show.id, seat_number=4)
+
+        assert ShowSeat.objects.get(show=show, number=4).state == "free"
+        assert not Booking.objects.filter(show=show).exists()
+
+    def test_the_constraint_backstop_turns_a_bypassed_check_into_seat_taken(self, user, show, caplog):
+        # A booking the seat row does not know about (a writer that bypassed the seat row): the seat looks free to
+        # the conditional UPDATE, and the partial unique index refuses the second booking.
+        BookingFactory(show=show, seat_number=9)
+        ShowSeat.objects.filter(show=show, number=9).update(state="free")
+        with caplog.at_level(logging.WARNING), pytest.raises(exceptions.SeatTaken):
+            booking_create(user=user, show_id=show.id, seat_number=9)
+
+        assert "double-booked past the lock" in caplog.text
+        assert Booking.objects.filter(show=show, seat_number=9).count() == 1
+
+    def test_other_integrity_errors_are_not_disguised_as_seat_taken(self, user, show):
+        BookingFactory(show=show, seat_number=9)
+        ShowSeat.objects.filter(show=show, number=9).update(state="free")
+        with mock.patch.object(booking_service, "_is_active_seat_conflict", return_value=False), \
+                pytest.raises(IntegrityError):
+            booking_create(user=user, show_id=show.id, seat_number=9)
 
 
 class TestBookingCancel:

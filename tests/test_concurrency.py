@@ -118,7 +118,9 @@ def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
         everyone_has_read.wait(timeout=30)
         return classes
 
-    with mock.patch.object(booking_service, "lock_seats", read_seats_without_locking), \
+    # The general path (PostgreSQL's fast path for a free seat is left out here; its control is the next test).
+    with mock.patch.object(booking_service, "_book_free_seat", return_value=None), \
+            mock.patch.object(booking_service, "lock_seats", read_seats_without_locking), \
             mock.patch.object(booking_service, "classify", classify_then_wait):
         outcome = run_concurrently([booker(u, show.id, 5) for u in users])
 
@@ -126,6 +128,28 @@ def test_control_without_the_lock_the_race_happens_and_the_test_sees_it(caplog):
         assert_one_winner(outcome, show, 5, caplog)
     assert backstop_hits(caplog) == CLIENTS - 1
     # ... and the constraint did hold: still one booking, no 5xx.
+    assert outcome.counts == {201: 1, 409: CLIENTS - 1}
+
+
+@pytest.mark.postgres_only
+def test_control_without_the_claims_condition_the_race_happens_and_the_test_sees_it(caplog):
+    """The same proof for the fast path (core.services.booking): its conditional UPDATE is the seat's lock and
+    check in one statement. With the condition made always true, every client "claims" the seat; only the unique
+    constraint stops the extra bookings, and `assert_one_winner` reports that they got past the lock."""
+    caplog.set_level(logging.WARNING)
+    show = ShowFactory(total_seats=10)
+    users = UserFactory.create_batch(CLIENTS)
+    claim, insert = booking_service._fast_sql("postgresql")
+    condition = claim[claim.index("AND (") + 4:claim.index(" RETURNING")]
+    unconditional = claim.replace(condition, "(%s IS NOT NULL OR %s IS NOT NULL OR %s IS NOT NULL)")
+    assert unconditional != claim
+
+    with mock.patch.object(booking_service, "_fast_sql", lambda vendor: (unconditional, insert)):
+        outcome = run_concurrently([booker(u, show.id, 5) for u in users])
+
+    with pytest.raises(AssertionError, match="got past the lock"):
+        assert_one_winner(outcome, show, 5, caplog)
+    assert backstop_hits(caplog) == CLIENTS - 1
     assert outcome.counts == {201: 1, 409: CLIENTS - 1}
 
 

@@ -7,6 +7,7 @@ returning.
 """
 import contextlib
 import logging
+import time
 
 import psycopg2
 import pytest
@@ -82,6 +83,12 @@ def test_a_server_side_disconnect_is_survived_by_the_next_request():
     killer.autocommit = True
     with killer.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+        # pg_terminate_backend only signals; wait until the backend is gone, as after a restart.
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend_pid])
+            if not cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
     killer.close()
 
     # Django runs close_old_connections at the start and end of every request; the test client switches that
@@ -91,3 +98,29 @@ def test_a_server_side_disconnect_is_survived_by_the_next_request():
     assert connection.connection.get_backend_pid() != backend_pid
 
 
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_health_check_costs_no_round_trip_on_a_healthy_idle_connection():
+    """ticketing_system.postgresql: the idle socket has nothing to read, so no `SELECT 1` is sent."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    raw = connection.connection
+    sent = []
+    real_cursor = raw.cursor
+
+    class Spy:
+        def cursor(self, *args, **kwargs):
+            sent.append("cursor")
+            return real_cursor(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(raw, name)
+
+    connection.connection = Spy()
+    try:
+        assert connection.is_usable()
+    finally:
+        connection.connection = raw
+    assert sent == []

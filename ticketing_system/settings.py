@@ -70,13 +70,23 @@ MIDDLEWARE = [
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Sessions, CSRF, the session user and messages: for the admin's paths only (see the class).
+    "core.middleware.AdminOnlyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# The middleware AdminOnlyMiddleware runs, in this order, for paths starting with one of ADMIN_MIDDLEWARE_PATHS.
+ADMIN_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+ADMIN_MIDDLEWARE_PATHS = ["/admin/"]
+# The admin's checks (and the CSRF one of `check --deploy`) look for this middleware in MIDDLEWARE; it runs inside
+# AdminOnlyMiddleware for the admin, the only part of the site with sessions and cookies; the API takes bearer tokens,
+# which a cross-site form cannot send. tests/test_admin.py checks that the admin still refuses a POST without CSRF.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 
 ROOT_URLCONF = "ticketing_system.urls"
 
@@ -123,22 +133,37 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # threaded race tests measure SQLite's in-memory quirks rather than the configuration served here.
     _db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip on an idle, healthy connection.
+    _db["ENGINE"] = "ticketing_system.postgresql"
     # Persistent connections save a TCP + auth round trip per request.
     _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # Health checks drop a connection the server closed (restart, failover, idle timeout) before a request uses
-    # it, so the database restarting never fails the next request. They cost a round trip per request on a
-    # reused connection (measured by `make bench`: about 14% of a booking worker's time under load).
-    # DB_CONN_HEALTH_CHECKS=0 trades that resilience for throughput: after a restart each worker's next request
-    # then answers 503 `unavailable` once (nothing is written) before it reconnects.
+    # it, so the database restarting never fails the next request. Django's check is a `SELECT 1` round trip per
+    # request; ticketing_system/postgresql/base.py first looks whether the idle socket has anything to read (a
+    # closed connection has), so a healthy connection costs no round trip (issue 13). DB_CONN_HEALTH_CHECKS=0
+    # turns the check off: after a restart each worker's next request then answers 503 `unavailable` once.
     _db["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     # The lock wait bound is set once per connection (a startup parameter costs no round trip) rather than by a
     # `SET LOCAL` in every booking transaction, which was one of its seven round trips. It then bounds every
     # lock wait of the web process, which is what a web request wants anyway (fail fast, never hang); a
     # migration that cannot get its lock within it fails and can simply be re-run. core.locks still sets the
     # bound per transaction whenever BOOKING_LOCK_TIMEOUT_MS differs from this connection-wide value.
-    DATABASE_LOCK_TIMEOUT_MS = BOOKING_LOCK_TIMEOUT_MS
-    _options = _db.setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}".strip()
+    #
+    # Behind PgBouncer in transaction mode (DATABASE_POOL_MODE=transaction) a connection option would be lost: the
+    # server connection serving a transaction was opened by PgBouncer, not with our options (PgBouncer refuses an
+    # `options` startup parameter, or drops it silently when told to ignore it). Then nothing is set per
+    # connection, core.locks sets the bound with SET LOCAL in every seat-changing transaction, and server-side
+    # cursors (which outlive a transaction) are off, as Django's documentation requires for transaction pooling.
+    DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+    if DATABASE_POOL_MODE not in ("session", "transaction"):
+        raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction")
+    if DATABASE_POOL_MODE == "transaction":
+        DATABASE_LOCK_TIMEOUT_MS = None
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASE_LOCK_TIMEOUT_MS = BOOKING_LOCK_TIMEOUT_MS
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}".strip()
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 

@@ -5,13 +5,15 @@ order), read the show after that, decide from the seat rows' state, write. See `
 are the lock and how show-wide changes (cancel, reschedule) stay consistent with it. A seat is bookable when it is
 free or in a hold that has expired; a seat in the caller's own unexpired hold is bookable by the caller.
 """
+import functools
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from core import precomposed
 from core.events import log_event_on_commit
 from core.exceptions import (
     AlreadyCancelled,
@@ -25,7 +27,7 @@ from core.exceptions import (
     ShowStarted,
 )
 from core.locks import lock_seats, locked_transaction, violates_unique
-from core.models import Booking, Show, ShowSeat
+from core.models import Booking, Movie, Show, ShowSeat
 from core.services.seats import (
     check_seats_exist,
     classify,
@@ -34,6 +36,7 @@ from core.services.seats import (
     show_for_sale,
     validated_seat_selection,
 )
+from venues.models import Cinema, Screen
 
 logger = logging.getLogger(__name__)
 
@@ -46,26 +49,52 @@ def _is_active_seat_conflict(exc: IntegrityError) -> bool:
 
 
 def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None = None) -> Booking:
-    """Book one seat of a show for `user`, or raise a domain error (nothing is written then)."""
+    """Book one seat of a show for `user`, or raise a domain error (nothing is written then).
+
+    The common case, a free seat of a show on sale, takes two precomposed statements on PostgreSQL
+    (`_book_free_seat`): the seat row's conditional UPDATE (lock, check and write in one), then the booking's
+    INSERT guarded by the show's state, read in a statement of its own *after* the seat is locked (core.locks:
+    a show cancelled while we waited for the seat is seen). Anything else (the seat booked, blocked, held, not
+    existing; the show not for sale) goes to the general path, which applies every rule step by step and names
+    the reason. Both paths decide from the locked seat row, so they cannot both sell one seat.
+    """
     now = now or timezone.now()
+    if connection.vendor == "postgresql" and 1 <= seat_number <= Show.MAX_TOTAL_SEATS:
+        try:
+            with locked_transaction():
+                booking = _book_free_seat(user=user, show_id=show_id, seat_number=seat_number, now=now)
+                if booking is not None:
+                    log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk,
+                                        show_id=show_id, seat_number=seat_number, price=str(booking.price))
+                    return booking
+                # The seat is not plainly free (booked, blocked, held, or missing): nothing was written, and the
+                # general path below decides what to answer, in this same transaction.
+                return _booking_create_general(user=user, show_id=show_id, seat_number=seat_number, now=now)
+        except _ShowNotForSale:
+            pass  # the seat's claim is rolled back; the general path names the reason (cancelled, started)
     with locked_transaction():
-        seats = lock_seats(show_id, [seat_number])
-        show = show_for_sale(show_id, now=now)
-        if not seats:
-            raise InvalidSeat()
-        classes = classify(seats, user=user, now=now)
-        if classes.booked:
-            raise SeatTaken()
-        if classes.blocked:
-            raise SeatBlocked()
-        if classes.held_by_others:
-            raise SeatHeld()
-        # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
-        consume_own_hold_seats(classes.held_by_user)
-        [booking] = _book(user=user, show=show, seats=seats)
-        # Logged on commit: only a booking that exists is logged as made.
-        log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
-                            seat_number=seat_number, price=str(booking.price))
+        return _booking_create_general(user=user, show_id=show_id, seat_number=seat_number, now=now)
+
+
+def _booking_create_general(*, user, show_id: int, seat_number: int, now: datetime) -> Booking:
+    """The rules of `booking_create` through the ORM, step by step; call inside `locked_transaction()`."""
+    seats = lock_seats(show_id, [seat_number])
+    show = show_for_sale(show_id, now=now)
+    if not seats:
+        raise InvalidSeat()
+    classes = classify(seats, user=user, now=now)
+    if classes.booked:
+        raise SeatTaken()
+    if classes.blocked:
+        raise SeatBlocked()
+    if classes.held_by_others:
+        raise SeatHeld()
+    # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
+    consume_own_hold_seats(classes.held_by_user)
+    [booking] = _book(user=user, show=show, seats=seats)
+    # Logged on commit: only a booking that exists is logged as made.
+    log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
+                        seat_number=seat_number, price=str(booking.price))
     return booking
 
 
@@ -118,6 +147,93 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
                             seat_number=booking.seat_number)
     booking.show = show
     return booking
+
+
+class _ShowNotForSale(Exception):
+    """Internal: the fast path claimed the seat of a show not on sale; roll back, the general path says why."""
+
+
+@functools.cache
+def _fast_sql(vendor: str) -> tuple[str, str]:
+    """The fast path's two statements, composed once per process from the models' metadata (core.precomposed).
+
+    Only quoted identifiers from `_meta` go into the text; every value is a bound parameter.
+    """
+    q = precomposed.quote
+    seat, booking, show = ShowSeat._meta, Booking._meta, Show._meta
+    col = lambda meta, name: q(meta.get_field(name).column)  # noqa: E731
+    claim = (
+        f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "  # nosec B608
+        f"{col(seat, 'held_until')} = NULL "
+        f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND ({col(seat, 'state')} = %s "
+        f"OR ({col(seat, 'state')} = %s AND ({col(seat, 'held_until')} IS NULL OR {col(seat, 'held_until')} <= %s))) "
+        f"RETURNING {col(seat, 'price')}"
+    )
+    columns, _ = precomposed.insert_columns_and_values(Booking(user_id=0, show_id=0, seat_number=1))
+    placeholders = ", ".join(["%s"] * len(columns))
+    screen, cinema, movie = Screen._meta, Cinema._meta, Movie._meta
+    insert = (
+        f"WITH on_sale AS (SELECT 1 FROM {q(show.db_table)} WHERE {col(show, 'id')} = %s "  # nosec B608
+        f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s), "
+        f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
+        f"RETURNING {col(booking, 'id')}) "
+        f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "
+        f"{precomposed.select_columns(Movie, 'm')}, {precomposed.select_columns(Screen, 'sc')}, "
+        f"{precomposed.select_columns(Cinema, 'c')} "
+        f"FROM ins JOIN {q(show.db_table)} s ON s.{col(show, 'id')} = %s "
+        f"JOIN {q(movie.db_table)} m ON m.{col(movie, 'id')} = s.{col(show, 'movie')} "
+        f"LEFT JOIN {q(screen.db_table)} sc ON sc.{col(screen, 'id')} = s.{col(show, 'screen')} "
+        f"LEFT JOIN {q(cinema.db_table)} c ON c.{col(cinema, 'id')} = sc.{col(screen, 'cinema')}"
+    )
+    return claim, insert
+
+
+def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> Booking | None:
+    """Book the seat if it is free (or its hold expired) and the show is on sale; None if the seat is not free.
+
+    Call inside `locked_transaction()`. Raises `_ShowNotForSale` after claiming the seat of a show that is not
+    on sale, so the caller's transaction rolls the claim back.
+    """
+    claim_sql, insert_sql = _fast_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number, ShowSeat.State.FREE,
+                                   ShowSeat.State.HELD, now])
+        claimed = cursor.fetchone()
+        if claimed is None:
+            return None
+        booking = Booking(user=user, show_id=show_id, seat_number=seat_number, price=claimed[0])
+        _, values = precomposed.insert_columns_and_values(booking)
+        try:
+            cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *values, show_id])
+        except IntegrityError as exc:
+            if not _is_active_seat_conflict(exc):
+                raise
+            logger.warning("Seat %s of show %s was double-booked past the lock; the constraint refused it.",
+                           seat_number, show_id)
+            raise SeatTaken() from exc
+        row = cursor.fetchone()
+    if row is None:
+        raise _ShowNotForSale()
+    booking.pk = row[0]
+    booking._state.adding, booking._state.db = False, connection.alias
+    booking.show = _show_from_row(row[1:])
+    return booking
+
+
+def _show_from_row(row) -> Show:
+    """The show with its movie, screen and cinema (as select_related gives them) from the fast path's row."""
+    counts = [precomposed.field_count(m) for m in (Show, Movie, Screen, Cinema)]
+    parts, start = [], 0
+    for count in counts:
+        parts.append(row[start:start + count])
+        start += count
+    show = precomposed.instance_from_row(Show, parts[0])
+    show.movie = precomposed.instance_from_row(Movie, parts[1])
+    if show.screen_id is not None:
+        screen = precomposed.instance_from_row(Screen, parts[2])
+        screen.cinema = precomposed.instance_from_row(Cinema, parts[3])
+        show.screen = screen
+    return show
 
 
 def _book(*, user, show: Show, seats: list[ShowSeat]) -> list[Booking]:

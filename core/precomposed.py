@@ -1,0 +1,61 @@
+"""SQL composed once from the models' metadata, run through a cursor: for the few statements on the hot path.
+
+Why: composing a query through the ORM (`QuerySet` → `Query` → compiler → SQL) costs more CPU than the database
+spends running it; measured per booking request by `make bench`, it was the largest part of the application's
+CPU (see bench/README.md). These helpers compose the SQL text once per process from `_meta` (so a column added
+to a model is picked up, never forgotten) and turn result rows back into model instances with `Model.from_db`,
+as the ORM itself does. No input ever goes into the SQL text: values are bound parameters.
+
+Only what is used on the hot path lives here; everything else stays on the ORM.
+"""
+import functools
+
+from django.db import connection
+from django.db.models import Model
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def select_columns(model: type[Model], alias: str) -> str:
+    """`alias."col1", alias."col2", ...` for every concrete field of `model`, in `_meta` order."""
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def field_count(model: type[Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance_from_row(model: type[Model], row) -> Model:
+    """A model instance from a row of `select_columns(model, ...)`, converted as the ORM would convert it."""
+    attnames, converters = _row_plan(model, connection.vendor)
+    values = list(row)
+    for index, col, converter in converters:
+        values[index] = converter(values[index], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+@functools.cache
+def _row_plan(model: type[Model], vendor: str):
+    """Per model and database: the attribute names, and the converters (the backend's, e.g. decimals on SQLite,
+    then the field's own, e.g. JSONField's decoding) to apply to which column, as the ORM's compiler does."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+            converters.append((index, col, converter))
+    return [f.attname for f in fields], converters
+
+
+def insert_columns_and_values(instance: Model) -> tuple[list[str], list]:
+    """The columns and database values an `INSERT` of `instance` writes (every concrete field except the
+    auto primary key), computed as `Model.save()` computes them: defaults, `auto_now_add`, `get_db_prep_save`."""
+    columns, values = [], []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key and field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
+            continue
+        columns.append(quote(field.column))
+        values.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
+    return columns, values
