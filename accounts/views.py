@@ -67,7 +67,8 @@ class PasswordChangeView(APIView):
     @api_operation(
         operation_id="password_change", summary="Change your password", tag=TAG_ACCOUNTS, auth=USER,
         request_body=PasswordChangeSerializer,
-        example={"old_password": "securepass123", "new_password": "evenmoresecure456"},
+        # The documented example account's passwords (README, POST /signup's example), not credentials.
+        example={"old_password": "securepass123", "new_password": "evenmoresecure456"},  # nosec B105
         success=(200, openapi.Response("A new token pair; every token issued before is revoked",
                                        TokenPairSerializer)),
         errors=["wrong_password"],
@@ -106,8 +107,9 @@ class PasswordResetConfirmView(APIView):
     @api_operation(
         operation_id="password_reset_confirm", summary="Set a new password with a reset mail's uid and token",
         tag=TAG_ACCOUNTS, auth=PUBLIC, request_body=PasswordResetConfirmSerializer,
-        # Cannot succeed as is: uid and token come from the mail.
-        example={"uid": "<uid from the mail>", "token": "<token from the mail>", "new_password": "evenmoresecure456"},
+        # Cannot succeed as is: uid and token come from the mail. Placeholders, not credentials.
+        example={"uid": "<uid from the mail>", "token": "<token from the mail>",
+                 "new_password": "evenmoresecure456"},  # nosec B105
         success=(200, DetailSerializer), errors=["invalid_reset_token"],
     )
     def post(self, request):
