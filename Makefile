@@ -45,10 +45,11 @@ run: install
 	$(PY) seed_script.py
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Production-like: DEBUG off (so a strong DJANGO_SECRET_KEY is required), granian (ticketing_system/serve.py;
-# SERVER=gunicorn for gunicorn.conf.py), static files from whitenoise, migrations applied first. SQLite unless
-# DATABASE_URL says otherwise; PORT, WEB_CONCURRENCY and the other knobs are read by ticketing_system/serve.py,
-# which also warns when REDIS_URL is unset (the limits are then counted per process).
+# Production-like, web server and mail worker together: DEBUG off (so a strong DJANGO_SECRET_KEY is required),
+# granian (ticketing_system/serve.py; SERVER=gunicorn for gunicorn.conf.py), static files from whitenoise,
+# migrations applied first. SQLite unless DATABASE_URL says otherwise; PORT, WEB_CONCURRENCY and the other knobs
+# are read by ticketing_system/serve.py, which also warns when REDIS_URL is unset (the limits are then counted per
+# process).
 serve: export DJANGO_DEBUG = 0
 # It listens on plain http on 127.0.0.1: no https redirect and no https-only cookies unless the environment
 # says so (set both to 1 behind a TLS-terminating proxy, with DJANGO_SECURE_PROXY_SSL_HEADER).
@@ -61,7 +62,18 @@ serve: install
 		echo "(or use 'make run' for the development server)"; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	exec $(PY) -m ticketing_system.serve
+	@# With a broker (REDIS_URL), one Celery worker beside the web server sends the mail and runs the periodic
+	@# upkeep (--beat: expire orders, retry refunds and pending mail); it stops with the web server. Without one,
+	@# the web process sends each mail itself after the commit.
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+		$(VENV)/bin/celery -A ticketing_system worker --beat --schedule "$(CURDIR)/.celerybeat-schedule" \
+			--concurrency=1 --loglevel=INFO & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(PY) -m ticketing_system.serve; \
+	else \
+		echo "REDIS_URL is not set: no worker; the web process sends the mail itself."; \
+		exec $(PY) -m ticketing_system.serve; \
+	fi
 
 # Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
 # wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
@@ -110,7 +122,8 @@ postman-collection: install-dev doc-tools
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core accounts venues ticketing_system scripts seed_script.py manage.py
+	$(PY) -m bandit -q -r core accounts venues orders tickets notifications ticketing_system scripts seed_script.py \
+		manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.

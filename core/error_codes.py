@@ -35,6 +35,9 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid_idempotency_key", "an Idempotency-Key that is empty or longer than 255 characters"),
     ApiError(400, "token_not_valid", "/logout with a refresh token that is invalid, expired, revoked or not "
                                      "yours"),
+    ApiError(400, "payment_method_unavailable", "payment_method \"stripe\" while no STRIPE_SECRET_KEY is "
+                                                "configured"),
+    ApiError(400, "invalid_signature", "a Stripe webhook without a valid Stripe-Signature (nothing changes)"),
     ApiError(400, "bad_request", "a request Django refuses before the API sees it (e.g. a bad Host header or "
                                  "Content-Length)"),
     ApiError(401, "not_authenticated", "no Authorization header on an operation that needs a token"),
@@ -65,12 +68,25 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
     ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
                                        "show's seats below a booked or held seat"),
-    ApiError(410, "hold_expired", "confirming a hold after it expired; nothing is booked"),
+    ApiError(409, "payment_required", "direct booking of a priced seat with ALLOW_UNPAID_RESERVATIONS=0; check-in "
+                                      "of an unpaid reservation"),
+    ApiError(409, "already_paid", "marking a paid order paid"),
+    ApiError(409, "order_not_pending", "marking a cancelled order paid"),
+    ApiError(409, "order_not_cancellable", "cancelling an order that is already cancelled or expired"),
+    ApiError(409, "order_not_paid", "the PDF tickets of an order that is not paid"),
+    ApiError(409, "already_checked_in", "the ticket was already admitted (checked_in_at: the first time); "
+                                        "cancelling a checked-in ticket"),
+    ApiError(409, "ticket_cancelled", "check-in of a cancelled or refunded ticket"),
+    ApiError(409, "wrong_show", "check-in of a ticket for another show than show_id (ticket_show_id in the body)"),
+    ApiError(409, "checkin_not_open", "check-in more than CHECKIN_OPENS_MINUTES before the show (opens_at in the "
+                                      "body)"),
+    ApiError(410, "hold_expired", "confirming a hold, or ordering from it, after it expired; nothing is booked"),
     ApiError(413, "too_large", "a body over REQUEST_MAX_BYTES (64 KiB)"),
     ApiError(415, "unsupported_media_type", "a body that is not application/json"),
     ApiError(422, "idempotency_key_reused", "the Idempotency-Key was already used with a different request"),
     ApiError(429, "throttled", "too many requests; retry after Retry-After seconds"),
     ApiError(500, "server_error", "a bug: the traceback goes to the server log only"),
+    ApiError(502, "payment_provider_error", "the payment provider could not be reached; retry"),
     ApiError(503, "busy", "the show's lock could not be had within BOOKING_LOCK_TIMEOUT_MS; retry after "
                           "Retry-After seconds"),
     ApiError(503, "unavailable", "the database cannot be reached; retry after Retry-After seconds (nothing was "

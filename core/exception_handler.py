@@ -67,7 +67,13 @@ def _view_name(context) -> str:
 def _error_body(exc, data):
     if isinstance(exc, drf_exceptions.ValidationError):
         if isinstance(data, dict):
-            return {"detail": VALIDATION_DETAIL, "code": "invalid", **data}
+            # A field named like the envelope's own keys (the check-in's `code`) would overwrite them: its
+            # messages go under "fields" instead, so "code" stays the stable error code.
+            clashing = {key: data.pop(key) for key in ("detail", "code") if key in data}
+            body = {"detail": VALIDATION_DETAIL, "code": "invalid", **data}
+            if clashing:
+                body["fields"] = clashing
+            return body
         return {"detail": VALIDATION_DETAIL, "code": "invalid", "errors": data}
     if isinstance(data, dict) and "detail" in data:
         codes = exc.get_codes() if isinstance(exc, drf_exceptions.APIException) else None

@@ -186,6 +186,108 @@ class InvalidRefreshToken(DomainError):
     message = "The refresh token is invalid, expired or already revoked."
 
 
+# --- Orders and payments (orders/) ------------------------------------------------------------------------
+class OrderNotFound(NotFound):
+    # Also raised for someone else's order, so its existence is not revealed.
+    message = "Order not found."
+
+
+class PaymentMethodUnavailable(DomainError):
+    status_code = 400
+    code = "payment_method_unavailable"
+    message = "This payment method is not available: the server has no Stripe key configured."
+
+
+class PaymentRequired(DomainError):
+    status_code = 409
+    code = "payment_required"
+    message = "These seats are sold only with payment: create an order (POST /orders/) from a hold."
+
+
+class TicketPaymentRequired(PaymentRequired):
+    message = "This ticket has not been paid yet: it admits once it is marked paid at the box office."
+
+
+class AlreadyPaid(DomainError):
+    status_code = 409
+    code = "already_paid"
+    message = "This order is already paid."
+
+
+class OrderNotPending(DomainError):
+    """Marking paid (or refreshing the payment of) an order that was cancelled."""
+
+    status_code = 409
+    code = "order_not_pending"
+    message = "This order is no longer waiting for payment."
+
+
+class OrderNotCancellable(DomainError):
+    status_code = 409
+    code = "order_not_cancellable"
+    message = "This order is already cancelled or expired."
+
+
+class OrderNotPaid(DomainError):
+    status_code = 409
+    code = "order_not_paid"
+    message = "This order is not paid: its tickets are issued once it is."
+
+
+class PaymentProviderError(DomainError):
+    status_code = 502
+    code = "payment_provider_error"
+    message = "The payment provider could not be reached or refused the request; nothing was charged. Retry."
+
+
+class InvalidWebhook(DomainError):
+    status_code = 400
+    code = "invalid_signature"
+    message = "Missing or invalid webhook signature."
+
+
+# --- Tickets and check-in (tickets/) ------------------------------------------------------------------------
+class TicketNotFound(NotFound):
+    message = "Unknown ticket code."
+
+
+class AlreadyCheckedIn(DomainError):
+    status_code = 409
+    code = "already_checked_in"
+    message = "This ticket was already checked in."
+
+    def __init__(self, checked_in_at: str):
+        super().__init__(extra={"checked_in_at": checked_in_at})
+
+
+class TicketCancelled(DomainError):
+    status_code = 409
+    code = "ticket_cancelled"
+    message = "This ticket was cancelled or refunded and admits nobody."
+
+
+class WrongShow(DomainError):
+    status_code = 409
+    code = "wrong_show"
+    message = "This ticket is for another show."
+
+    def __init__(self, ticket_show_id: int):
+        super().__init__(extra={"ticket_show_id": ticket_show_id})
+
+
+class CheckinNotOpen(DomainError):
+    status_code = 409
+    code = "checkin_not_open"
+    message = "Check-in for this show has not opened yet."
+
+    def __init__(self, opens_at: str):
+        super().__init__(extra={"opens_at": opens_at})
+
+
+class CheckedInCannotCancel(DomainError):
+    status_code = 409
+    code = "already_checked_in"
+    message = "A ticket that was checked in cannot be cancelled."
 class ShowCancelled(DomainError):
     status_code = 409
     code = "show_cancelled"

@@ -3,6 +3,7 @@
 The rules (claim, replay, reuse, in progress) are in `core.services.idempotency`; this module only reads the
 header, fingerprints the request and turns the view's outcome into a stored response.
 """
+import contextlib
 import functools
 
 from django.db import transaction
@@ -25,13 +26,21 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def idempotent(view_method):
+def idempotent(view_method=None, *, atomic: bool = True):
     """Make a DRF view's POST handler honour `Idempotency-Key`.
 
     Responses below 500 (successes and domain/validation errors) are stored and replayed: retrying them would give
     the same answer or, worse, a different one for the same attempt. A 5xx (a bug, or 503 busy) deletes the key,
     so the client's retry runs the request again.
+
+    `atomic=False` (POST /orders/) runs the view outside the outer transaction, because the view calls a payment
+    provider over the network after its service committed, and an outer transaction would keep the show's row
+    lock (taken by the service) for the length of that call. The stored response is then written after the work
+    committed; should the process die in between, the key stays "in progress" and a retry after the in-progress
+    timeout finds the hold already used by the order (404) rather than making a second order.
     """
+    if view_method is None:
+        return functools.partial(idempotent, atomic=atomic)
 
     @functools.wraps(view_method)
     def wrapper(view, request, *args, **kwargs):
@@ -51,11 +60,12 @@ def idempotent(view_method):
             # a savepoint inside this one). Were the process to die between them, neither is kept: the key stays
             # "in progress" with no booking behind it, and the retry after the in-progress timeout runs afresh,
             # instead of finding seats it booked itself and answering 409.
-            with transaction.atomic():
+            with transaction.atomic() if atomic else contextlib.nullcontext():
                 response = _response_of(view_method, view, request, *args, **kwargs)
                 if response.status_code >= 500:
                     # Keep nothing a failed request may have written; the key is released below.
-                    transaction.set_rollback(True)
+                    if atomic:
+                        transaction.set_rollback(True)
                 else:
                     # Rendered here, as the client will receive it, so the replay is the same bytes. DRF skips
                     # rendering a response that is already rendered, so the first answer is not rendered twice.

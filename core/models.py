@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from tickets.codes import new_ticket_code
 from venues.layouts import MAX_TOTAL_SEATS
 
 
@@ -103,6 +104,12 @@ class Booking(models.Model):
         BOOKED = "booked", "Booked"
         CANCELLED = "cancelled", "Cancelled"
 
+    class PaymentStatus(models.TextChoices):
+        PAID = "paid", "Paid"
+        UNPAID = "unpaid", "Unpaid (pay at the box office)"
+        FREE = "free", "Free"
+        REFUNDED = "refunded", "Refunded"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
     seat_number = models.PositiveIntegerField()
@@ -111,6 +118,12 @@ class Booking(models.Model):
     price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The paid order the booking belongs to; null for the direct reservation (POST /shows/<id>/book/, holds).
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="bookings")
+    payment_status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.FREE)
+    # What the ticket's QR code carries (tickets.codes): every booking has one, made when it is inserted.
+    ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,6 +137,8 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=Q(seat_number__gte=1), name="booking_seat_number_positive"),
             models.CheckConstraint(condition=Q(status__in=["booked", "cancelled"]), name="booking_status_valid"),
+            models.CheckConstraint(condition=Q(payment_status__in=["paid", "unpaid", "free", "refunded"]),
+                                   name="booking_payment_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="booked", cancelled_at__isnull=True)
                 | Q(status="cancelled", cancelled_at__isnull=False),

@@ -145,7 +145,8 @@ def booking_list_for_user(*, user) -> QuerySet[Booking]:
 def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:
     """The user's unexpired holds, soonest to expire first, with their seats (two queries)."""
     now = now or timezone.now()
-    return (Hold.objects.filter(user=user, expires_at__gt=now).order_by("expires_at", "id")
+    # Holds keeping the seats of a pending order are the order's (GET /orders/<id>/), not listed here.
+    return (Hold.objects.filter(user=user, expires_at__gt=now, order__isnull=True).order_by("expires_at", "id")
             .prefetch_related(Prefetch("seats", queryset=HoldSeat.objects.order_by("seat_number"))))
 
 

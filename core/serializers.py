@@ -162,7 +162,12 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seat_number", "status", "price", "created_at", "cancelled_at"]
+        fields = ["id", "show", "seat_number", "status", "price", "created_at", "cancelled_at", "order_id",
+                  "payment_status"]
+
+    # Not model-derived: `order_id` is the FK's column (null for a reservation made without an order).
+    order_id = serializers.IntegerField(read_only=True, allow_null=True)
+    payment_status = serializers.ChoiceField(choices=Booking.PaymentStatus.choices, read_only=True)
 
     def to_representation(self, instance):
         return {
@@ -173,6 +178,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "price": price_text(instance.price),
             "created_at": _datetime.to_representation(instance.created_at),
             "cancelled_at": _datetime.to_representation(instance.cancelled_at),
+            "order_id": instance.order_id,
+            "payment_status": str(instance.payment_status),
         }
 
 

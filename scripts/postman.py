@@ -36,8 +36,10 @@ RUN_ORDER = [
     ("health_check", {}),
     ("signup", {}),
     ("login", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
+    ("staff_login", {"staff_token": "json.access"}),  # nosec B105
     ("me_retrieve", {}),
     ("me_update", {}),
+    # Browse.
     ("movies_list", {"movie_id": "json[0].id"}),
     ("movies_page", {}),
     ("movies_retrieve", {}),
@@ -47,17 +49,35 @@ RUN_ORDER = [
     ("shows_page", {}),
     ("shows_retrieve", {}),
     ("show_seat_map", {}),
+    # Book directly, list, cancel.
     ("bookings_create", {"booking_id": "json.id"}),
     ("bookings_create_many", {}),
+    ("my_bookings_list", {}),
+    ("my_bookings_page", {}),
+    ("bookings_cancel", {}),
+    # Hold, release, hold again and pay at the box office; tickets and the door; cancel (refund).
     ("holds_create", {"hold_id": "json.id"}),
     ("my_holds_list", {}),
     ("my_holds_page", {}),
     ("holds_release", {}),
     ("holds_create", {"hold_id": "json.id"}),  # the released seats can be held again
+    ("orders_create", {"order_id": "json.id"}),
+    ("orders_retrieve", {}),
+    ("my_orders_list", {}),
+    ("my_orders_page", {}),
+    ("orders_mark_paid", {"booking_id": "json.booking_ids[0]"}),
+    ("tickets_retrieve", {"ticket_code": "json.code"}),
+    ("tickets_qr_png", {}),
+    ("tickets_qr_svg", {}),
+    ("orders_tickets_pdf", {}),
+    ("orders_payment_refresh", {}),
+    ("checkin", {}, 409),  # the sample shows start tomorrow: the door is not open yet (checkin_not_open)
+    ("show_checkins", {}),
+    ("orders_cancel", {}),
+    # Hold the freed seats and confirm.
+    ("holds_create", {"hold_id": "json.id"}),
     ("holds_confirm", {}),
-    ("my_bookings_list", {}),
-    ("my_bookings_page", {}),
-    ("bookings_cancel", {}),
+    # Tokens and the account, to its deletion.
     ("token_refresh", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
     ("logout", {}),
     ("logout_all", {}),  # every token of the account is revoked: log in again
@@ -66,9 +86,9 @@ RUN_ORDER = [
     ("password_reset", {}),
     ("password_reset_confirm", {}, 400),  # its uid and token come from the mail: the documented 400 is checked
     ("me_delete", {}),
-    ("staff_login", {"staff_token": "json.access"}),  # nosec B105
+    # Staff: a movie and a show (then change, block, cancel it), a cinema and a screen.
     ("movies_create", {"movie_id": "json.id"}),
-    ("shows_create", {"show_id": "json.id"}),  # staff work on the new show from here on
+    ("shows_create", {"show_id": "json.id"}),
     ("shows_update", {}),
     ("show_seats_block", {}),
     ("show_seats_unblock", {}),
@@ -81,9 +101,9 @@ RUN_ORDER = [
     ("cinemas_page", {}),
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
-BODY_VARIABLES = {"refresh": "{{refresh_token}}"}
+BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
-             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id"]
+             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code"]
 
 
 def swagger_document() -> dict:

@@ -7,6 +7,13 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import MovieFactory, ShowFactory, UserFactory
+from tests.outside_parts import (  # noqa: F401 -- fixtures
+    LIVE_SERVER_ADDRESS,
+    celery_worker_process,
+    localstripe_server,
+    smtp_server,
+    stripe_settings,
+)
 
 ON_POSTGRES = connection.vendor == "postgresql"
 
@@ -15,6 +22,9 @@ def pytest_configure(config):
     # CI sets REQUIRE_POSTGRES for its PostgreSQL run: a misconfigured run must fail, not quietly test SQLite.
     if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
         raise pytest.UsageError(f"REQUIRE_POSTGRES is set but the test database is {connection.vendor}")
+    # The live server (the app that localstripe sends its webhooks to) on a known loopback port, not a random one.
+    if not config.getoption("liveserver", default=None):
+        config.option.liveserver = LIVE_SERVER_ADDRESS
 
 
 def pytest_collection_modifyitems(config, items):

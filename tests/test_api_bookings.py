@@ -56,6 +56,8 @@ class TestBook:
             "price": "0.00",
             "created_at": iso(booking.created_at),
             "cancelled_at": None,
+            "order_id": None,
+            "payment_status": "free",
         }
         assert booking.user == user
 

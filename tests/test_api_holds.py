@@ -173,7 +173,8 @@ class TestConfirm:
         bookings = list(Booking.objects.filter(user=user).order_by("seat_number"))
         assert response.json() == [
             {"id": b.id, "show": expected_show(show), "seat_number": b.seat_number, "status": "booked",
-             "price": "0.00", "created_at": iso(b.created_at), "cancelled_at": None}
+             "price": "0.00", "created_at": iso(b.created_at), "cancelled_at": None,
+             "order_id": None, "payment_status": "free"}
             for b in bookings
         ]
         assert [b.seat_number for b in bookings] == [6, 7]

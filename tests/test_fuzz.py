@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from core.services.holds import hold_create
+from orders.services import order_create
 from tests.conftest import bearer
 from tests.factories import BookingFactory, MovieFactory, ShowFactory, UserFactory
 from ticketing_system.wsgi import application
@@ -58,12 +59,14 @@ def fuzz_world(db, wsgi_like_test_client):
     show = ShowFactory(movie=movie, total_seats=20)
     bookings = [BookingFactory(user=user, show=show, seat_number=n) for n in (1, 2, 3)]
     hold = hold_create(user=user, show_id=show.pk, seat_numbers=[10, 11])
+    order = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[12]).pk,
+                         payment_method="box_office")
     return {
         "user": user,
         "staff": UserFactory(is_staff=True),
         # Path parameters by name -> ids that exist (see _aim_at_existing_rows).
         "ids": {"movie_id": movie.pk, "show_id": show.pk, "booking_id": bookings[0].pk,
-                "hold_id": hold.pk},
+                "hold_id": hold.pk, "order_id": order.pk},
     }
 
 

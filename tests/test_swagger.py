@@ -7,6 +7,11 @@ DOCUMENTED = {
     "/signup": {"post"}, "/login": {"post"}, "/token/refresh": {"post"}, "/logout": {"post"},
     "/movies/": {"get", "post"}, "/movies/{movie_id}/shows/": {"get", "post"}, "/shows/{show_id}/": {"get"},
     "/shows/{show_id}/book/": {"post"}, "/bookings/{booking_id}/cancel/": {"post"}, "/my-bookings/": {"get"},
+    "/orders/": {"post"}, "/orders/{order_id}/": {"get"}, "/my-orders/": {"get"},
+    "/orders/{order_id}/cancel/": {"post"}, "/orders/{order_id}/mark-paid/": {"post"},
+    "/orders/{order_id}/payment/refresh/": {"post"}, "/orders/{order_id}/tickets.pdf": {"get"},
+    "/bookings/{booking_id}/ticket/": {"get"}, "/bookings/{booking_id}/ticket.png": {"get"},
+    "/bookings/{booking_id}/ticket.svg": {"get"}, "/checkin/": {"post"}, "/shows/{show_id}/checkins/": {"get"},
     # Issue 10: the account endpoints.
     "/me": {"get", "patch", "delete"}, "/password/change": {"post"}, "/password/reset": {"post"},
     "/password/reset/confirm": {"post"}, "/logout/all": {"post"},
@@ -67,3 +72,16 @@ def test_login_documents_its_200_token_pair(api_client):
     assert "201" not in responses
     pair = schema["definitions"][responses["200"]["schema"]["$ref"].rsplit("/", 1)[1]]
     assert set(pair["properties"]) == {"access", "refresh"}
+
+
+def test_order_creation_documents_its_body_and_errors(api_client):
+    schema = api_client.get("/swagger.json").json()
+    operation = schema["paths"]["/orders/"]["post"]
+
+    body = next(p for p in operation["parameters"] if p["in"] == "body")
+    definition = schema["definitions"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert definition["properties"]["payment_method"]["enum"] == ["stripe", "box_office"]
+    assert {"201", "400", "404", "410", "502"} <= set(operation["responses"])
+    assert "/payments/stripe/webhook/" not in schema["paths"]  # for Stripe, not for API clients
+    assert schema["paths"]["/bookings/{booking_id}/ticket.png"]["get"]["produces"] == ["application/json",
+                                                                                       "image/png"]

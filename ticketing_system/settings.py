@@ -56,7 +56,11 @@ INSTALLED_APPS = [
     "django_filters",
     "venues",
     "core",
+    # Before the sales apps: their admin adds the user's orders and bookings to accounts' user page.
     "accounts",
+    "orders",
+    "tickets",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +288,58 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A key still "in progress" after this long belongs to a request that died (worker killed mid-request): a retry
 # may take it over instead of getting 409 request_in_progress forever. Far above any real booking's duration.
 IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS", default=60)
+
+# --- Orders and payments (orders/) ------------------------------------------------------------------------
+# A pending order keeps its seats this long (never past the show's start) while the customer pays.
+ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=15)
+# 0: the direct POST /shows/<id>/book/ refuses priced seats (409 payment_required); only paid orders sell them.
+ALLOW_UNPAID_RESERVATIONS = env.bool("ALLOW_UNPAID_RESERVATIONS", default=True)
+# Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
+# (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
+# (localstripe in the tests); unset, it talks to Stripe itself.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# How long a call to Stripe may take before it counts as failed (seconds).
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+
+# --- Tickets and check-in (tickets/) ---------------------------------------------------------------------
+# The door opens this many minutes before the show: earlier check-ins answer 409 checkin_not_open.
+CHECKIN_OPENS_MINUTES = env.int("CHECKIN_OPENS_MINUTES", default=60)
+
+# --- E-mail (notifications/) -----------------------------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS); the default prints mails
+# to the console. Every mail goes through an outbox row (notifications.OutboxMessage) and is sent once.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cinema <tickets@localhost>")
+# The mail task retries an unreachable SMTP server with exponential backoff, up to this many times.
+MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=8)
+# The first retry waits this many seconds, each next one twice as long (at most an hour).
+MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=30)
+
+# --- Celery (ticketing_system/celery.py) -----------------------------------------------------------------
+# With REDIS_URL a worker (`celery -A ticketing_system worker`) sends the mail; without it (make run) the web
+# process sends it itself right after the commit. CELERY_BROKER_URL may name another broker than the cache's.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="ticketing")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request enqueuing a mail must not hang when Redis is down: fail fast, the outbox row stays pending and
+# `python manage.py send_pending_mail` (or the worker's periodic sweep) sends it later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 
 # --- i18n / time ------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

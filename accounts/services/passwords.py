@@ -1,13 +1,12 @@
 """Changing a password (knowing the old one) and resetting it (by e-mail, with Django's one-time token)."""
 import logging
-from functools import partial
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -17,6 +16,7 @@ from accounts.models import RefreshFamily
 from accounts.services import tokens
 from core.events import log_event
 from core.exceptions import InvalidResetToken, PasswordRejected, WrongPassword
+from notifications.services import mail_send_on_commit
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -49,9 +49,13 @@ def password_reset_request(*, email: str) -> None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    # After commit: a mail must never announce something that was rolled back (nothing is written here today,
-    # but the caller may be inside a transaction).
-    transaction.on_commit(partial(_send_reset_mail, to=user.email, username=user.username, uid=uid, token=token))
+    # Through the mail outbox (notifications): sent after commit (a mail must never announce something that was
+    # rolled back), by the worker when there is one, and retried while the SMTP server is unreachable. Each request
+    # is its own message. The row keeps the mail's text, token included, as any sent-mail log would; the token
+    # works once and for PASSWORD_RESET_TIMEOUT only.
+    mail_send_on_commit(to=user.email, subject=RESET_MAIL_SUBJECT, kind="password_reset",
+                        text=_reset_mail_body(username=user.username, uid=uid, token=token),
+                        dedupe_key=f"password_reset:{user.pk}:{uuid.uuid4().hex}")
     log_event("password_reset_requested", user_id=user.pk)
 
 
@@ -91,16 +95,12 @@ def _user_from_uid(uid: str):
     return User.objects.filter(pk=pk).first()
 
 
-def _send_reset_mail(*, to: str, username: str, uid: str, token: str) -> None:
+def _reset_mail_body(*, username: str, uid: str, token: str) -> str:
     link = settings.PASSWORD_RESET_LINK.format(uid=uid, token=token) if settings.PASSWORD_RESET_LINK else ""
-    body = (
+    return (
         f"Hello {username},\n\nsomeone (hopefully you) asked to reset the password of your cinema account.\n\n"
         + (f"Open this link to choose a new password:\n{link}\n\n" if link else "")
         + f"Or send them to POST /password/reset/confirm with your new password:\n  uid: {uid}\n  token: {token}\n\n"
         f"The link works once, for {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
         "If you did not ask for it, ignore this mail: your password is unchanged.\n"
     )
-    try:
-        send_mail(RESET_MAIL_SUBJECT, body, None, [to])
-    except Exception:  # the answer is 202 whatever happens (no enumeration); the failure goes to the log
-        logger.exception("Could not send the password reset mail")

@@ -19,7 +19,9 @@ from core.exceptions import (
     AlreadyCancelled,
     BookingNotFound,
     CancellationClosed,
+    CheckedInCannotCancel,
     InvalidSeat,
+    PaymentRequired,
     SeatBlocked,
     SeatHeld,
     SeatsUnavailable,
@@ -36,6 +38,8 @@ from core.services.seats import (
     show_for_sale,
     validated_seat_selection,
 )
+from notifications import services as mail
+from tickets.models import Checkin
 from venues.models import Cinema, Screen
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,7 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
                 if booking is not None:
                     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk,
                                         show_id=show_id, seat_number=seat_number, price=str(booking.price))
+                    mail.bookings_reserved([booking])
                     return booking
                 # The seat is not plainly free (booked, blocked, held, or missing): nothing was written, and the
                 # general path below decides what to answer, in this same transaction.
@@ -95,6 +100,7 @@ def _booking_create_general(*, user, show_id: int, seat_number: int, now: dateti
     # Logged on commit: only a booking that exists is logged as made.
     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                         seat_number=seat_number, price=str(booking.price))
+    mail.bookings_reserved([booking])
     return booking
 
 
@@ -118,6 +124,7 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
         bookings = _book(user=user, show=show, seats=seats)
         log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
                             show_id=show.pk, seat_numbers=numbers)
+        mail.bookings_reserved(bookings)
     return bookings
 
 
@@ -132,19 +139,29 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         # The seat's row, as every writer of this seat takes it; then re-read the booking under it (another
         # cancel of it may have won, or the show may have been cancelled meanwhile).
         seats = lock_seats(show_id, [seat_number])
-        booking = Booking.objects.get(pk=booking_id)
+        # The booking's row too: check-in (tickets.services) locks only this row, so a cancel and a check-in of
+        # one ticket are serialised and a ticket is never both checked in and cancelled.
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise AlreadyCancelled()
         show = Show.objects.select_related("movie", "screen__cinema").get(pk=show_id)
         cutoff_minutes = settings.BOOKING_CANCEL_CUTOFF_MINUTES
         if now >= show.date_time - timedelta(minutes=cutoff_minutes):
             raise CancellationClosed() if cutoff_minutes else ShowStarted()
+        if Checkin.objects.filter(booking=booking).exists():
+            raise CheckedInCannotCancel()
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
         set_state(seats, ShowSeat.State.FREE)
+        # A seat of a paid order: its price goes back through the provider that took it. (Imported here: the
+        # order services build on this module.)
+        from orders.services import booking_cancelled_refund
+
+        booking_cancelled_refund(booking=booking, now=now)
         log_event_on_commit("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                             seat_number=booking.seat_number)
+        mail.booking_cancelled(booking)
     booking.show = show
     return booking
 
@@ -167,7 +184,7 @@ def _fast_sql(vendor: str) -> tuple[str, str]:
         f"{col(seat, 'held_until')} = NULL "
         f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND ({col(seat, 'state')} = %s "
         f"OR ({col(seat, 'state')} = %s AND ({col(seat, 'held_until')} IS NULL OR {col(seat, 'held_until')} <= %s))) "
-        f"RETURNING {col(seat, 'price')}"
+        f"RETURNING {col(seat, 'price')}, {col(seat, 'label')}"
     )
     columns, _ = precomposed.insert_columns_and_values(Booking(user_id=0, show_id=0, seat_number=1))
     placeholders = ", ".join(["%s"] * len(columns))
@@ -201,7 +218,13 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
         claimed = cursor.fetchone()
         if claimed is None:
             return None
-        booking = Booking(user=user, show_id=show_id, seat_number=seat_number, price=claimed[0])
+        price, label = claimed
+        # A reservation without an order: free, or unpaid at the box office (PaymentRequired rolls the claim back).
+        if price > 0 and not settings.ALLOW_UNPAID_RESERVATIONS:
+            raise PaymentRequired()
+        booking = Booking(user=user, show_id=show_id, seat_number=seat_number, price=price,
+                          payment_status=Booking.PaymentStatus.UNPAID if price > 0 else Booking.PaymentStatus.FREE)
+        booking.known_seat_label = label  # for the confirmation mail's ticket (tickets.selectors.seat_label)
         _, values = precomposed.insert_columns_and_values(booking)
         try:
             cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *values, show_id])
@@ -245,13 +268,38 @@ def _book(*, user, show: Show, seats: list[ShowSeat]) -> list[Booking]:
     return insert_bookings(user=user, show=show, seats=seats)
 
 
-def insert_bookings(*, user, show: Show, seats: list[ShowSeat]) -> list[Booking]:
-    """Insert one booking per seat (ascending), each at the seat's current price. Call with the seats locked."""
-    bookings = [Booking(user=user, show=show, seat_number=seat.number, price=seat.price)
+def reservation_payment_statuses(seats: list[ShowSeat]) -> dict[int, str]:
+    """The payment status of seats reserved without an order: "free" at price 0, "unpaid" (pay at the box office)
+    otherwise, or PaymentRequired when ALLOW_UNPAID_RESERVATIONS is off and some seat has a price."""
+    if not settings.ALLOW_UNPAID_RESERVATIONS and any(seat.price > 0 for seat in seats):
+        raise PaymentRequired()
+    return {seat.number: Booking.PaymentStatus.UNPAID if seat.price > 0 else Booking.PaymentStatus.FREE
+            for seat in seats}
+
+
+def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, payment_status: str | None = None,
+                    prices: dict | None = None) -> list[Booking]:
+    """Insert one booking per seat (ascending), each at the seat's current price. Call with the seats locked.
+
+    With an `order`, the bookings are that order's, at the prices it sold them at (`prices`: seat number ->
+    price), all with `payment_status`; without, they are reservations (free, or unpaid at the box office:
+    `reservation_payment_statuses`).
+    """
+    statuses = ({seat.number: payment_status for seat in seats} if payment_status
+                else reservation_payment_statuses(seats))
+    prices = prices or {}
+    bookings = [Booking(user=user, show=show, seat_number=seat.number, price=prices.get(seat.number, seat.price),
+                        order=order, payment_status=statuses[seat.number])
                 for seat in sorted(seats, key=lambda s: s.number)]
     try:
         # One INSERT for all seats; ids come back through RETURNING (PostgreSQL, SQLite >= 3.35).
-        return Booking.objects.bulk_create(bookings)
+        created = Booking.objects.bulk_create(bookings)
+        # The seats' labels ride along, so the tickets made from these bookings (the confirmation mail) need no
+        # query per seat for them (tickets.selectors.seat_label).
+        labels = {seat.number: seat.label for seat in seats}
+        for booking in created:
+            booking.known_seat_label = labels[booking.seat_number]
+        return created
     except IntegrityError as exc:
         if not _is_active_seat_conflict(exc):
             raise

@@ -21,6 +21,7 @@ from core.locks import lock_seats, locked_transaction, violates_unique
 from core.models import Booking, Hold, HoldSeat, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
+from notifications import services as mail
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
                             booking_ids=[b.pk for b in bookings], seat_numbers=[s.number for s in seats])
+        mail.bookings_reserved(bookings)
         return bookings
 
 
@@ -151,19 +153,21 @@ def _hold_seat_numbers(hold_id: int) -> list[int]:
 def _lock_own_hold(*, user, hold_id: int) -> tuple[Hold, list[ShowSeat]]:
     """Lock the seats of the user's hold and return (hold, locked seats), the hold re-read under the locks.
 
-    Call in a transaction. Someone else's hold is reported as not found, revealing nothing. The locked seats are
-    those of its hold seat rows and those whose seat row still points at it.
+    Call in a transaction. Someone else's hold is reported as not found, revealing nothing. So is a hold that keeps
+    the seats of a pending order (orders.services): it belongs to the order now, and is paid, cancelled or expires
+    with it. The locked seats are those of its hold seat rows and those whose seat row still points at it.
     """
-    show_id = Hold.objects.filter(pk=hold_id, user=user).values_list("show_id", flat=True).first()
+    show_id = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).values_list("show_id", flat=True).first()
     if show_id is None:
         raise HoldNotFound()
     # A hold's seats only ever shrink (its owner books some directly, or a new hold takes over seats after it
     # expired), both under these seats' locks: locking the seats read here covers every seat the hold can still
-    # have once we hold the locks; the caller re-reads which it does have.
+    # have once we hold the locks; the caller re-reads which it does have. (An order takes a hold under the same
+    # locks, so the re-read also sees a hold that became an order's meanwhile.)
     numbers = {*_hold_seat_numbers(hold_id),
                *ShowSeat.objects.filter(show_id=show_id, hold_id=hold_id).values_list("number", flat=True)}
     seats = lock_seats(show_id, sorted(numbers))
-    hold = Hold.objects.filter(pk=hold_id, user=user).first()
+    hold = Hold.objects.filter(pk=hold_id, user=user, order__isnull=True).first()
     if hold is None:
         raise HoldNotFound()
     return hold, seats

@@ -77,10 +77,14 @@ def classify(seats: Iterable[ShowSeat], *, user, now: datetime) -> SeatClasses:
             free.append(seat)
     mine, others = [], []
     if live_held:
-        holders = dict(Hold.objects.filter(pk__in={s.hold_id for s in live_held}).values_list("pk", "user_id"))
+        # A hold that keeps the seats of a pending order (orders.services) is the order's: even its owner may not
+        # book those seats directly, which would bypass the payment. The same query tells.
+        holders = {pk: (user_id, order_id) for pk, user_id, order_id in
+                   Hold.objects.filter(pk__in={s.hold_id for s in live_held}).values_list("pk", "user_id", "order")}
         user_id = getattr(user, "pk", None)
         for seat in live_held:
-            (mine if user_id is not None and holders.get(seat.hold_id) == user_id else others).append(seat)
+            holder, order_id = holders.get(seat.hold_id, (None, None))
+            (mine if user_id is not None and holder == user_id and order_id is None else others).append(seat)
     return SeatClasses(free, booked, blocked, mine, others)
 
 

@@ -1,0 +1,72 @@
+"""Sending one outbox message, exactly once.
+
+The row is locked while it is sent and marked sent in the same transaction, so two workers (a retried task, the
+sweep and the original) never both send it: the second waits for the lock and then sees it sent. The one gap
+left is the one every mail system has: the SMTP server accepted the mail and the process died before the commit;
+that mail is sent again (at least once, never lost).
+"""
+import logging
+from email.mime.image import MIMEImage
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def build(message: OutboxMessage) -> EmailMultiAlternatives:
+    from tickets.rendering import qr_png, tickets_pdf
+
+    mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
+                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to])
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+        # Inline images need a multipart/related body around the HTML.
+        mail.mixed_subtype = "related"
+        for code in message.ticket_codes:
+            image = MIMEImage(qr_png(code), "png")
+            image.add_header("Content-ID", f"<qr-{code}>")
+            image.add_header("Content-Disposition", "inline", filename=f"ticket-{code}.png")
+            mail.attach(image)
+    if message.attach_order_pdf_id:
+        from core.models import Booking
+        from tickets.selectors import ticket_data
+
+        bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
+                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
+        mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",
+                    tickets_pdf([ticket_data(b, checked_in=False) for b in bookings]), "application/pdf")
+    return mail
+
+
+def deliver(dedupe_key: str) -> bool:
+    """Send the message unless it was sent already; True when it is sent. SMTP errors propagate (the caller
+    retries) after the attempt is counted."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(dedupe_key=dedupe_key).first()
+        if message is None or message.state == OutboxMessage.State.SENT:
+            return True
+        try:
+            build(message).send(fail_silently=False)
+        except Exception as exc:
+            failure = exc
+        else:
+            message.state = OutboxMessage.State.SENT
+            message.sent_at = timezone.now()
+            message.attempts += 1
+            message.last_error = ""
+            message.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+            return True
+    OutboxMessage.objects.filter(dedupe_key=dedupe_key).update(attempts=F("attempts") + 1,
+                                                       last_error=f"{type(failure).__name__}: {failure}"[:1000])
+    raise failure
+
+
+def mark_failed(dedupe_key: str) -> None:
+    OutboxMessage.objects.filter(dedupe_key=dedupe_key, state=OutboxMessage.State.PENDING).update(
+        state=OutboxMessage.State.FAILED)

@@ -1,0 +1,121 @@
+"""Staff pages for orders: each order with its payments, refunds and bookings; actions to mark paid (box
+office), cancel and refund, and resend the tickets. Everything is read-only in forms: state changes only through
+the order services, under the show lock."""
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from core.admin import ReadOnlyAdminMixin
+from core.exceptions import DomainError
+from core.models import Booking
+from notifications import services as mail
+from orders import services
+from orders.models import Order, Payment, Refund
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class PaymentInline(_ReadOnlyInline):
+    model = Payment
+    fields = ["provider", "state", "amount", "currency", "provider_reference", "created_at", "confirmed_at",
+              "confirmed_by"]
+
+
+class RefundInline(_ReadOnlyInline):
+    model = Refund
+    fields = ["amount", "currency", "state", "reason", "provider_reference", "created_at", "done_at", "last_error"]
+
+
+class BookingInline(_ReadOnlyInline):
+    model = Booking
+    fk_name = "order"
+    fields = ["seat_number", "status", "payment_status", "ticket_code", "created_at", "cancelled_at"]
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "user", "show", "status", "payment_method", "total", "currency", "created_at",
+                    "expires_at", "paid_at"]
+    list_filter = ["status", "payment_method"]
+    list_select_related = ["user", "show__movie"]
+    search_fields = ["user__username", "user__email", "=id"]
+    inlines = [BookingInline, PaymentInline, RefundInline]
+    actions = ["mark_paid", "cancel_and_refund", "resend_tickets"]
+
+    def _each(self, request, queryset, action, done: str):
+        ok = 0
+        for order in queryset.order_by("pk"):
+            try:
+                action(order)
+                ok += 1
+            except DomainError as exc:
+                self.message_user(request, f"Order #{order.pk}: {exc.message}", messages.ERROR)
+        if ok:
+            self.message_user(request, f"{ok} order(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark paid (box office)")
+    def mark_paid(self, request, queryset):
+        self._each(request, queryset, lambda o: services.order_mark_paid(order_id=o.pk, staff_user=request.user),
+                   "marked paid")
+
+    @admin.action(description="Cancel and refund")
+    def cancel_and_refund(self, request, queryset):
+        self._each(request, queryset, lambda o: services.order_cancel(user=request.user, order_id=o.pk,
+                                                                      by_staff=True, reason="cancelled_by_staff"),
+                   "cancelled")
+
+    @admin.action(description="Resend the tickets by e-mail")
+    def resend_tickets(self, request, queryset):
+        self._each(request, queryset, lambda o: mail.order_tickets_resend(o), "sent again")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "order", "amount", "currency", "state", "reason", "created_at", "done_at"]
+    list_filter = ["state", "reason"]
+    actions = ["retry"]
+
+    @admin.action(description="Retry with the provider")
+    def retry(self, request, queryset):
+        for refund in queryset.filter(state=Refund.State.PENDING):
+            services.refund_execute(refund_id=refund.pk)
+        self.message_user(request, "Retried.", messages.SUCCESS)
+
+
+# --- A user's page lists their orders and bookings ---------------------------------------------------------
+class UserOrderInline(_ReadOnlyInline):
+    model = Order
+    fk_name = "user"
+    fields = ["show", "status", "payment_method", "total", "created_at"]
+
+
+class UserBookingInline(_ReadOnlyInline):
+    model = Booking
+    fk_name = "user"
+    fields = ["show", "seat_number", "status", "payment_status", "order", "created_at"]
+
+
+# The user page of whichever user admin is registered (accounts', listed before this app in INSTALLED_APPS), with
+# the user's orders and bookings added.
+User = get_user_model()
+_UserAdminBase = type(admin.site._registry[User]) if admin.site.is_registered(User) else UserAdmin
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class CustomerAdmin(_UserAdminBase):
+    inlines = [*_UserAdminBase.inlines, UserOrderInline, UserBookingInline]

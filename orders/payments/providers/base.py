@@ -1,0 +1,51 @@
+"""The payment provider interface (as pretix's BasePaymentProvider): one small class per way of paying.
+
+The order services (orders.services) decide what an outcome means for the order; a provider only talks to the
+outside world: start a payment, tell what became of it, give money back. An external SDK is imported only in its
+provider's module.
+"""
+from decimal import Decimal
+from typing import NamedTuple
+
+# Stripe's zero-decimal currencies: amounts are sent in whole units for these, in cents for every other one.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """12.50 EUR -> 1250; 1200 JPY -> 1200. Exact: amounts are Decimals with two places."""
+    exponent = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    return int((amount * (10 ** exponent)).to_integral_value())
+
+
+class Outcome(NamedTuple):
+    """What the provider says became of a payment."""
+
+    state: str  # "succeeded", "failed" or "pending"
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+
+
+class PaymentProvider:
+    name = ""
+    # Whether the customer pays online (so the order waits for the provider's word) or at the counter.
+    online = False
+
+    def is_available(self) -> bool:
+        return True
+
+    def start_payment(self, payment) -> None:
+        """Ask the provider to expect the payment; store what the client needs on `payment` (not saved here)."""
+
+    def client_info(self, payment) -> dict:
+        """The `payment` object of the order's JSON: what the client needs to pay."""
+        return {}
+
+    def fetch_outcome(self, payment) -> Outcome | None:
+        """Ask the provider what became of the payment (None: nothing to ask)."""
+        return None
+
+    def execute_refund(self, refund) -> str:
+        """Give `refund.amount` back; return the provider's reference. Raise PaymentProviderError on failure."""
+        raise NotImplementedError

@@ -1,0 +1,451 @@
+"""Orders: made from a hold, paid through a provider, expired, cancelled and refunded.
+
+Every service that changes seats or an order's state follows core.locks: lock the order's seat rows first (in
+seat-number order, as every seat writer does), then the order row, re-read under the locks, decide, write. Calls
+to a payment provider (the network) are never made while those locks are held: a PaymentIntent is created after
+the order committed, and a refund is recorded in the transaction that cancels and executed with the provider once
+it has committed (`process_refunds` retries one whose execution failed, with the same idempotency key).
+"""
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.events import log_event_on_commit
+from core.exceptions import (
+    AlreadyPaid,
+    CancellationClosed,
+    CheckedInCannotCancel,
+    HoldExpired,
+    OrderNotCancellable,
+    OrderNotFound,
+    OrderNotPending,
+    PaymentProviderError,
+    SeatsUnavailable,
+    ShowCancelled,
+    ShowStarted,
+)
+from core.locks import lock_seats, locked_transaction
+from core.models import Booking, Hold, HoldSeat, Show, ShowSeat
+from core.services.booking import insert_bookings
+from core.services.holds import _lock_own_hold as lock_own_hold  # the same locking as confirming a hold
+from core.services.seats import is_live_hold, set_state, show_for_sale
+from notifications import services as mail
+from orders.models import Order, Payment, Refund
+from orders.payments import get_provider
+from orders.payments.providers.base import Outcome, to_minor_units
+from orders.pricing import PricedSeat
+
+logger = logging.getLogger(__name__)
+
+
+# --- Creating an order ------------------------------------------------------------------------------------
+def order_create(*, user, hold_id: int, payment_method: str, now: datetime | None = None) -> Order:
+    """Turn the user's unexpired hold into a pending order that keeps its seats until `expires_at`.
+
+    Someone else's hold (or one already in an order) is HoldNotFound (404); an expired one HoldExpired (410).
+    For an online provider the payment is then started with it (after the commit: no lock is held over the
+    network); if that fails, the order is cancelled, the hold given back, and PaymentProviderError raised.
+    """
+    now = now or timezone.now()
+    provider = get_provider(payment_method, for_new_payment=True)
+    with locked_transaction():
+        # The hold's seat rows locked, the hold re-read under them (404 if it is someone else's, or an order's).
+        hold, seats = lock_own_hold(user=user, hold_id=hold_id)
+        if hold.expires_at <= now:
+            raise HoldExpired()
+        show = show_for_sale(hold.show_id, now=now)
+        still_held = set(HoldSeat.objects.filter(hold=hold).values_list("seat_number", flat=True))
+        seats = sorted((seat for seat in seats if seat.number in still_held), key=lambda seat: seat.number)
+        if not seats:
+            raise HoldExpired()  # its seats were reclaimed by someone who saw it expired (core.services.holds)
+        lost = [seat.number for seat in seats if seat.state != ShowSeat.State.HELD or seat.hold_id != hold.pk]
+        if lost:
+            raise SeatsUnavailable(lost)
+        priced = [PricedSeat.of(seat) for seat in seats]
+        total = sum((seat.price for seat in priced), Decimal("0.00"))
+        # The hold now keeps the seats for the order: extended to the payment window, never past the show.
+        expires_at = min(now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES), show.date_time)
+        hold.expires_at = expires_at
+        hold.save(update_fields=["expires_at"])
+        ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(held_until=expires_at)
+        order = Order.objects.create(
+            user=user, show=show, hold=hold, payment_method=payment_method, seats=[s.as_json() for s in priced],
+            total=total, currency=settings.CURRENCY, created_at=now, expires_at=expires_at,
+        )
+        payment = Payment.objects.create(order=order, provider=provider.name, amount=total,
+                                         currency=order.currency, created_at=now)
+        log_event_on_commit("order_created", user_id=user.pk, order_id=order.pk, show_id=show.pk,
+                            seat_numbers=[seat.number for seat in seats], total=str(total),
+                            payment_method=payment_method)
+        if total == 0:
+            # Nothing to pay: the seats are the customer's at once, as free tickets.
+            _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.FREE, now=now)
+            payment.state = Payment.State.CONFIRMED
+            payment.confirmed_at = now
+            payment.save(update_fields=["state", "confirmed_at"])
+            mail.order_paid(order)
+    if order.status == Order.Status.PENDING and provider.online:
+        _start_online_payment(order=order, payment=payment, provider=provider)
+    order.show = show
+    return order
+
+
+def _start_online_payment(*, order: Order, payment: Payment, provider) -> None:
+    try:
+        provider.start_payment(payment)
+    except PaymentProviderError:
+        _order_undo(order_id=order.pk)
+        raise
+    Payment.objects.filter(pk=payment.pk).update(state=Payment.State.PENDING,
+                                                  provider_reference=payment.provider_reference,
+                                                  client_secret=payment.client_secret)
+    payment.state = Payment.State.PENDING
+
+
+def _order_undo(*, order_id: int) -> None:
+    """The provider could not start the payment: cancel the order and give its hold back to the customer, so
+    they can simply try again (with the same hold)."""
+    with _locked_order(order_id) as (order, _show, _seats):
+        if order.status != Order.Status.PENDING:
+            return
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = timezone.now()
+        order.hold = None
+        order.save(update_fields=["status", "cancelled_at", "hold"])
+        Payment.objects.filter(order=order).update(state=Payment.State.FAILED)
+
+
+# --- Paying -------------------------------------------------------------------------------------------------
+def order_mark_paid(*, order_id: int, staff_user, now: datetime | None = None) -> Order:
+    """Staff record a box-office payment of the full total. After expiry it still succeeds if the order's seats
+    are free (they are then booked), else SeatsUnavailable: no money has changed hands yet."""
+    now = now or timezone.now()
+    with _locked_order(order_id) as (order, show, seats):
+        if order.status == Order.Status.PAID:
+            raise AlreadyPaid()
+        if order.status == Order.Status.CANCELLED:
+            raise OrderNotPending()
+        if show.status == Show.Status.CANCELLED:
+            raise ShowCancelled()
+        if order.current_status(now) == Order.Status.EXPIRED:
+            unavailable = _unavailable_seats(order=order, show=show, seats=seats, now=now)
+            if unavailable:
+                raise SeatsUnavailable(unavailable)
+        payment = Payment.objects.create(order=order, provider="box_office", amount=order.total,
+                                         currency=order.currency, state=Payment.State.CONFIRMED, created_at=now,
+                                         confirmed_at=now, confirmed_by=staff_user)
+        _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
+        log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider="box_office",
+                            staff_user_id=staff_user.pk)
+        mail.order_paid(order)
+    return order
+
+
+def payment_outcome_apply(*, payment_id: int, outcome: Outcome, now: datetime | None = None) -> Order:
+    """Apply what the provider says about a payment (webhook or refresh). Safe to call any number of times, in
+    any order and at the same moment: the order is paid at most once.
+
+    - succeeded, amount and currency as expected, order pending: the seats are booked, the order is paid;
+    - succeeded after the order expired: paid if its seats are still free, else refunded and left expired;
+    - succeeded for an order already paid (by another payment) or cancelled: refunded;
+    - amount or currency not the order's: not paid, logged as a warning;
+    - failed or still open: nothing changes (the customer may retry until the order expires).
+    """
+    now = now or timezone.now()
+    order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).get()
+    with _locked_order(order_id) as (order, show, seats):
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.state == Payment.State.CONFIRMED or outcome.state != "succeeded":
+            if outcome.state == "failed" and payment.state == Payment.State.PENDING:
+                payment.state = Payment.State.FAILED
+                payment.save(update_fields=["state"])
+            return order
+        expected = (to_minor_units(payment.amount, payment.currency), payment.currency.upper())
+        if (outcome.amount_minor, outcome.currency) != expected:
+            logger.warning("Payment %s of order %s: the provider reports %s %s, the order expects %s %s; not paid.",
+                           payment.pk, order.pk, outcome.amount_minor, outcome.currency, *expected)
+            return order
+        payment.state = Payment.State.CONFIRMED
+        payment.confirmed_at = now
+        payment.save(update_fields=["state", "confirmed_at"])
+        log_event_on_commit("payment_confirmed", order_id=order.pk, payment_id=payment.pk,
+                            provider=payment.provider)
+        if order.status in (Order.Status.PAID, Order.Status.CANCELLED):
+            _refund_create(order=order, payment=payment, amount=payment.amount,
+                           reason="already_paid" if order.status == Order.Status.PAID else "order_cancelled")
+            return order
+        if _unavailable_seats(order=order, show=show, seats=seats, now=now, only_if_expired=True):
+            order.status = Order.Status.EXPIRED
+            order.save(update_fields=["status"])
+            _refund_create(order=order, payment=payment, amount=payment.amount, reason="paid_after_expiry")
+            mail.order_refunded_after_expiry(order)
+            log_event_on_commit("order_payment_refunded_after_expiry", order_id=order.pk, payment_id=payment.pk)
+            return order
+        _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
+        log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider=payment.provider)
+        mail.order_paid(order)
+    return order
+
+
+def payment_refresh(*, user, order_id: int, now: datetime | None = None) -> Order:
+    """The client asks the server to re-check the order's online payment with the provider."""
+    order = order_get(user=user, order_id=order_id)
+    for payment in order.payments.filter(state__in=[Payment.State.PENDING, Payment.State.FAILED]):
+        outcome = get_provider(payment.provider).fetch_outcome(payment)
+        if outcome is not None:
+            payment_outcome_apply(payment_id=payment.pk, outcome=outcome, now=now)
+    return order_get(user=user, order_id=order_id)
+
+
+def stripe_webhook_handle(*, payment_intent_id: str) -> None:
+    """A verified Stripe event about a PaymentIntent: re-fetch it and apply what Stripe says (never the body)."""
+    payment = Payment.objects.filter(provider="stripe", provider_reference=payment_intent_id).first()
+    if payment is None:
+        logger.info("Stripe event for PaymentIntent %s, which is none of ours; ignored.", payment_intent_id)
+        return
+    outcome = get_provider("stripe").fetch_outcome(payment)
+    if outcome is not None:
+        payment_outcome_apply(payment_id=payment.pk, outcome=outcome)
+
+
+# --- Expiry -------------------------------------------------------------------------------------------------
+def expire_orders(*, now: datetime | None = None) -> int:
+    """Write down `expired` for pending orders whose time is up; returns how many. Their seats are already free
+    (their hold expired with them), so this only records it; it takes each order's locks like every writer."""
+    now = now or timezone.now()
+    expired = 0
+    for order_id in list(Order.objects.filter(status=Order.Status.PENDING, expires_at__lte=now)
+                         .order_by("pk").values_list("pk", flat=True)):
+        with _locked_order(order_id) as (order, _show, _seats):
+            if order.status == Order.Status.PENDING and order.expires_at <= now:
+                order.status = Order.Status.EXPIRED
+                order.save(update_fields=["status"])
+                log_event_on_commit("order_expired", order_id=order.pk)
+                expired += 1
+    return expired
+
+
+# --- Cancelling and refunding ---------------------------------------------------------------------------
+def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: bool = False,
+                 reason: str = "cancelled_by_customer") -> Order:
+    """Cancel the order: a pending one gives its seats back; a paid one cancels every active booking and refunds
+    what was paid for them, through the provider that took it. Closes at the cancellation cut-off (customers)."""
+    now = now or timezone.now()
+    if not by_staff:
+        order_get(user=user, order_id=order_id)  # someone else's order: 404
+    with _locked_order(order_id) as (order, show, seats):
+        status = order.current_status(now)
+        if status in (Order.Status.CANCELLED, Order.Status.EXPIRED):
+            raise OrderNotCancellable()
+        if not by_staff:
+            cutoff_minutes = settings.BOOKING_CANCEL_CUTOFF_MINUTES
+            if now >= show.date_time - timedelta(minutes=cutoff_minutes):
+                raise CancellationClosed() if cutoff_minutes else ShowStarted()
+        if status == Order.Status.PENDING:
+            if order.hold_id:
+                set_state([seat for seat in seats if seat.hold_id == order.hold_id], ShowSeat.State.FREE)
+                Hold.objects.filter(pk=order.hold_id).delete()
+            Payment.objects.filter(order=order, state=Payment.State.PENDING).update(state=Payment.State.FAILED)
+        else:
+            bookings = list(Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED)
+                            .order_by("pk"))
+            if any(_checked_in(b) for b in bookings):
+                raise CheckedInCannotCancel()
+            # One refund for everything paid, through the payment that took it.
+            to_refund = Decimal("0.00")
+            for booking in bookings:
+                if booking.payment_status == Booking.PaymentStatus.PAID:
+                    to_refund += order.seat_price(booking.seat_number)
+                    booking.payment_status = Booking.PaymentStatus.REFUNDED
+                booking.status = Booking.Status.CANCELLED
+                booking.cancelled_at = now
+                booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+            cancelled_seats = {booking.seat_number for booking in bookings}
+            set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
+            if to_refund > 0:
+                _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason=reason)
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now
+        order.save(update_fields=["status", "cancelled_at"])
+        log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason=reason)
+        mail.order_cancelled(order)
+    return order
+
+
+def booking_cancelled_refund(*, booking: Booking, now: datetime) -> None:
+    """core.services.booking.booking_cancel calls this (show and booking locked) for a booking it cancels: if
+    the booking was paid in an order, that seat's price is refunded; a paid order left with no active booking is
+    cancelled."""
+    if booking.order_id is None:
+        return
+    order = Order.objects.select_for_update().get(pk=booking.order_id)
+    _booking_refund(booking=booking, order=order, reason="booking_cancelled")
+    if not Booking.objects.filter(order=order, status=Booking.Status.BOOKED).exclude(pk=booking.pk).exists():
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now
+        order.save(update_fields=["status", "cancelled_at"])
+
+
+def _booking_refund(*, booking: Booking, order: Order, reason: str) -> None:
+    if booking.payment_status != Booking.PaymentStatus.PAID:
+        return
+    price = order.seat_price(booking.seat_number)
+    booking.payment_status = Booking.PaymentStatus.REFUNDED
+    Booking.objects.filter(pk=booking.pk).update(payment_status=Booking.PaymentStatus.REFUNDED)
+    if price > 0:
+        _refund_create(order=order, payment=_confirmed_payment(order), amount=price, reason=reason)
+
+
+def _confirmed_payment(order: Order) -> Payment:
+    return order.payments.filter(state=Payment.State.CONFIRMED).order_by("pk").first()
+
+
+def _refund_create(*, order: Order, payment: Payment, amount: Decimal, reason: str) -> Refund:
+    """Record a refund in the current transaction; it is executed with the provider once that commits."""
+    refund = Refund.objects.create(order=order, payment=payment, amount=amount, currency=payment.currency,
+                                   reason=reason)
+    log_event_on_commit("refund_created", order_id=order.pk, refund_id=refund.pk, amount=str(amount),
+                        reason=reason)
+    transaction.on_commit(lambda: refund_execute(refund_id=refund.pk))
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> Refund:
+    """Give a recorded refund's money back through its payment's provider. Safe to repeat: the provider call
+    carries the refund's own idempotency key, and a done refund is left alone."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.state == Refund.State.DONE:
+        return refund
+    try:
+        reference = get_provider(refund.payment.provider).execute_refund(refund)
+    except PaymentProviderError as exc:
+        Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(last_error=exc.message)
+        logger.warning("Refund %s of order %s could not be executed yet; process_refunds retries it.",
+                       refund.pk, refund.order_id)
+        return refund
+    Refund.objects.filter(pk=refund.pk).update(state=Refund.State.DONE, provider_reference=reference,
+                                               done_at=timezone.now(), last_error="")
+    refund.refresh_from_db()
+    return refund
+
+
+def process_refunds() -> int:
+    """Execute every refund still pending (its first attempt failed, or the process died before it)."""
+    done = 0
+    for refund_id in list(Refund.objects.filter(state=Refund.State.PENDING).values_list("pk", flat=True)):
+        done += refund_execute(refund_id=refund_id).state == Refund.State.DONE
+    return done
+
+
+def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
+    """Staff cancel a show: cancel each of its orders, refunding what was paid, and tell every customer.
+
+    The show-cancel service calls this in its own transaction with the show locked (so no order can be paid or
+    created meanwhile), before it cancels the show's remaining bookings and holds.
+    """
+    now = now or timezone.now()
+    cancelled = []
+    for order in Order.objects.select_for_update().filter(show=show).exclude(
+            status__in=[Order.Status.CANCELLED, Order.Status.EXPIRED]).order_by("pk"):
+        order.show = show
+        if order.current_status(now) == Order.Status.EXPIRED:
+            continue
+        to_refund = Decimal("0.00")
+        for booking in Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED):
+            if booking.payment_status == Booking.PaymentStatus.PAID:
+                to_refund += order.seat_price(booking.seat_number)
+                booking.payment_status = Booking.PaymentStatus.REFUNDED
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+        if order.hold_id:
+            Hold.objects.filter(pk=order.hold_id).delete()
+        if to_refund > 0:
+            _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason="show_cancelled")
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now
+        order.save(update_fields=["status", "cancelled_at"])
+        log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason="show_cancelled")
+        cancelled.append(order)
+    return cancelled
+
+
+# --- Reads ----------------------------------------------------------------------------------------------
+def order_get(*, user, order_id: int) -> Order:
+    order = (Order.objects.filter(pk=order_id, user=user).select_related("show__movie")
+             .prefetch_related("payments", "refunds", "bookings").first())
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def order_list_for_user(*, user):
+    return (Order.objects.filter(user=user).select_related("show__movie")
+            .prefetch_related("payments", "refunds", "bookings").order_by("-created_at", "-id"))
+
+
+# --- Helpers (call with the show and the order locked) ----------------------------------------------------
+@contextmanager
+def _locked_order(order_id: int):
+    """`with _locked_order(order_id) as (order, show, seats)`: a locked transaction holding the order's seat rows
+    (in seat-number order, as every seat writer takes them), then the order row; the order re-read under both and
+    the show read after them (core.locks: a show-wide change locks every seat first)."""
+    found = Order.objects.filter(pk=order_id).values_list("show_id", "seats").first()
+    if found is None:
+        raise OrderNotFound()
+    show_id, sold = found
+    with locked_transaction():
+        seats = lock_seats(show_id, sorted(seat["number"] for seat in sold))
+        order = Order.objects.select_for_update().get(pk=order_id)
+        show = Show.objects.select_related("movie", "screen__cinema").get(pk=show_id)
+        order.show = show
+        yield order, show, seats
+
+
+def _unavailable_seats(*, order: Order, show: Show, seats: list[ShowSeat], now: datetime,
+                       only_if_expired: bool = False) -> set[int]:
+    """The order's seats it can no longer have: someone else booked or holds them, staff blocked them, or the show
+    started or was cancelled. While the order is pending its hold keeps them, so nothing is unavailable then."""
+    if only_if_expired and order.current_status(now) != Order.Status.EXPIRED:
+        return set()
+    if show.status == Show.Status.CANCELLED or show.date_time <= now:
+        return {seat.number for seat in seats}
+    return {seat.number for seat in seats
+            if seat.state in (ShowSeat.State.BOOKED, ShowSeat.State.BLOCKED)
+            or (is_live_hold(seat, now) and seat.hold_id != order.hold_id)}
+
+
+def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_status: str,
+                now: datetime) -> list[Booking]:
+    """The order's seats become its bookings, at the prices it sold them at; its hold goes. Call with the seats
+    locked and checked available."""
+    numbers = [seat.number for seat in seats]
+    if order.hold_id:
+        Hold.objects.filter(pk=order.hold_id).delete()
+    # Hold seat rows of expired holds that still occupy these seats in the unique (show, seat) index.
+    HoldSeat.objects.filter(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now).delete()
+    set_state(seats, ShowSeat.State.BOOKED)
+    prices = {seat["number"]: Decimal(seat["price"]) for seat in order.seats}
+    bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status,
+                               prices=prices)
+    order.status = Order.Status.PAID
+    order.paid_at = now
+    order.save(update_fields=["status", "paid_at"])
+    return bookings
+
+
+def _checked_in(booking: Booking) -> bool:
+    from tickets.models import Checkin
+
+    return Checkin.objects.filter(booking=booking).exists()
+
+
+def order_detail(*, order_id: int) -> Order:
+    """An order with what its JSON needs (three queries), whoever owns it: for responses after a service ran."""
+    return (Order.objects.select_related("show__movie").prefetch_related("payments", "refunds", "bookings")
+            .get(pk=order_id))

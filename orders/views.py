@@ -1,0 +1,152 @@
+"""HTTP endpoints of orders and payments: parse, call one service, serialize."""
+from django.http import HttpResponse
+from drf_yasg import openapi
+from drf_yasg.utils import no_body
+from rest_framework import generics, permissions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import OrderNotPaid
+from core.idempotency import idempotent
+from core.pagination import OptionalLimitOffsetPagination
+from core.renderers import PDFRenderer
+from core.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
+from core.throttles import BookingUserThrottle, CancelUserThrottle
+from orders import services
+from orders.models import Order
+from orders.payments.providers.stripe import webhook_payment_intent_id
+from orders.serializers import OrderCreateSerializer, OrderSerializer
+from tickets.rendering import tickets_pdf
+from tickets.selectors import ticket_data
+
+WEBHOOK_OK = "Received."
+
+
+class OrderCreateView(APIView):
+    throttle_classes = [BookingUserThrottle]
+
+    @api_operation(
+        operation_id="orders_create", summary="Turn your hold into an order to pay", tag=TAG_ORDERS, auth=USER,
+        description=(
+            "Its seats stay reserved until `expires_at` (ORDER_PAYMENT_MINUTES, default 15, never past the show's "
+            "start). `stripe`: `payment` carries client_secret, publishable_key and payment_intent_id for Stripe.js, "
+            "and the order is paid when Stripe confirms (webhook or POST /orders/<id>/payment/refresh/). "
+            "`box_office`: staff mark it paid. 404 not_found: not your hold, or already in an order."
+        ),
+        request_body=OrderCreateSerializer, example={"hold_id": 1, "payment_method": "box_office"},
+        success=(201, OrderSerializer),
+        errors=[(404, "not_found"), "hold_expired", "show_started", "show_cancelled", "payment_method_unavailable",
+                "payment_provider_error"],
+    )
+    @idempotent(atomic=False)
+    def post(self, request):
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_create(user=request.user, **serializer.validated_data)
+        return Response(OrderSerializer(services.order_detail(order_id=order.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(APIView):
+    @api_operation(operation_id="orders_retrieve", summary="Get one of your orders", tag=TAG_ORDERS, auth=USER,
+                   success=(200, OrderSerializer), errors=[])
+    def get(self, request, order_id):
+        """Your order (anyone else's is 404)."""
+        return Response(OrderSerializer(services.order_get(user=request.user, order_id=order_id)).data)
+
+
+class MyOrdersView(generics.ListAPIView):
+    serializer_class = OrderSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return services.order_list_for_user(user=self.request.user)
+
+    @api_operation(operation_id="my_orders_list", summary="List your orders, newest first", tag=TAG_ORDERS,
+                   auth=USER, success=(200, OrderSerializer(many=True)), errors=[])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrderCancelView(APIView):
+    throttle_classes = [CancelUserThrottle]
+
+    @api_operation(
+        operation_id="orders_cancel", summary="Cancel your order (a paid one is refunded)", tag=TAG_ORDERS,
+        auth=USER, description="Until the cancellation cut-off: a pending order frees its seats; a paid one cancels "
+                               "every booking and refunds what was paid through the provider that took it.",
+        request_body=no_body, success=(200, OrderSerializer),
+        errors=["show_started", "order_not_cancellable", "already_checked_in", "payment_provider_error"],
+    )
+    def post(self, request, order_id):
+        order = services.order_cancel(user=request.user, order_id=order_id)
+        return Response(OrderSerializer(services.order_detail(order_id=order.pk)).data)
+
+
+class IsStaff(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class OrderMarkPaidView(APIView):
+    permission_classes = [IsStaff]
+
+    @api_operation(
+        operation_id="orders_mark_paid", summary="Record a box-office payment (staff)", tag=TAG_ORDERS, auth=STAFF,
+        description="The order's seats become paid bookings. 409 seats_unavailable: the order expired and its seats "
+                    "were taken meanwhile.",
+        request_body=no_body, success=(200, OrderSerializer),
+        errors=["already_paid", "order_not_pending", "seats_unavailable"],
+    )
+    def post(self, request, order_id):
+        order = services.order_mark_paid(order_id=order_id, staff_user=request.user)
+        return Response(OrderSerializer(services.order_detail(order_id=order.pk)).data)
+
+
+class PaymentRefreshView(APIView):
+    @api_operation(
+        operation_id="orders_payment_refresh", summary="Re-check the order's payment with the provider",
+        tag=TAG_ORDERS, auth=USER, request_body=no_body, success=(200, OrderSerializer),
+        errors=["payment_provider_error"],
+    )
+    def post(self, request, order_id):
+        return Response(OrderSerializer(services.payment_refresh(user=request.user, order_id=order_id)).data)
+
+
+class OrderTicketsPdfView(APIView):
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @api_operation(
+        operation_id="orders_tickets_pdf", summary="Download your paid order's tickets (PDF)", tag=TAG_ORDERS,
+        auth=USER, description="One ticket per page with its QR code.",
+        success=(200, openapi.Response("application/pdf", schema=BINARY)),
+        errors=["order_not_paid"],
+    )
+    def get(self, request, order_id):
+        order = services.order_get(user=request.user, order_id=order_id)
+        if order.status != Order.Status.PAID:
+            raise OrderNotPaid()
+        from core.models import Booking
+
+        bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
+                    .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
+        return HttpResponse(tickets_pdf([ticket_data(b) for b in bookings]), content_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="tickets-order-{order.pk}.pdf"'})
+
+
+class StripeWebhookView(APIView):
+    """Stripe's events. The signature (STRIPE_WEBHOOK_SECRET) is checked on the raw body; the PaymentIntent is
+    then re-fetched from Stripe, so the body is only a trigger, never the truth."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = []
+    swagger_schema = None  # for Stripe, not for API clients
+
+    def post(self, request):
+        found = webhook_payment_intent_id(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+        if found is not None:
+            services.stripe_webhook_handle(payment_intent_id=found[1])
+        return Response({"detail": WEBHOOK_OK})
+

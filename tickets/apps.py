@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "tickets"
+    verbose_name = "Tickets and check-in"

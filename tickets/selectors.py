@@ -1,0 +1,52 @@
+"""What a ticket says: one dict per booking, shared by the API (GET /bookings/<id>/ticket/), the PDF and the
+e-mails, so they can never disagree."""
+from core.exceptions import BookingNotFound
+from core.models import Booking, ShowSeat
+from core.serializers import _local_date_time
+
+
+def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
+    """"valid", "checked_in", or "cancelled" (cancelled or refunded: admits nobody). `checked_in` saves the look-up
+    when the caller knows (otherwise select_related("checkin") saves it)."""
+    if booking.status == Booking.Status.CANCELLED or booking.payment_status == Booking.PaymentStatus.REFUNDED:
+        return "cancelled"
+    if checked_in is None:
+        checked_in = hasattr(booking, "checkin")
+    return "checked_in" if checked_in else "valid"
+
+
+def seat_label(booking: Booking) -> str:
+    known = getattr(booking, "known_seat_label", None)  # set by core.services.booking.insert_bookings
+    if known is not None:
+        return known
+    if booking.order_id is not None and booking.order is not None:
+        for seat in booking.order.seats:
+            if seat["number"] == booking.seat_number:
+                return seat["label"]
+    label = (ShowSeat.objects.filter(show_id=booking.show_id, number=booking.seat_number)
+             .values_list("label", flat=True).first())
+    return label or str(booking.seat_number)
+
+
+def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
+    show = booking.show
+    return {
+        "code": booking.ticket_code,
+        "booking_id": booking.pk,
+        "movie": show.movie.title,
+        # Null for a show created in the seed's form (a free-text screen name, no cinema).
+        "cinema": show.screen.cinema.name if show.screen_id is not None else None,
+        "screen": show.screen_name,
+        "seat_label": seat_label(booking),
+        "local_date_time": _local_date_time(show),
+        "status": ticket_status(booking, checked_in=checked_in),
+        "payment_status": booking.payment_status,
+    }
+
+
+def booking_for_ticket(*, user, booking_id: int) -> Booking:
+    booking = (Booking.objects.filter(pk=booking_id, user=user)
+               .select_related("show__movie", "show__screen__cinema", "order", "checkin").first())
+    if booking is None:
+        raise BookingNotFound()
+    return booking
