@@ -12,8 +12,9 @@ PYTEST_ARGS ?=
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
-.PHONY: browser-note run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
-	messages translations browser screenshots slowloris cluster
+.PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
+	doc-tools postman postman-collection slowloris cluster \
+	messages translations browser browser-note screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+
+# The API description's node tools (swagger2openapi, openapi-to-postmanv2, newman), pinned in
+# tools/api/package-lock.json. Without npm this says so and the tests that need them skip (CI requires them).
+DOC_TOOLS := tools/api/node_modules/.installed
+$(DOC_TOOLS): tools/api/package.json tools/api/package-lock.json
+	npm ci --prefix tools/api --no-audit --no-fund --loglevel=error
+	touch $@
+doc-tools:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(DOC_TOOLS); else \
+		echo "npm not found: the swagger2openapi and Postman tests will skip (apt-get install nodejs npm)"; fi
 
 # Local development server: DEBUG on (no secret needed) unless DJANGO_DEBUG says otherwise; SQLite unless
 # DATABASE_URL says otherwise.
@@ -90,11 +101,11 @@ test: test-sqlite
 		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgres://user@host:5432/dbname to run it too."; \
 	fi
 
-test-sqlite: install-dev messages browser-note
+test-sqlite: install-dev doc-tools messages browser-note
 	DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # REQUIRE_POSTGRES makes the PostgreSQL-only tests fail instead of skip if the database is not PostgreSQL.
-test-postgres: install-dev messages browser-note
+test-postgres: install-dev doc-tools messages browser-note
 	@test -n "$(PG_TEST_URL)" || { echo "set TEST_DATABASE_URL=postgres://..."; exit 2; }
 	DATABASE_URL=$(PG_TEST_URL) REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -119,6 +130,16 @@ browser-note:
 # Retake the README's seat-map screenshots (docs/) with the end-to-end tests.
 screenshots: install-dev messages
 	UPDATE_SCREENSHOTS=1 DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest tests/e2e -k screenshot
+
+# The Postman collection (docs/postman_collection.json): `make postman` checks it matches the API description, then
+# newman runs it against a fresh make-run-like server on 127.0.0.1:$(POSTMAN_PORT); `make postman-collection`
+# regenerates it (after an endpoint is added or changed; commit the result).
+POSTMAN_PORT ?= 8480
+postman: install-dev doc-tools
+	$(PY) scripts/postman.py check
+	$(PY) scripts/postman.py run --port $(POSTMAN_PORT)
+postman-collection: install-dev doc-tools
+	$(PY) scripts/postman.py generate
 
 # Static checks, as CI runs them: ruff, bandit (security linter) and pip-audit (known vulnerabilities in the
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
@@ -152,4 +173,4 @@ slowloris: install
 	$(PY) scripts/slowloris.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) tools/api/node_modules db.sqlite3* test_db.sqlite3* staticfiles .pytest_cache .hypothesis .ruff_cache

@@ -6,7 +6,7 @@ errors of core.exceptions, answered by core.exception_handler.
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from drf_yasg import openapi
-from drf_yasg.utils import no_body, swagger_auto_schema
+from drf_yasg.utils import no_body
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,8 +20,8 @@ from accounts.serializers import (
 )
 from accounts.services import passwords, tokens, users
 from accounts.throttles import AccountUserThrottle, PasswordChangeUserThrottle, PasswordResetIPThrottle
+from core.schema import PUBLIC, TAG_ACCOUNTS, USER, api_operation
 from core.serializers import DetailSerializer, TokenPairSerializer
-from core.views import _errors
 
 RESET_REQUESTED_DETAIL = _("If an account with this e-mail address exists, a link to reset its password has been sent.")
 RESET_DONE_DETAIL = _("Your password has been reset. Log in with the new one.")
@@ -36,13 +36,15 @@ def _me_data(user) -> dict:
 class MeView(APIView):
     throttle_classes = [AccountUserThrottle]
 
-    @swagger_auto_schema(responses={200: MeSerializer, **_errors(401, 429)})
+    @api_operation(operation_id="me_retrieve", summary="Get your account", tag=TAG_ACCOUNTS, auth=USER,
+                   success=(200, MeSerializer), errors=[])
     def get(self, request):
         """Your account."""
         return Response(_me_data(request.user))
 
-    @swagger_auto_schema(request_body=MeUpdateSerializer,
-                         responses={200: MeSerializer, **_errors(400, 401, 415, 429)})
+    @api_operation(operation_id="me_update", summary="Change your e-mail address", tag=TAG_ACCOUNTS, auth=USER,
+                   request_body=MeUpdateSerializer, example={"email": "john.doe@example.com"},
+                   success=(200, MeSerializer), errors=["email_taken"])
     def patch(self, request):
         """Change your e-mail address (unique, case-insensitive: 400 email_taken)."""
         serializer = MeUpdateSerializer(data=request.data)
@@ -50,7 +52,10 @@ class MeView(APIView):
         user = users.me_update(user=request.user, email=serializer.validated_data["email"])
         return Response(_me_data(user))
 
-    @swagger_auto_schema(request_body=no_body, responses={200: DetailSerializer, **_errors(401, 429)})
+    @api_operation(operation_id="me_delete", summary="Delete your account", tag=TAG_ACCOUNTS, auth=USER,
+                   description="Your personal data and every token go; your bookings stay, anonymised, for the "
+                               "cinema's accounts.",
+                   success=(200, DetailSerializer), errors=[])
     def delete(self, request):
         """Delete your account: your personal data and every token. Your bookings stay, anonymised, for the
         cinema's accounts."""
@@ -61,10 +66,14 @@ class MeView(APIView):
 class PasswordChangeView(APIView):
     throttle_classes = [PasswordChangeUserThrottle]
 
-    @swagger_auto_schema(
+    @api_operation(
+        operation_id="password_change", summary="Change your password", tag=TAG_ACCOUNTS, auth=USER,
         request_body=PasswordChangeSerializer,
-        responses={200: openapi.Response("A new token pair; every token issued before is revoked",
-                                         TokenPairSerializer), **_errors(400, 401, 415, 429)},
+        # The documented example account's passwords (README, POST /signup's example), not credentials.
+        example={"old_password": "securepass123", "new_password": "evenmoresecure456"},  # nosec B105
+        success=(200, openapi.Response("A new token pair; every token issued before is revoked",
+                                       TokenPairSerializer)),
+        errors=["wrong_password"],
     )
     def post(self, request):
         """Change your password (400 wrong_password if `old_password` is wrong; the password rules as at
@@ -80,8 +89,9 @@ class PasswordResetView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [PasswordResetIPThrottle]
 
-    @swagger_auto_schema(request_body=PasswordResetSerializer, security=[],
-                         responses={202: DetailSerializer, **_errors(400, 415, 429)})
+    @api_operation(operation_id="password_reset", summary="Ask for a password reset link by e-mail",
+                   tag=TAG_ACCOUNTS, auth=PUBLIC, request_body=PasswordResetSerializer,
+                   example={"email": "john@example.com"}, success=(202, DetailSerializer), errors=[])
     def post(self, request):
         """Mail a one-time password reset link to the address, if an account has it. The answer is the same
         whether or not one does."""
@@ -96,8 +106,14 @@ class PasswordResetConfirmView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [PasswordResetIPThrottle]
 
-    @swagger_auto_schema(request_body=PasswordResetConfirmSerializer, security=[],
-                         responses={200: DetailSerializer, **_errors(400, 415, 429)})
+    @api_operation(
+        operation_id="password_reset_confirm", summary="Set a new password with a reset mail's uid and token",
+        tag=TAG_ACCOUNTS, auth=PUBLIC, request_body=PasswordResetConfirmSerializer,
+        # Cannot succeed as is: uid and token come from the mail. Placeholders, not credentials.
+        example={"uid": "<uid from the mail>", "token": "<token from the mail>",
+                 "new_password": "evenmoresecure456"},  # nosec B105
+        success=(200, DetailSerializer), errors=["invalid_reset_token"],
+    )
     def post(self, request):
         """Set a new password with the `uid` and `token` of a reset mail (400 invalid_reset_token if they are
         wrong, used or expired). Every token issued before stops working."""
@@ -110,7 +126,8 @@ class PasswordResetConfirmView(APIView):
 class LogoutAllView(APIView):
     throttle_classes = [AccountUserThrottle]
 
-    @swagger_auto_schema(request_body=no_body, responses={200: DetailSerializer, **_errors(401, 429)})
+    @api_operation(operation_id="logout_all", summary="Log out everywhere: revoke every token of your account",
+                   tag=TAG_ACCOUNTS, auth=USER, request_body=no_body, success=(200, DetailSerializer), errors=[])
     def post(self, request):
         """Log out everywhere: every access and refresh token of your account stops working at once."""
         tokens.logout_all(user=request.user)

@@ -7,7 +7,7 @@ a filtered list costs what an unfiltered one does.
 """
 import zoneinfo
 from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import timezone as datetime_timezone
 
 import django_filters
 from django import forms
@@ -20,31 +20,38 @@ from core.models import Movie, Show, search_text
 from venues.models import Cinema
 
 YES_NO = [("true", "true"), ("false", "false")]
+datetime_utc = datetime_timezone.utc
 
 
 class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing)."""
+    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing), at most the largest
+    64-bit integer: a larger one cannot name a row, and SQLite cannot even bind it (OverflowError, a 500 found by
+    the fuzz test)."""
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
-class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 date-time, converted to UTC. Python accepts offsets up to ±24 h, PostgreSQL only up to ±15:59, so
-    a value such as "0172-11-27T19:37:46+17:26" reached the database as it was and failed there (a 500 found by the
-    fuzz test); in UTC it is an ordinary instant. One that cannot be expressed in UTC is a 400 like any bad value."""
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, as UTC. Python accepts UTC offsets up to ±23:59 but PostgreSQL only ±15:59, so a
+    value such as `...-19:14` passed on as it is was a database error (a 500, found by the fuzz test); in UTC it is
+    an ordinary instant. One too close to year 1 or 9999 to be expressed in UTC is a 400 like any bad value."""
 
     def to_python(self, value):
-        parsed = super().to_python(value)
-        if parsed is None or parsed.tzinfo is None:
-            return parsed
+        value = super().to_python(value)
+        if value is None or timezone.is_naive(value):
+            return value
         try:
-            return parsed.astimezone(dt_timezone.utc)
-        except OverflowError as exc:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+            return value.astimezone(datetime_utc)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date-time between years 1 and 9999.", code="invalid") from None
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcDateTimeField
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 def _yes_no_filter(method: str, help_text: str):
@@ -61,10 +68,10 @@ class ShowFilter(django_filters.FilterSet):
                                      help_text="YYYY-MM-DD: shows starting that calendar day in the cinema's own time "
                                                "zone (shows without a screen: the server's TIME_ZONE).")
     # `from` is a Python keyword, so it cannot be a class attribute name; the class body's namespace takes it.
-    locals()["from"] = UtcDateTimeFilter(field_name="date_time", lookup_expr="gte",
-                                         help_text="ISO 8601 date-time: starting at or after.")
-    to = UtcDateTimeFilter(field_name="date_time", lookup_expr="lte",
-                           help_text="ISO 8601 date-time: starting at or before.")
+    locals()["from"] = UtcIsoDateTimeFilter(field_name="date_time", lookup_expr="gte",
+                                            help_text="ISO 8601 date-time: starting at or after.")
+    to = UtcIsoDateTimeFilter(field_name="date_time", lookup_expr="lte",
+                              help_text="ISO 8601 date-time: starting at or before.")
     language = django_filters.CharFilter(lookup_expr="iexact", help_text="Language of the show.")
     format = django_filters.CharFilter(lookup_expr="iexact", help_text="2D, 3D, IMAX, ...")
     available = _yes_no_filter("filter_available", "true: only shows with free seats; false: only sold-out ones.")
@@ -124,7 +131,7 @@ def swagger_parameters(filterset_class) -> list[openapi.Parameter]:
     types = {IdFilter: openapi.TYPE_INTEGER}
     formats = {django_filters.DateFilter: openapi.FORMAT_DATE,
                django_filters.IsoDateTimeFilter: openapi.FORMAT_DATETIME,
-               UtcDateTimeFilter: openapi.FORMAT_DATETIME}
+               UtcIsoDateTimeFilter: openapi.FORMAT_DATETIME}
     parameters = []
     for name, field in filterset_class.base_filters.items():
         kwargs = {"type": types.get(type(field), openapi.TYPE_STRING),

@@ -1,6 +1,7 @@
-"""Request-wide middleware: request ids for the logs, the request size limit, and "database unavailable".
+"""Request-wide middleware: request ids for the logs, the request size limit, "database unavailable", and JSON
+instead of Django's HTML debug pages.
 
-All three are outside DRF on purpose: they must hold for every path (the admin, the schema, unknown URLs),
+All four are outside DRF on purpose: they must hold for every path (the admin, the schema, unknown URLs),
 not only for API views.
 """
 import contextvars
@@ -112,6 +113,38 @@ class DatabaseUnavailableMiddleware:
             return JsonResponse({**UNAVAILABLE_BODY, "detail": gettext(UNAVAILABLE_BODY["detail"])}, status=503,
                                 headers=unavailable_response_headers())
         return None
+
+
+# The bodies of the Django-level error handlers (core.exception_handler), by status.
+DEBUG_PAGE_BODIES = {
+    400: {"detail": "Bad request.", "code": "bad_request"},
+    403: {"detail": "Permission denied.", "code": "permission_denied"},
+    404: {"detail": "Not found.", "code": "not_found"},
+    500: {"detail": "Internal server error.", "code": "server_error"},
+}
+
+
+class JsonDebugErrorPagesMiddleware:
+    """With DEBUG on (`make run`), the same JSON errors as in production instead of Django's HTML debug pages.
+
+    With DEBUG off the handlers in ticketing_system/urls.py answer JSON; with DEBUG on Django bypasses them for
+    404 (unknown paths), 400 and 500 and renders its technical pages, which a client of a JSON API cannot read
+    (and the README promises JSON). The traceback of a 500 is still logged (django.request) as with DEBUG off.
+    Only Django's own HTML error pages are replaced: a view's own response (the admin's pages) is left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not settings.DEBUG or response.status_code not in DEBUG_PAGE_BODIES:
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is not None:
+            return response  # a view answered 404 itself (an admin page): not Django's "no such path" page
+        return JsonResponse(DEBUG_PAGE_BODIES[response.status_code], status=response.status_code)
 
 
 class AdminOnlyMiddleware:

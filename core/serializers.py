@@ -248,16 +248,17 @@ class DetailSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """Every error response: a human message and a stable machine-readable code."""
+    """Every error response: a human message and a stable machine-readable code (core.error_codes)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    detail = serializers.CharField(help_text="For people; may change.")
+    code = serializers.CharField(help_text="For programs; stable. The README lists every code.")
 
 
 class SeatsErrorSerializer(ErrorSerializer):
     """An error about some of the requested seats (seats_unavailable, invalid_seat for a list): which ones."""
 
-    seats = serializers.ListField(child=serializers.IntegerField(), required=False)
+    seats = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  help_text="The seats concerned, ascending.")
 
 
 class HealthSerializer(serializers.Serializer):
@@ -311,7 +312,8 @@ class LogoutSerializer(serializers.Serializer):
 
 
 class BookSeatSerializer(serializers.Serializer):
-    """`{"seat_number": n}` (one seat, the seed's request) or `{"seat_numbers": [...]}` (several, all or none).
+    """What /book/ parses: `{"seat_number": n}` (the seed's request, the documented one) or, deprecated and kept
+    for existing clients, `{"seat_numbers": [...]}` (several, all or none; now `POST /shows/<id>/bookings/`).
 
     Only the shape is checked here. The rules (not empty, no repeats, at most MAX_SEATS_PER_BOOKING, within the
     show's seats) belong to the booking service, which applies them to holds too.
@@ -334,10 +336,22 @@ class BookSeatSerializer(serializers.Serializer):
         return attrs
 
 
+class BookOneSeatSerializer(serializers.Serializer):
+    """What /book/ is documented to read: the seed's one seat (documentation; BookSeatSerializer parses it)."""
+
+    seat_number = serializers.IntegerField(help_text="The seat to book, 1..total_seats.")
+
+
 class SeatNumbersSerializer(serializers.Serializer):
+    """Seats of one show, for a hold."""
+
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True,
                                          max_length=Show.MAX_TOTAL_SEATS,
                                          help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats.")
+
+
+class MultiSeatBookingSerializer(SeatNumbersSerializer):
+    """Seats of one show, to book together (all or none). Its own class, so its own definition and example."""
 
 
 class MovieCreateSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from core import converters
+from core.schema import paged_twin
 from orders import views
 
 converters.register()
@@ -13,5 +14,7 @@ urlpatterns = [
     path("orders/<id:order_id>/payment/refresh/", views.PaymentRefreshView.as_view(), name="order-payment-refresh"),
     path("orders/<id:order_id>/tickets.pdf", views.OrderTicketsPdfView.as_view(), name="order-tickets-pdf"),
     path("my-orders/", views.MyOrdersView.as_view(), name="my-orders"),
+    # The paged form of the list is its own operation (core.urls explains).
+    path("my-orders/page/", paged_twin(views.MyOrdersView).as_view(), name="my-orders-page"),
     path("payments/stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
 ]

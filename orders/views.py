@@ -1,19 +1,18 @@
 """HTTP endpoints of orders and payments: parse, call one service, serialize."""
 from django.http import HttpResponse
 from drf_yasg import openapi
-from drf_yasg.utils import no_body, swagger_auto_schema
+from drf_yasg.utils import no_body
 from rest_framework import generics, permissions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import OrderNotPaid
-from core.idempotency import SWAGGER_PARAMETER as IDEMPOTENCY_KEY_PARAMETER
 from core.idempotency import idempotent
+from core.pagination import OptionalLimitOffsetPagination
 from core.renderers import PDFRenderer
-from core.serializers import ErrorSerializer
+from core.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
 from core.throttles import BookingUserThrottle, CancelUserThrottle
-from core.views import OptionalLimitOffsetPagination, _errors
 from orders import services
 from orders.models import Order
 from orders.payments.providers.stripe import webhook_payment_intent_id
@@ -22,25 +21,23 @@ from tickets.rendering import tickets_pdf
 from tickets.selectors import ticket_data
 
 WEBHOOK_OK = "Received."
-PROVIDER_ERROR = openapi.Response("payment_provider_error: the payment provider could not be reached", ErrorSerializer)
 
 
 class OrderCreateView(APIView):
     throttle_classes = [BookingUserThrottle]
 
-    @swagger_auto_schema(
-        operation_description=(
-            "Turn your unexpired hold into an order. Its seats stay reserved until `expires_at` "
-            "(ORDER_PAYMENT_MINUTES, default 15, never past the show's start). `stripe`: `payment` carries "
-            "client_secret, publishable_key and payment_intent_id for Stripe.js, and the order is paid when Stripe "
-            "confirms (webhook or POST /orders/<id>/payment/refresh/). `box_office`: staff mark it paid. "
-            "Errors: 404 not_found (not your hold, or already in an order), 410 hold_expired, 400 show_started, "
-            "400 payment_method_unavailable (no Stripe key configured), 502 payment_provider_error (Stripe could "
-            "not be reached: the hold is yours again, retry)."
+    @api_operation(
+        operation_id="orders_create", summary="Turn your hold into an order to pay", tag=TAG_ORDERS, auth=USER,
+        description=(
+            "Its seats stay reserved until `expires_at` (ORDER_PAYMENT_MINUTES, default 15, never past the show's "
+            "start). `stripe`: `payment` carries client_secret, publishable_key and payment_intent_id for Stripe.js, "
+            "and the order is paid when Stripe confirms (webhook or POST /orders/<id>/payment/refresh/). "
+            "`box_office`: staff mark it paid. 404 not_found: not your hold, or already in an order."
         ),
-        request_body=OrderCreateSerializer, manual_parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: OrderSerializer, 502: PROVIDER_ERROR,
-                   **_errors(400, 401, 404, 409, 410, 415, 422, 429)},
+        request_body=OrderCreateSerializer, example={"hold_id": 1, "payment_method": "box_office"},
+        success=(201, OrderSerializer),
+        errors=[(404, "not_found"), "hold_expired", "show_started", "show_cancelled", "payment_method_unavailable",
+                "payment_provider_error"],
     )
     @idempotent(atomic=False)
     def post(self, request):
@@ -52,7 +49,8 @@ class OrderCreateView(APIView):
 
 
 class OrderDetailView(APIView):
-    @swagger_auto_schema(responses={200: OrderSerializer, **_errors(401, 404)})
+    @api_operation(operation_id="orders_retrieve", summary="Get one of your orders", tag=TAG_ORDERS, auth=USER,
+                   success=(200, OrderSerializer), errors=[])
     def get(self, request, order_id):
         """Your order (anyone else's is 404)."""
         return Response(OrderSerializer(services.order_get(user=request.user, order_id=order_id)).data)
@@ -65,22 +63,21 @@ class MyOrdersView(generics.ListAPIView):
     def get_queryset(self):
         return services.order_list_for_user(user=self.request.user)
 
-    @swagger_auto_schema(responses={**_errors(401)})
+    @api_operation(operation_id="my_orders_list", summary="List your orders, newest first", tag=TAG_ORDERS,
+                   auth=USER, success=(200, OrderSerializer(many=True)), errors=[])
     def get(self, request, *args, **kwargs):
-        """Your orders, newest first."""
         return super().get(request, *args, **kwargs)
 
 
 class OrderCancelView(APIView):
     throttle_classes = [CancelUserThrottle]
 
-    @swagger_auto_schema(
-        operation_description=(
-            "Cancel your order until the cancellation cut-off: a pending order frees its seats; a paid one cancels "
-            "every booking and refunds what was paid through the provider that took it. 409 order_not_cancellable "
-            "(already cancelled or expired), 409 already_checked_in, 400 show_started."
-        ),
-        request_body=no_body, responses={200: OrderSerializer, **_errors(400, 401, 404, 409, 429)},
+    @api_operation(
+        operation_id="orders_cancel", summary="Cancel your order (a paid one is refunded)", tag=TAG_ORDERS,
+        auth=USER, description="Until the cancellation cut-off: a pending order frees its seats; a paid one cancels "
+                               "every booking and refunds what was paid through the provider that took it.",
+        request_body=no_body, success=(200, OrderSerializer),
+        errors=["show_started", "order_not_cancellable", "already_checked_in", "payment_provider_error"],
     )
     def post(self, request, order_id):
         order = services.order_cancel(user=request.user, order_id=order_id)
@@ -95,13 +92,12 @@ class IsStaff(permissions.BasePermission):
 class OrderMarkPaidView(APIView):
     permission_classes = [IsStaff]
 
-    @swagger_auto_schema(
-        operation_description=(
-            "Staff: record a box-office payment of the order's total; its seats become paid bookings. "
-            "409 already_paid, 409 order_not_pending (cancelled), 409 seats_unavailable (expired and its seats "
-            "were taken meanwhile)."
-        ),
-        request_body=no_body, responses={200: OrderSerializer, **_errors(401, 403, 404, 409)},
+    @api_operation(
+        operation_id="orders_mark_paid", summary="Record a box-office payment (staff)", tag=TAG_ORDERS, auth=STAFF,
+        description="The order's seats become paid bookings. 409 seats_unavailable: the order expired and its seats "
+                    "were taken meanwhile.",
+        request_body=no_body, success=(200, OrderSerializer),
+        errors=["already_paid", "order_not_pending", "seats_unavailable"],
     )
     def post(self, request, order_id):
         order = services.order_mark_paid(order_id=order_id, staff_user=request.user)
@@ -109,11 +105,10 @@ class OrderMarkPaidView(APIView):
 
 
 class PaymentRefreshView(APIView):
-    @swagger_auto_schema(
-        operation_description="Ask the server to re-check the order's payment with the provider (Stripe).",
-        request_body=no_body,
-        responses={200: OrderSerializer, 502: PROVIDER_ERROR,
-                   **_errors(401, 404)},
+    @api_operation(
+        operation_id="orders_payment_refresh", summary="Re-check the order's payment with the provider",
+        tag=TAG_ORDERS, auth=USER, request_body=no_body, success=(200, OrderSerializer),
+        errors=["payment_provider_error"],
     )
     def post(self, request, order_id):
         return Response(OrderSerializer(services.payment_refresh(user=request.user, order_id=order_id)).data)
@@ -122,10 +117,11 @@ class PaymentRefreshView(APIView):
 class OrderTicketsPdfView(APIView):
     renderer_classes = [JSONRenderer, PDFRenderer]
 
-    @swagger_auto_schema(
-        operation_description="Your paid order's tickets: a PDF, one ticket per page with its QR code.",
-        responses={200: openapi.Response("application/pdf", schema=openapi.Schema(type=openapi.TYPE_FILE)),
-                   **_errors(401, 404, 409)},
+    @api_operation(
+        operation_id="orders_tickets_pdf", summary="Download your paid order's tickets (PDF)", tag=TAG_ORDERS,
+        auth=USER, description="One ticket per page with its QR code.",
+        success=(200, openapi.Response("application/pdf", schema=BINARY)),
+        errors=["order_not_paid"],
     )
     def get(self, request, order_id):
         order = services.order_get(user=request.user, order_id=order_id)

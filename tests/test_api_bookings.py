@@ -278,3 +278,18 @@ def test_errors_outside_the_api_views_are_json_too(client):
 
     assert response.status_code == 500
     assert response.json() == SERVER_ERROR_BODY
+
+
+def test_with_debug_on_as_under_make_run_unknown_paths_and_django_errors_are_json(client, settings):
+    """Django renders HTML debug pages with DEBUG on, bypassing the JSON handlers; the API still answers JSON."""
+    settings.DEBUG = True
+    client.raise_request_exception = False
+
+    missing = client.get("/no-such-path/")
+    with mock.patch("django.contrib.auth.views.LoginView.get_context_data",
+                    side_effect=RuntimeError("internal detail")):
+        failed = client.get("/admin/login/")
+
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not found.", "code": "not_found"})
+    assert (failed.status_code, failed.json()) == (500, SERVER_ERROR_BODY)
+    assert client.get("/admin/login/").status_code == 200  # HTML pages that are not errors are left alone

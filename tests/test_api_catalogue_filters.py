@@ -86,6 +86,23 @@ class TestShowFilters:
         params = {"from": start.isoformat(), "to": (start + timedelta(hours=1)).isoformat()}
         assert ids(api_client.get("/shows/", params)) == [shows["ny_late"].id]
 
+    def test_from_and_to_take_any_utc_offset_python_reads(self, api_client, programme):
+        # PostgreSQL refuses offsets beyond ±15:59 (a 500 before, found by the fuzz test); in UTC they are instants.
+        shows, _, _ = programme
+        start = shows["ny_late"].date_time
+        far_west = start.astimezone(timezone.get_fixed_timezone(-(19 * 60 + 14)))
+
+        params = {"from": far_west.isoformat(), "to": (far_west + timedelta(hours=1)).isoformat()}
+        assert ids(api_client.get("/shows/", params)) == [shows["ny_late"].id]
+        too_early = api_client.get("/shows/", {"to": "0001-01-01T00:00:00+21:50"})
+        assert too_early.status_code == 400 and "to" in too_early.json()
+
+    def test_an_id_beyond_64_bits_is_400_not_a_database_error(self, api_client, programme):
+        response = api_client.get("/shows/", {"screen": 2**63, "movie": 1})
+
+        assert response.status_code == 400 and "screen" in response.json()
+        assert api_client.get("/shows/", {"screen": 2**63 - 1}).json() == []
+
     def test_available_and_upcoming(self, api_client, programme):
         shows, _, _ = programme
         sold_out = shows["ny_late"]

@@ -97,4 +97,8 @@ def _aim_at_existing_rows(case, ids: dict) -> None:
 def test_api_conforms_to_its_schema(case, auth_headers, fuzz_world):
     _aim_at_existing_rows(case, fuzz_world["ids"])
     response = case.call(headers=auth_headers)
-    case.validate_response(response, checks=CHECKS, headers=auth_headers)
+    checks_ = CHECKS
+    if response.status_code == 204:
+        # No Content has no body, so no Content-Type (RFC 9110); Swagger 2.0 cannot say so per response.
+        checks_ = [check for check in CHECKS if check is not checks.content_type_conformance]
+    case.validate_response(response, checks=checks_, headers=auth_headers)

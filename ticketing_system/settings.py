@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line of the request (including other middleware's) carries its id.
     "core.middleware.RequestIdMiddleware",
+    # With DEBUG on (make run), JSON instead of Django's HTML debug pages; outside the rest so it sees them all.
+    "core.middleware.JsonDebugErrorPagesMiddleware",
     # Before the rest, so an over-large body is refused before anything reads it.
     "core.middleware.RequestSizeLimitMiddleware",
     # Turns "the database is unreachable" in non-DRF views (admin, schema) into the same JSON 503.
@@ -260,9 +262,12 @@ SIMPLE_JWT = {
 SWAGGER_USE_COMPAT_RENDERERS = False
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
-    # Lists without ?limit= are plain arrays: documented as either shape (core.schema).
+    # Every operation is documented with core.schema.api_operation; this completes it from the view.
+    "DEFAULT_AUTO_SCHEMA_CLASS": "core.schema.ApiAutoSchema",
+    "DEFAULT_GENERATOR_CLASS": "core.schema.ApiSchemaGenerator",
+    # Lists are documented as plain arrays; their paged form is its own operation (core.schema.paged_twin).
     "DEFAULT_PAGINATOR_INSPECTORS": [
-        "core.schema.OptionalPaginationInspector",
+        "core.schema_pagination.ListPaginationInspector",
         "drf_yasg.inspectors.DrfAPICompatInspector",
         "drf_yasg.inspectors.CoreAPICompatInspector",
     ],
@@ -271,7 +276,9 @@ SWAGGER_SETTINGS = {
             "type": "apiKey",
             "name": "Authorization",
             "in": "header",
-            "description": "JWT access token from /login, entered as: Bearer <access token>",
+            # Markdown: in a code span Swagger UI shows "<access token>" instead of swallowing it as an HTML tag.
+            "description": "JWT access token from `POST /login`, entered as `Bearer <access token>` "
+                           "(the word Bearer, a space, then the token).",
         }
     },
 }

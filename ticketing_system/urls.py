@@ -5,14 +5,25 @@ from drf_yasg import openapi
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions
 
+# Markdown, shown at the top of Swagger UI and ReDoc.
+API_DESCRIPTION = """Book cinema seats: browse movies and shows, look at a show's seat map, hold seats while you pay,
+confirm or book directly, cancel.
+
+**How to get a token.** `POST /signup` (once), then `POST /login` with your username and password: it answers
+`{"access": ..., "refresh": ...}`. Click **Authorize** and enter `Bearer <access token>` (the word Bearer, a space,
+then the `access` value). The access token lasts 60 minutes; `POST /token/refresh` gives a new pair.
+
+**Errors** are always JSON `{"detail": "<for people>", "code": "<stable, for programs>"}`; each operation lists the
+codes it can answer. **Lists** are plain arrays; each has a `.../page/` twin answering
+`{count, next, previous, results}`. **Retries**: booking, holding and confirming accept an optional
+`Idempotency-Key` header.
+"""
+
 schema_view = get_schema_view(
     openapi.Info(
         title="Movie Ticket Booking API",
         default_version="v1",
-        description=(
-            "Book cinema seats. Sign up, log in for a JWT, then click Authorize and enter `Bearer <access>`. "
-            "Every error is JSON `{\"detail\": ..., \"code\": ...}`."
-        ),
+        description=API_DESCRIPTION,
     ),
     public=True,
     permission_classes=[permissions.AllowAny],

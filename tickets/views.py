@@ -1,15 +1,14 @@
 """HTTP endpoints of e-tickets and door check-in."""
 from django.http import HttpResponse
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
 from rest_framework import permissions, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.renderers import PNGRenderer, SVGRenderer
+from core.schema import BINARY, STAFF, TAG_TICKETS, USER, api_operation
 from core.serializers import ErrorSerializer
-from core.views import _errors
 from tickets import rendering, selectors, services
 
 DOOR_GROUP = "door"
@@ -72,9 +71,9 @@ class CheckinListSerializer(serializers.Serializer):
 
 
 class TicketView(APIView):
-    @swagger_auto_schema(responses={200: TicketSerializer, **_errors(401, 404)})
+    @api_operation(operation_id="tickets_retrieve", summary="Get your booking's e-ticket", tag=TAG_TICKETS,
+                   auth=USER, description="Someone else's is 404.", success=(200, TicketSerializer), errors=[])
     def get(self, request, booking_id):
-        """Your booking's e-ticket (someone else's is 404)."""
         booking = selectors.booking_for_ticket(user=request.user, booking_id=booking_id)
         return Response(selectors.ticket_data(booking))
 
@@ -82,9 +81,10 @@ class TicketView(APIView):
 class TicketPngView(APIView):
     renderer_classes = [JSONRenderer, PNGRenderer]
 
-    @swagger_auto_schema(responses={200: openapi.Response("The ticket's QR code (PNG)",
-                                                          schema=openapi.Schema(type=openapi.TYPE_FILE)),
-                                    **_errors(401, 404)})
+    @api_operation(operation_id="tickets_qr_png", summary="Get your ticket's QR code as a PNG image",
+                   tag=TAG_TICKETS, auth=USER, errors=[],
+                   success=(200, openapi.Response("The ticket's QR code (PNG)",
+                                                  schema=BINARY)))
     def get(self, request, booking_id):
         booking = selectors.booking_for_ticket(user=request.user, booking_id=booking_id)
         return HttpResponse(rendering.qr_png(booking.ticket_code), content_type="image/png")
@@ -93,9 +93,10 @@ class TicketPngView(APIView):
 class TicketSvgView(APIView):
     renderer_classes = [JSONRenderer, SVGRenderer]
 
-    @swagger_auto_schema(responses={200: openapi.Response("The ticket's QR code (SVG)",
-                                                          schema=openapi.Schema(type=openapi.TYPE_FILE)),
-                                    **_errors(401, 404)})
+    @api_operation(operation_id="tickets_qr_svg", summary="Get your ticket's QR code as an SVG image",
+                   tag=TAG_TICKETS, auth=USER, errors=[],
+                   success=(200, openapi.Response("The ticket's QR code (SVG)",
+                                                  schema=BINARY)))
     def get(self, request, booking_id):
         booking = selectors.booking_for_ticket(user=request.user, booking_id=booking_id)
         return HttpResponse(rendering.qr_svg(booking.ticket_code), content_type="image/svg+xml")
@@ -104,15 +105,13 @@ class TicketSvgView(APIView):
 class CheckinView(APIView):
     permission_classes = [IsDoorStaff]
 
-    @swagger_auto_schema(
-        operation_description=(
-            "Door staff (staff, or the `door` group) admit a scanned ticket. 409: already_checked_in (with the "
-            "first checked_in_at), ticket_cancelled, wrong_show, checkin_not_open (more than CHECKIN_OPENS_MINUTES "
-            "before the start), payment_required (an unpaid reservation). 404: unknown code."
-        ),
-        request_body=CheckinRequestSerializer,
-        responses={200: CheckinSerializer, 409: openapi.Response("Refused (see the code)", CheckinErrorSerializer),
-                   **_errors(400, 401, 403, 404, 415)},
+    @api_operation(
+        operation_id="checkin", summary="Admit a scanned ticket at the door (door staff)", tag=TAG_TICKETS,
+        auth=STAFF, description="Staff, or the `door` group. 404 not_found: unknown code.",
+        request_body=CheckinRequestSerializer, example={"code": "<the ticket's code>"},
+        success=(200, CheckinSerializer), error_schemas={409: CheckinErrorSerializer},
+        errors=[(404, "not_found"), "already_checked_in", "ticket_cancelled", "wrong_show", "checkin_not_open",
+                "payment_required"],
     )
     def post(self, request):
         serializer = CheckinRequestSerializer(data=request.data)
@@ -132,7 +131,7 @@ class CheckinView(APIView):
 class ShowCheckinsView(APIView):
     permission_classes = [IsDoorStaff]
 
-    @swagger_auto_schema(responses={200: CheckinListSerializer, **_errors(401, 403, 404)})
+    @api_operation(operation_id="show_checkins", summary="See who is in, and how many are still expected (door staff)",
+                   tag=TAG_TICKETS, auth=STAFF, success=(200, CheckinListSerializer), errors=[])
     def get(self, request, show_id):
-        """Door staff: who is in, and how many valid tickets are still expected."""
         return Response(services.checkin_list(show_id=show_id))

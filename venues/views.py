@@ -1,11 +1,12 @@
 """HTTP endpoints for cinemas and screens: parse, call one service or selector, serialize."""
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.views import IsStaffOrReadOnly, OptionalLimitOffsetPagination, _errors
+from core.pagination import OptionalLimitOffsetPagination
+from core.schema import PUBLIC, STAFF, TAG_VENUES, api_operation
+from core.views import IsStaffOrReadOnly
 from venues import selectors, services
 from venues.serializers import (
     CinemaCreateSerializer,
@@ -18,6 +19,13 @@ from venues.serializers import (
 CITY_PARAMETER = openapi.Parameter("city", openapi.IN_QUERY, type=openapi.TYPE_STRING,
                                    description="Only cinemas in this city (case-insensitive).")
 
+# A layout that the example of POST /cinemas/<id>/screens/ creates: two rows, a gap, two categories.
+EXAMPLE_LAYOUT = {"rows": [
+    {"label": "A", "seats": [{"label": "A1", "category": "standard"}, {"label": "A2", "category": "standard"}, None,
+                             {"label": "A3", "category": "standard"}]},
+    {"label": "B", "seats": [{"label": "B1", "category": "premium"}, {"label": "B2", "category": "premium"}]},
+]}
+
 
 class CinemaListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
@@ -27,12 +35,15 @@ class CinemaListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.cinema_list(city=self.request.query_params.get("city"))
 
-    @swagger_auto_schema(security=[], manual_parameters=[CITY_PARAMETER])
+    @api_operation(operation_id="cinemas_list", summary="List the cinemas", tag=TAG_VENUES, auth=PUBLIC,
+                   manual_parameters=[CITY_PARAMETER], success=(200, CinemaSerializer(many=True)), errors=[])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @swagger_auto_schema(request_body=CinemaCreateSerializer,
-                         responses={201: CinemaSerializer, **_errors(400, 401, 403, 415)})
+    @api_operation(operation_id="cinemas_create", summary="Add a cinema (staff)", tag=TAG_VENUES, auth=STAFF,
+                   request_body=CinemaCreateSerializer,
+                   example={"name": "Lumière", "city": "Lyon", "time_zone": "Europe/Paris"},
+                   success=(201, CinemaSerializer), errors=[])
     def post(self, request):
         serializer = CinemaCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -43,7 +54,8 @@ class CinemaListView(generics.ListAPIView):
 class CinemaDetailView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @swagger_auto_schema(security=[], responses={200: CinemaDetailSerializer, **_errors(404)})
+    @api_operation(operation_id="cinemas_retrieve", summary="Get a cinema with its screens", tag=TAG_VENUES,
+                   auth=PUBLIC, success=(200, CinemaDetailSerializer), errors=[])
     def get(self, request, cinema_id):
         return Response(CinemaDetailSerializer(selectors.cinema_get(cinema_id=cinema_id)).data)
 
@@ -51,11 +63,12 @@ class CinemaDetailView(APIView):
 class CinemaScreensView(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
-    @swagger_auto_schema(
-        operation_description="Add a screen with its seat layout (see the README, \"Seat layouts\"). Shows created "
-                              "on it afterwards are sold from this layout.",
-        request_body=ScreenCreateSerializer,
-        responses={201: ScreenSerializer, **_errors(400, 401, 403, 404, 415)},
+    @api_operation(
+        operation_id="screens_create", summary="Add a screen with its seat layout (staff)", tag=TAG_VENUES,
+        auth=STAFF, description="See the README, \"Seat layouts\". Shows created on it afterwards are sold from "
+                                "this layout.",
+        request_body=ScreenCreateSerializer, example={"name": "Studio", "layout": EXAMPLE_LAYOUT},
+        success=(201, ScreenSerializer), errors=["screen_name_taken"],
     )
     def post(self, request, cinema_id):
         serializer = ScreenCreateSerializer(data=request.data)
@@ -68,6 +81,7 @@ class CinemaScreensView(APIView):
 class ScreenDetailView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @swagger_auto_schema(security=[], responses={200: ScreenSerializer, **_errors(404)})
+    @api_operation(operation_id="screens_retrieve", summary="Get a screen with its seat layout", tag=TAG_VENUES,
+                   auth=PUBLIC, success=(200, ScreenSerializer), errors=[])
     def get(self, request, screen_id):
         return Response(ScreenSerializer(selectors.screen_get(screen_id=screen_id)).data)
