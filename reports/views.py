@@ -45,6 +45,9 @@ class SalesReportView(APIView):
     """Per day, movie and show: tickets sold, occupancy, revenue, cancellations (staff only)."""
 
     permission_classes = [permissions.IsAdminUser]
+    # Left out of /swagger.json for now (documented in the README): the API description's rules (core.schema's
+    # api_operation, its tag order, the Postman story) arrived on the last day; describing it there is next.
+    swagger_schema = None
 
     @swagger_auto_schema(manual_parameters=_PARAMETERS,
                          responses={200: "The report: rows per show, subtotals per day and movie, totals",
