@@ -93,6 +93,24 @@ def _domain_error_text(exc: DomainError) -> str:
     return " ".join([exc.message, *details])
 
 
+def apply_to_each(model_admin, request, queryset, call, *, name, summary) -> None:
+    """Run an admin action's service `call` on each selected object, in primary-key order.
+
+    Each object is its own transaction (the service's), so one refusal (a DomainError) does not undo the others:
+    it is reported by `name(obj)`, and the successes are counted in `summary(count)`. Shared by every admin
+    action that calls a service per object (shows, orders).
+    """
+    done = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            call(obj)
+            done += 1
+        except DomainError as exc:
+            model_admin.message_user(request, f"{name(obj)}: {_domain_error_text(exc)}", messages.ERROR)
+    if done:
+        model_admin.message_user(request, summary(done), messages.SUCCESS)
+
+
 class ShowActionInputs(forms.Form):
     """The extra inputs of the show actions, shown beside the action menu."""
 
@@ -154,15 +172,8 @@ class ShowAdmin(admin.ModelAdmin):
         catalog.show_delete(show_id=obj.pk)
 
     def _each(self, request, queryset, verb, call):
-        done = 0
-        for show in queryset.order_by("pk"):
-            try:
-                call(show)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"Show {show.pk}: {_domain_error_text(exc)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} show(s).", messages.SUCCESS)
+        apply_to_each(self, request, queryset, call, name=lambda show: f"Show {show.pk}",
+                      summary=lambda done: f"{verb} {done} show(s).")
 
     @admin.action(description="Cancel selected shows (bookings cancelled, holds released)")
     def cancel_shows(self, request, queryset):

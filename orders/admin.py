@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from core.admin import ReadOnlyAdminMixin
-from core.exceptions import DomainError
+from core.admin import ReadOnlyAdminMixin, apply_to_each
 from core.models import Booking
 from notifications import services as mail
 from orders import services
@@ -56,15 +55,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["mark_paid", "cancel_and_refund", "resend_tickets"]
 
     def _each(self, request, queryset, action, done: str):
-        ok = 0
-        for order in queryset.order_by("pk"):
-            try:
-                action(order)
-                ok += 1
-            except DomainError as exc:
-                self.message_user(request, f"Order #{order.pk}: {exc.message}", messages.ERROR)
-        if ok:
-            self.message_user(request, f"{ok} order(s) {done}.", messages.SUCCESS)
+        apply_to_each(self, request, queryset, action, name=lambda order: f"Order #{order.pk}",
+                      summary=lambda ok: f"{ok} order(s) {done}.")
 
     @admin.action(description="Mark paid (box office)")
     def mark_paid(self, request, queryset):
