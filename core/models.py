@@ -4,6 +4,7 @@ The rules that keep a seat sold once live in `core.services.booking`; the constr
 last line of defence should anything (a bug, a script, the admin) bypass that service.
 """
 import unicodedata
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -94,6 +95,14 @@ class Show(models.Model):
             models.Index(fields=["date_time"], name="show_time_idx"),
             models.Index(fields=["screen", "date_time"], name="show_screen_time_idx"),
         ]
+
+    def local_date_time(self):
+        """The start in the cinema's own time zone (the server's TIME_ZONE for seed-form shows without a screen).
+
+        Customers read times where the cinema is: the API's `local_date_time`, tickets and e-mails all use this.
+        """
+        zone = self.screen.cinema.time_zone if self.screen_id is not None else settings.TIME_ZONE
+        return self.date_time.astimezone(zoneinfo.ZoneInfo(zone))
 
     def __str__(self):
         return f"{self.movie} — {self.screen_name} @ {self.date_time:%Y-%m-%d %H:%M}"

@@ -1,6 +1,5 @@
 """Request parsing and response shapes. The response shapes are the seed README's contract: fields may be added,
 never removed or renamed."""
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,8 +50,7 @@ def _screen_data(show: Show) -> dict | None:
 
 def _local_date_time(show: Show) -> str:
     """The start in the cinema's own time zone, with its offset (the server's TIME_ZONE for seed-form shows)."""
-    zone = show.screen.cinema.time_zone if show.screen_id is not None else settings.TIME_ZONE
-    return show.date_time.astimezone(zoneinfo.ZoneInfo(zone)).isoformat()
+    return show.local_date_time().isoformat()
 
 
 def _show_data(show: Show) -> dict:

@@ -71,7 +71,8 @@ def _send(*, user, kind: str, dedupe_key: str, subject: str, intro: str, booking
 
 
 def _show_title(show) -> str:
-    return f"{show.movie.title}, {show.date_time:%Y-%m-%d %H:%M}"
+    # The cinema's local time, as on the ticket: a customer in Paris must not read the UTC start.
+    return f"{show.movie.title}, {show.local_date_time():%Y-%m-%d %H:%M}"
 
 
 def order_paid(order) -> None:

@@ -2,6 +2,8 @@
 loopback), with the tickets' QR codes inline (they decode to the ticket codes) and the PDF attached; retried
 while the SMTP server is down."""
 import io
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 import zxingcpp
@@ -15,7 +17,7 @@ from notifications.models import OutboxMessage
 from notifications.services import mail_send_on_commit
 from notifications.tasks import send_outbox_message
 from orders.services import order_create, order_mark_paid
-from tests.factories import UserFactory
+from tests.factories import CinemaFactory, ScreenFactory, ShowFactory, UserFactory
 from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,6 +89,17 @@ def test_reservation_and_cancellation_mails(smtp_server, show):
 
     subjects = [m["Subject"].split(":")[0] for m in smtp_server.wait_for(2)]
     assert subjects == ["Your reservation", "Cancelled"]
+
+
+def test_mail_subjects_give_the_start_in_the_cinemas_time_zone(smtp_server):
+    # 17:00 UTC is 19:00 in Paris in summer: a customer must read the time printed on the cinema's listings.
+    start = datetime(2027, 6, 1, 17, 0, tzinfo=dt_timezone.utc)
+    show = ShowFactory(screen=ScreenFactory(cinema=CinemaFactory(time_zone="Europe/Paris")), date_time=start)
+
+    booking_create(user=UserFactory(), show_id=show.pk, seat_number=1, now=start - timedelta(days=1))
+
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == f"Your reservation: {show.movie.title}, 2027-06-01 19:00"
 
 
 def test_smtp_down_keeps_the_mail_pending_and_the_task_retries_then_gives_up(smtp_server, settings, show):

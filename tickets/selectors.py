@@ -2,7 +2,6 @@
 e-mails, so they can never disagree."""
 from core.exceptions import BookingNotFound
 from core.models import Booking, ShowSeat
-from core.serializers import _local_date_time
 
 
 def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
@@ -38,7 +37,7 @@ def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
         "cinema": show.screen.cinema.name if show.screen_id is not None else None,
         "screen": show.screen_name,
         "seat_label": seat_label(booking),
-        "local_date_time": _local_date_time(show),
+        "local_date_time": show.local_date_time().isoformat(),
         "status": ticket_status(booking, checked_in=checked_in),
         "payment_status": booking.payment_status,
     }
