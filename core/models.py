@@ -200,6 +200,45 @@ class Hold(models.Model):
         return f"Hold #{self.pk} of show {self.show_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
 
 
+class HoldRecord(models.Model):
+    """What became of one hold, kept after the hold row is gone, for the sales report's "holds that turned into
+    orders" (reports.selectors).
+
+    Hold rows are deleted once confirmed, released, paid or expired (they are transient seat locks, and the
+    seat services rely on that), so they cannot be counted afterwards: `hold_create` writes one of these beside
+    each hold, and the services that turn a hold into a sale stamp it. A hold is *converted* when it was confirmed
+    into bookings (`hold_confirm`, a reservation) or an order was made from it (`orders.services.order_create`);
+    whether that order was then paid shows in the report's tickets sold and revenue.
+    """
+
+    class ConvertedTo(models.TextChoices):
+        RESERVATION = "reservation", "Confirmed into a reservation"
+        ORDER = "order", "Made into an order"
+
+    # Not a foreign key: the hold row is deleted while this stays. Unique: ids are never reused (PostgreSQL
+    # sequences; SQLite AUTOINCREMENT).
+    hold_id = models.BigIntegerField(unique=True)
+    # CASCADE like the hold: a deleted show has no report. (The hold row already references the show, so this
+    # insert takes no lock the hold's own insert does not.)
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="hold_records")
+    created_at = models.DateTimeField()
+    seat_count = models.PositiveIntegerField()
+    converted_at = models.DateTimeField(null=True, blank=True)
+    converted_to = models.CharField(max_length=12, choices=ConvertedTo.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(converted_at__isnull=True, converted_to="")
+                | Q(converted_at__isnull=False, converted_to__in=["reservation", "order"]),
+                name="holdrecord_converted_fields_together"),
+        ]
+
+    def __str__(self):
+        return f"Record of hold #{self.hold_id} ({self.converted_to or 'not converted'})"
+
+
 class HoldSeat(models.Model):
     """One seat of a hold. `show` repeats the hold's show so the database can refuse a seat held twice."""
 

@@ -30,9 +30,10 @@ from core.exceptions import (
     ShowStarted,
 )
 from core.locks import lock_seats, locked_transaction
-from core.models import Booking, Hold, HoldSeat, Show, ShowSeat
+from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.holds import _lock_own_hold as lock_own_hold  # the same locking as confirming a hold
+from core.services.holds import hold_record_converted, hold_record_unconverted
 from core.services.seats import is_live_hold, set_state, show_for_sale
 from notifications import services as mail
 from orders.models import Order, Payment, Refund
@@ -73,6 +74,7 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
         hold.expires_at = expires_at
         hold.save(update_fields=["expires_at"])
         ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(held_until=expires_at)
+        hold_record_converted(hold_id=hold.pk, to=HoldRecord.ConvertedTo.ORDER, now=now)
         order = Order.objects.create(
             user=user, show=show, hold=hold, payment_method=payment_method, seats=[s.as_json() for s in priced],
             total=total, currency=settings.CURRENCY, created_at=now, expires_at=expires_at,
@@ -115,6 +117,8 @@ def _order_undo(*, order_id: int) -> None:
             return
         order.status = Order.Status.CANCELLED
         order.cancelled_at = timezone.now()
+        if order.hold_id:
+            hold_record_unconverted(hold_id=order.hold_id)
         order.hold = None
         order.save(update_fields=["status", "cancelled_at", "hold"])
         Payment.objects.filter(order=order).update(state=Payment.State.FAILED)

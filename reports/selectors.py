@@ -1,11 +1,13 @@
-"""The staff's sales report: per day, movie and show, what was sold. One query however many bookings there are.
+"""The staff's sales report: per day, movie and show, what was sold, refunded, held and checked in. One query
+however many bookings there are.
 
-Counts come from the bookings themselves (an active booking is a sold ticket at the price it was sold, a cancelled one
-a cancellation), so the report can never disagree with the seat map. Days are calendar days in each cinema's time
+Counts come from the records themselves, so the report can never disagree with the seat map: an active booking is
+a sold ticket at the price it was sold, a cancelled one a cancellation; refunds are the orders' Refund rows (recorded
+in the transaction that cancels, whether or not the provider has executed them yet; none fail for good: they are
+retried), refunded tickets the bookings whose payment was refunded; holds are core.models.HoldRecord (one per hold
+ever made, kept after the hold is gone), converted when confirmed into a reservation or made into an order;
+check-ins are tickets.models.Checkin of the show's active bookings. Days are calendar days in each cinema's time
 zone (the server's TIME_ZONE for shows without a screen).
-
-Not yet in the report (they need the orders, payments and check-in of the ticket issue): refunds, holds that turned
-into orders, and the check-in (no-show) rate; the rows carry them as null until then.
 """
 import zoneinfo
 from dataclasses import asdict, dataclass, field
@@ -13,14 +15,15 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, F, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.exceptions import DomainError
-from core.models import Booking, Movie, Show
+from core.models import Booking, HoldRecord, Movie, Show
+from orders.models import Refund
 from venues.models import Cinema
 
 # A report spans at most this many days: the work (one row per show) stays bounded whatever is asked.
@@ -53,17 +56,31 @@ class ReportRow:
     # What the sold tickets were sold at (Booking.price), in CURRENCY.
     revenue: Decimal
     cancelled: int
-    # From the ticket issue's orders and check-in, once they exist.
-    refunds: None = None
-    holds_converted: None = None
-    check_in_rate: None = None
+    # Money given back (or being given back) for the show's tickets, and how many tickets it was for.
+    refunds: Decimal = Decimal("0.00")
+    refunded_tickets: int = 0
+    # Holds made for the show, and how many of them were confirmed into a reservation or made into an order.
+    holds: int = 0
+    holds_converted: int = 0
+    # Active tickets scanned at the door, and checked_in / tickets_sold (%), for shows that have started (None for
+    # shows still to come, and where nothing was sold). The no-show rate is 100 minus it.
+    checked_in: int = 0
+    check_in_rate: Decimal | None = None
+    # Whether the show had started at the report's `now`.
+    started: bool = False
+
+    @property
+    def hold_conversion_percent(self) -> Decimal | None:
+        return percent(self.holds_converted, self.holds) if self.holds else None
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["day"] = self.day.isoformat()
         data["date_time"] = self.date_time.isoformat().replace("+00:00", "Z")
-        data["occupancy_percent"] = str(self.occupancy_percent)
-        data["revenue"] = str(self.revenue)
+        for name in ("occupancy_percent", "revenue", "refunds", "check_in_rate"):
+            data[name] = None if data[name] is None else str(data[name])
+        conversion = self.hold_conversion_percent
+        data["hold_conversion_percent"] = None if conversion is None else str(conversion)
         return data
 
 
@@ -76,13 +93,46 @@ class Subtotal:
     tickets_sold: int = 0
     revenue: Decimal = Decimal("0.00")
     cancelled: int = 0
+    refunds: Decimal = Decimal("0.00")
+    refunded_tickets: int = 0
+    holds: int = 0
+    holds_converted: int = 0
+    checked_in: int = 0
+    # Tickets sold for the shows that have started: the check-in rate's denominator.
+    tickets_sold_started: int = 0
 
     @property
     def occupancy_percent(self) -> Decimal:
         return percent(self.tickets_sold, self.capacity)
 
+    @property
+    def hold_conversion_percent(self) -> Decimal | None:
+        return percent(self.holds_converted, self.holds) if self.holds else None
+
+    @property
+    def check_in_rate(self) -> Decimal | None:
+        return percent(self.checked_in, self.tickets_sold_started) if self.tickets_sold_started else None
+
+    def add(self, row: ReportRow) -> None:
+        self.shows += 1
+        self.capacity += row.capacity
+        self.tickets_sold += row.tickets_sold
+        self.revenue += row.revenue
+        self.cancelled += row.cancelled
+        self.refunds += row.refunds
+        self.refunded_tickets += row.refunded_tickets
+        self.holds += row.holds
+        self.holds_converted += row.holds_converted
+        if row.started:
+            self.checked_in += row.checked_in
+            self.tickets_sold_started += row.tickets_sold
+
     def as_dict(self) -> dict:
-        return {**asdict(self), "occupancy_percent": str(self.occupancy_percent), "revenue": str(self.revenue)}
+        conversion, check_in = self.hold_conversion_percent, self.check_in_rate
+        return {**asdict(self), "occupancy_percent": str(self.occupancy_percent), "revenue": str(self.revenue),
+                "refunds": str(self.refunds),
+                "hold_conversion_percent": None if conversion is None else str(conversion),
+                "check_in_rate": None if check_in is None else str(check_in)}
 
 
 @dataclass
@@ -141,19 +191,39 @@ def _local_day(show) -> date:
     return timezone.localtime(show.date_time, zoneinfo.ZoneInfo(zone)).date()
 
 
-def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
-                 cinema_id: int | None = None) -> SalesReport:
+def _per_show(queryset, aggregate, output_field):
+    """A correlated subquery: `aggregate` over `queryset`'s rows of the outer show (their `show_id`), 0 if none.
+    A subquery rather than a join, so each figure is counted once (joining bookings and refunds and hold records
+    together would multiply the rows)."""
+    grouped = queryset.filter(show_id=OuterRef("pk")).order_by().values("show_id").annotate(value=aggregate)
+    return Coalesce(Subquery(grouped.values("value")[:1], output_field=output_field),
+                    Value(0, output_field=output_field))
+
+
+def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None, cinema_id: int | None = None,
+                 now: datetime | None = None) -> SalesReport:
     """The report for shows on days date_from..date_to (inclusive, each show's day in its cinema's time zone).
-    One query."""
+    One query. `now` decides which shows have started (the check-in rate)."""
+    now = now or timezone.now()
     booked = Q(bookings__status=Booking.Status.BOOKED)
     cancelled = Q(bookings__status=Booking.Status.CANCELLED)
-    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    money = DecimalField(max_digits=12, decimal_places=2)
+    zero = Value(Decimal("0.00"), output_field=money)
+    refunds = Refund.objects.exclude(state=Refund.State.FAILED).annotate(show_id=F("order__show_id"))
     # A day in any time zone lies within a day either side of the UTC day; the exact local day is checked below.
     shows = (Show.objects.filter(date_time__date__gte=date_from - timedelta(days=1),
                                  date_time__date__lte=date_to + timedelta(days=1))
              .select_related("movie", "screen__cinema")
              .annotate(tickets_sold=Count("bookings", filter=booked), cancelled=Count("bookings", filter=cancelled),
-                       revenue=Coalesce(Sum("bookings__price", filter=booked), zero))
+                       revenue=Coalesce(Sum("bookings__price", filter=booked), zero),
+                       refunded_tickets=Count("bookings", filter=Q(
+                           bookings__payment_status=Booking.PaymentStatus.REFUNDED)),
+                       # One check-in per booking (one-to-one): joining it does not multiply the bookings.
+                       checked_in=Count("bookings__checkin", filter=booked),
+                       refunded=_per_show(refunds, Sum("amount"), money),
+                       holds_made=_per_show(HoldRecord.objects.all(), Count("pk"), IntegerField()),
+                       holds_converted=_per_show(HoldRecord.objects.filter(converted_at__isnull=False), Count("pk"),
+                                                 IntegerField()))
              .order_by("date_time", "id"))
     if movie_id is not None:
         shows = shows.filter(movie_id=movie_id)
@@ -164,12 +234,17 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
         day = _local_day(show)
         if not date_from <= day <= date_to:
             continue
+        started = show.date_time <= now
         rows.append(ReportRow(
             day=day, movie_id=show.movie_id, movie_title=show.movie.title, show_id=show.pk, date_time=show.date_time,
             cinema_name=show.screen.cinema.name if show.screen_id else "", screen_name=show.screen_name,
             capacity=show.total_seats, tickets_sold=show.tickets_sold,
             occupancy_percent=percent(show.tickets_sold, show.total_seats),
-            revenue=Decimal(show.revenue).quantize(Decimal("0.01")), cancelled=show.cancelled))
+            revenue=Decimal(show.revenue).quantize(Decimal("0.01")), cancelled=show.cancelled,
+            refunds=Decimal(show.refunded).quantize(Decimal("0.01")), refunded_tickets=show.refunded_tickets,
+            holds=show.holds_made, holds_converted=show.holds_converted, checked_in=show.checked_in,
+            check_in_rate=percent(show.checked_in, show.tickets_sold) if started and show.tickets_sold else None,
+            started=started))
     report = SalesReport(date_from=date_from, date_to=date_to, rows=rows)
     days: dict[date, Subtotal] = {}
     movies: dict[int, Subtotal] = {}
@@ -178,11 +253,7 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
         for subtotal in (days.setdefault(row.day, Subtotal(row.day.isoformat(), row.day.isoformat())),
                          movies.setdefault(row.movie_id, Subtotal(str(row.movie_id), row.movie_title)),
                          report.totals):
-            subtotal.shows += 1
-            subtotal.capacity += row.capacity
-            subtotal.tickets_sold += row.tickets_sold
-            subtotal.revenue += row.revenue
-            subtotal.cancelled += row.cancelled
+            subtotal.add(row)
     report.days = [days[d] for d in sorted(days)]
     report.movies = sorted(movies.values(), key=lambda m: (m.label, m.key))
     return report
@@ -193,8 +264,8 @@ def movie_choices() -> list[tuple[int, str]]:
 
 
 CSV_COLUMNS = ["day", "movie_id", "movie_title", "show_id", "date_time", "cinema_name", "screen_name", "capacity",
-               "tickets_sold", "occupancy_percent", "revenue", "cancelled", "refunds", "holds_converted",
-               "check_in_rate"]
+               "tickets_sold", "occupancy_percent", "revenue", "cancelled", "refunds", "refunded_tickets", "holds",
+               "holds_converted", "hold_conversion_percent", "checked_in", "check_in_rate"]
 
 
 def cinema_choices() -> list[tuple[int, str]]:

@@ -12,9 +12,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from core.services import booking
+from core.services import booking, holds
+from orders import services as orders
 from reports.selectors import sales_report
+from tickets import services as tickets
 from tests.conftest import client_for
+from tests.seat_prices import set_seat_prices
 from tests.factories import CinemaFactory, MovieFactory, ScreenFactory, UserFactory
 from tests.web_fixtures import AUDITORIUM, PRICES, laid_out_show
 
@@ -92,7 +95,8 @@ def test_rows_days_movies_and_totals_match_independently_computed_figures(sales)
     assert report["totals"]["occupancy_percent"] == _pct(total_sold, total_capacity)
     assert report["totals"]["revenue"] == str(sum((m["revenue"] for m in sales), Decimal("0.00")))
     assert report["currency"] == "EUR"
-    assert report["rows"][0]["refunds"] is None  # until orders exist
+    # Direct bookings only: no order refunded anything, no hold was made, the shows are still to come.
+    assert {(r["refunds"], r["holds"], r["check_in_rate"]) for r in report["rows"]} == {("0.00", 0, None)}
 
 
 def test_filters_by_period_movie_and_cinema(sales):
@@ -158,3 +162,148 @@ def test_admin_page_with_chart_and_tables(sales, staff_user, user):
     assert "<svg" in html and "Tickets sold per day" in html
     assert f"<strong>{sum(m['sold'] for m in sales)}</strong> tickets sold in 6 shows" in html
     assert client.get("/admin/reports/sales/?from=nonsense").status_code == 200  # the error is shown, defaults used
+
+
+# --- Refunds, holds that turned into orders, check-in -------------------------------------------------------
+@pytest.fixture
+def funnel(staff_user):
+    """Three shows tomorrow with random holds (confirmed, made into orders paid at the box office or left unpaid,
+    released, let expire), paid orders cancelled whole or one ticket at a time (refunds), direct bookings, and
+    check-ins at the door once the shows start, all through the services. Returns what was done, counted here."""
+    rng = random.Random(2024)
+    movie = MovieFactory(title="Gamma")
+    screen = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(name="East", time_zone="Europe/Madrid"))
+    made = []
+    for hour in (15, 18, 21):
+        show = laid_out_show(movie=movie, screen=screen, when=_at(1, hour))
+        free = list(range(1, show.total_seats + 1))
+        rng.shuffle(free)
+        expected = {"show": show, "holds": 0, "converted": 0, "refunds": Decimal("0.00"), "refunded": 0,
+                    "sold": 0, "checked_in": 0}
+        active = []  # bookings sold and still active: (booking, can it be checked in)
+        for _ in range(rng.randint(4, 9)):
+            user = UserFactory()
+            seats = sorted(free.pop() for _ in range(rng.randint(1, 3)))
+            hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=seats)
+            expected["holds"] += 1
+            fate = rng.choice(["confirm", "paid", "paid_cancelled", "paid_one_cancelled", "unpaid", "release",
+                               "expire"])
+            if fate == "confirm":
+                made_bookings = holds.hold_confirm(user=user, hold_id=hold.pk)
+                expected["converted"] += 1
+                active += [(b, b.payment_status != "unpaid") for b in made_bookings]
+            elif fate == "release":
+                holds.hold_release(user=user, hold_id=hold.pk)
+            elif fate == "expire":
+                pass  # never confirmed: it just runs out
+            else:
+                order = orders.order_create(user=user, hold_id=hold.pk, payment_method="box_office")
+                expected["converted"] += 1
+                if fate == "unpaid":
+                    continue  # pending: it keeps the seats until it expires; nothing sold
+                orders.order_mark_paid(order_id=order.pk, staff_user=staff_user)
+                order_bookings = list(order.bookings.order_by("seat_number"))
+                if fate == "paid_cancelled":
+                    orders.order_cancel(user=user, order_id=order.pk)
+                    expected["refunds"] += sum(SEAT_PRICE[n] for n in seats)
+                    expected["refunded"] += len(seats)
+                    continue
+                if fate == "paid_one_cancelled":
+                    gone = order_bookings.pop(0)
+                    booking.booking_cancel(user=user, booking_id=gone.pk)
+                    expected["refunds"] += SEAT_PRICE[gone.seat_number]
+                    expected["refunded"] += 1
+                active += [(b, True) for b in order_bookings]
+        for _ in range(rng.randint(0, 4)):  # direct reservations (unpaid: pay at the box office)
+            active.append((booking.booking_create(user=UserFactory(), show_id=show.pk, seat_number=free.pop()),
+                           False))
+        expected["sold"] = len(active)
+        for made_booking, admissible in active:
+            if admissible and rng.random() < 0.6:
+                made_booking.refresh_from_db()
+                tickets.checkin(code=made_booking.ticket_code, show_id=show.pk, staff_user=staff_user,
+                                now=show.date_time + timedelta(minutes=rng.randint(-20, 10)))
+                expected["checked_in"] += 1
+        made.append(expected)
+    return made
+
+
+def _report(**kwargs):
+    return sales_report(date_from=TODAY, date_to=TODAY + timedelta(days=2), **kwargs).as_dict()
+
+
+def test_refunds_holds_and_check_ins_match_independently_computed_figures(funnel):
+    assert sum(m["refunded"] for m in funnel) and sum(m["checked_in"] for m in funnel)  # the data has them
+    after = max(m["show"].date_time for m in funnel) + timedelta(hours=3)
+
+    report = _report(now=after)
+
+    assert [(r["show_id"], r["tickets_sold"], r["refunds"], r["refunded_tickets"], r["holds"], r["holds_converted"],
+             r["hold_conversion_percent"], r["checked_in"], r["check_in_rate"]) for r in report["rows"]] == [
+        (m["show"].pk, m["sold"], str(m["refunds"]), m["refunded"], m["holds"], m["converted"],
+         _pct(m["converted"], m["holds"]), m["checked_in"], _pct(m["checked_in"], m["sold"])) for m in funnel]
+    totals = report["totals"]
+    assert totals["refunds"] == str(sum((m["refunds"] for m in funnel), Decimal("0.00")))
+    assert totals["refunded_tickets"] == sum(m["refunded"] for m in funnel)
+    assert (totals["holds"], totals["holds_converted"]) == (sum(m["holds"] for m in funnel),
+                                                             sum(m["converted"] for m in funnel))
+    assert totals["hold_conversion_percent"] == _pct(totals["holds_converted"], totals["holds"])
+    assert totals["check_in_rate"] == _pct(sum(m["checked_in"] for m in funnel), sum(m["sold"] for m in funnel))
+    assert report["days"][0]["check_in_rate"] == totals["check_in_rate"]  # one day, one movie
+    assert report["movies"][0]["refunds"] == totals["refunds"]
+
+
+def test_check_in_rate_is_null_until_the_show_starts(funnel):
+    first, last = funnel[0]["show"], funnel[-1]["show"]
+    report = _report(now=first.date_time + timedelta(minutes=1))
+
+    rates = {r["show_id"]: r["check_in_rate"] for r in report["rows"]}
+    assert rates[first.pk] == _pct(funnel[0]["checked_in"], funnel[0]["sold"])
+    assert rates[last.pk] is None
+    # The totals' rate counts only the started show: the others' check-ins are not in its numerator either.
+    assert report["totals"]["check_in_rate"] == rates[first.pk]
+    assert _report(now=first.date_time - timedelta(minutes=1))["totals"]["check_in_rate"] is None
+
+
+def test_a_hold_made_into_an_order_that_could_not_start_its_payment_is_not_converted(show, user):
+    set_seat_prices("10.00", show)
+    hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[1])
+    record = show.hold_records.get()
+    assert (record.hold_id, record.seat_count, record.converted_at) == (hold.pk, 1, None)
+    orders.order_create(user=user, hold_id=hold.pk, payment_method="box_office")
+    record.refresh_from_db()
+    assert record.converted_to == "order" and record.converted_at is not None
+    orders._order_undo(order_id=show.orders.get().pk)  # the provider refused to start the payment
+    record.refresh_from_db()
+    assert (record.converted_to, record.converted_at) == ("", None)
+
+
+def test_the_records_outlive_the_holds(funnel):
+    from core.models import Hold
+
+    holds.release_expired_holds(now=funnel[-1]["show"].date_time + timedelta(hours=1))
+    assert not Hold.objects.exists()  # every hold is gone: confirmed, paid, released, expired
+    assert _report()["totals"]["holds"] == sum(m["holds"] for m in funnel)
+
+
+def test_same_query_count_for_one_booking_and_many(staff_user, django_assert_num_queries):
+    show = laid_out_show(movie=MovieFactory(), screen=ScreenFactory(layout=AUDITORIUM), when=_at(1, 20))
+    user = UserFactory()
+    order = orders.order_create(user=user, hold_id=holds.hold_create(user=user, show_id=show.pk,
+                                                                     seat_numbers=[1]).pk,
+                                payment_method="box_office")
+    orders.order_mark_paid(order_id=order.pk, staff_user=staff_user)
+    with django_assert_num_queries(1):
+        assert _report()["totals"]["tickets_sold"] == 1
+    for start in range(2, 60, 3):
+        buyer = UserFactory()
+        paid = orders.order_create(user=buyer, hold_id=holds.hold_create(
+            user=buyer, show_id=show.pk, seat_numbers=list(range(start, start + 3))).pk, payment_method="box_office")
+        orders.order_mark_paid(order_id=paid.pk, staff_user=staff_user)
+        if start % 2:
+            orders.order_cancel(user=buyer, order_id=paid.pk)
+    for made in show.bookings.filter(status="booked")[:20]:
+        tickets.checkin(code=made.ticket_code, show_id=show.pk, staff_user=staff_user, now=show.date_time)
+    with django_assert_num_queries(1):
+        report = _report(now=show.date_time + timedelta(hours=1))
+    assert report["totals"]["checked_in"] == 20 and Decimal(report["totals"]["refunds"]) > 0

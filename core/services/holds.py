@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.events import log_event_on_commit
 from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
 from core.locks import lock_seats, locked_transaction, violates_unique
-from core.models import Booking, Hold, HoldSeat, ShowSeat
+from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
 from notifications import services as mail
@@ -78,6 +78,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
                            numbers, show.pk)
             raise SeatsUnavailable(numbers) from exc
         set_state(seats, ShowSeat.State.HELD, hold=hold)
+        # The hold row goes once it is confirmed, paid, released or expired; this record stays for the report.
+        HoldRecord.objects.create(hold_id=hold.pk, show=show, created_at=now, seat_count=len(numbers))
         log_event_on_commit("hold_created", user_id=user.pk, hold_id=hold.pk, show_id=show.pk, seat_numbers=numbers,
                             expires_at=hold.expires_at.isoformat())
     return hold
@@ -108,6 +110,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         hold_pk = hold.pk
         set_state(seats, ShowSeat.State.BOOKED)
         hold.delete()
+        hold_record_converted(hold_id=hold_pk, to=HoldRecord.ConvertedTo.RESERVATION, now=now)
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
                             booking_ids=[b.pk for b in bookings], seat_numbers=[s.number for s in seats])
@@ -144,6 +147,17 @@ def release_expired_holds(*, now: datetime | None = None) -> int:
             hold.delete()
             deleted += 1
     return deleted
+
+
+def hold_record_converted(*, hold_id: int, to: str, now: datetime) -> None:
+    """Stamp the hold's record as turned into a sale (`to`: a reservation or an order). Call in the transaction
+    that converts it. A hold made before records existed has none: nothing to stamp."""
+    HoldRecord.objects.filter(hold_id=hold_id).update(converted_at=now, converted_to=to)
+
+
+def hold_record_unconverted(*, hold_id: int) -> None:
+    """The order made from the hold was undone and the hold given back (orders.services): not converted."""
+    HoldRecord.objects.filter(hold_id=hold_id).update(converted_at=None, converted_to="")
 
 
 def _hold_seat_numbers(hold_id: int) -> list[int]:
