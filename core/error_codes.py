@@ -29,6 +29,10 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "email_taken", "signup or an e-mail change with an address another account has"),
     ApiError(400, "wrong_password", "a password change whose `old_password` is wrong"),
     ApiError(400, "invalid_reset_token", "a password reset whose uid and token are wrong, used or expired"),
+    ApiError(400, "invalid_report_parameter", "a sales report's `from` or `to` that is not a YYYY-MM-DD date, a "
+                                              "`to` before `from`, or a `movie` or `cinema` that is not an id "
+                                              "(the parameter's name is the key)"),
+    ApiError(400, "report_period_too_long", "a sales report over more than 366 days (`to` names the limit)"),
     ApiError(400, "parse_error", "the body is not valid JSON"),
     ApiError(400, "too_many_items", "a JSON array longer than REQUEST_MAX_LIST_ITEMS (100)"),
     ApiError(400, "too_deep", "JSON nested deeper than REQUEST_MAX_JSON_DEPTH (10)"),

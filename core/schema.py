@@ -40,6 +40,7 @@ TAG_BOOKINGS = "bookings"
 TAG_HOLDS = "holds"
 TAG_ORDERS = "orders"
 TAG_TICKETS = "tickets"
+TAG_REPORTS = "reports"
 TAG_HEALTH = "health"
 # The order and one-line descriptions of the tags (Swagger UI and ReDoc show them in this order).
 TAGS = [
@@ -50,6 +51,7 @@ TAGS = [
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
     (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
     (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
+    (TAG_REPORTS, "Sales reports for staff: tickets, revenue, refunds, holds, check-in."),
     (TAG_HEALTH, "For load balancers and monitoring."),
 ]
 

@@ -34,11 +34,16 @@ DEFAULT_DAYS_AHEAD = 30
 
 class InvalidReportParameter(DomainError):
     status_code = 400
-    code = "invalid"
-    message = gettext_noop("Invalid input.")
+    code = "invalid_report_parameter"
+    message = gettext_noop("A report parameter is not valid.")
 
     def __init__(self, parameter: str, reason: str):
         super().__init__(extra={parameter: [reason]})
+
+
+class ReportPeriodTooLong(InvalidReportParameter):
+    code = "report_period_too_long"
+    message = gettext_noop("The report's period is too long.")
 
 
 @dataclass
@@ -176,7 +181,7 @@ def parse_report_params(params, *, today: date | None = None) -> dict:
     if parsed["date_to"] < parsed["date_from"]:
         raise InvalidReportParameter("to", _("Must not be before 'from'."))
     if (parsed["date_to"] - parsed["date_from"]).days >= MAX_REPORT_DAYS:
-        raise InvalidReportParameter("to", _("A report spans at most %(days)s days.") % {"days": MAX_REPORT_DAYS})
+        raise ReportPeriodTooLong("to", _("A report spans at most %(days)s days.") % {"days": MAX_REPORT_DAYS})
     for name, message in (("movie", _("Enter a movie id.")), ("cinema", _("Enter a cinema id."))):
         value = params.get(name)
         if value:

@@ -11,23 +11,30 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import DomainError
-from core.views import _errors
+from core.schema import STAFF, TAG_REPORTS, api_operation
 from reports.charts import bar_chart_svg
-from reports.selectors import CSV_COLUMNS, cinema_choices, movie_choices, parse_report_params, sales_report
+from reports.selectors import (
+    CSV_COLUMNS,
+    MAX_REPORT_DAYS,
+    cinema_choices,
+    movie_choices,
+    parse_report_params,
+    sales_report,
+)
+from reports.serializers import ReportErrorSerializer, SalesReportSerializer
 
 _PARAMETERS = [
-    openapi.Parameter("from", openapi.IN_QUERY, "First day (YYYY-MM-DD; default 30 days ago)",
-                      type=openapi.TYPE_STRING),
-    openapi.Parameter("to", openapi.IN_QUERY, "Last day, inclusive (YYYY-MM-DD; default in 30 days)",
-                      type=openapi.TYPE_STRING),
-    openapi.Parameter("movie", openapi.IN_QUERY, "Only this movie (id)", type=openapi.TYPE_INTEGER),
-    openapi.Parameter("cinema", openapi.IN_QUERY, "Only this cinema (id)", type=openapi.TYPE_INTEGER),
+    openapi.Parameter("from", openapi.IN_QUERY, "First day, in each cinema's time zone (YYYY-MM-DD; default 30 "
+                      "days ago)", type=openapi.TYPE_STRING, format=openapi.FORMAT_DATE),
+    openapi.Parameter("to", openapi.IN_QUERY, f"Last day, inclusive (YYYY-MM-DD; default in 30 days; at most "
+                      f"{MAX_REPORT_DAYS} days after `from`)", type=openapi.TYPE_STRING, format=openapi.FORMAT_DATE),
+    openapi.Parameter("movie", openapi.IN_QUERY, "Only this movie (id)", type=openapi.TYPE_INTEGER, minimum=1),
+    openapi.Parameter("cinema", openapi.IN_QUERY, "Only this cinema (id)", type=openapi.TYPE_INTEGER, minimum=1),
 ]
 
 
@@ -42,16 +49,20 @@ def _csv(report) -> str:
 
 
 class SalesReportView(APIView):
-    """Per day, movie and show: tickets sold, occupancy, revenue, cancellations (staff only)."""
+    """Per day, movie and show: tickets sold, occupancy, revenue, cancellations, refunds, holds that turned into
+    orders, check-in rate (staff only)."""
 
     permission_classes = [permissions.IsAdminUser]
-    # Left out of /swagger.json for now (documented in the README): the API description's rules (core.schema's
-    # api_operation, its tag order, the Postman story) arrived on the last day; describing it there is next.
-    swagger_schema = None
 
-    @swagger_auto_schema(manual_parameters=_PARAMETERS,
-                         responses={200: "The report: rows per show, subtotals per day and movie, totals",
-                                    **_errors(400, 401, 403)})
+    @api_operation(
+        operation_id="reports_sales", summary="Sales report per day, movie and show (staff)", tag=TAG_REPORTS,
+        auth=STAFF, manual_parameters=_PARAMETERS,
+        description="One row per show whose day (in its cinema's time zone) is in the period, with subtotals per "
+                    "day and movie and the totals. The same rows as CSV: `GET /reports/sales.csv` with the same "
+                    "parameters.",
+        success=(200, SalesReportSerializer), errors=["invalid_report_parameter", "report_period_too_long"],
+        error_schemas={400: ReportErrorSerializer},
+    )
     def get(self, request):
         report = sales_report(**parse_report_params(request.query_params))
         return Response(report.as_dict())
@@ -80,6 +91,10 @@ def admin_sales_report(request):
         params = parse_report_params({})
     report = sales_report(**params)
     chart = bar_chart_svg([(d.label, d.tickets_sold) for d in report.days], title="Tickets sold per day")
+    # Money out beside money in, and the door: where refunds or no-shows cluster on some days.
+    refunds_chart = bar_chart_svg([(d.label, d.refunds) for d in report.days], title="Refunds per day")
+    check_in_chart = bar_chart_svg([(d.label, d.check_in_rate) for d in report.days if d.check_in_rate is not None],
+                                   title="Check-in rate per day (%), days whose shows have started")
     context = {
         **admin.site.each_context(request),
         "title": "Sales report",
@@ -87,6 +102,8 @@ def admin_sales_report(request):
         "errors": errors,
         # Built by reports.charts, which escapes every text it puts in.
         "chart": mark_safe(chart),  # nosec B308 B703
+        "refunds_chart": mark_safe(refunds_chart),  # nosec B308 B703
+        "check_in_chart": mark_safe(check_in_chart),  # nosec B308 B703
         "movies": movie_choices(),
         "cinemas": cinema_choices(),
         "selected_movie": params["movie_id"],

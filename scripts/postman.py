@@ -99,6 +99,8 @@ RUN_ORDER = [
     ("screens_retrieve", {}),
     ("cinemas_list", {}),
     ("cinemas_page", {}),
+    # Staff: the sales report of what the story did (the default period: the last and next 30 days).
+    ("reports_sales", {}),
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}

@@ -129,16 +129,41 @@ def test_api_is_staff_only_and_answers_the_report(sales, staff_user, user):
     assert response.json()["totals"]["tickets_sold"] == sum(m["sold"] for m in sales)
 
 
-@pytest.mark.parametrize(("query", "parameter"), [
-    ("from=yesterday", "from"), ("to=2026-02-30", "to"), ("from=2026-05-02&to=2026-05-01", "to"),
-    ("from=2020-01-01&to=2026-01-01", "to"), ("movie=abc", "movie"), ("cinema=-1", "cinema"),
-    ("movie=%C2%B2", "movie"), ("movie=99999999999999999999", "movie"),
+@pytest.mark.parametrize(("query", "parameter", "code"), [
+    ("from=yesterday", "from", "invalid_report_parameter"), ("to=2026-02-30", "to", "invalid_report_parameter"),
+    ("from=2026-05-02&to=2026-05-01", "to", "invalid_report_parameter"),
+    ("from=2020-01-01&to=2026-01-01", "to", "report_period_too_long"),
+    ("movie=abc", "movie", "invalid_report_parameter"), ("cinema=-1", "cinema", "invalid_report_parameter"),
+    ("movie=%C2%B2", "movie", "invalid_report_parameter"),
+    ("movie=99999999999999999999", "movie", "invalid_report_parameter"),
 ])
-def test_bad_parameters_are_400_naming_the_parameter(staff_user, query, parameter):
+def test_bad_parameters_are_400_naming_the_parameter(staff_user, query, parameter, code):
     response = client_for(staff_user).get(f"/reports/sales/?{query}")
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid" and parameter in body
+    assert body["code"] == code and set(body) == {"detail", "code", parameter}
+
+
+def test_the_api_description_documents_every_key_the_report_answers(sales, staff_user, api_client):
+    document = api_client.get("/swagger.json").json()
+    operation = document["paths"]["/reports/sales/"]["get"]
+    definitions = document["definitions"]
+
+    def properties(schema):
+        return set(definitions[schema["$ref"].rsplit("/", 1)[1]]["properties"])
+
+    assert operation["tags"] == ["reports"] and {p["name"] for p in operation["parameters"]} == {
+        "from", "to", "movie", "cinema"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "503"}
+    assert set(operation["responses"]["400"]["x-error-codes"]) == {"invalid_report_parameter",
+                                                                    "report_period_too_long"}
+    assert properties(operation["responses"]["400"]["schema"]) == {"detail", "code", "from", "to", "movie",
+                                                                   "cinema"}
+    body = client_for(staff_user).get(f"/reports/sales/?from={TODAY}&to={TODAY + timedelta(days=5)}").json()
+    report = definitions[operation["responses"]["200"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(report["properties"]) == set(body)
+    assert properties(report["properties"]["rows"]["items"]) == set(body["rows"][0])
+    assert properties(report["properties"]["totals"]) == set(body["totals"]) == set(body["days"][0])
 
 
 def test_csv_has_the_same_rows(sales, staff_user):
@@ -159,7 +184,7 @@ def test_admin_page_with_chart_and_tables(sales, staff_user, user):
     page = client.get(f"/admin/reports/sales/?from={TODAY}&to={TODAY + timedelta(days=5)}")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "<svg" in html and "Tickets sold per day" in html
+    assert "<svg" in html and "Tickets sold per day" in html and "Refunds per day" in html
     assert f"<strong>{sum(m['sold'] for m in sales)}</strong> tickets sold in 6 shows" in html
     assert client.get("/admin/reports/sales/?from=nonsense").status_code == 200  # the error is shown, defaults used
 
@@ -307,3 +332,27 @@ def test_same_query_count_for_one_booking_and_many(staff_user, django_assert_num
     with django_assert_num_queries(1):
         report = _report(now=show.date_time + timedelta(hours=1))
     assert report["totals"]["checked_in"] == 20 and Decimal(report["totals"]["refunds"]) > 0
+
+
+def test_admin_page_shows_the_new_columns_and_the_check_in_chart(funnel, staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    html = client.get(f"/admin/reports/sales/?from={TODAY}&to={TODAY + timedelta(days=2)}").content.decode()
+    refunds = sum((m["refunds"] for m in funnel), Decimal("0.00"))
+    holds_made, converted = sum(m["holds"] for m in funnel), sum(m["converted"] for m in funnel)
+    assert "<th>Refunds</th>" in html and "<th>Check-in %</th>" in html
+    assert f"refunds {refunds} EUR ({sum(m['refunded'] for m in funnel)} tickets)" in html
+    assert f"{converted} of {holds_made} holds turned into orders or reservations" in html
+    assert "check-in rate — (no show has started)" in html  # they start tomorrow
+
+
+def test_csv_carries_the_same_refunds_holds_and_check_ins(funnel, staff_user):
+    query = f"from={TODAY}&to={TODAY + timedelta(days=2)}"
+    rows = list(csv.DictReader(io.StringIO(client_for(staff_user).get(f"/reports/sales.csv?{query}")
+                                           .content.decode())))
+    as_json = client_for(staff_user).get(f"/reports/sales/?{query}").json()["rows"]
+    columns = ["refunds", "refunded_tickets", "holds", "holds_converted", "hold_conversion_percent", "checked_in",
+               "check_in_rate"]
+    assert [[r[c] for c in columns] for r in rows] == [["" if j[c] is None else str(j[c]) for c in columns]
+                                                       for j in as_json]
+    assert [r["refunds"] for r in rows] == [str(m["refunds"]) for m in funnel]

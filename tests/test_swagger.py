@@ -15,6 +15,8 @@ DOCUMENTED = {
     # Issue 10: the account endpoints.
     "/me": {"get", "patch", "delete"}, "/password/change": {"post"}, "/password/reset": {"post"},
     "/password/reset/confirm": {"post"}, "/logout/all": {"post"},
+    # Issue 12: the staff's sales report.
+    "/reports/sales/": {"get"},
 }
 
 
