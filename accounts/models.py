@@ -25,6 +25,9 @@ class Account(models.Model):
     # Every token carries the version it was issued under; bumping it (logout everywhere, account deletion)
     # revokes every token issued before, access and refresh alike, on their next use.
     token_version = models.PositiveIntegerField(default=0)
+    # The language the account's e-mails are written in: a code of settings.LANGUAGES, taken from the request's
+    # language at signup and changed with PATCH /me. "" (accounts from before it existed): LANGUAGE_CODE.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         constraints = [

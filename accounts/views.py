@@ -11,6 +11,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.languages import account_language
 from accounts.serializers import (
     MeSerializer,
     MeUpdateSerializer,
@@ -30,7 +31,8 @@ LOGGED_OUT_EVERYWHERE_DETAIL = _("Logged out everywhere: every token issued befo
 
 
 def _me_data(user) -> dict:
-    return MeSerializer(user).data
+    return MeSerializer({"id": user.pk, "username": user.username, "email": user.email,
+                         "date_joined": user.date_joined, "language": account_language(user)}).data
 
 
 class MeView(APIView):
@@ -42,14 +44,16 @@ class MeView(APIView):
         """Your account."""
         return Response(_me_data(request.user))
 
-    @api_operation(operation_id="me_update", summary="Change your e-mail address", tag=TAG_ACCOUNTS, auth=USER,
-                   request_body=MeUpdateSerializer, example={"email": "john.doe@example.com"},
+    @api_operation(operation_id="me_update", summary="Change your e-mail address or your mails' language",
+                   tag=TAG_ACCOUNTS, auth=USER, request_body=MeUpdateSerializer,
+                   example={"email": "john.doe@example.com", "language": "es"},
                    success=(200, MeSerializer), errors=["email_taken"])
     def patch(self, request):
-        """Change your e-mail address (unique, case-insensitive: 400 email_taken)."""
+        """Change your e-mail address (unique, case-insensitive: 400 email_taken) and/or the language your
+        e-mails are written in (`en`, `es`, `hi`). Give at least one."""
         serializer = MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = users.me_update(user=request.user, email=serializer.validated_data["email"])
+        user = users.me_update(user=request.user, **serializer.validated_data)
         return Response(_me_data(user))
 
     @api_operation(operation_id="me_delete", summary="Delete your account", tag=TAG_ACCOUNTS, auth=USER,

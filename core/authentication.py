@@ -84,7 +84,8 @@ def _user_by_id(user_id, family_id: int | None):
         return None
     count = precomposed.field_count(User)
     user = precomposed.instance_from_row(User, row[:count])
-    user.account_token_version, user.refresh_family_id, user.refresh_family_revoked_at = row[count:]
+    (user.account_token_version, user.account_language, user.refresh_family_id,
+     user.refresh_family_revoked_at) = row[count:]
     return user
 
 
@@ -102,6 +103,8 @@ def _user_sql_for(vendor: str) -> str:
     # LEFT JOINs: a user without an account row has version 0; a token without a family matches none.
     return (
         f"SELECT {columns}, COALESCE(a.{q(account.get_field('token_version').column)}, 0) AS account_token_version, "
+        # The account's language, for the mails this request may send (accounts.languages): no query of its own.
+        f"COALESCE(a.{q(account.get_field('language').column)}, '') AS account_language, "
         f"f.{q(family.pk.column)} AS refresh_family_id, "
         f"f.{q(family.get_field('revoked_at').column)} AS refresh_family_revoked_at "
         f"FROM {q(User._meta.db_table)} u "

@@ -110,7 +110,8 @@ class SignupView(APIView):
     def post(self, request):
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = users.user_create(**serializer.validated_data)
+        # The language LocaleMiddleware chose (Accept-Language, the switcher's cookie): the account's mails'.
+        user = users.user_create(**serializer.validated_data, language=request.LANGUAGE_CODE)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

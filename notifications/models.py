@@ -25,6 +25,9 @@ class OutboxMessage(models.Model):
     # An order whose tickets go along as a PDF attachment.
     attach_order_pdf = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+")
+    # The recipient's language (settings.LANGUAGES) the subject and bodies were written in; the sender renders
+    # anything it adds (the PDF attachment) under it too. "": LANGUAGE_CODE.
+    language = models.CharField(max_length=10, blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import OutboxMessage
 
@@ -20,6 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 def build(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The mail of an outbox row, with what is rendered only now (QR images, the PDF) rendered in the row's
+    language: the Celery worker has no request and no active language of its own."""
+    with translation.override(message.language or settings.LANGUAGE_CODE):
+        return _build(message)
+
+
+def _build(message: OutboxMessage) -> EmailMultiAlternatives:
     from tickets.rendering import qr_png, tickets_pdf
 
     mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,

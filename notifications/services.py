@@ -10,6 +10,9 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from notifications.models import OutboxMessage
 
@@ -17,12 +20,14 @@ logger = logging.getLogger(__name__)
 
 
 def mail_send_on_commit(*, to: str, subject: str, text: str, html: str = "", kind: str, dedupe_key: str,
-                        ticket_codes: list[str] | tuple = (), attach_order=None) -> None:
+                        ticket_codes: list[str] | tuple = (), attach_order=None, language: str = "") -> None:
     """Send this mail once the current transaction commits (at once outside a transaction).
 
     `dedupe_key` names the event ("order_paid:12"): a second call with the same key sends nothing, so code that
     runs twice for one event (a retried webhook) mails once. `ticket_codes` are rendered as inline QR images
     (reference them in `html` as <img src="cid:qr-CODE">); `attach_order` attaches that order's tickets as a PDF.
+    `language` is the one subject and bodies are written in (the recipient's: accounts.languages); what the
+    sender renders later is rendered in it too.
     """
     if not to:
         return
@@ -30,7 +35,8 @@ def mail_send_on_commit(*, to: str, subject: str, text: str, html: str = "", kin
     # lock. A duplicate event inserts nothing; dispatching it again is harmless (a sent message is not resent).
     OutboxMessage.objects.bulk_create(
         [OutboxMessage(dedupe_key=dedupe_key, kind=kind, to=to, subject=subject[:255], body_text=text,
-                       body_html=html, ticket_codes=list(ticket_codes), attach_order_pdf=attach_order)],
+                       body_html=html, ticket_codes=list(ticket_codes), attach_order_pdf=attach_order,
+                       language=language)],
         ignore_conflicts=True,
     )
     transaction.on_commit(lambda: dispatch(dedupe_key))
@@ -56,14 +62,52 @@ def dispatch(dedupe_key: str) -> None:
 
 
 # --- The customer mails -----------------------------------------------------------------------------------
-def _send(*, user, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(), attach_order=None,
-          note: str = "") -> None:
+# Each is written in its recipient's language (accounts.languages: chosen at signup, changed with PATCH /me), not
+# the active one: the request that causes a mail is often someone else's (staff cancel a show, a webhook pays an
+# order) or has no language at all (a Celery task, a command). Subject and bodies are rendered here, under
+# `translation.override`, and stored in the outbox row with the language; the sender (in process, or the Celery
+# worker) renders what it adds at send time under the same language (notifications.sending).
+PAYMENT_STATUS_NAMES = {
+    "paid": gettext_noop("paid"),
+    "unpaid": gettext_noop("to pay at the box office"),
+    "free": gettext_noop("free"),
+    "refunded": gettext_noop("refunded"),
+}
+
+
+def mail_language(user) -> str:
+    from accounts.languages import account_language
+
+    return account_language(user)
+
+
+def when(show) -> str:
+    """The show's start in its cinema's time zone, written the recipient's way ("26 de noviembre de 2026 a las
+    18:00"). Call under the recipient's language."""
+    return date_format(show.local_date_time(), "DATETIME_FORMAT")
+
+
+def money(amount) -> str:
+    """An amount in CURRENCY as the recipient's language writes it ("12,50 €"). Call under that language."""
+    from web.templatetags.web_tags import money as format_money
+
+    return format_money(amount)
+
+
+def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(),
+          attach_order=None, note: str = "") -> None:
+    """Render and queue the mail. Call under `translation.override(language)` (subject and intro already in it)."""
     from tickets.selectors import ticket_data
 
-    tickets = [ticket_data(b, checked_in=False) for b in bookings]  # mails go out before anyone is admitted
+    tickets = []
+    for booking in bookings:
+        ticket = ticket_data(booking, checked_in=False)  # mails go out before anyone is admitted
+        ticket["when"] = when(booking.show)
+        ticket["payment"] = gettext(PAYMENT_STATUS_NAMES.get(ticket["payment_status"], ticket["payment_status"]))
+        tickets.append(ticket)
     context = {"user": user, "intro": intro, "tickets": tickets, "note": note}
     mail_send_on_commit(
-        to=user.email, subject=subject, kind=kind, dedupe_key=dedupe_key,
+        to=user.email, subject=subject, kind=kind, dedupe_key=dedupe_key, language=language,
         text=render_to_string("notifications/message.txt", context),
         html=render_to_string("notifications/message.html", context),
         ticket_codes=[t["code"] for t in tickets if t["status"] != "cancelled"], attach_order=attach_order,
@@ -72,7 +116,7 @@ def _send(*, user, kind: str, dedupe_key: str, subject: str, intro: str, booking
 
 def _show_title(show) -> str:
     # The cinema's local time, as on the ticket: a customer in Paris must not read the UTC start.
-    return f"{show.movie.title}, {show.local_date_time():%Y-%m-%d %H:%M}"
+    return f"{show.movie.title}, {when(show)}"
 
 
 def order_paid(order) -> None:
@@ -80,10 +124,13 @@ def order_paid(order) -> None:
 
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
-    _send(user=order.user, kind="order_paid", dedupe_key=f"order_paid:{order.pk}",
-          subject=f"Your tickets: {_show_title(order.show)}",
-          intro=f"Thank you: order #{order.pk} is paid ({order.total} {order.currency}). Show these codes at the door.",
-          bookings=bookings, attach_order=order)
+    language = mail_language(order.user)
+    with translation.override(language):
+        _send(user=order.user, language=language, kind="order_paid", dedupe_key=f"order_paid:{order.pk}",
+              subject=gettext("Your tickets: %(show)s") % {"show": _show_title(order.show)},
+              intro=gettext("Thank you: order #%(order)s is paid (%(total)s). Show these codes at the door.")
+              % {"order": order.pk, "total": money(order.total)},
+              bookings=bookings, attach_order=order)
 
 
 def bookings_reserved(bookings) -> None:
@@ -91,33 +138,48 @@ def bookings_reserved(bookings) -> None:
         return
     first = bookings[0]
     unpaid = any(b.payment_status == "unpaid" for b in bookings)
-    _send(user=first.user, kind="reservation", dedupe_key=f"reservation:{first.pk}",
-          subject=f"Your reservation: {_show_title(first.show)}",
-          intro="Your seats are reserved. Show these codes at the door.", bookings=bookings,
-          note="Please pay at the box office before the show." if unpaid else "")
+    language = mail_language(first.user)
+    with translation.override(language):
+        _send(user=first.user, language=language, kind="reservation", dedupe_key=f"reservation:{first.pk}",
+              subject=gettext("Your reservation: %(show)s") % {"show": _show_title(first.show)},
+              intro=gettext("Your seats are reserved. Show these codes at the door."), bookings=bookings,
+              note=gettext("Please pay at the box office before the show.") if unpaid else "")
 
 
 def booking_cancelled(booking) -> None:
     refunded = booking.payment_status == "refunded"
-    _send(user=booking.user, kind="booking_cancelled", dedupe_key=f"booking_cancelled:{booking.pk}",
-          subject=f"Cancelled: {_show_title(booking.show)}",
-          intro=f"Your booking of seat {booking.seat_number} is cancelled."
-                + (" Its price is being refunded." if refunded else ""))
+    language = mail_language(booking.user)
+    with translation.override(language):
+        intro = gettext("Your booking of seat %(seat)s is cancelled.") % {"seat": booking.seat_number}
+        if refunded:
+            intro += " " + gettext("Its price is being refunded.")
+        _send(user=booking.user, language=language, kind="booking_cancelled",
+              dedupe_key=f"booking_cancelled:{booking.pk}",
+              subject=gettext("Cancelled: %(show)s") % {"show": _show_title(booking.show)}, intro=intro)
 
 
 def order_cancelled(order) -> None:
     refunded = sum((r.amount for r in order.refunds.all()), 0)
-    _send(user=order.user, kind="order_cancelled", dedupe_key=f"order_cancelled:{order.pk}",
-          subject=f"Order #{order.pk} cancelled: {_show_title(order.show)}",
-          intro=f"Order #{order.pk} is cancelled."
-                + (f" {refunded} {order.currency} is being refunded." if refunded else ""))
+    language = mail_language(order.user)
+    with translation.override(language):
+        intro = gettext("Order #%(order)s is cancelled.") % {"order": order.pk}
+        if refunded:
+            intro += " " + gettext("%(amount)s is being refunded.") % {"amount": money(refunded)}
+        _send(user=order.user, language=language, kind="order_cancelled", dedupe_key=f"order_cancelled:{order.pk}",
+              subject=gettext("Order #%(order)s cancelled: %(show)s") % {"order": order.pk,
+                                                                         "show": _show_title(order.show)},
+              intro=intro)
 
 
 def order_refunded_after_expiry(order) -> None:
-    _send(user=order.user, kind="order_refunded", dedupe_key=f"order_refunded_after_expiry:{order.pk}",
-          subject=f"Order #{order.pk} expired: your payment is refunded",
-          intro=f"Your payment for order #{order.pk} arrived after it expired and its seats had been sold. "
-                f"The full amount ({order.total} {order.currency}) is being refunded.")
+    language = mail_language(order.user)
+    with translation.override(language):
+        _send(user=order.user, language=language, kind="order_refunded",
+              dedupe_key=f"order_refunded_after_expiry:{order.pk}",
+              subject=gettext("Order #%(order)s expired: your payment is refunded") % {"order": order.pk},
+              intro=gettext("Your payment for order #%(order)s arrived after it expired and its seats had been "
+                            "sold. The full amount (%(total)s) is being refunded.")
+              % {"order": order.pk, "total": money(order.total)})
 
 
 def show_changed(*, show, bookings, cancelled: bool) -> None:
@@ -126,16 +188,25 @@ def show_changed(*, show, bookings, cancelled: bool) -> None:
     for booking in bookings:
         booking.show = show  # one show: no query per booking for it
         by_user.setdefault(booking.user_id, []).append(booking)
-    what = "cancelled" if cancelled else f"moved to {show.date_time:%Y-%m-%d %H:%M}"
     stamp = "cancelled" if cancelled else f"rescheduled:{show.date_time.isoformat()}"
     for user_bookings in by_user.values():
         user = user_bookings[0].user
-        _send(user=user, kind="show_cancelled" if cancelled else "show_rescheduled",
-              dedupe_key=f"show_{stamp}:{show.pk}:{user.pk}",
-              subject=f"{show.movie.title}: the show was {what}",
-              intro=f"The show of {show.movie.title} you have tickets for was {what}."
-                    + (" Paid tickets are refunded." if cancelled else " Your tickets stay valid."),
-              bookings=[] if cancelled else user_bookings)
+        language = mail_language(user)
+        with translation.override(language):
+            if cancelled:
+                subject = gettext("%(movie)s: the show was cancelled") % {"movie": show.movie.title}
+                intro = (gettext("The show of %(movie)s you have tickets for was cancelled.")
+                         % {"movie": show.movie.title} + " " + gettext("Paid tickets are refunded."))
+            else:
+                # The new start in the cinema's time zone, like every other date in the mails.
+                subject = gettext("%(movie)s: the show was moved to %(when)s") % {"movie": show.movie.title,
+                                                                                  "when": when(show)}
+                intro = (gettext("The show of %(movie)s you have tickets for was moved to %(when)s.")
+                         % {"movie": show.movie.title, "when": when(show)} + " "
+                         + gettext("Your tickets stay valid."))
+            _send(user=user, language=language, kind="show_cancelled" if cancelled else "show_rescheduled",
+                  dedupe_key=f"show_{stamp}:{show.pk}:{user.pk}", subject=subject, intro=intro,
+                  bookings=[] if cancelled else user_bookings)
 
 
 def order_tickets_resend(order) -> None:
@@ -146,6 +217,10 @@ def order_tickets_resend(order) -> None:
 
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
-    _send(user=order.user, kind="tickets_resent", dedupe_key=f"tickets_resent:{order.pk}:{timezone.now().isoformat()}",
-          subject=f"Your tickets (again): {_show_title(order.show)}", intro=f"Your tickets of order #{order.pk}.",
-          bookings=bookings, attach_order=order)
+    language = mail_language(order.user)
+    with translation.override(language):
+        _send(user=order.user, language=language, kind="tickets_resent",
+              dedupe_key=f"tickets_resent:{order.pk}:{timezone.now().isoformat()}",
+              subject=gettext("Your tickets (again): %(show)s") % {"show": _show_title(order.show)},
+              intro=gettext("Your tickets of order #%(order)s.") % {"order": order.pk},
+              bookings=bookings, attach_order=order)

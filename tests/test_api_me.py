@@ -17,7 +17,7 @@ def test_get_me(user, path):
     response = client_for(user).get(path)
     assert response.status_code == 200
     assert response.json() == {"id": user.id, "username": user.username, "email": user.email,
-                               "date_joined": user.date_joined.isoformat().replace("+00:00", "Z")}
+                               "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"), "language": "en"}
 
 
 def test_me_needs_a_token(api_client):

@@ -99,7 +99,8 @@ def test_mail_subjects_give_the_start_in_the_cinemas_time_zone(smtp_server):
     booking_create(user=UserFactory(), show_id=show.pk, seat_number=1, now=start - timedelta(days=1))
 
     [message] = smtp_server.wait_for(1)
-    assert message["Subject"] == f"Your reservation: {show.movie.title}, 2027-06-01 19:00"
+    # Written the English way (Django's DATETIME_FORMAT for the recipient's language: "en" here).
+    assert message["Subject"] == f"Your reservation: {show.movie.title}, June 1, 2027, 7 p.m."
 
 
 def test_smtp_down_keeps_the_mail_pending_and_the_task_retries_then_gives_up(smtp_server, settings, show):

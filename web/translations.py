@@ -23,7 +23,7 @@ LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
 PYTHON_SOURCES = ["core", "accounts", "venues", "orders", "tickets", "notifications", "web", "reports",
                   "ticketing_system"]
-TEMPLATE_DIRS = ["web/templates"]
+TEMPLATE_DIRS = ["web/templates", "notifications/templates"]  # the mails too (.html and .txt)
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 
@@ -67,7 +67,7 @@ def _template_messages(found: dict) -> None:
 
     engine = engines["django"].engine
     for top in TEMPLATE_DIRS:
-        for path in sorted((BASE_DIR / top).rglob("*.html")):
+        for path in sorted([*(BASE_DIR / top).rglob("*.html"), *(BASE_DIR / top).rglob("*.txt")]):
             location = str(path.relative_to(BASE_DIR))
             template = engine.from_string(path.read_text(encoding="utf-8"))
             for node in template.nodelist.get_nodes_by_type(TranslateNode):

@@ -320,7 +320,7 @@ def signup(request):
         serializer = SignupSerializer(data={**values, "password": request.POST.get("password", "")})
         if serializer.is_valid():
             try:
-                user = users.user_create(**serializer.validated_data)
+                user = users.user_create(**serializer.validated_data, language=request.LANGUAGE_CODE)
             except DomainError as exc:
                 errors = {"username": [exc.detail]}
             else:

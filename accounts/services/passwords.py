@@ -9,9 +9,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.encoding import force_bytes, force_str
+from django.utils import translation
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_noop
 
 from accounts import identity
+from accounts.languages import account_language
 from accounts.models import RefreshFamily
 from accounts.services import tokens
 from core.events import log_event
@@ -21,7 +24,7 @@ from notifications.services import mail_send_on_commit
 User = get_user_model()
 logger = logging.getLogger(__name__)
 
-RESET_MAIL_SUBJECT = "Reset your password"
+RESET_MAIL_SUBJECT = gettext_noop("Reset your password")
 
 
 def password_change(*, user, old_password: str, new_password: str) -> dict:
@@ -53,9 +56,12 @@ def password_reset_request(*, email: str) -> None:
     # rolled back), by the worker when there is one, and retried while the SMTP server is unreachable. Each request
     # is its own message. The row keeps the mail's text, token included, as any sent-mail log would; the token
     # works once and for PASSWORD_RESET_TIMEOUT only.
-    mail_send_on_commit(to=user.email, subject=RESET_MAIL_SUBJECT, kind="password_reset",
-                        text=_reset_mail_body(username=user.username, uid=uid, token=token),
-                        dedupe_key=f"password_reset:{user.pk}:{uuid.uuid4().hex}")
+    # In the account's language, not the request's: whoever asks, the owner reads it.
+    language = account_language(user)
+    with translation.override(language):
+        mail_send_on_commit(to=user.email, subject=gettext(RESET_MAIL_SUBJECT), kind="password_reset",
+                            text=_reset_mail_body(username=user.username, uid=uid, token=token), language=language,
+                            dedupe_key=f"password_reset:{user.pk}:{uuid.uuid4().hex}")
     log_event("password_reset_requested", user_id=user.pk)
 
 
@@ -96,11 +102,14 @@ def _user_from_uid(uid: str):
 
 
 def _reset_mail_body(*, username: str, uid: str, token: str) -> str:
+    """The reset mail's text, in the active language (the caller overrides it with the account's)."""
     link = settings.PASSWORD_RESET_LINK.format(uid=uid, token=token) if settings.PASSWORD_RESET_LINK else ""
-    return (
-        f"Hello {username},\n\nsomeone (hopefully you) asked to reset the password of your cinema account.\n\n"
-        + (f"Open this link to choose a new password:\n{link}\n\n" if link else "")
-        + f"Or send them to POST /password/reset/confirm with your new password:\n  uid: {uid}\n  token: {token}\n\n"
-        f"The link works once, for {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
-        "If you did not ask for it, ignore this mail: your password is unchanged.\n"
-    )
+    parts = [gettext("Hello %(name)s,") % {"name": username}, "",
+             gettext("someone (hopefully you) asked to reset the password of your cinema account."), ""]
+    if link:
+        parts += [gettext("Open this link to choose a new password:"), link, ""]
+    parts += [gettext("Or send them to POST /password/reset/confirm with your new password:"),
+              f"  uid: {uid}", f"  token: {token}", "",
+              gettext("The link works once, for %(minutes)s minutes. If you did not ask for it, ignore this mail: "
+                      "your password is unchanged.") % {"minutes": settings.PASSWORD_RESET_TIMEOUT // 60}]
+    return "\n".join(parts) + "\n"

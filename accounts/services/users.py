@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import identity
+from accounts.languages import supported_language
 from accounts.models import Account, RefreshFamily
 from accounts.services import tokens
 from core.events import log_event
@@ -19,28 +20,39 @@ User = get_user_model()
 DELETED_USERNAME = "deleted:{pk}"
 
 
-def user_create(*, username: str, email: str, password: str):
+def user_create(*, username: str, email: str, password: str, language: str = ""):
     """Create a user. Password validation happens before (in the serializer, where it has the field context).
 
     Uniqueness (case-insensitive, after NFKC) of the username and of the e-mail is the database's: two signups
-    at the same moment both insert, and the unique index of accounts_account refuses the second.
+    at the same moment both insert, and the unique index of accounts_account refuses the second. `language`
+    (the request's, usually) is what the account's mails are written in (accounts.languages).
     """
     try:
         # A savepoint of its own, so the race leaves a usable connection; the Account row is written by
         # accounts.signals in the same transaction.
         with transaction.atomic():
-            return User.objects.create_user(username=identity.normalize_username(username),
+            user = User.objects.create_user(username=identity.normalize_username(username),
                                             email=email.strip(), password=password)
+            language = supported_language(language)
+            if language:
+                Account.objects.filter(user=user).update(language=language)
+            user.account_language = language
+            return user
     except IntegrityError as exc:
         raise _identity_error(exc) from exc
 
 
-def me_update(*, user, email: str):
-    """Change the account's e-mail address (unique, case-insensitive)."""
-    user.email = email.strip()
+def me_update(*, user, email: str | None = None, language: str | None = None):
+    """Change the account's e-mail address (unique, case-insensitive) and/or the language of its mails (one of
+    settings.LANGUAGES; the serializer checks it)."""
     try:
         with transaction.atomic():
-            user.save(update_fields=["email"])
+            if email is not None:
+                user.email = email.strip()
+                user.save(update_fields=["email"])
+            if language is not None:
+                Account.objects.filter(user=user).update(language=language)
+                user.account_language = language
     except IntegrityError as exc:
         user.refresh_from_db(fields=["email"])
         raise _identity_error(exc) from exc
