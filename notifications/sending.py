@@ -30,7 +30,9 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
     from tickets.rendering import qr_png, tickets_pdf
 
     mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
-                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to])
+                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
+                                  # RFC 3282: mail clients (and screen readers) read the text in this language.
+                                  headers={"Content-Language": translation.get_language()})
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
         # Inline images need a multipart/related body around the HTML.
