@@ -4,7 +4,6 @@ request caused the mail, and whether this process or the Celery worker sends it.
 (aiosmtpd on loopback)."""
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-
 from email.header import decode_header, make_header
 
 import pytest

@@ -15,11 +15,11 @@ from django.utils import timezone
 from core.services import booking, holds
 from orders import services as orders
 from reports.selectors import sales_report
-from tickets import services as tickets
 from tests.conftest import client_for
-from tests.seat_prices import set_seat_prices
 from tests.factories import CinemaFactory, MovieFactory, ScreenFactory, UserFactory
+from tests.seat_prices import set_seat_prices
 from tests.web_fixtures import AUDITORIUM, PRICES, laid_out_show
+from tickets import services as tickets
 
 pytestmark = pytest.mark.django_db
 
