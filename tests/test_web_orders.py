@@ -46,7 +46,7 @@ class TestBoxOffice:
     def test_my_tickets_shows_each_paid_ticket_with_its_qr_code_and_the_pdf(self, browser, user, show, staff_user,
                                                                             django_assert_max_num_queries):
         order = paid_order(user, show, staff_user)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(9):
             page = browser.get(reverse("web:my_tickets"))
         html = page.content.decode()
         assert f"Order {order.pk}" in html and "box office" in html and ">paid<" in html
@@ -62,7 +62,7 @@ class TestBoxOffice:
         for seats in ((1, 2), (3,), (6, 7, 8), (11,)):
             paid_order(user, show, staff_user, seats)
         box_office_order(user, show, (21, 22))
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(9):
             html = browser.get(reverse("web:my_tickets")).content.decode()
         assert html.count('class="qr"') == 7 and "waiting for payment" in html
 
