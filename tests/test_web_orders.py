@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Booking, Hold, ShowSeat  # noqa: F401
+from core.models import Booking, Hold, ShowSeat
 from core.services import holds
 from orders.models import Order, Payment, Refund
 from orders.services import order_create, order_mark_paid
