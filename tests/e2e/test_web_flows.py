@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from core.models import Booking, Hold
 from core.services import holds
 from orders.models import Order, Payment, Refund
-from orders.services import order_create, order_pay_with_card
+from orders.services import order_create, order_mark_paid, order_pay_with_card
 from tests.conftest import bearer
 from tests.e2e.conftest import screenshot_path
 from tests.factories import PASSWORD, BookingFactory, MovieFactory, UserFactory
@@ -322,4 +322,18 @@ def test_screenshot_seat_map_desktop_and_phone(new_page, show, tmp_path):
     seat(phone, "D7").tap()
     path = screenshot_path("web-seat-map-phone.png", tmp_path)
     phone.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_screenshot_my_tickets_on_a_phone(new_page, show, customer, tmp_path):
+    staff = UserFactory(is_staff=True)
+    hold = holds.hold_create(user=customer, show_id=show.pk, seat_numbers=[25, 26])
+    order = order_create(user=customer, hold_id=hold.pk, payment_method="box_office")
+    order_mark_paid(order_id=order.pk, staff_user=staff)
+    page = new_page(viewport={"width": 375, "height": 900}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    log_in(page, customer, "/my-tickets/")
+    expect(page.locator("#upcoming img.qr")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling on a phone
+    path = screenshot_path("web-my-tickets-phone.png", tmp_path)
+    page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
