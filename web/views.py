@@ -340,6 +340,9 @@ def pay_with_card(request, order_id: int):
 def check_payment(request, order_id: int):
     """After the browser's 3D Secure step: ask Stripe what became of the payment (POST /orders/<id>/payment/refresh/'s
     service)."""
+    wait = throttle_wait(request, BookingUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
     try:
         order = order_services.payment_refresh(user=request.user, order_id=order_id)
     except NotFound:
