@@ -89,7 +89,7 @@ def test_a_spanish_customers_booking_mail_arrives_in_spanish(smtp_server, madrid
     assert f"Hola, {user.username}:" in text
     assert "Tus butacas están reservadas. Muestra estos códigos en la entrada." in text
     assert "1 de junio de 2027 a las 19:00, sala" in text and "butaca 2" in text
-    assert "(por pagar en taquilla)" in text and "Paga en taquilla antes de la función, por favor." in text
+    assert "(a pagar en la taquilla)" in text and "Paga en taquilla antes de la función, por favor." in text
     html = _text(message, "html")
     assert '<html lang="es">' in html and "Código QR de la entrada" in html and "Tu cine" in html
     assert OutboxMessage.objects.get().language == "es"
