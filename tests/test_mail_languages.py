@@ -169,3 +169,16 @@ def test_the_celery_worker_sends_it_in_the_customers_language(celery_worker_proc
     assert _subject(message) == f"Tu reserva: {madrid_show.movie.title}, 1 de junio de 2027 a las 19:00"
     assert message["Content-Language"] == "es"  # rendered by the worker, under the row's language
     assert "Tus butacas están reservadas." in _text(message)
+
+
+def test_the_pages_language_switcher_also_sets_a_signed_in_customers_mail_language(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post("/i18n/setlang/", {"language": "hi", "next": "/"})
+
+    assert response.status_code == 302
+    assert Account.objects.get(user=user).language == "hi"
+    client.logout()
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})  # anonymous: the cookie only
+    assert Account.objects.get(user=user).language == "hi"

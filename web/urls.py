@@ -1,6 +1,5 @@
 """The web pages' paths. They avoid the API's paths (`/movies/`, `/shows/`, `/holds/`...), which stay JSON."""
 from django.urls import path
-from django.views.i18n import set_language
 
 from core import urls as core_urls  # noqa: F401  (registers the bounded <id:...> path converter)
 from web import views
@@ -31,6 +30,6 @@ urlpatterns = [
     # The link in the reset e-mail when PASSWORD_RESET_LINK points here (README, "Web app").
     path("account/password-reset/<str:uid>/<str:token>/", views.password_reset_confirm,
          name="password_reset_confirm"),
-    # Django's language switcher: POST language=<code>, remembered in a cookie.
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Django's language switcher: POST language=<code>, remembered in a cookie (and on a signed-in account).
+    path("i18n/setlang/", views.set_language, name="set_language"),
 ]

@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 from rest_framework.exceptions import Throttled
 
+from accounts.languages import supported_language
 from accounts.services import passwords, users
 from accounts.services.login import login_check
 from accounts.throttles import LoginUsernameIPThrottle, PasswordResetIPThrottle
@@ -607,3 +609,13 @@ def password_reset_confirm(request, uid: str, token: str):
             messages.success(request, _("Your password has been reset. Log in with the new one."))
             return redirect("web:login")
     return render(request, "web/password_reset_confirm.html", {"errors": errors}, status=400 if errors else 200)
+
+
+def set_language(request):
+    """Django's language switcher (the cookie), and for a signed-in customer also their account's language: the
+    one their e-mails are written in (accounts.languages), as PATCH /me sets it."""
+    response = django_set_language(request)
+    language = supported_language(request.POST.get("language")) if request.method == "POST" else ""
+    if language and request.user.is_authenticated and response.status_code in (200, 302):
+        users.me_update(user=request.user, language=language)
+    return response
