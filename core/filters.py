@@ -24,14 +24,16 @@ datetime_utc = datetime_timezone.utc
 
 
 class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing), at most the largest
-    64-bit integer: a larger one cannot name a row, and SQLite cannot even bind it (OverflowError, a 500 found by
-    the fuzz test)."""
+    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing) within 64 bits, either
+    way: a larger one cannot name a row, and SQLite cannot even bind it (OverflowError, a 500 found by the fuzz
+    test, first with a huge positive id, then with a huge negative one). A negative id within 64 bits still simply
+    matches nothing."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("min_value", -(2**63))
         super().__init__(*args, **kwargs)
 
 
