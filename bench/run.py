@@ -157,6 +157,10 @@ def server_env() -> dict:
     # worker's, not the booking's) unless BENCH_BROKER_URL is set empty.
     if BROKER_URL:
         env["CELERY_BROKER_URL"] = BROKER_URL
+        # `make serve` starts a Celery worker beside the server when there is a broker: not here. It would render
+        # and "send" every booking's ticket mail during the runs, competing for the CPUs, and as a process of the
+        # server's group its CPU time would be counted as the bookings' (and the viewers') own.
+        env["SERVE_MAIL_WORKER"] = "0"
     return env
 
 
