@@ -104,21 +104,45 @@ def test_the_fast_path_answers_as_django_does(show, client, settings):
         assert headers[name] == by_django[name], name
 
 
-def test_a_stale_copy_or_any_other_request_goes_to_django(show, settings):
+def test_any_other_request_goes_to_django(show, settings):
+    settings.SEAT_STATE_MAX_AGE_MS = 60_000
+    behind = CountingApp(django_application)
+    app = live.fast_path(behind)
+    wsgi_get(app, f"/seat-state/{show.pk}")
+    assert behind.calls == 1
+    for other in (f"/seat-state/{show.pk}/", f"/seat-state/{show.pk}x", "/seat-state/", "/seat-state/²",
+                  f"/showings/{show.pk}/", "/seat-state/" + "9" * 20):
+        wsgi_get(app, other)
+    wsgi_get(app, f"/seat-state/{show.pk}", method="POST")
+    assert behind.calls == 8
+
+
+def test_a_stale_copy_is_read_again_in_the_fast_path(show, user, settings, django_assert_num_queries):
     settings.SEAT_STATE_MAX_AGE_MS = 60_000
     behind = CountingApp(django_application)
     app = live.fast_path(behind)
     path = f"/seat-state/{show.pk}"
     etag = wsgi_get(app, path)[1]["ETag"]
-    assert behind.calls == 1
-    for other in (f"/seat-state/{show.pk}/", f"/seat-state/{show.pk}x", "/seat-state/", "/seat-state/²",
-                  f"/showings/{show.pk}/", "/seat-state/" + "9" * 20):
-        wsgi_get(app, other)
-    wsgi_get(app, path, method="POST")
-    assert behind.calls == 8
     settings.SEAT_STATE_MAX_AGE_MS = 0  # every copy is now too old
-    status, headers, _ = wsgi_get(app, path, if_none_match=etag)
-    assert behind.calls == 9 and status == 304 and headers["ETag"] == etag  # recomputed, unchanged
+    with django_assert_num_queries(2):  # the state's two queries, nothing of Django's request handling
+        status, headers, _ = wsgi_get(app, path, if_none_match=etag)
+    assert status == 304 and headers["ETag"] == etag  # read again, unchanged
+    holds.hold_create(user=user, show_id=show.pk, seat_numbers=[4])
+    status, headers, body = wsgi_get(app, path, if_none_match=etag)
+    assert status == 200 and headers["ETag"] != etag and json.loads(body)["held"] == [4]
+    assert behind.calls == 1  # only the very first poll of the show in this process went through Django
+
+
+def test_a_show_deleted_since_its_last_poll_is_a_404_from_django(show, settings):
+    settings.SEAT_STATE_MAX_AGE_MS = 0
+    behind = CountingApp(django_application)
+    app = live.fast_path(behind)
+    path = f"/seat-state/{show.pk}"
+    assert wsgi_get(app, path)[0] == 200
+    show.delete()
+    status, _, body = wsgi_get(app, path)
+    assert status == 404 and json.loads(body)["code"] == "not_found"
+    assert behind.calls == 2 and show.pk not in live._recent
 
 
 def test_unknown_show_is_a_json_404_and_leaves_no_copy(settings):

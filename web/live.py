@@ -11,9 +11,11 @@ What keeps 200 idle viewers from slowing bookings (README, "What 200 idle viewer
 - Each process also keeps the last state it served of each show in memory, with the time it was computed. While
   that is under the max age, a poll is answered from memory by `fast_path`, a WSGI wrapper in front of Django
   (ticketing_system/wsgi.py): no Django request, middleware, URL resolving, cache or database. Measured under
-  granian with 200 viewers, that took the server's CPU per poll from 1.2 ms to about 0.2 ms (bench/README.md).
-  Polls that find no fresh copy go through Django (`web.views.seat_state`), at most a few a second per process and
-  show, whatever the number of viewers.
+  granian with 200 viewers, that took the server's CPU per poll from about 1.2 ms to 0.3-0.4 ms (bench/README.md).
+  A poll whose copy is too old has the fast path read the state again (the cache, else the database: two small
+  queries that read only the taken seats), at most a few times a second per process and show, whatever the number
+  of viewers. Only the first poll of a show in a process, and a failure (a show deleted since, the database down),
+  go through Django's view (`web.views.seat_state`).
 
 How fast a change shows: every copy, in memory or in the cache, is judged by when it was computed from the
 database, so no state older than the max age is served, however many layers it passed through. A change made
@@ -29,6 +31,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from redis.exceptions import RedisError
 
 from core import selectors
@@ -136,6 +139,23 @@ def _poll_headers(etag: str) -> list[tuple[str, str]]:
     return headers
 
 
+def _refresh(show_id: int) -> tuple[str, bytes] | None:
+    """The state of a show this process served before, read again (from the cache or the database) without the rest
+    of Django's request handling, or None when that fails: then Django's view answers the poll (404 for a show
+    deleted since, 503 for a database down) and logs what it must.
+
+    Django's own request signals run around it, as for any request: they close a database connection that is too
+    old or broken (CONN_MAX_AGE, CONN_HEALTH_CHECKS) and reset the query log."""
+    request_started.send(sender=__name__, environ=None)
+    try:
+        return seat_state(show_id=show_id)
+    except Exception:  # whatever it is, Django's view meets it again, answers and logs it
+        _recent.pop(show_id, None)
+        return None
+    finally:
+        request_finished.send(sender=__name__)
+
+
 def fast_path(django_app):
     """Wrap the WSGI application: GET /seat-state/<id> with a fresh copy in this process is answered here, before
     Django; everything else (and such a poll without one) goes to `django_app` unchanged.
@@ -153,7 +173,10 @@ def fast_path(django_app):
             digits = path[prefix_len:]
             # The route's own converter: 1-19 ASCII digits (str.isdigit alone would take "²").
             if 0 < len(digits) <= 19 and digits.isascii() and digits.isdigit():
-                state = recent_state(int(digits))
+                show_id = int(digits)
+                state = recent_state(show_id)
+                if state is None and show_id in _recent:
+                    state = _refresh(show_id)
                 if state is not None:
                     etag, body = state
                     if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
