@@ -67,8 +67,9 @@ def recent_state(show_id: int, now: float | None = None) -> tuple[str, bytes] | 
 def _remember(show_id: int, entry: tuple[float, str, bytes]) -> None:
     if len(_recent) >= _RECENT_MAX and show_id not in _recent:
         oldest = time.time() - _max_age()
-        for stale in [sid for sid, (computed, _, _) in _recent.items() if computed <= oldest]:
-            del _recent[stale]
+        # list(): a copy taken at once, as another thread of the process (SERVE_THREADS > 1) may add meanwhile.
+        for stale in [sid for sid, (computed, _, _) in list(_recent.items()) if computed <= oldest]:
+            _recent.pop(stale, None)
         if len(_recent) >= _RECENT_MAX:
             _recent.clear()
     _recent[show_id] = entry
