@@ -178,7 +178,7 @@ def seat_state(request, show_id: int):
     except NotFound:
         return HttpResponse(b'{"detail":"Show not found.","code":"not_found"}', status=404,
                             content_type="application/json")
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if live.etag_matches(request.headers.get("If-None-Match", ""), etag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")
