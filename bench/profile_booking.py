@@ -74,16 +74,17 @@ def setup() -> tuple[list[str], list[int]]:
     start = timezone.now() + timedelta(days=30)
     show_ids = []
     for i in range(shows_needed):
-        show_ids.append(catalog.show_create(movie_id=movie.pk, screen_name=f"P{i}", date_time=start + timedelta(hours=i),
-                                            total_seats=SEATS).pk)
+        show = catalog.show_create(movie_id=movie.pk, screen_name=f"P{i}", date_time=start + timedelta(hours=i),
+                                   total_seats=SEATS)
+        show_ids.append(show.pk)
     return access, show_ids
 
 
 def book(token: str, show_id: int, seat: int) -> int:
     body = json.dumps({"seat_number": seat}).encode()
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": f"/shows/{show_id}/book/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8100", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8100",
+        "REQUEST_METHOD": "POST", "PATH_INFO": f"/shows/{show_id}/book/", "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8100", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8100",
         "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
         "HTTP_AUTHORIZATION": f"Bearer {token}", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
         "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,

@@ -50,7 +50,8 @@ def drain_outbox() -> int:
         # attempts=0: never tried. Rows that failed once belong to their retrying task (and the periodic sweep).
         batch = list(OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, attempts=0, id__gt=last_id)
                      .order_by("id").values_list("id", "dedupe_key")[:DRAIN_BATCH])
-        for last_id, dedupe_key in batch:
+        for row_id, dedupe_key in batch:
+            last_id = row_id
             try:
                 # A row another drain is sending right now (locked) is skipped: that one sends it.
                 if sending.deliver(dedupe_key, skip_locked=True):
