@@ -65,8 +65,9 @@ serve: install messages
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@# With a broker (REDIS_URL), one Celery worker beside the web server sends the mail and runs the periodic
 	@# upkeep (--beat: expire orders, retry refunds and pending mail); it stops with the web server. Without one,
-	@# the web process sends each mail itself after the commit.
-	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+	@# the web process sends each mail itself after the commit. SERVE_WORKER=0: no worker (make bench measures the
+	@# web server alone; the mails wait in the outbox).
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ] && [ "$${SERVE_WORKER:-1}" != 0 ]; then \
 		$(VENV)/bin/celery -A ticketing_system worker --beat --schedule "$(CURDIR)/.celerybeat-schedule" \
 			--concurrency=1 --loglevel=INFO & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -157,6 +157,10 @@ def server_env() -> dict:
     # worker's, not the booking's) unless BENCH_BROKER_URL is set empty.
     if BROKER_URL:
         env["CELERY_BROKER_URL"] = BROKER_URL
+        # `make serve` starts a Celery worker beside the server when there is a broker. Not here: its processes are
+        # in the server's process group, so its CPU (composing and sending every mail, its QR codes) and its
+        # database queries were counted as the booking's (issue 13 found the figures inflated by it).
+        env["SERVE_WORKER"] = "0"
     return env
 
 
