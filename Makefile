@@ -65,15 +65,19 @@ serve: install messages
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@# With a broker (REDIS_URL), one Celery worker beside the web server sends the mail and runs the periodic
 	@# upkeep (--beat: expire orders, retry refunds and pending mail); it stops with the web server. Without one,
-	@# the web process sends each mail itself after the commit. SERVE_WORKER=0: no worker (make bench measures the
-	@# web server alone; the mails wait in the outbox).
-	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ] && [ "$${SERVE_WORKER:-1}" != 0 ]; then \
+	@# the web process sends each mail itself after the commit. SERVE_MAIL_WORKER=0 leaves the worker out (make bench:
+	@# the mail's cost is the worker's, not the booking's, and a worker rendering tickets would compete for the CPUs).
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ] && [ "$${SERVE_MAIL_WORKER:-1}" != 0 ]; then \
 		$(VENV)/bin/celery -A ticketing_system worker --beat --schedule "$(CURDIR)/.celerybeat-schedule" \
 			--concurrency=1 --loglevel=INFO & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(PY) -m ticketing_system.serve; \
 	else \
-		echo "REDIS_URL is not set: no worker; the web process sends the mail itself."; \
+		if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+			echo "SERVE_MAIL_WORKER=0: no worker; mail waits in the broker for one."; \
+		else \
+			echo "REDIS_URL is not set: no worker; the web process sends the mail itself."; \
+		fi; \
 		exec $(PY) -m ticketing_system.serve; \
 	fi
 

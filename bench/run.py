@@ -56,6 +56,8 @@ SEAT_MAP_PATH = os.environ.get("BENCH_SEAT_MAP_PATH", "/shows/{show}/seats/")
 VIEWERS = int(os.environ.get("BENCH_VIEWERS", 200))
 SEAT_STATE_PATH = os.environ.get("BENCH_SEAT_STATE_PATH", "/seat-state/{show}")
 VIEWERS_LEVEL = 8
+# Rounds of bookings without and with the viewers (interleaved, the order alternating); their medians are compared.
+VIEWER_ROUNDS = int(os.environ.get("BENCH_VIEWER_ROUNDS", 3))
 # Issue 13's targets: at 8 connections, bookings/s >= 0.5 of the show-lock raw-SQL ceiling (stretch 0.6), app CPU
 # per booking <= 1 ms, p99 < 25 ms; one hot show >= 0.9 of the spread load; the read mix >= 2x the figure before.
 TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.5, 0.6, 25, 8
@@ -157,10 +159,10 @@ def server_env() -> dict:
     # worker's, not the booking's) unless BENCH_BROKER_URL is set empty.
     if BROKER_URL:
         env["CELERY_BROKER_URL"] = BROKER_URL
-        # `make serve` starts a Celery worker beside the server when there is a broker. Not here: its processes are
-        # in the server's process group, so its CPU (composing and sending every mail, its QR codes) and its
-        # database queries were counted as the booking's (issue 13 found the figures inflated by it).
-        env["SERVE_WORKER"] = "0"
+        # `make serve` starts a Celery worker beside the server when there is a broker: not here. It would render
+        # and "send" every booking's ticket mail during the runs, competing for the CPUs, and as a process of the
+        # server's group its CPU time would be counted as the bookings' (and the viewers') own.
+        env["SERVE_MAIL_WORKER"] = "0"
     return env
 
 
@@ -306,25 +308,38 @@ def run_wrk(script: str, connections: int, config: dict, duration: int = DURATIO
         f.write("return " + lua_table(config) + "\n")
         config_path = f.name
     ids_path = config_path + ".ids"
+    out_path = config_path + ".out"
     try:
         # One wrk thread: wrk is not the bottleneck at these rates and it shares the 2 CPUs with the server
         # and PostgreSQL; one thread also lets book.lua number every request without gaps or overlap.
-        result = subprocess.run(
-            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-             "-s", str(BENCH_DIR / script), f"http://{HOST}:{PORT}"],
-            env={**os.environ, "BENCH_WRK_CONFIG": config_path, "BENCH_DIR": str(BENCH_DIR),
-                 "BENCH_IDS_OUT": ids_path},
-            capture_output=True, text=True, timeout=duration + 60,
-        )
+        with open(out_path, "w+") as out:
+            wrk = subprocess.Popen(
+                ["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+                 "-s", str(BENCH_DIR / script), f"http://{HOST}:{PORT}"],
+                env={**os.environ, "BENCH_WRK_CONFIG": config_path, "BENCH_DIR": str(BENCH_DIR),
+                     "BENCH_IDS_OUT": ids_path},
+                stdout=out, stderr=subprocess.STDOUT,
+            )
+            watchdog = threading.Timer(duration + 60, wrk.kill)
+            watchdog.start()
+            try:
+                # wait4, not wait: it also gives the CPU time wrk itself used (the load generator shares the CPUs).
+                _, status, usage = os.wait4(wrk.pid, 0)
+            finally:
+                watchdog.cancel()
+            wrk.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            stdout = out.read()
         booked_ids = [int(line) for line in Path(ids_path).read_text().split()] if Path(ids_path).exists() else []
     finally:
-        for path in (config_path, ids_path):
+        for path in (config_path, ids_path, out_path):
             if os.path.exists(path):
                 os.unlink(path)
-    match = re.search(r"^BENCH_RESULT (.*)$", result.stdout, re.M)
-    if result.returncode != 0 or not match:
-        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout}\n{result.stderr}")
+    match = re.search(r"^BENCH_RESULT (.*)$", stdout, re.M)
+    if wrk.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({wrk.returncode}): {stdout}")
     data = json.loads(match.group(1))
+    data["wrk_cpu_s"] = usage.ru_utime + usage.ru_stime
     data["statuses"] = {int(k): v for k, v in data["statuses"].items()}
     data["booked_ids"] = booked_ids
     # wrk stops on the clock: the requests still in flight then are served (and may book) but never read.
@@ -397,39 +412,53 @@ def api_level(connections: int, shows: list[int], tokens: list[str], *, mode: st
     }
 
 
-async def _viewer(path: str, interval: float, stop_at: float, statuses: Counter, latencies: list) -> None:
-    """One idle viewer, as a browser polls under `make serve`: every `interval` a fresh connection, one GET with the
-    last ETag, read the answer, close (sync gunicorn workers close after each response anyway).
+def _viewer(path: str, interval: float, stop_at: float, statuses: Counter, latencies: list):
+    """One idle viewer against a server that closes every connection (gunicorn's sync workers), as a browser polls
+    it: every `interval` a fresh connection, one GET with the last ETag, read the answer, close.
 
-    Not wrk: wrk reconnects as soon as the server closes and then waits out its delay on the open socket, so 200
-    "idle" wrk connections would each pin a sync worker for a second (the slow-client problem of the serving
-    layer), which no browser does."""
+    Not wrk there: wrk reconnects as soon as the server closes and then waits out its delay on the open socket, so
+    200 "idle" wrk connections would each pin a sync worker for a second, which no browser does."""
     import asyncio
 
-    etag = None
-    await asyncio.sleep(interval * secrets.randbelow(1000) / 1000)  # viewers arrive spread over a second
-    while time.monotonic() < stop_at:
-        began = time.monotonic()
-        try:
-            reader, writer = await asyncio.open_connection(HOST, PORT)
-            header = f"If-None-Match: {etag}\r\n" if etag else ""
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{header}Connection: close\r\n\r\n".encode())
-            await writer.drain()
-            response = await reader.read()
-            writer.close()
-            status_line, _, rest = response.partition(b"\r\n")
-            status = int(status_line.split()[1])
-            match = re.search(rb"(?im)^etag: *(.+?)\r$", rest)
-            if status == 200 and match:
-                etag = match.group(1).decode()
-            statuses[status] += 1
-        except (OSError, IndexError, ValueError):
-            statuses["error"] += 1
-        latencies.append(time.monotonic() - began)
-        await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+    async def viewer():
+        etag = None
+        await asyncio.sleep(interval * secrets.randbelow(1000) / 1000)  # viewers arrive spread over a second
+        while time.monotonic() < stop_at:
+            began = time.monotonic()
+            try:
+                reader, writer = await asyncio.open_connection(HOST, PORT)
+                header = f"If-None-Match: {etag}\r\n" if etag else ""
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{header}Connection: close\r\n\r\n".encode())
+                await writer.drain()
+                response = await reader.read()
+                writer.close()
+                status_line, _, rest = response.partition(b"\r\n")
+                status = int(status_line.split()[1])
+                match = re.search(rb"(?im)^etag: *(.+?)\r$", rest)
+                if status == 200 and match:
+                    etag = match.group(1).decode()
+                statuses[status] += 1
+            except (OSError, IndexError, ValueError):
+                statuses["error"] += 1
+            latencies.append(time.monotonic() - began)
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+
+    return viewer()
 
 
 def run_viewers(path: str, count: int, seconds: float, result: dict) -> None:
+    """`count` idle viewers polling `path` once a second for `seconds`. Against granian (kept-alive connections,
+    as browsers keep them) they are wrk's connections (bench/viewers.lua): one thread of C, whose CPU time is
+    measured, where a Python client would itself take a good share of the 2 CPUs from the server it measures.
+    Against gunicorn's sync workers, which close every connection, an asyncio client opens one per poll."""
+    if server_kind() != "gunicorn":
+        data = run_wrk("viewers.lua", count, {"path": path, "interval_ms": 1000}, math.ceil(seconds))
+        result.update(client="wrk, kept-alive connections", requests=data["requests"],
+                      seconds=data["duration_us"] / 1e6, statuses=data["statuses"],
+                      errors={k: v for k, v in data["socket_errors"].items() if v},
+                      p50_ms=data["latency_us"]["p50"] / 1000, p99_ms=data["latency_us"]["p99"] / 1000,
+                      client_cpu_s=data["wrk_cpu_s"])
+        return
     import asyncio
 
     statuses, latencies = Counter(), []
@@ -438,47 +467,82 @@ def run_viewers(path: str, count: int, seconds: float, result: dict) -> None:
         stop_at = time.monotonic() + seconds
         await asyncio.gather(*(_viewer(path, 1.0, stop_at, statuses, latencies) for _ in range(count)))
 
-    began = time.monotonic()
+    began, cpu_before = time.monotonic(), time.process_time()
     asyncio.run(all_viewers())
     latencies.sort()
-    result.update(requests=sum(statuses.values()), seconds=time.monotonic() - began, statuses=dict(statuses),
-                  p50_ms=percentile(latencies, 50) * 1000, p99_ms=percentile(latencies, 99) * 1000)
+    result.update(client="asyncio, a connection per poll", requests=sum(statuses.values()),
+                  seconds=time.monotonic() - began, statuses=dict(statuses), errors={},
+                  p50_ms=percentile(latencies, 50) * 1000, p99_ms=percentile(latencies, 99) * 1000,
+                  client_cpu_s=time.process_time() - cpu_before)
 
 
-def viewers_row(without_shows: list[int], with_shows: list[int], tokens: list[str]) -> dict:
-    """Bookings at VIEWERS_LEVEL connections with no one watching, then with VIEWERS idle viewers polling the seat
-    state of the very show being booked (its state changes with every booking: the worst case for the cache)."""
-    without = api_level(VIEWERS_LEVEL, without_shows, tokens)
-    path = SEAT_STATE_PATH.format(show=with_shows[0])
+def _bookings_with_viewers(shows: list[int], tokens: list[str]) -> tuple[dict, dict]:
+    """Bookings at VIEWERS_LEVEL connections on `shows` while VIEWERS viewers watch the first of them (its state
+    changes with every few bookings: the worst case for the state's caching)."""
     polls: dict = {}
-    # The viewers start first and run a little longer, so the whole booking run has them all watching.
-    viewers = threading.Thread(target=run_viewers, args=(path, VIEWERS, DURATION + 3, polls))
+    # The viewers start first and run a little longer, so the whole booking run has them all watching, spread out.
+    viewers = threading.Thread(target=run_viewers,
+                               args=(SEAT_STATE_PATH.format(show=shows[0]), VIEWERS, DURATION + 4, polls))
     viewers.start()
     time.sleep(2)
-    with_viewers = api_level(VIEWERS_LEVEL, with_shows, tokens)
+    bookings = api_level(VIEWERS_LEVEL, shows, tokens)
     viewers.join()
-    statuses = polls["statuses"]
-    # Throughput on a shared 2-CPU machine moves with whatever else runs (the two runs above are not simultaneous);
-    # CPU time does much less. So the cost of a poll is also measured alone: the viewers watch a show nobody books
-    # (every poll after the first is a 304), and the server's and database's CPU time is divided by the polls.
+    return bookings, polls
+
+
+def viewers_row(rounds_shows: list[dict], quiet_show: int, tokens: list[str]) -> dict:
+    """Bookings at VIEWERS_LEVEL connections with nobody watching and with VIEWERS idle viewers, in interleaved
+    rounds (the order alternating), whose medians are compared: on a shared machine one pair of runs cannot tell
+    noise from effect. Then the viewers alone on a show nobody books: the server's, the database's and the
+    viewers' own CPU time per poll (robust where throughput is not)."""
+    rounds = []
+    for i, shows in enumerate(rounds_shows):
+        round_ = {}
+        for side in (("without", "with") if i % 2 == 0 else ("with", "without")):
+            log(f"idle viewers, round {i + 1}/{len(rounds_shows)}: bookings {side} {VIEWERS} viewers watching")
+            if side == "without":
+                round_["without"] = api_level(VIEWERS_LEVEL, shows["without"], tokens)
+            else:
+                round_["with"], round_["polls"] = _bookings_with_viewers(shows["with"], tokens)
+        round_["change"] = round_["with"]["bookings_per_s"] / round_["without"]["bookings_per_s"] - 1
+        rounds.append(round_)
+    log(f"idle viewers alone on a show nobody books, {DURATION} s: CPU time per poll")
     quiet: dict = {}
     app_before, db_before = _cpu_seconds(_server_pids()), _cpu_seconds(_backend_pids())
-    run_viewers(SEAT_STATE_PATH.format(show=without_shows[-1]), VIEWERS, DURATION, quiet)
+    run_viewers(SEAT_STATE_PATH.format(show=quiet_show), VIEWERS, DURATION, quiet)
     app_cpu = _cpu_used(app_before, _cpu_seconds(app_before))
     db_cpu = _cpu_used(db_before, _cpu_seconds(set(db_before) | set(_backend_pids())))
-    cpu_per_poll_ms = (app_cpu + db_cpu) * 1000 / max(quiet["requests"], 1)
+    quiet_polls = max(quiet["requests"], 1)
+    polls = [r["polls"] for r in rounds]
+    all_statuses = Counter()
+    for p in polls:
+        all_statuses.update(p["statuses"])
+    total_polls = max(sum(p["requests"] for p in polls), 1)
+    without = median([r["without"]["bookings_per_s"] for r in rounds])
+    with_viewers = median([r["with"]["bookings_per_s"] for r in rounds])
     return {
-        "server_cpu_ms_per_poll": cpu_per_poll_ms,
-        "server_cpu_share_of_one_core": cpu_per_poll_ms * quiet["requests"] / quiet["seconds"] / 1000,
-        "quiet_polls_per_s": quiet["requests"] / quiet["seconds"],
-        "quiet_304_share": quiet["statuses"].get(304, 0) / max(quiet["requests"], 1),
-        "viewers": VIEWERS, "connections": VIEWERS_LEVEL, "path": path, "without": without, "with": with_viewers,
-        "change": with_viewers["bookings_per_s"] / without["bookings_per_s"] - 1,
-        "polls_per_s": polls["requests"] / polls["seconds"],
-        "polls_304_share": statuses.get(304, 0) / max(polls["requests"], 1),
-        "poll_p50_ms": polls["p50_ms"], "poll_p99_ms": polls["p99_ms"],
-        "poll_non_2xx_3xx": {str(s): n for s, n in sorted(statuses.items(), key=str)
+        "viewers": VIEWERS, "connections": VIEWERS_LEVEL, "rounds": rounds, "client": quiet["client"],
+        "without_bookings_per_s": without, "with_bookings_per_s": with_viewers,
+        "change": with_viewers / without - 1,
+        "round_changes": [r["change"] for r in rounds],
+        "without_p99_ms": median([r["without"]["p99_ms"] for r in rounds]),
+        "with_p99_ms": median([r["with"]["p99_ms"] for r in rounds]),
+        "without_app_cpu_ms": median([r["without"]["app_cpu_ms_per_request"] for r in rounds]),
+        "with_app_cpu_ms": median([r["with"]["app_cpu_ms_per_request"] for r in rounds]),
+        "polls_per_s": median([p["requests"] / p["seconds"] for p in polls]),
+        "polls_304_share": all_statuses.get(304, 0) / total_polls,
+        "poll_p50_ms": median([p["p50_ms"] for p in polls]), "poll_p99_ms": median([p["p99_ms"] for p in polls]),
+        "poll_non_2xx_3xx": {str(s): n for s, n in sorted(all_statuses.items(), key=str)
                              if not (isinstance(s, int) and 200 <= s < 400)},
+        "poll_socket_errors": [p["errors"] for p in polls if p["errors"]],
+        "quiet_polls_per_s": quiet["requests"] / quiet["seconds"],
+        "quiet_304_share": quiet["statuses"].get(304, 0) / quiet_polls,
+        "server_cpu_ms_per_poll": app_cpu * 1000 / quiet_polls,
+        "db_cpu_ms_per_poll": db_cpu * 1000 / quiet_polls,
+        "viewers_cpu_ms_per_poll": quiet["client_cpu_s"] * 1000 / quiet_polls,
+        # All the viewers' polls together, as a share of one CPU: server and database, and the viewers' client.
+        "server_cpu_share_of_one_core": (app_cpu + db_cpu) / quiet["seconds"],
+        "viewers_cpu_share_of_one_core": quiet["client_cpu_s"] / quiet["seconds"],
     }
 
 
@@ -718,6 +782,24 @@ def print_hot_table(rows: list[dict]) -> None:
               f"{api_['app_cpu_ms_per_request']:>8.2f}+{api_['db_cpu_ms_per_request']:<8.2f}")
 
 
+def print_viewers(v: dict) -> None:
+    """The idle viewers' row: bookings without and with them (medians of interleaved rounds, each round's change
+    beside, so noise can be told from effect), what the polls saw, and the CPU time a poll costs."""
+    print(f"{v['viewers']} idle viewers of the live seat map ({v['client']}), polling once a second the show being "
+          f"booked; bookings at {v['connections']} connections, medians of {len(v['rounds'])} interleaved rounds:")
+    print(f"  bookings/s {v['without_bookings_per_s']:.1f} without, {v['with_bookings_per_s']:.1f} with "
+          f"({v['change']:+.1%}; the rounds: {', '.join(f'{c:+.1%}' for c in v['round_changes'])}); "
+          f"p99 {v['without_p99_ms']:.1f} -> {v['with_p99_ms']:.1f} ms; app CPU per booking "
+          f"{v['without_app_cpu_ms']:.2f} -> {v['with_app_cpu_ms']:.2f} ms")
+    print(f"  polls {v['polls_per_s']:.1f}/s, {v['polls_304_share']:.0%} answered 304, "
+          f"poll p50 {v['poll_p50_ms']:.1f} ms p99 {v['poll_p99_ms']:.1f} ms, errors: {v['poll_non_2xx_3xx'] or 'none'}"
+          + (f", socket errors {v['poll_socket_errors']}" if v["poll_socket_errors"] else ""))
+    print(f"  watching a show nobody books: {v['quiet_polls_per_s']:.1f} polls/s, {v['quiet_304_share']:.0%} answered "
+          f"304; CPU per poll: server {v['server_cpu_ms_per_poll']:.3f} ms + database {v['db_cpu_ms_per_poll']:.3f} ms "
+          f"= {v['server_cpu_share_of_one_core']:.1%} of one CPU for all {v['viewers']} viewers; the viewers' own "
+          f"client {v['viewers_cpu_ms_per_poll']:.3f} ms ({v['viewers_cpu_share_of_one_core']:.1%} of one CPU)")
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -771,7 +853,9 @@ def main() -> int:
     level_shows = {c: create_shows(staff, load_movie, shows_per_level, f"load c={c}") for c in LEVELS}
     warmup_show = create_shows(staff, load_movie, 2, "warm-up")
     race_show = create_shows(staff, load_movie, 1, "race")[0]
-    viewer_shows = {k: create_shows(staff, load_movie, shows_per_level, f"viewers {k}") for k in ("without", "with")}
+    viewer_shows = [{k: create_shows(staff, load_movie, shows_per_level, f"viewers {i} {k}")
+                     for k in ("without", "with")} for i in range(VIEWER_ROUNDS if VIEWERS else 0)]
+    quiet_show = create_shows(staff, load_movie, 1, "watched, never booked")[0]
     hot_shows = {c: create_shows(staff, load_movie, 1, f"hot c={c}") for c in HOT_CONNECTIONS}
     hot_spread_shows = {c: create_shows(staff, load_movie, math.ceil(MAX_EXPECTED_RATE * HOT_DURATION / SEATS),
                                         f"hot spread c={c}") for c in HOT_CONNECTIONS}
@@ -803,12 +887,14 @@ def main() -> int:
                      "ratio_same_tx": api_result["bookings_per_s"] / raw_result["bookings_per_s"]})
 
     viewers = None
-    if VIEWERS and api("GET", SEAT_STATE_PATH.format(show=viewer_shows["with"][0]))[0] == 200:
-        log(f"{VIEWERS} idle viewers: bookings at {VIEWERS_LEVEL} connections without and with them watching")
-        viewers = viewers_row(viewer_shows["without"], viewer_shows["with"], tokens)
-        for side in ("without", "with"):
-            booked_ids += viewers[side].pop("booked_ids")
-            unanswered += viewers[side]["unanswered"]
+    if viewer_shows and api("GET", SEAT_STATE_PATH.format(show=quiet_show))[0] == 200:
+        log(f"{VIEWERS} idle viewers: bookings at {VIEWERS_LEVEL} connections without and with them watching, "
+            f"{VIEWER_ROUNDS} interleaved rounds")
+        viewers = viewers_row(viewer_shows, quiet_show, tokens)
+        for round_ in viewers["rounds"]:
+            for side in ("without", "with"):
+                booked_ids += round_[side].pop("booked_ids")
+                unanswered += round_[side]["unanswered"]
     hot_rows = []
     for c in HOT_CONNECTIONS:
         log(f"one hot show, {c} connection(s): every booking on one {SEATS}-seat show for {HOT_DURATION} s")
@@ -882,17 +968,7 @@ def main() -> int:
           f"before issue 13), p50 {read_result['p50_ms']:.1f} ms, p99 {read_result['p99_ms']:.1f} ms, "
           f"non-2xx: {read_result['non_2xx'] or 'none'}")
     if viewers:
-        w, wo = viewers["with"], viewers["without"]
-        print(f"{viewers['viewers']} idle viewers polling the booked show's seat map once a second, bookings at "
-              f"{viewers['connections']} connections: {wo['bookings_per_s']:.1f}/s p99 {wo['p99_ms']:.1f} ms without, "
-              f"{w['bookings_per_s']:.1f}/s p99 {w['p99_ms']:.1f} ms with ({viewers['change']:+.1%}); polls "
-              f"{viewers['polls_per_s']:.1f}/s, {viewers['polls_304_share']:.0%} answered 304, poll p50 "
-              f"{viewers['poll_p50_ms']:.1f} ms p99 {viewers['poll_p99_ms']:.1f} ms, errors: "
-              f"{viewers['poll_non_2xx_3xx'] or 'none'}; watching a show nobody books: "
-              f"{viewers['quiet_polls_per_s']:.1f} polls/s, {viewers['quiet_304_share']:.0%} answered 304, "
-              f"server+db CPU "
-              f"{viewers['server_cpu_ms_per_poll']:.2f} ms per poll = {viewers['server_cpu_share_of_one_core']:.1%} "
-              f"of one CPU for all {viewers['viewers']} viewers")
+        print_viewers(viewers)
     print(f"hot-seat race: {race['clients']} clients, one seat: {race['statuses']} "
           f"-> {'OK, exactly one 201' if race['ok'] else 'FAILED'}")
     print(f"database check: {checks['responses_201']} responses 201 = {checks['responses_201']} distinct active "
@@ -905,8 +981,8 @@ def main() -> int:
     five_xx = sum(n for r in rows for s, n in r["api"]["non_2xx"].items() if s.startswith("5"))
     five_xx += sum(n for s, n in read_result["non_2xx"].items() if s.startswith("5"))
     if viewers:
-        five_xx += sum(n for side in ("with", "without") for s, n in viewers[side]["non_2xx"].items()
-                       if s.startswith("5"))
+        five_xx += sum(n for r in viewers["rounds"] for side in ("with", "without")
+                       for s, n in r[side]["non_2xx"].items() if s.startswith("5"))
         five_xx += sum(n for s, n in viewers["poll_non_2xx_3xx"].items() if s.startswith("5"))
     five_xx += sum(n for r in hot_rows for a in (r["api"], r["spread"]) for s, n in a["non_2xx"].items()
                    if s.startswith("5"))

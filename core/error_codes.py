@@ -81,6 +81,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "checkin_not_open", "check-in more than CHECKIN_OPENS_MINUTES before the show (opens_at in the "
                                       "body)"),
     ApiError(410, "hold_expired", "confirming a hold, or ordering from it, after it expired; nothing is booked"),
+    ApiError(402, "payment_declined", "the card was declined (the web checkout's card payment); the order stays "
+                                      "pending"),
     ApiError(413, "too_large", "a body over REQUEST_MAX_BYTES (64 KiB)"),
     ApiError(415, "unsupported_media_type", "a body that is not application/json"),
     ApiError(422, "idempotency_key_reused", "the Idempotency-Key was already used with a different request"),

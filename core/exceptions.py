@@ -253,6 +253,15 @@ class PaymentProviderError(DomainError):
     message = _("The payment provider could not be reached or refused the request; nothing was charged. Retry.")
 
 
+class PaymentDeclined(DomainError):
+    """The card was declined. The order is still pending (its seats kept until it expires): the customer may try
+    another card, as after a decline in Stripe.js."""
+
+    status_code = 402
+    code = "payment_declined"
+    message = _("Your card was declined; nothing was charged. Try another card before the order expires.")
+
+
 class InvalidWebhook(DomainError):
     status_code = 400
     code = "invalid_signature"

@@ -133,6 +133,27 @@ def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
     }
 
 
+def seat_state(*, show_id: int, now: datetime | None = None) -> dict:
+    """Which of the show's seats are taken, what the live seat map polls: `seat_map`'s states without the layout.
+
+    Two queries that read only the taken seats' numbers (an unsold show reads no seat row), where `seat_map` builds
+    every seat of the show; the same rule for expired holds (shown free).
+    """
+    now = now or timezone.now()
+    show = Show.objects.filter(pk=show_id).values("total_seats").first()
+    if show is None:
+        raise ShowNotFound()
+    states: dict[str, list[int]] = {"booked": [], "held": [], "blocked": []}
+    taken = ShowSeat.objects.filter(show_id=show_id).exclude(state=ShowSeat.State.FREE).order_by("number")
+    for number, state, held_until in taken.values_list("number", "state", "held_until"):
+        if state == ShowSeat.State.HELD and (held_until is None or held_until <= now):
+            continue
+        states[state].append(number)
+    unavailable = len(states["booked"]) + len(states["held"]) + len(states["blocked"])
+    return {"show_id": show_id, "total_seats": show["total_seats"],
+            "available_seats": show["total_seats"] - unavailable, **states}
+
+
 def _category_order(name: str) -> int:
     return SEAT_CATEGORIES.index(name) if name in SEAT_CATEGORIES else len(SEAT_CATEGORIES)
 

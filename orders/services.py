@@ -23,7 +23,9 @@ from core.exceptions import (
     HoldExpired,
     OrderNotCancellable,
     OrderNotFound,
+    OrderNotPaid,
     OrderNotPending,
+    PaymentMethodUnavailable,
     PaymentProviderError,
     SeatsUnavailable,
     ShowCancelled,
@@ -202,6 +204,33 @@ def payment_refresh(*, user, order_id: int, now: datetime | None = None) -> Orde
     return order_get(user=user, order_id=order_id)
 
 
+def order_pay_with_card(*, user, order_id: int, card_token: str, now: datetime | None = None) -> tuple[Order, bool]:
+    """Pay the user's pending card order with a card tokenised in the browser (the web checkout), then learn the
+    outcome from the provider and apply it exactly as a webhook or a refresh does (payment_outcome_apply).
+
+    Returns the order and whether the customer must still act in the browser (3D Secure). A declined card raises
+    PaymentDeclined and changes nothing here: the order stays pending with its seats until it expires, and another
+    card may be tried, as after a decline through the API. No lock is held during the provider's calls.
+    """
+    now = now or timezone.now()
+    order = order_get(user=user, order_id=order_id)
+    status = order.current_status(now)
+    if status == Order.Status.PAID:
+        raise AlreadyPaid()
+    payment = next((p for p in sorted(order.payments.all(), key=lambda p: -p.pk)
+                    if p.provider == order.payment_method and p.state == Payment.State.PENDING), None)
+    if status != Order.Status.PENDING or payment is None:
+        raise OrderNotPending()
+    provider = get_provider(payment.provider)
+    if not provider.online:
+        raise PaymentMethodUnavailable()
+    provider.pay_with_card_token(payment, card_token)
+    outcome = provider.fetch_outcome(payment)
+    if outcome is not None:
+        payment_outcome_apply(payment_id=payment.pk, outcome=outcome, now=now)
+    return order_get(user=user, order_id=order_id), bool(outcome and outcome.action_required)
+
+
 def stripe_webhook_handle(*, payment_intent_id: str) -> None:
     """A verified Stripe event about a PaymentIntent: re-fetch it and apply what Stripe says (never the body)."""
     payment = Payment.objects.filter(provider="stripe", provider_reference=payment_intent_id).first()
@@ -234,8 +263,11 @@ def expire_orders(*, now: datetime | None = None) -> int:
 def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: bool = False,
                  reason: str = "cancelled_by_customer") -> Order:
     """Cancel the order: a pending one gives its seats back; a paid one cancels every active booking and refunds
-    what was paid for them, through the provider that took it. Closes at the cancellation cut-off (customers)."""
+    what was paid for them, through the provider that took it. Closes at the cancellation cut-off (customers).
+    The returned order's `refund` is the Refund this cancel recorded (None: nothing was paid), for the caller to
+    tell the customer."""
     now = now or timezone.now()
+    refund = None
     if not by_staff:
         order_get(user=user, order_id=order_id)  # someone else's order: 404
     with _locked_order(order_id) as (order, show, seats):
@@ -268,37 +300,41 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
             cancelled_seats = {booking.seat_number for booking in bookings}
             set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
             if to_refund > 0:
-                _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason=reason)
+                refund = _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund,
+                                        reason=reason)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
         log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason=reason)
         mail.order_cancelled(order)
+    order.refund = refund
     return order
 
 
-def booking_cancelled_refund(*, booking: Booking, now: datetime) -> None:
+def booking_cancelled_refund(*, booking: Booking, now: datetime) -> Refund | None:
     """core.services.booking.booking_cancel calls this (show and booking locked) for a booking it cancels: if
-    the booking was paid in an order, that seat's price is refunded; a paid order left with no active booking is
-    cancelled."""
+    the booking was paid in an order, that seat's price is refunded (the Refund is returned); a paid order left
+    with no active booking is cancelled."""
     if booking.order_id is None:
-        return
+        return None
     order = Order.objects.select_for_update().get(pk=booking.order_id)
-    _booking_refund(booking=booking, order=order, reason="booking_cancelled")
+    refund = _booking_refund(booking=booking, order=order, reason="booking_cancelled")
     if not Booking.objects.filter(order=order, status=Booking.Status.BOOKED).exclude(pk=booking.pk).exists():
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
+    return refund
 
 
-def _booking_refund(*, booking: Booking, order: Order, reason: str) -> None:
+def _booking_refund(*, booking: Booking, order: Order, reason: str) -> Refund | None:
     if booking.payment_status != Booking.PaymentStatus.PAID:
-        return
+        return None
     price = order.seat_price(booking.seat_number)
     booking.payment_status = Booking.PaymentStatus.REFUNDED
     Booking.objects.filter(pk=booking.pk).update(payment_status=Booking.PaymentStatus.REFUNDED)
     if price > 0:
-        _refund_create(order=order, payment=_confirmed_payment(order), amount=price, reason=reason)
+        return _refund_create(order=order, payment=_confirmed_payment(order), amount=price, reason=reason)
+    return None
 
 
 def _confirmed_payment(order: Order) -> Payment:
@@ -382,6 +418,20 @@ def order_get(*, user, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound()
     return order
+
+
+def order_tickets_pdf(*, user, order_id: int) -> bytes:
+    """The printable tickets of the user's paid order (one page per active ticket): for the API and the pages.
+    Someone else's order is OrderNotFound; one not paid, OrderNotPaid."""
+    from tickets.rendering import tickets_pdf
+    from tickets.selectors import ticket_data
+
+    order = order_get(user=user, order_id=order_id)
+    if order.status != Order.Status.PAID:
+        raise OrderNotPaid()
+    bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
+                .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
+    return tickets_pdf([ticket_data(b) for b in bookings])
 
 
 def order_list_for_user(*, user):

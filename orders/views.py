@@ -7,18 +7,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import OrderNotPaid
 from core.idempotency import idempotent
 from core.pagination import OptionalLimitOffsetPagination
 from core.renderers import PDFRenderer
 from core.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
 from core.throttles import BookingUserThrottle, CancelUserThrottle
 from orders import services
-from orders.models import Order
 from orders.payments.providers.stripe import webhook_payment_intent_id
 from orders.serializers import OrderCreateSerializer, OrderSerializer
-from tickets.rendering import tickets_pdf
-from tickets.selectors import ticket_data
 
 WEBHOOK_OK = "Received."
 
@@ -124,15 +120,9 @@ class OrderTicketsPdfView(APIView):
         errors=["order_not_paid"],
     )
     def get(self, request, order_id):
-        order = services.order_get(user=request.user, order_id=order_id)
-        if order.status != Order.Status.PAID:
-            raise OrderNotPaid()
-        from core.models import Booking
-
-        bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
-        return HttpResponse(tickets_pdf([ticket_data(b) for b in bookings]), content_type="application/pdf",
-                            headers={"Content-Disposition": f'inline; filename="tickets-order-{order.pk}.pdf"'})
+        return HttpResponse(services.order_tickets_pdf(user=request.user, order_id=order_id),
+                            content_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="tickets-order-{order_id}.pdf"'})
 
 
 class StripeWebhookView(APIView):

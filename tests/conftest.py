@@ -55,6 +55,16 @@ def _empty_throttle_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_seat_state_copies():
+    # The live map's in-process copies (web/live.py) outlive a test like the cache would: each test starts with none.
+    from web import live
+
+    live.forget_all()
+    yield
+    live.forget_all()
+
+
 def bearer(user) -> str:
     return f"Bearer {RefreshToken.for_user(user).access_token}"
 

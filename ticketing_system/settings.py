@@ -321,6 +321,9 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Where the web checkout loads Stripe.js from (the tests point it at localstripe's look-alike,
+# <localstripe>/js.stripe.com/v3/). Card payment is offered only with STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY.
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # How long a call to Stripe may take before it counts as failed (seconds).
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 

@@ -28,7 +28,16 @@ from accounts.services import passwords, users
 from accounts.services.login import login_check
 from accounts.throttles import LoginUsernameIPThrottle, PasswordResetIPThrottle
 from core import selectors
-from core.exceptions import DomainError, NotFound, PasswordRejected, SeatsUnavailable
+from core.exceptions import (
+    AlreadyPaid,
+    DomainError,
+    HoldExpired,
+    NotFound,
+    OrderNotPending,
+    PasswordRejected,
+    PaymentMethodUnavailable,
+    SeatsUnavailable,
+)
 from core.filters import ShowFilter
 from core.models import Show
 from core.serializers import SignupSerializer
@@ -40,11 +49,15 @@ from core.throttles import (
     LoginIPThrottle,
     SignupIPThrottle,
 )
+from orders import services as order_services
+from orders.models import Order, Refund
+from orders.payments import get_provider
+from tickets.rendering import qr_svg_data_uri
 from venues.selectors import cinema_list
 from web import live
 from web.seatmap import build_seat_map
 from web.selectors import seat_labels_for_bookings
-from web.templatetags.web_tags import STATE_NAMES, show_local_time
+from web.templatetags.web_tags import STATE_NAMES, money, show_local_time
 from web.throttling import throttle_wait
 
 logger = logging.getLogger(__name__)
@@ -163,7 +176,7 @@ def seat_state(request, show_id: int):
     except NotFound:
         return HttpResponse(b'{"detail":"Show not found.","code":"not_found"}', status=404,
                             content_type="application/json")
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if live.etag_matches(request.headers.get("If-None-Match", ""), etag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")
@@ -223,25 +236,138 @@ def checkout(request, hold_id: int):
         "seat_labels": [seat.label for seat in seats],
         "total": sum((seat.price for seat in seats), Decimal("0")),
         "now": timezone.now(),
+        "card_available": _card_available(),
+        "order_minutes": settings.ORDER_PAYMENT_MINUTES,
+    })
+
+
+def _card_available() -> bool:
+    # The card form needs both keys: the secret one for the server, the publishable one for Stripe.js.
+    return get_provider("stripe").is_available() and bool(settings.STRIPE_PUBLISHABLE_KEY)
+
+
+# --- Paying -----------------------------------------------------------------------------------------------
+@require_POST
+@login_required
+def pay(request, hold_id: int):
+    """"Pay": the hold becomes an order through the API's own order service (POST /orders/), paid at the box
+    office or by card (the card is then entered on the order's page)."""
+    wait = throttle_wait(request, BookingUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    method = request.POST.get("payment_method")
+    if method not in (Order.Method.BOX_OFFICE, Order.Method.STRIPE):
+        messages.error(request, _("Choose how to pay."))
+        return redirect("web:checkout", hold_id=hold_id)
+    if method == Order.Method.STRIPE and not _card_available():
+        messages.error(request, _(PaymentMethodUnavailable.message))
+        return redirect("web:checkout", hold_id=hold_id)
+    try:
+        order = order_services.order_create(user=request.user, hold_id=hold_id, payment_method=method)
+    except (NotFound, HoldExpired):
+        messages.error(request, _("This hold has expired or was released; choose your seats again."))
+        return redirect("web:my_tickets")
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+        return redirect("web:checkout", hold_id=hold_id)
+    if order.status == Order.Status.PAID:  # nothing to pay (free seats)
+        live.seat_state_changed(show_id=order.show_id)
+        messages.success(request, _("Your tickets are below."))
+        return redirect("web:my_tickets")
+    return redirect("web:order", order_id=order.pk)
+
+
+def _own_order(request, order_id: int):
+    try:
+        return order_services.order_get(user=request.user, order_id=order_id)
+    except NotFound:
+        return None
+
+
+@require_GET
+@login_required
+def order_page(request, order_id: int):
+    """A pending order: the card form (Stripe.js from STRIPE_JS_URL), or what to do at the box office."""
+    order = _own_order(request, order_id)
+    if order is None:
+        return _not_found(request, _("Order not found."))
+    status = order.current_status()
+    if status != Order.Status.PENDING:
+        return redirect("web:my_tickets")
+    payment = max((p for p in order.payments.all() if p.provider == order.payment_method),
+                  key=lambda p: p.pk, default=None)
+    return render(request, "web/order.html", {
+        "order": order,
+        "show": selectors.show_get(show_id=order.show_id),
+        "payment": payment,
+        "card": order.payment_method == Order.Method.STRIPE,
+        "card_available": _card_available(),
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        # 3D Secure: the server confirmed the card and Stripe wants the customer to authenticate in the browser.
+        "action_required": request.GET.get("authenticate") == "1",
+        "now": timezone.now(),
     })
 
 
 @require_POST
 @login_required
-def confirm_hold(request, hold_id: int):
+def pay_with_card(request, order_id: int):
+    """The card form's token (Stripe.js `createToken`: the card itself went to Stripe only) pays the order
+    through orders.services.order_pay_with_card, which verifies the outcome with Stripe as a webhook would."""
+    wait = throttle_wait(request, BookingUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    token = request.POST.get("card_token", "")
+    if not token.startswith("tok_") or len(token) > 255:
+        messages.error(request, _("The card could not be read; nothing was charged. Try again."))
+        return redirect("web:order", order_id=order_id)
+    try:
+        order, action_required = order_services.order_pay_with_card(user=request.user, order_id=order_id,
+                                                                    card_token=token)
+    except NotFound:
+        return _not_found(request, _("Order not found."))
+    except (AlreadyPaid, OrderNotPending):
+        return redirect("web:my_tickets")
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+        return redirect("web:order", order_id=order_id)
+    return _after_payment(request, order, action_required=action_required)
+
+
+@require_POST
+@login_required
+def check_payment(request, order_id: int):
+    """After the browser's 3D Secure step: ask Stripe what became of the payment (POST /orders/<id>/payment/refresh/'s
+    service)."""
     wait = throttle_wait(request, BookingUserThrottle)
     if wait is not None:
         return _too_many(request, wait)
     try:
-        bookings = holds.hold_confirm(user=request.user, hold_id=hold_id)
+        order = order_services.payment_refresh(user=request.user, order_id=order_id)
     except NotFound:
-        messages.error(request, _("This hold has expired or was released; choose your seats again."))
-        return redirect("web:my_tickets")
+        return _not_found(request, _("Order not found."))
     except DomainError as exc:
         messages.error(request, _error_message(exc))
+        return redirect("web:order", order_id=order_id)
+    return _after_payment(request, order, action_required=False)
+
+
+def _after_payment(request, order, *, action_required: bool):
+    status = order.current_status()
+    if status == Order.Status.PAID:
+        live.seat_state_changed(show_id=order.show_id)
+        messages.success(request, _("Paid %(total)s. Your tickets are below.") % {"total": money(order.total)})
         return redirect("web:my_tickets")
-    live.seat_state_changed(show_id=bookings[0].show_id)
-    messages.success(request, _("Booked! Your tickets are below."))
+    if status == Order.Status.PENDING and action_required:
+        return redirect(reverse("web:order", args=[order.pk]) + "?authenticate=1")
+    if status == Order.Status.PENDING:
+        messages.error(request, _("The payment did not go through; nothing was charged. Try another card before "
+                                  "the order expires."))
+        return redirect("web:order", order_id=order.pk)
+    # Expired meanwhile: a payment that arrived too late was refunded by the order service.
+    messages.error(request, _("This order expired before it was paid; anything charged is refunded. Choose your "
+                              "seats again."))
     return redirect("web:my_tickets")
 
 
@@ -267,19 +393,59 @@ def release_hold(request, hold_id: int):
 @require_GET
 @login_required
 def my_tickets(request):
+    """Holds, orders awaiting payment, and tickets (each active one with its QR code; a paid order's PDF), upcoming
+    and past, with what was refunded. A fixed number of queries whatever the number of orders and tickets."""
     now = timezone.now()
-    bookings = list(selectors.booking_list_for_user(user=request.user))
+    bookings = list(selectors.booking_list_for_user(user=request.user).select_related("checkin"))
     labels = seat_labels_for_bookings(bookings)
+    orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user)
+              .select_related("show__screen__cinema")}
+    groups: dict = {}
+    for order in orders.values():
+        if order.current_status(now) == Order.Status.PENDING:
+            groups[("order", order.pk)] = _ticket_group(order.show, order)
     for b in bookings:
         b.seat_label = labels.get((b.show_id, b.seat_number), str(b.seat_number))
-    upcoming = [b for b in bookings if b.show.date_time > now]
-    past = [b for b in bookings if b.show.date_time <= now]
+        b.active = b.status == "booked" and b.payment_status != "refunded"
+        b.qr = qr_svg_data_uri(b.ticket_code) if b.active else None
+        order = orders.get(b.order_id)
+        key = ("order", b.order_id) if order is not None else ("booking", b.pk)
+        groups.setdefault(key, _ticket_group(b.show, order))["tickets"].append(b)
+    for group in groups.values():
+        group["tickets"].sort(key=lambda b: b.seat_number)
+        group["active"] = sum(1 for b in group["tickets"] if b.active)
+    upcoming = sorted((g for g in groups.values() if g["show"].date_time > now), key=lambda g: g["show"].date_time)
+    past = sorted((g for g in groups.values() if g["show"].date_time <= now), key=lambda g: g["show"].date_time,
+                  reverse=True)
     return render(request, "web/my_tickets.html", {
         "holds": list(selectors.hold_list_for_user(user=request.user)
                       .select_related("show__movie", "show__screen__cinema")),
-        "upcoming": sorted(upcoming, key=lambda b: (b.show.date_time, b.seat_number)),
+        "upcoming": upcoming,
         "past": past,
     })
+
+
+def _ticket_group(show, order) -> dict:
+    group = {"show": show, "order": order, "tickets": []}
+    if order is not None:
+        # A refund goes back through the payment that took the money: the order's method.
+        group.update(status=order.current_status(),
+                     refunded=sum((r.amount for r in order.refunds.all()), Decimal("0.00")))
+    return group
+
+
+def _refund_message(refund) -> str:
+    """What the customer is told about a refund the orders service recorded, per provider."""
+    if refund is None:
+        return ""
+    # Executed with the provider right after the commit (orders.services.refund_execute): read its outcome.
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    amount = money(refund.amount)
+    if refund.payment.provider == Order.Method.BOX_OFFICE:
+        return _("%(amount)s will be refunded in cash at the box office.") % {"amount": amount}
+    if refund.state == Refund.State.DONE:
+        return _("Refunded %(amount)s to your card.") % {"amount": amount}
+    return _("%(amount)s will be refunded to your card; the refund is being processed.") % {"amount": amount}
 
 
 @require_POST
@@ -294,8 +460,42 @@ def cancel_booking(request, booking_id: int):
         messages.error(request, _error_message(exc))
     else:
         live.seat_state_changed(show_id=cancelled.show_id)
-        messages.success(request, _("Booking cancelled."))
+        messages.success(request, " ".join(filter(None, [_("Booking cancelled."), _refund_message(cancelled.refund)])))
     return redirect("web:my_tickets")
+
+
+@require_POST
+@login_required
+def cancel_order(request, order_id: int):
+    """Cancel a whole order with the API's service (POST /orders/<id>/cancel/): a pending one frees its seats, a
+    paid one cancels its tickets and refunds them through the provider that took the money."""
+    wait = throttle_wait(request, CancelUserThrottle)
+    if wait is not None:
+        return _too_many(request, wait)
+    try:
+        order = order_services.order_cancel(user=request.user, order_id=order_id)
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        live.seat_state_changed(show_id=order.show_id)
+        refunded = _refund_message(order.refund)
+        messages.success(request, " ".join([_("Order cancelled."), refunded or _("Nothing was charged.")]))
+    return redirect("web:my_tickets")
+
+
+@require_GET
+@login_required
+def order_tickets_pdf(request, order_id: int):
+    """The same PDF as GET /orders/<id>/tickets.pdf, for the session's user only (anyone else's order: 404)."""
+    try:
+        pdf = order_services.order_tickets_pdf(user=request.user, order_id=order_id)
+    except NotFound:
+        return _not_found(request, _("Order not found."))
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+        return redirect("web:my_tickets")
+    return HttpResponse(pdf, content_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="tickets-order-{order_id}.pdf"'})
 
 
 # --- Accounts ---------------------------------------------------------------------------------------------

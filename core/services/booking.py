@@ -132,7 +132,8 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
 
 
 def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Booking:
-    """Cancel the user's booking. Someone else's booking is reported as not found, revealing nothing."""
+    """Cancel the user's booking. Someone else's booking is reported as not found, revealing nothing. The returned
+    booking's `refund` is the Refund recorded for a paid seat of an order, else None."""
     now = now or timezone.now()
     found = Booking.objects.filter(pk=booking_id, user=user).values_list("show_id", "seat_number").first()
     if found is None:
@@ -161,11 +162,13 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         # order services build on this module.)
         from orders.services import booking_cancelled_refund
 
-        booking_cancelled_refund(booking=booking, now=now)
+        refund = booking_cancelled_refund(booking=booking, now=now)
         log_event_on_commit("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                             seat_number=booking.seat_number)
         mail.booking_cancelled(booking)
     booking.show = show
+    # The Refund this cancel recorded (None: nothing was paid), for the caller to tell the customer.
+    booking.refund = refund
     return booking
 
 
@@ -211,7 +214,7 @@ def _fast_sql(vendor: str, with_mail: bool) -> tuple[str, str]:
         insert += (f", mail AS (INSERT INTO {q(outbox.db_table)} ({', '.join(mail_columns)}) "  # nosec B608
                    f"SELECT {mail_values} FROM ins) ")
     insert += (
-        f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "
+        f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "  # nosec B608
         f"{precomposed.select_columns(Movie, 'm')}, {precomposed.select_columns(Screen, 'sc')}, "
         f"{precomposed.select_columns(Cinema, 'c')} "
         f"FROM ins JOIN {q(show.db_table)} s ON s.{col(show, 'id')} = %s "

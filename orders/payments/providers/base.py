@@ -25,6 +25,8 @@ class Outcome(NamedTuple):
     state: str  # "succeeded", "failed" or "pending"
     amount_minor: int
     currency: str  # ISO 4217, upper case
+    # Still pending because the customer must act in the browser (a card's 3D Secure check).
+    action_required: bool = False
 
 
 class PaymentProvider:
@@ -45,6 +47,10 @@ class PaymentProvider:
     def fetch_outcome(self, payment) -> Outcome | None:
         """Ask the provider what became of the payment (None: nothing to ask)."""
         return None
+
+    def pay_with_card_token(self, payment, card_token: str) -> None:
+        """Pay with a card tokenised in the browser (online card providers only)."""
+        raise NotImplementedError
 
     def execute_refund(self, refund) -> str:
         """Give `refund.amount` back; return the provider's reference. Raise PaymentProviderError on failure."""
