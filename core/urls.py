@@ -36,6 +36,8 @@ def _list_with_page(route: str, view, name: str):
 
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and booking is the hot path (it matches nothing else).
+    path("shows/<id:show_id>/book/", views.BookSeatView.as_view(), name="show-book"),
     *_with_and_without_slash("signup", views.SignupView, "signup"),
     *_with_and_without_slash("login", views.LoginView, "login"),
     *_with_and_without_slash("token/refresh", views.RefreshView, "token-refresh"),
@@ -56,7 +58,6 @@ urlpatterns = [
     path("shows/<id:show_id>/seats/block/", views.SeatBlockView.as_view(), name="show-seats-block"),
     path("shows/<id:show_id>/seats/unblock/", views.SeatUnblockView.as_view(), name="show-seats-unblock"),
     path("shows/<id:show_id>/seats/", views.SeatMapView.as_view(), name="show-seats"),
-    path("shows/<id:show_id>/book/", views.BookSeatView.as_view(), name="show-book"),
     path("shows/<id:show_id>/bookings/", views.BookSeatsView.as_view(), name="show-bookings"),
     path("shows/<id:show_id>/hold/", views.HoldCreateView.as_view(), name="show-hold"),
     path("holds/<id:hold_id>/", views.HoldDetailView.as_view(), name="hold-detail"),

@@ -10,10 +10,11 @@ from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from notifications import services
 from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -53,14 +54,26 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
     return mail
 
 
-def deliver(dedupe_key: str) -> bool:
+def deliver(dedupe_key: str, *, skip_locked: bool = False) -> bool:
     """Send the message unless it was sent already; True when it is sent. SMTP errors propagate (the caller
-    retries) after the attempt is counted."""
+    retries) after the attempt is counted.
+
+    `skip_locked`: if another sender holds the row (it is sending it now), return False at once instead of waiting
+    to find it sent (the outbox's drain, which has other rows to send meanwhile)."""
+    skip_locked = skip_locked and connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(dedupe_key=dedupe_key).first()
-        if message is None or message.state == OutboxMessage.State.SENT:
+        message = OutboxMessage.objects.select_for_update(skip_locked=skip_locked).filter(dedupe_key=dedupe_key).first()
+        if message is None:
+            # Gone (never written, or deleted), or locked by another sender when skip_locked.
+            return not skip_locked
+        if message.state == OutboxMessage.State.SENT:
             return True
+        # An uncomposed row (a reservation's) is composed now; what was sent is saved with the "sent" mark.
+        composed = (["language", "subject", "body_text", "body_html", "ticket_codes"]
+                    if services.needs_composing(message) else [])
         try:
+            if composed:
+                services.compose_deferred(message)
             build(message).send(fail_silently=False)
         except Exception as exc:
             failure = exc
@@ -69,7 +82,7 @@ def deliver(dedupe_key: str) -> bool:
             message.sent_at = timezone.now()
             message.attempts += 1
             message.last_error = ""
-            message.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+            message.save(update_fields=["state", "sent_at", "attempts", "last_error", *composed])
             return True
     OutboxMessage.objects.filter(dedupe_key=dedupe_key).update(attempts=F("attempts") + 1,
                                                        last_error=f"{type(failure).__name__}: {failure}"[:1000])

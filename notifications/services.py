@@ -1,9 +1,14 @@
 """Sending e-mail: write an outbox row now, send it once the transaction commits.
 
 `mail_send_on_commit` is the public service (other domains, e.g. accounts' password reset, call it): it records
-the message in the caller's transaction, so work that rolls back sends nothing, and after the commit hands it to
-the Celery worker (CELERY_BROKER_URL / REDIS_URL) or, without a broker (`make run`), sends it in this process.
-The functions below it are the customer mails of orders, bookings and shows.
+the message in the caller's transaction, so work that rolls back sends nothing, and after the commit wakes the
+Celery worker (CELERY_BROKER_URL / REDIS_URL; notifications.kick) or, without a broker (`make run`), sends it in
+this process. The functions below it are the customer mails of orders, bookings and shows.
+
+A reservation's mail (the booking hot path) is written *uncomposed*: its row names the bookings by their ticket
+codes and has no subject or body yet; whoever sends it composes it first (`compose_deferred`, in the worker), in
+the recipient's language. Rendering two templates in the request measured about a tenth of a booking's CPU
+(issue 13), and it lets the booking's own SQL statement write the row (core.services.booking).
 """
 import logging
 
@@ -39,17 +44,26 @@ def mail_send_on_commit(*, to: str, subject: str, text: str, html: str = "", kin
                        language=language)],
         ignore_conflicts=True,
     )
+    dispatch_on_commit(dedupe_key)
+
+
+def dispatch_on_commit(dedupe_key: str) -> None:
+    """`dispatch` the outbox row `dedupe_key` once the current transaction commits (for code that wrote the row
+    itself, e.g. inside the booking's own statement)."""
     transaction.on_commit(lambda: dispatch(dedupe_key))
 
 
 def dispatch(dedupe_key: str) -> None:
-    """Hand the message to the worker, or send it here when there is no broker. Never raises: the row stays
+    """Wake the worker for the message, or send it here when there is no broker. Never raises: the row stays
     pending and `send_pending_mail` (the worker runs it every few minutes) picks it up."""
-    from notifications import sending, tasks
+    from notifications import kick, sending, tasks
 
     if settings.CELERY_BROKER_URL:
         try:
-            tasks.send_outbox_message.apply_async(args=[dedupe_key], retry=False)
+            if kick.redis_client() is not None:
+                kick.kick_worker()  # one Redis round trip; the worker's drain sends it (notifications.kick)
+            else:
+                tasks.send_outbox_message.apply_async(args=[dedupe_key], retry=False)
         except Exception as exc:  # the broker is down: the mail is safe in the outbox, sent by the next sweep
             logger.warning("Could not enqueue mail %s (%s); it stays pending in the outbox.", dedupe_key,
                            type(exc).__name__)
@@ -94,9 +108,9 @@ def money(amount) -> str:
     return format_money(amount)
 
 
-def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(),
-          attach_order=None, note: str = "") -> None:
-    """Render and queue the mail. Call under `translation.override(language)` (subject and intro already in it)."""
+def _compose(*, user, intro: str, bookings=(), note: str = "") -> dict:
+    """The message's texts and the codes of its inline QR images, as OutboxMessage fields. Call under
+    `translation.override` of the recipient's language."""
     from tickets.selectors import ticket_data
 
     tickets = []
@@ -106,11 +120,21 @@ def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intr
         ticket["payment"] = gettext(PAYMENT_STATUS_NAMES.get(ticket["payment_status"], ticket["payment_status"]))
         tickets.append(ticket)
     context = {"user": user, "intro": intro, "tickets": tickets, "note": note}
+    return {
+        "body_text": render_to_string("notifications/message.txt", context),
+        "body_html": render_to_string("notifications/message.html", context),
+        "ticket_codes": [t["code"] for t in tickets if t["status"] != "cancelled"],
+    }
+
+
+def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(),
+          attach_order=None, note: str = "") -> None:
+    """Render and queue the mail. Call under `translation.override(language)` (subject and intro already in it)."""
+    composed = _compose(user=user, intro=intro, bookings=bookings, note=note)
     mail_send_on_commit(
         to=user.email, subject=subject, kind=kind, dedupe_key=dedupe_key, language=language,
-        text=render_to_string("notifications/message.txt", context),
-        html=render_to_string("notifications/message.html", context),
-        ticket_codes=[t["code"] for t in tickets if t["status"] != "cancelled"], attach_order=attach_order,
+        text=composed["body_text"], html=composed["body_html"], ticket_codes=composed["ticket_codes"],
+        attach_order=attach_order,
     )
 
 
@@ -133,17 +157,63 @@ def order_paid(order) -> None:
               bookings=bookings, attach_order=order)
 
 
+RESERVATION = "reservation"
+
+
+def reservation_dedupe_key(booking_id: int) -> str:
+    """A reservation's mail is keyed by its first booking (core.services.booking composes the same in SQL)."""
+    return f"{RESERVATION}:{booking_id}"
+
+
 def bookings_reserved(bookings) -> None:
+    """The reservation mail of `bookings` (one user, one show, seat order), written uncomposed: it is composed,
+    in the recipient's language, when it is sent (`compose_deferred`)."""
     if not bookings:
         return
     first = bookings[0]
+    mail_send_on_commit(to=first.user.email, subject="", text="", kind=RESERVATION,
+                        dedupe_key=reservation_dedupe_key(first.pk), ticket_codes=[b.ticket_code for b in bookings])
+
+
+def _reservation(message) -> dict:
+    from core.models import Booking, ShowSeat
+
+    # The user's account too, for the language (accounts.languages.account_language: no query more).
+    bookings = list(Booking.objects.filter(ticket_code__in=message.ticket_codes)
+                    .select_related("user__account", "show__movie", "show__screen__cinema").order_by("seat_number"))
+    if not bookings:
+        raise LookupError(f"the bookings of mail {message.dedupe_key} do not exist")
+    first = bookings[0]
+    # The seats' labels in one query (tickets.selectors.seat_label would ask once per booking).
+    labels = dict(ShowSeat.objects.filter(show_id=first.show_id, number__in=[b.seat_number for b in bookings])
+                  .values_list("number", "label"))
+    for booking in bookings:
+        booking.known_seat_label = labels.get(booking.seat_number, str(booking.seat_number))
     unpaid = any(b.payment_status == "unpaid" for b in bookings)
+    # The recipient's language as it is when the mail is written (the row was written in the booking's hot path,
+    # before anyone looked the language up).
     language = mail_language(first.user)
     with translation.override(language):
-        _send(user=first.user, language=language, kind="reservation", dedupe_key=f"reservation:{first.pk}",
-              subject=gettext("Your reservation: %(show)s") % {"show": _show_title(first.show)},
-              intro=gettext("Your seats are reserved. Show these codes at the door."), bookings=bookings,
-              note=gettext("Please pay at the box office before the show.") if unpaid else "")
+        return {"language": language,
+                "subject": (gettext("Your reservation: %(show)s") % {"show": _show_title(first.show)})[:255],
+                **_compose(user=first.user, intro=gettext("Your seats are reserved. Show these codes at the door."),
+                           bookings=bookings,
+                           note=gettext("Please pay at the box office before the show.") if unpaid else "")}
+
+
+# Kinds whose rows may be written uncomposed (an empty body), and what composes them from the row.
+_DEFERRED = {RESERVATION: _reservation}
+
+
+def needs_composing(message) -> bool:
+    return not message.body_text and message.kind in _DEFERRED
+
+
+def compose_deferred(message) -> None:
+    """Fill in the language, subject, texts and QR codes of an uncomposed row, from the database as it is now (a
+    ticket cancelled before its mail went out is shown cancelled, without its QR code)."""
+    for field, value in _DEFERRED[message.kind](message).items():
+        setattr(message, field, value)
 
 
 def booking_cancelled(booking) -> None:

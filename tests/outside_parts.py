@@ -202,6 +202,7 @@ def celery_worker_process(settings, smtp_server, tmp_path):
     broker = redis_or_skip()
     queue = f"test-mail-{uuid.uuid4().hex[:12]}"
     settings.CELERY_BROKER_URL = broker
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue  # what the web side's kick flag is named after (notifications.kick)
     saved = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
     app.conf.broker_url = broker
     app.conf.task_default_queue = queue

@@ -156,3 +156,107 @@ def test_send_pending_mail_command_sends_what_is_left(smtp_server, show):
 
     assert len(smtp_server.wait_for(1)) == 1
     assert OutboxMessage.objects.get().state == "sent"
+
+
+# --- The hand-off to the worker (issue 13): a Redis flag per mail, one Celery message per drain -----------------
+@pytest.fixture
+def broker_without_worker(settings):
+    """A Redis broker on a queue of its own, nobody consuming it: what the web side enqueues stays there."""
+    import uuid
+
+    import redis
+
+    from tests.outside_parts import redis_or_skip
+    from ticketing_system.celery import app
+
+    url = redis_or_skip()
+    queue = f"test-kick-{uuid.uuid4().hex[:12]}"
+    saved = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_DEFAULT_QUEUE = url, queue
+    app.conf.broker_url, app.conf.task_default_queue = url, queue
+    client = redis.Redis.from_url(url)
+    try:
+        yield client, queue
+    finally:
+        app.conf.update(saved)
+        client.delete(queue, f"{queue}:outbox-kick")
+
+
+def queued_tasks(client, queue) -> list[str]:
+    import json
+
+    return [json.loads(raw)["headers"]["task"] for raw in client.lrange(queue, 0, -1)]
+
+
+def test_many_mails_wake_the_worker_with_one_message(broker_without_worker, show):
+    client, queue = broker_without_worker
+    users = UserFactory.create_batch(5)
+    for seat, user in enumerate(users, start=1):
+        booking_create(user=user, show_id=show.pk, seat_number=seat)
+
+    # Five mails in the outbox, one drain queued (the first mail set the flag and enqueued it; the others found
+    # the flag set, so a drain that has not started yet would read their rows), and the flag is set.
+    assert OutboxMessage.objects.filter(state="pending").count() == 5
+    assert queued_tasks(client, queue) == ["notifications.tasks.drain_outbox"]
+    assert client.exists(f"{queue}:outbox-kick")
+
+
+def test_the_drain_sends_everything_new_and_a_later_mail_queues_the_next_drain(broker_without_worker, smtp_server,
+                                                                              show):
+    from notifications.tasks import drain_outbox
+
+    client, queue = broker_without_worker
+    for seat in (1, 2, 3):
+        booking_create(user=UserFactory(), show_id=show.pk, seat_number=seat)
+    client.delete(queue)  # the queued drain message; run the drain here instead
+
+    assert drain_outbox.apply().get() == 3
+    assert len(smtp_server.wait_for(3)) == 3
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+    # The drain took the flag down before reading, so the next mail (committed after that) queues a new drain.
+    assert not client.exists(f"{queue}:outbox-kick")
+    booking_create(user=UserFactory(), show_id=show.pk, seat_number=4)
+    assert queued_tasks(client, queue) == ["notifications.tasks.drain_outbox"]
+
+
+def test_a_mail_the_drain_cannot_send_goes_to_the_retrying_task(broker_without_worker, smtp_server, show):
+    import json
+
+    from notifications.tasks import drain_outbox
+
+    client, queue = broker_without_worker
+    smtp_server.stop()
+    booking_create(user=UserFactory(), show_id=show.pk, seat_number=1)
+    client.delete(queue)
+
+    assert drain_outbox.apply().get() == 0
+    message = OutboxMessage.objects.get()
+    assert (message.state, message.attempts) == ("pending", 1)
+    # Handed to send_outbox_message as its first retry (the drain's attempt was the first), with the backoff.
+    [raw] = client.lrange(queue, 0, -1)
+    headers = json.loads(raw)["headers"]
+    assert (headers["task"], headers["retries"], headers["argsrepr"]) == (
+        "notifications.tasks.send_outbox_message", 1, repr([message.dedupe_key]))
+    assert headers["eta"] is not None
+    # A second drain leaves it to that task: rows already tried are not the drain's.
+    assert drain_outbox.apply().get() == 0
+    assert OutboxMessage.objects.get().attempts == 1
+
+
+def test_a_reservation_mail_is_written_uncomposed_and_composed_when_sent(smtp_server, show):
+    smtp_server.stop()  # keep it in the outbox as the booking wrote it
+    user = UserFactory()
+    booking = booking_create(user=user, show_id=show.pk, seat_number=7)
+
+    row = OutboxMessage.objects.get()
+    # The same row whichever path wrote it (PostgreSQL: the booking's own INSERT statement; SQLite: the ORM).
+    assert (row.dedupe_key, row.kind, row.to, row.subject, row.body_text, row.ticket_codes, row.state) == (
+        f"reservation:{booking.pk}", "reservation", user.email, "", "", [booking.ticket_code], "pending")
+    smtp_server.start()
+
+    assert sending.deliver(row.dedupe_key)
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"].startswith(f"Your reservation: {show.movie.title}, ")
+    row.refresh_from_db()
+    assert row.state == "sent" and booking.ticket_code in row.body_text and row.subject == message["Subject"]
+    assert list(qr_codes_in(message).values()) == [booking.ticket_code]

@@ -2,6 +2,7 @@
 import io
 import math
 import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,16 @@ class TestCodes:
         codes = {new_ticket_code() for _ in range(2000)}
         assert len(codes) == 2000
         assert all(len(c) == LENGTH and set(c) <= set(ALPHABET) for c in codes)
+
+    def test_every_letter_appears_evenly_in_every_position(self):
+        # One draw of a number below 31**26 written in base 31: each position must be uniform over the alphabet,
+        # the first as much as the last (a draw below a power of two would skew the most significant letter).
+        codes = [new_ticket_code() for _ in range(6200)]
+        for position in (0, LENGTH // 2, LENGTH - 1):
+            counts = Counter(code[position] for code in codes)
+            assert set(counts) == set(ALPHABET)
+            # 200 expected per letter; 6 standard deviations either way.
+            assert all(200 - 6 * 14 < n < 200 + 6 * 14 for n in counts.values()), counts
 
     def test_every_booking_gets_its_own(self, show):
         bookings = [BookingFactory(show=show, seat_number=n) for n in (1, 2, 3)]

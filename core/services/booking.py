@@ -39,6 +39,7 @@ from core.services.seats import (
     validated_seat_selection,
 )
 from notifications import services as mail
+from notifications.models import OutboxMessage
 from tickets.models import Checkin
 from venues.models import Cinema, Screen
 
@@ -70,7 +71,9 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
                 if booking is not None:
                     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk,
                                         show_id=show_id, seat_number=seat_number, price=str(booking.price))
-                    mail.bookings_reserved([booking])
+                    if user.email:
+                        # Its outbox row was written by the booking's own statement (_fast_sql).
+                        mail.dispatch_on_commit(mail.reservation_dedupe_key(booking.pk))
                     return booking
                 # The seat is not plainly free (booked, blocked, held, or missing): nothing was written, and the
                 # general path below decides what to answer, in this same transaction.
@@ -174,10 +177,13 @@ class _ShowNotForSale(Exception):
 
 
 @functools.cache
-def _fast_sql(vendor: str) -> tuple[str, str]:
+def _fast_sql(vendor: str, with_mail: bool) -> tuple[str, str]:
     """The fast path's two statements, composed once per process from the models' metadata (core.precomposed).
 
-    Only quoted identifiers from `_meta` go into the text; every value is a bound parameter.
+    With `with_mail`, the INSERT also writes the reservation mail's outbox row (uncomposed, as
+    notifications.services.bookings_reserved writes it, keyed by the new booking's id), so the mail costs no
+    round trip of its own and exists exactly when the booking does. Only quoted identifiers from `_meta` go into
+    the text; every value is a bound parameter.
     """
     q = precomposed.quote
     seat, booking, show = ShowSeat._meta, Booking._meta, Show._meta
@@ -197,7 +203,18 @@ def _fast_sql(vendor: str) -> tuple[str, str]:
         f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s), "
         f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
         f"RETURNING {col(booking, 'id')}) "
-        f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "
+    )
+    if with_mail:
+        outbox = OutboxMessage._meta
+        mail_columns, _ = precomposed.insert_columns_and_values(_reservation_row(to="", ticket_code=""))
+        key_column = q(outbox.get_field("dedupe_key").column)
+        # The key is "reservation:<booking id>" (notifications.services.reservation_dedupe_key).
+        mail_values = ", ".join(f"CONCAT(%s::text, ins.{col(booking, 'id')})" if c == key_column else "%s"
+                                for c in mail_columns)
+        insert += (f", mail AS (INSERT INTO {q(outbox.db_table)} ({', '.join(mail_columns)}) "  # nosec B608
+                   f"SELECT {mail_values} FROM ins) ")
+    insert += (
+        f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "  # nosec B608
         f"{precomposed.select_columns(Movie, 'm')}, {precomposed.select_columns(Screen, 'sc')}, "
         f"{precomposed.select_columns(Cinema, 'c')} "
         f"FROM ins JOIN {q(show.db_table)} s ON s.{col(show, 'id')} = %s "
@@ -214,7 +231,7 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     Call inside `locked_transaction()`. Raises `_ShowNotForSale` after claiming the seat of a show that is not
     on sale, so the caller's transaction rolls the claim back.
     """
-    claim_sql, insert_sql = _fast_sql(connection.vendor)
+    claim_sql, insert_sql = _fast_sql(connection.vendor, bool(user.email))
     with connection.cursor() as cursor:
         cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number, ShowSeat.State.FREE,
                                    ShowSeat.State.HELD, now])
@@ -229,6 +246,10 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
                           payment_status=Booking.PaymentStatus.UNPAID if price > 0 else Booking.PaymentStatus.FREE)
         booking.known_seat_label = label  # for the confirmation mail's ticket (tickets.selectors.seat_label)
         _, values = precomposed.insert_columns_and_values(booking)
+        if user.email:
+            _, mail_values = precomposed.insert_columns_and_values(
+                _reservation_row(to=user.email, ticket_code=booking.ticket_code))
+            values += mail_values  # the key's value is its prefix; the statement appends the booking's id
         try:
             cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *values, show_id])
         except IntegrityError as exc:
@@ -244,6 +265,13 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     booking._state.adding, booking._state.db = False, connection.alias
     booking.show = _show_from_row(row[1:])
     return booking
+
+
+def _reservation_row(*, to: str, ticket_code: str) -> OutboxMessage:
+    """The reservation mail's outbox row as notifications.services.bookings_reserved writes it, but for its key,
+    which the statement completes with the booking's id."""
+    return OutboxMessage(dedupe_key=mail.reservation_dedupe_key(""), kind=mail.RESERVATION, to=to, subject="",
+                         body_text="", body_html="", ticket_codes=[ticket_code])
 
 
 def _show_from_row(row) -> Show:
