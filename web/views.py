@@ -4,6 +4,7 @@
 Pages use Django's session login and CSRF protection (the API keeps JWT). The API's abuse limits apply to the
 forms that change state or guess passwords (web.throttling).
 """
+import functools
 import itertools
 import logging
 from decimal import Decimal
@@ -63,6 +64,19 @@ from web.templatetags.web_tags import STATE_NAMES, money, show_local_time
 from web.throttling import throttle_wait
 
 logger = logging.getLogger(__name__)
+
+
+def limited_by(*throttle_classes):
+    """Count a page's form against the API's limits (web.throttling); over one, the "too many" page."""
+    def decorator(view):
+        @functools.wraps(view)
+        def limited(request, *args, **kwargs):
+            wait = throttle_wait(request, *throttle_classes)
+            if wait is not None:
+                return _too_many(request, wait)
+            return view(request, *args, **kwargs)
+        return limited
+    return decorator
 
 
 def _not_found(request, message=None):
@@ -198,10 +212,8 @@ def _seat_numbers(request) -> list[int] | None:
 
 @require_POST
 @login_required
+@limited_by(HoldUserThrottle)
 def hold_seats(request, show_id: int):
-    wait = throttle_wait(request, HoldUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     show_url = reverse("web:show", args=[show_id])
     seats = _seat_numbers(request)
     if seats is None:
@@ -251,12 +263,10 @@ def _card_available() -> bool:
 # --- Paying -----------------------------------------------------------------------------------------------
 @require_POST
 @login_required
+@limited_by(BookingUserThrottle)
 def pay(request, hold_id: int):
     """"Pay": the hold becomes an order through the API's own order service (POST /orders/), paid at the box
     office or by card (the card is then entered on the order's page)."""
-    wait = throttle_wait(request, BookingUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     method = request.POST.get("payment_method")
     if method not in (Order.Method.BOX_OFFICE, Order.Method.STRIPE):
         messages.error(request, _("Choose how to pay."))
@@ -288,6 +298,7 @@ def _own_order(request, order_id: int):
 
 @require_GET
 @login_required
+@limited_by(BookingUserThrottle)
 def order_page(request, order_id: int):
     """A pending order: the card form (Stripe.js from STRIPE_JS_URL), or what to do at the box office."""
     order = _own_order(request, order_id)
@@ -317,9 +328,6 @@ def order_page(request, order_id: int):
 def pay_with_card(request, order_id: int):
     """The card form's token (Stripe.js `createToken`: the card itself went to Stripe only) pays the order
     through orders.services.order_pay_with_card, which verifies the outcome with Stripe as a webhook would."""
-    wait = throttle_wait(request, BookingUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     token = request.POST.get("card_token", "")
     if not token.startswith("tok_") or len(token) > 255:
         messages.error(request, _("The card could not be read; nothing was charged. Try again."))
@@ -339,12 +347,10 @@ def pay_with_card(request, order_id: int):
 
 @require_POST
 @login_required
+@limited_by(BookingUserThrottle)
 def check_payment(request, order_id: int):
     """After the browser's 3D Secure step: ask Stripe what became of the payment (POST /orders/<id>/payment/refresh/'s
     service)."""
-    wait = throttle_wait(request, BookingUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     try:
         order = order_services.payment_refresh(user=request.user, order_id=order_id)
     except NotFound:
@@ -375,10 +381,8 @@ def _after_payment(request, order, *, action_required: bool):
 
 @require_POST
 @login_required
+@limited_by(CancelUserThrottle)
 def release_hold(request, hold_id: int):
-    wait = throttle_wait(request, CancelUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     hold = _own_hold(request.user, hold_id)
     try:
         holds.hold_release(user=request.user, hold_id=hold_id)
@@ -452,10 +456,8 @@ def _refund_message(refund) -> str:
 
 @require_POST
 @login_required
+@limited_by(CancelUserThrottle)
 def cancel_booking(request, booking_id: int):
-    wait = throttle_wait(request, CancelUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     try:
         cancelled = booking.booking_cancel(user=request.user, booking_id=booking_id)
     except DomainError as exc:
@@ -468,12 +470,10 @@ def cancel_booking(request, booking_id: int):
 
 @require_POST
 @login_required
+@limited_by(CancelUserThrottle)
 def cancel_order(request, order_id: int):
     """Cancel a whole order with the API's service (POST /orders/<id>/cancel/): a pending one frees its seats, a
     paid one cancels its tickets and refunds them through the provider that took the money."""
-    wait = throttle_wait(request, CancelUserThrottle)
-    if wait is not None:
-        return _too_many(request, wait)
     try:
         order = order_services.order_cancel(user=request.user, order_id=order_id)
     except DomainError as exc:
