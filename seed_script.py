@@ -10,6 +10,7 @@ nothing and a run days later tops the programme up with the new days instead of 
 import os
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as datetime_timezone
 
 import django
 
@@ -96,6 +97,7 @@ CINEMAS = [
     ]),
 ]
 DAYS = 7
+datetime_utc = datetime_timezone.utc
 
 
 def seed(now: datetime | None = None) -> tuple[int, int]:
@@ -112,7 +114,9 @@ def seed(now: datetime | None = None) -> tuple[int, int]:
             cinema, _ = Cinema.objects.get_or_create(name=name, defaults={"city": city, "address": address,
                                                                          "time_zone": zone_name})
             zone = zoneinfo.ZoneInfo(cinema.time_zone)
-            today = now.astimezone(zone).date()
+            # One calendar for every cinema (UTC's date), not each cinema's own: between 23:00 and 24:00 UTC Paris
+            # is already a day ahead of London, and its programme would start a day later than Manchester's.
+            today = now.astimezone(datetime_utc).date()
             for screen_name, layout, prices, programme in screens:
                 screen, _ = Screen.objects.get_or_create(cinema=cinema, name=screen_name, defaults={"layout": layout})
                 for day in range(1, DAYS + 1):

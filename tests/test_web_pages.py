@@ -84,11 +84,14 @@ def test_movie_page_groups_upcoming_shows_by_day_and_cinema_with_prices_from(cli
 def test_whats_on_filters_by_city_cinema_date_and_language(client):
     paris = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(city="Paris"))
     lyon = ScreenFactory(layout=AUDITORIUM, cinema=CinemaFactory(city="Lyon"))
-    laid_out_show(movie=MovieFactory(title="Amélie"), screen=paris)
-    laid_out_show(movie=MovieFactory(title="La Haine"), screen=lyon)
+    # Both shows start at the same moment, on the same local day (both cinemas are in Paris's time zone).
+    when = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    amelie = laid_out_show(movie=MovieFactory(title="Amélie"), screen=paris, when=when)
+    laid_out_show(movie=MovieFactory(title="La Haine"), screen=lyon, when=when)
     assert [m["movie"].title for m in client.get("/?city=lyon").context["movies"]] == ["La Haine"]
     assert [m["movie"].title for m in client.get(f"/?cinema={paris.cinema_id}").context["movies"]] == ["Amélie"]
-    day = (timezone.now() + timedelta(days=1)).date()
+    # The filter is by the cinema's local date (between 23:00 and 24:00 UTC, Paris is already on the next day).
+    day = amelie.local_date_time().date()
     assert len(client.get(f"/?date={day}").context["movies"]) == 2
     assert client.get(f"/?date={day + timedelta(days=5)}").context["movies"] == []
     bad = client.get("/?date=tomorrow")
