@@ -118,11 +118,11 @@ test-postgres: install-dev doc-tools messages browser-note
 # GNU gettext needed). `make translations` lists every string still without a translation and adds it, empty, to
 # the .po files for a translator (tests/test_i18n.py fails until each has one).
 messages: install
-	$(PY) -m web.translations compile
+	$(PY) -m common.translations compile
 
 translations: install
-	$(PY) -m web.translations update
-	$(PY) -m web.translations check
+	$(PY) -m common.translations update
+	$(PY) -m common.translations check
 
 # Debian's Chromium for the end-to-end tests of the web pages (tests/e2e/, Playwright). Not needed for `make run`;
 # `make test` runs the browser tests only when /usr/bin/chromium exists (CI installs it with this target).

@@ -7,8 +7,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts import identity
+from accounts.errors import EmailTaken, UsernameTaken
 from accounts.models import Account
-from core.exceptions import EmailTaken, UsernameTaken
 
 User = get_user_model()
 

@@ -23,7 +23,7 @@ def supported_language(code: str | None) -> str:
 
 def account_language(user) -> str:
     """The language to write to `user` in. No query when the user came from the API's token look-up
-    (core.authentication reads it with the user) or with its account loaded; one small query otherwise."""
+    (accounts.authentication reads it with the user) or with its account loaded; one small query otherwise."""
     language = getattr(user, "account_language", None)
     if language is None:
         account = user._state.fields_cache.get("account")

@@ -1,7 +1,7 @@
 """What an account needs beyond Django's user: unique identity keys, a token version, and refresh-token families.
 
 Django's `auth.User` is kept (swapping the user model of a live project is a migration nobody wants); the
-extra state lives in one row per user, joined by the per-request user look-up (core.authentication) at no
+extra state lives in one row per user, joined by the per-request user look-up (accounts.authentication) at no
 extra query.
 """
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.db import models
 
 
 class Account(models.Model):
-    """One per user, kept in step with it by accounts.signals (whatever saves the user: API, admin, shell).
+    """One per user, kept in step with it by accounts.receivers (whatever saves the user: API, admin, shell).
 
     The unique keys are the database's guarantee that two signups at the same moment cannot both take "Alice"
     and "alice" (or the same e-mail): a check-then-insert in Python would race.

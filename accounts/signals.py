@@ -1,25 +1,15 @@
-"""Keeps each user's Account (identity keys) in step with the user, whoever saves it: the API's services, the
-admin, `createsuperuser`, a shell. Receivers run inside the saving transaction, so a duplicate name or e-mail
-rolls the user's save back too (the services turn that IntegrityError into 400 username_taken / email_taken).
+"""What accounts announce, for the layers above to act on (docs/architecture.md, "Events").
+
+Accounts sit below the seat sale and the mail: they do not know that a deleted account may hold seats, or how a
+mail is delivered. They announce; `core` and `notifications` listen (their AppConfig.ready()).
 """
-from django.contrib.auth import get_user_model
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal
 
-from accounts import identity
-from accounts.models import Account
+# The account `user` was deleted (anonymised and deactivated). Sent AFTER its transaction committed, so receivers
+# may take locks of their own (core releases the account's holds, each hold in a transaction of its own).
+account_deleted = Signal()
 
-User = get_user_model()
-
-
-@receiver(post_save, sender=User, dispatch_uid="accounts.sync_account_keys")
-def sync_account_keys(sender, instance, created, raw=False, update_fields=None, **kwargs):
-    if raw:
-        return  # loaddata: fixtures bring their own rows
-    if update_fields is not None and not {"username", "email"} & set(update_fields):
-        return  # e.g. last_login, is_active, password: the keys cannot have changed
-    keys = {"username_key": identity.username_key(instance.username), "email_key": identity.email_key(instance.email)}
-    if created:
-        Account.objects.create(user=instance, **keys)
-    elif not Account.objects.filter(user=instance).update(**keys):
-        Account.objects.create(user=instance, **keys)
+# A password reset was asked for `user`: `to`, `subject`, `text`, `language` and `dedupe_key` are the mail, written
+# by accounts in the account's language. Sent in the caller's transaction (if any); the receiver records the mail
+# and sends it after the commit (notifications: the outbox). Nobody listening means no mail is sent.
+password_reset_requested = Signal()

@@ -28,8 +28,8 @@ from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 
 from accounts import identity
-from core.events import log_event
-from core.throttles import LoggedRateThrottle, _PerIPThrottle, _PerUserThrottle
+from common.events import log_event
+from common.throttles import LoggedRateThrottle, PerIPThrottle, PerUserThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -59,23 +59,23 @@ class LoginUsernameIPThrottle(LoggedRateThrottle):
         return self._key(_digest(key, self.get_ident(request)))
 
 
-class RefreshIPThrottle(_PerIPThrottle):
+class RefreshIPThrottle(PerIPThrottle):
     scope = "refresh_ip"
 
 
-class PasswordResetIPThrottle(_PerIPThrottle):
+class PasswordResetIPThrottle(PerIPThrottle):
     """Reset requests and confirmations, per address: mail bombing, and guessing reset tokens."""
 
     scope = "password_reset_ip"
 
 
-class AccountUserThrottle(_PerUserThrottle):
+class AccountUserThrottle(PerUserThrottle):
     """/me, /logout, /logout/all and /password/change, per user."""
 
     scope = "account_user"
 
 
-class PasswordChangeUserThrottle(_PerUserThrottle):
+class PasswordChangeUserThrottle(PerUserThrottle):
     """Guessing the current password with a stolen access token, per user."""
 
     scope = "password_change_user"
@@ -140,3 +140,11 @@ class LoginFailureDelay:
 
     def _known_key(self) -> str:
         return f"login-known-address:{self.address}"
+
+
+class LoginIPThrottle(PerIPThrottle):
+    scope = "login_ip"
+
+
+class SignupIPThrottle(PerIPThrottle):
+    scope = "signup_ip"

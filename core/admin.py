@@ -11,26 +11,12 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from core.exceptions import DomainError, ShowHasBookingHistory
-from core.models import Booking, Hold, IdempotencyKey, Movie, Show
+from common.admin import ReadOnlyAdminMixin
+from common.errors import DomainError
+from core.errors import ShowHasBookingHistory
+from core.models import Booking, Hold, Movie, Show
 from core.selectors import available_seat_count_per_show
 from core.services import catalog
-
-
-class ReadOnlyAdminMixin:
-    """Staff see and filter these rows but never write them: they change only through the services, under the
-    show lock. Keeping the view permission makes each change page render read-only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Bookings are cancelled (history is kept), holds released by their owner or release_expired_holds, keys
-        # purged by release_expired_holds.
-        return False
 
 
 @admin.register(Movie)
@@ -266,8 +252,3 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return ", ".join(str(seat) for seat in hold.seat_numbers)
 
 
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "user", "key", "state", "response_status", "created_at"]
-    list_select_related = ["user"]
-    search_fields = ["user__username", "key"]

@@ -25,9 +25,10 @@ the database's single write lock up front and gives the same serialisation (only
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 
-from core.exceptions import Busy, ShowNotFound
+from common.errors import Busy
+from core.errors import ShowNotFound
 from core.models import Show
 
 # PostgreSQL SQLSTATEs meaning "could not get the lock in time" and "deadlock detected": both are a busy show,
@@ -66,19 +67,6 @@ def locked_transaction():
         if _is_lock_error(exc):
             raise Busy() from exc
         raise
-
-
-def violates_unique(exc: IntegrityError, *, constraint: str, table: str, columns: tuple[str, ...]) -> bool:
-    """Whether `exc` is a violation of the unique constraint `constraint` on `table` (`columns`).
-
-    The services' constraint backstops use it to answer 409 only for the seat conflict they guard, and let any
-    other integrity error surface as the bug it is. PostgreSQL names the violated constraint; SQLite names the
-    columns of the violated unique index instead.
-    """
-    diag = getattr(exc.__cause__, "diag", None)
-    if diag is not None:
-        return diag.constraint_name == constraint
-    return ", ".join(f"{table}.{column}" for column in columns) in str(exc)
 
 
 def _require_transaction(what: str) -> None:

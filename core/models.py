@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from tickets.codes import new_ticket_code
+from core.ticket_codes import new_ticket_code
 from venues.layouts import MAX_TOTAL_SEATS
 
 
@@ -131,7 +131,7 @@ class Booking(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="bookings")
     payment_status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.FREE)
-    # What the ticket's QR code carries (tickets.codes): every booking has one, made when it is inserted.
+    # What the ticket's QR code carries (core.ticket_codes): every booking has one, made when it is inserted.
     ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
 
     class Meta:
@@ -309,35 +309,3 @@ class ShowSeat(models.Model):
         return f"Seat {self.label} (#{self.number}) of show {self.show_id}: {self.state}"
 
 
-class IdempotencyKey(models.Model):
-    """A client's `Idempotency-Key` and the response first given for it, so a retry gets the same answer.
-
-    Stored in the database (not process memory) so a retry that lands on another worker, or after a restart,
-    still finds it. The unique (user, key) constraint is what makes two identical requests at the same moment
-    safe: only one of them can insert the row and run; the other sees it.
-    """
-
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys")
-    key = models.CharField(max_length=255)
-    # sha256 of method, path and canonical JSON body: the same key with another request is a client bug.
-    request_fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=11, choices=State.choices, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The rendered JSON bytes as first sent, as text: a JSONField (jsonb) would reorder the keys, and a replay is meant
-    # to be the same response, byte for byte.
-    response_body = models.TextField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
-            models.CheckConstraint(condition=Q(state__in=["in_progress", "done"]), name="idempotency_state_valid"),
-        ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
-
-    def __str__(self):
-        return f"Idempotency key {self.key!r} of user {self.user_id} ({self.state})"

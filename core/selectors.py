@@ -7,14 +7,13 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.exceptions import DatabaseUnavailable, MovieNotFound, ShowNotFound
+from common.money import price_text
+from core.errors import MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
-from core.money import price_text
 from venues.layouts import SEAT_CATEGORIES
 
 logger = logging.getLogger(__name__)
@@ -171,13 +170,3 @@ def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:
             .prefetch_related(Prefetch("seats", queryset=HoldSeat.objects.order_by("seat_number"))))
 
 
-def database_ping() -> None:
-    """One trivial query, so a health check proves the database answers (not only that the process runs)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        # The reason goes to the log for the operator; the probe only needs to know it is down.
-        logger.warning("Health check: the database did not answer: %s", exc)
-        raise DatabaseUnavailable(extra={"status": "unavailable"}) from exc

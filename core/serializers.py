@@ -3,14 +3,11 @@ never removed or renamed."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
-from accounts import identity
+from common.money import price_text
 from core.models import Booking, Hold, Movie, Show
-from core.money import price_text
 from venues.layouts import SEAT_CATEGORIES
 
 User = get_user_model()
@@ -226,87 +223,6 @@ class SeatMapSerializer(serializers.Serializer):
     currency = serializers.CharField()
     categories = SeatCategorySerializer(many=True)
     rows = SeatRowSerializer(many=True, help_text="Front to back; in each row seats left to right, null for a gap.")
-
-
-class UserSerializer(serializers.ModelSerializer):
-    # Declared rather than derived from the model, so the schema says what is really answered: the model's
-    # username pattern is Python's Unicode \w, which JSON Schema reads as ASCII (it would reject "zoë"), and an
-    # email is optional at signup while "" is not a valid `format: email`.
-    username = serializers.CharField(read_only=True)
-    email = serializers.CharField(read_only=True, allow_blank=True,
-                                  help_text="The email address given at signup, or empty.")
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "email"]
-
-
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error response: a human message and a stable machine-readable code (core.error_codes)."""
-
-    detail = serializers.CharField(help_text="For people; may change.")
-    code = serializers.CharField(help_text="For programs; stable. The README lists every code.")
-
-
-class SeatsErrorSerializer(ErrorSerializer):
-    """An error about some of the requested seats (seats_unavailable, invalid_seat for a list): which ones."""
-
-    seats = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                  help_text="The seats concerned, ascending.")
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.CharField()
-
-
-# --- Requests ---------------------------------------------------------------------------------------------
-CONFUSABLE_USERNAME = ("This username mixes scripts with look-alike characters (such as a Cyrillic \"а\" among "
-                       "Latin letters); write it in one script.")
-
-
-class SignupSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    # Required and unique (case-insensitively): it is how a forgotten password is reset.
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-
-    def validate_username(self, value):
-        # Django's own username rules (letters, digits and @/./+/-/_), as the admin applies them, to the name as
-        # it will be stored (NFKC, no surrounding spaces).
-        value = identity.normalize_username(value)
-        try:
-            User._meta.get_field("username").run_validators(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        if identity.is_mixed_script_confusable(value):
-            raise serializers.ValidationError(CONFUSABLE_USERNAME)
-        # Uniqueness (case-insensitive) is left to the database (accounts.services.users): a check here would race.
-        return value
-
-    def validate(self, attrs):
-        # The similarity validator needs the user's other attributes; the user is not saved here.
-        candidate = User(username=attrs["username"], email=attrs.get("email", ""))
-        try:
-            validate_password(attrs["password"], user=candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": exc.messages}) from exc
-        return attrs
-
-
-class TokenPairSerializer(serializers.Serializer):
-    """What /login and /token/refresh answer (documentation only; simplejwt's serializers produce it)."""
-
-    access = serializers.CharField(help_text="JWT access token, valid 60 minutes: send as `Bearer <access>`")
-    refresh = serializers.CharField(help_text="JWT refresh token, once, at /token/refresh; every refresh token "
-                                              "of a login expires 1 day after the login")
-
-
-class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
 
 
 class BookSeatSerializer(serializers.Serializer):

@@ -1,5 +1,5 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
-the rules live in `core.services`, the error responses in `core.exception_handler`."""
+the rules live in `core.services`, the error responses in `common.exception_handler`."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -8,35 +8,28 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import LoginSerializer, RefreshSerializer
-from accounts.services import login as login_service
-from accounts.services import tokens, users
-from accounts.throttles import AccountUserThrottle, LoginUsernameIPThrottle, RefreshIPThrottle
-from core import selectors
-from core.filters import MovieFilter, ShowFilter, swagger_parameters
-from core.idempotency import idempotent
-from core.pagination import OptionalLimitOffsetPagination
-from core.schema import (
+from common.idempotency import idempotent
+from common.pagination import OptionalLimitOffsetPagination
+from common.permissions import IsStaff, IsStaffOrReadOnly
+from common.schema import (
     PUBLIC,
     STAFF,
-    TAG_ACCOUNTS,
     TAG_BOOKINGS,
     TAG_CATALOGUE,
-    TAG_HEALTH,
     TAG_HOLDS,
     USER,
     api_operation,
     legacy_error_responses,
 )
+from common.serializers import DetailSerializer
+from core import selectors
+from core.filters import MovieFilter, ShowFilter, swagger_parameters
 from core.serializers import (
     BlockSeatsSerializer,
     BookingSerializer,
     BookOneSeatSerializer,
     BookSeatSerializer,
-    DetailSerializer,
-    HealthSerializer,
     HoldSerializer,
-    LogoutSerializer,
     MovieCreateSerializer,
     MovieDetailSerializer,
     MultiSeatBookingSerializer,
@@ -45,146 +38,15 @@ from core.serializers import (
     ShowCreateSerializer,
     ShowUpdateSerializer,
     ShowWithAvailabilitySerializer,
-    SignupSerializer,
-    TokenPairSerializer,
-    UserSerializer,
 )
 from core.services import booking, catalog, holds
-from core.throttles import (
-    BookingUserThrottle,
-    CancelUserThrottle,
-    HoldUserThrottle,
-    LoginIPThrottle,
-    SignupIPThrottle,
-)
+from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
-LOGGED_OUT_DETAIL = _("Logged out.")
-HEALTH_OK = "ok"
 
 # Before api_operation: error responses by status (still imported by code documented the old way; see
-# core.schema.legacy_error_responses).
+# common.schema.legacy_error_responses).
 _errors = legacy_error_responses
-
-# The request examples of the API description succeed, in this order, against a fresh `make run` (sample data:
-# movies 1-2, shows 1-4, no users): sign up, log in, book seat 15 of show 1, seats 3 and 4 together, hold 20 and 21.
-# The example password is the README's, for a demo account that the example itself creates: not a credential.
-EXAMPLE_USER = {"username": "john_doe", "email": "john@example.com", "password": "securepass123"}  # nosec B105
-
-
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Anyone may read; only staff may create. Anonymous writers get 401, signed-in non-staff 403."""
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
-
-
-# --- Operations -------------------------------------------------------------------------------------------
-# Each method's @api_operation is its entry in the API description (core.schema explains what goes in it).
-class HealthView(APIView):
-    """For load balancers and orchestrators: 200 when the database answers, 503 when it does not."""
-
-    # No authentication (a probe has no token, and it must not cost a user look-up) and no throttling.
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = []
-
-    @api_operation(operation_id="health_check", summary="Check that the service and its database answer",
-                   tag=TAG_HEALTH, auth=PUBLIC, success=(200, HealthSerializer), errors=[])
-    def get(self, request):
-        selectors.database_ping()
-        return Response({"status": HEALTH_OK})
-
-
-# --- Accounts ---------------------------------------------------------------------------------------------
-class SignupView(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes = []
-    throttle_classes = [SignupIPThrottle]
-
-    @api_operation(operation_id="signup", summary="Create a customer account", tag=TAG_ACCOUNTS, auth=PUBLIC,
-                   request_body=SignupSerializer, example=EXAMPLE_USER, success=(201, UserSerializer),
-                   errors=["username_taken", "email_taken"])
-    def post(self, request):
-        serializer = SignupSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        # The language LocaleMiddleware chose (Accept-Language, the switcher's cookie): the account's mails'.
-        user = users.user_create(**serializer.validated_data, language=request.LANGUAGE_CODE)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
-
-
-class LoginView(APIView):
-    """Exchange username and password for an access token (60 min) and a refresh token (1 day from this login)."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    # Per client address and per (username, address); a growing per-username delay across addresses is applied
-    # by the login service (accounts.throttles explains the scheme).
-    throttle_classes = [LoginIPThrottle, LoginUsernameIPThrottle]
-
-    @api_operation(
-        operation_id="login", summary="Log in: get an access and a refresh token", tag=TAG_ACCOUNTS, auth=PUBLIC,
-        description="Send the access token as `Authorization: Bearer <access token>` (in Swagger UI: Authorize). "
-                    "It lasts 60 minutes; the refresh token gets a new pair from `POST /token/refresh`.",
-        request_body=LoginSerializer,
-        example={"username": EXAMPLE_USER["username"], "password": EXAMPLE_USER["password"]},
-        success=(200, TokenPairSerializer), errors=["no_active_account"],
-    )
-    def post(self, request):
-        serializer = LoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        pair = login_service.login(**serializer.validated_data, client_ip=LoginIPThrottle().get_ident(request),
-                                   request=request)
-        return Response(pair)
-
-
-class RefreshView(APIView):
-    """Exchange a refresh token for a new access token and a new refresh token. The one given can never be
-    exchanged again: presenting it again revokes every token of its login (401 token_reused)."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [RefreshIPThrottle]
-
-    @api_operation(
-        operation_id="token_refresh", summary="Get a new token pair for a refresh token", tag=TAG_ACCOUNTS,
-        auth=PUBLIC, description="The refresh token rotates: the one sent can never be exchanged again (presenting "
-                                 "it again revokes every token of its login: 401 token_reused).",
-        request_body=RefreshSerializer, example={"refresh": "<the refresh token from POST /login>"},
-        success=(200, TokenPairSerializer),
-        errors=[(401, "token_not_valid"), "no_active_account", "token_revoked", "token_reused"],
-    )
-    def post(self, request):
-        serializer = RefreshSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(tokens.token_refresh(refresh=serializer.validated_data["refresh"]))
-
-
-class LogoutView(APIView):
-    throttle_classes = [AccountUserThrottle]
-
-    @api_operation(operation_id="logout", summary="Log out: revoke a refresh token", tag=TAG_ACCOUNTS, auth=USER,
-                   description="Access tokens already issued last until they expire (JWT_ACCESS_MINUTES); "
-                               "`POST /logout/all` revokes those too.",
-                   request_body=LogoutSerializer, example={"refresh": "<the refresh token from POST /login>"},
-                   success=(200, DetailSerializer), errors=[(400, "token_not_valid")])
-    def post(self, request):
-        """Revoke this refresh token. Access tokens already issued last until they expire (JWT_ACCESS_MINUTES);
-        /logout/all revokes those too."""
-        serializer = LogoutSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        tokens.logout(user=request.user, refresh=serializer.validated_data["refresh"])
-        return Response({"detail": gettext(LOGGED_OUT_DETAIL)})
-
-
-# --- Movies and shows -------------------------------------------------------------------------------------
-class IsStaff(permissions.BasePermission):
-    """Staff only: anonymous callers get 401, signed-in non-staff 403."""
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 class MovieListView(generics.ListAPIView):

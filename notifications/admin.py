@@ -1,7 +1,7 @@
 """The outbox, for staff: what was sent, what is waiting, what failed (and why)."""
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin
 from notifications.models import OutboxMessage
 
 

@@ -1,10 +1,10 @@
 """Waking the worker for new outbox rows: one Redis command per mail, not one Celery message.
 
 Publishing a Celery task for every booking's mail (kombu's message, its serialisation, a Redis client made per
-publish) measured 1.7–1.9 ms of the web process's CPU per booking, half of all of it (issue 13). The web process
+publish) measured 1.7–1.9 ms of the web process's CPU per booking, half of all of it. The web process
 now only sets a flag after its commit: `SET <queue>:outbox-kick 1 NX EX <ttl>`. Whoever sets it (the flag was not
 there) enqueues one `drain_outbox` task; everybody else does nothing more, because a drain is already queued and
-has not started yet. The drain deletes the flag *before* it reads the outbox, so:
+has not started yet (notifications.dispatch.kick_worker). The drain deletes the flag *before* it reads the outbox, so:
 
 - a row committed before its writer found the flag set is read by that queued drain (the flag was still there,
   so the drain's delete, and therefore its read, comes after the commit);
@@ -42,7 +42,7 @@ class _Kicker:
     """redis-py's client for the occasional command, and one connection of its own for the flag, used directly.
 
     Through the client (connection pool, retries, argument handling, reply callbacks) one SET cost ~50 µs of CPU;
-    a kept connection sending the command packed once costs half that, on every booking (issue 13).
+    a kept connection sending the command packed once costs half that, on every booking.
     """
 
     def __init__(self, url: str):
@@ -78,23 +78,6 @@ class _Kicker:
 @functools.lru_cache(maxsize=4)
 def _kicker(url: str, pid: int) -> _Kicker:
     return _Kicker(url)
-
-
-def kick_worker() -> bool:
-    """Make sure a drain of the outbox is queued after this moment. True if this call enqueued it."""
-    from notifications import tasks
-
-    kicker = redis_client()
-    key = kick_key()
-    if not kicker.set_flag(key):
-        return False  # a drain is queued and has not started: it will read what we committed
-    try:
-        tasks.drain_outbox.apply_async(retry=False)
-    except Exception:
-        # Not enqueued: take the flag back, so the next mail tries again instead of waiting for it to expire.
-        kicker.delete(key)
-        raise
-    return True
 
 
 def clear_kick() -> None:

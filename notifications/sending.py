@@ -14,8 +14,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from notifications import services
+from core.models import Booking
+from notifications import composing
 from notifications.models import OutboxMessage
+from tickets.rendering import qr_png, tickets_pdf
+from tickets.selectors import ticket_data
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,6 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
 
 
 def _build(message: OutboxMessage) -> EmailMultiAlternatives:
-    from tickets.rendering import qr_png, tickets_pdf
-
     mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
                                   # RFC 3282: mail clients (and screen readers) read the text in this language.
@@ -44,9 +45,6 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
             image.add_header("Content-Disposition", "inline", filename=f"ticket-{code}.png")
             mail.attach(image)
     if message.attach_order_pdf_id:
-        from core.models import Booking
-        from tickets.selectors import ticket_data
-
         bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
         mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",
@@ -70,10 +68,10 @@ def deliver(dedupe_key: str, *, skip_locked: bool = False) -> bool:
             return True
         # An uncomposed row (a reservation's) is composed now; what was sent is saved with the "sent" mark.
         composed = (["language", "subject", "body_text", "body_html", "ticket_codes"]
-                    if services.needs_composing(message) else [])
+                    if composing.needs_composing(message) else [])
         try:
             if composed:
-                services.compose_deferred(message)
+                composing.compose_deferred(message)
             build(message).send(fail_silently=False)
         except Exception as exc:
             failure = exc

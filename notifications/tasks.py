@@ -7,7 +7,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
-from notifications import sending
+from notifications import kick, sending
 from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -41,8 +41,6 @@ DRAIN_BATCH = 200
 def drain_outbox() -> int:
     """Send every outbox message nobody has tried yet, here; hand the ones that fail to `send_outbox_message`,
     whose retries (with backoff) take over. Returns how many were sent."""
-    from notifications import kick
-
     # First, before reading: a row committed after this point kicks (and enqueues) the next drain.
     kick.clear_kick()
     sent, last_id = 0, 0

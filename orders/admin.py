@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from core.admin import ReadOnlyAdminMixin, apply_to_each
+from common.admin import ReadOnlyAdminMixin
+from core.admin import apply_to_each
 from core.models import Booking
-from notifications import services as mail
 from orders import services
 from orders.models import Order, Payment, Refund
 
@@ -71,7 +71,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Resend the tickets by e-mail")
     def resend_tickets(self, request, queryset):
-        self._each(request, queryset, lambda o: mail.order_tickets_resend(o), "sent again")
+        self._each(request, queryset, lambda o: services.order_tickets_resend(order=o), "sent again")
 
 
 @admin.register(Refund)

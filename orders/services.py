@@ -15,33 +15,28 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.events import log_event_on_commit
-from core.exceptions import (
+from common.events import log_event_on_commit
+from core.errors import CancellationClosed, HoldExpired, SeatsUnavailable, ShowCancelled, ShowStarted
+from core.locks import lock_seats, locked_transaction
+from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
+from core.services.booking import insert_bookings
+from core.services.holds import hold_lock_own, hold_record_converted, hold_record_unconverted
+from core.services.seats import is_live_hold, set_state, show_for_sale
+from orders import signals
+from orders.errors import (
     AlreadyPaid,
-    CancellationClosed,
-    CheckedInCannotCancel,
-    HoldExpired,
     OrderNotCancellable,
     OrderNotFound,
     OrderNotPaid,
     OrderNotPending,
     PaymentMethodUnavailable,
     PaymentProviderError,
-    SeatsUnavailable,
-    ShowCancelled,
-    ShowStarted,
 )
-from core.locks import lock_seats, locked_transaction
-from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
-from core.services.booking import insert_bookings
-from core.services.holds import _lock_own_hold as lock_own_hold  # the same locking as confirming a hold
-from core.services.holds import hold_record_converted, hold_record_unconverted
-from core.services.seats import is_live_hold, set_state, show_for_sale
-from notifications import services as mail
 from orders.models import Order, Payment, Refund
 from orders.payments import get_provider
 from orders.payments.providers.base import Outcome, to_minor_units
 from orders.pricing import PricedSeat
+from tickets.services import refuse_cancel_if_admitted
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +53,8 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
     provider = get_provider(payment_method, for_new_payment=True)
     with locked_transaction():
         # The hold's seat rows locked, the hold re-read under them (404 if it is someone else's, or an order's).
-        hold, seats = lock_own_hold(user=user, hold_id=hold_id)
+        # The same locking as confirming a hold.
+        hold, seats = hold_lock_own(user=user, hold_id=hold_id)
         if hold.expires_at <= now:
             raise HoldExpired()
         show = show_for_sale(hold.show_id, now=now)
@@ -92,7 +88,7 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
             payment.state = Payment.State.CONFIRMED
             payment.confirmed_at = now
             payment.save(update_fields=["state", "confirmed_at"])
-            mail.order_paid(order)
+            signals.order_paid.send(sender=Order, order=order)
     if order.status == Order.Status.PENDING and provider.online:
         _start_online_payment(order=order, payment=payment, provider=provider)
     order.show = show
@@ -148,7 +144,7 @@ def order_mark_paid(*, order_id: int, staff_user, now: datetime | None = None) -
         _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
         log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider="box_office",
                             staff_user_id=staff_user.pk)
-        mail.order_paid(order)
+        signals.order_paid.send(sender=Order, order=order)
     return order
 
 
@@ -189,12 +185,12 @@ def payment_outcome_apply(*, payment_id: int, outcome: Outcome, now: datetime | 
             order.status = Order.Status.EXPIRED
             order.save(update_fields=["status"])
             _refund_create(order=order, payment=payment, amount=payment.amount, reason="paid_after_expiry")
-            mail.order_refunded_after_expiry(order)
+            signals.order_refunded_after_expiry.send(sender=Order, order=order)
             log_event_on_commit("order_payment_refunded_after_expiry", order_id=order.pk, payment_id=payment.pk)
             return order
         _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.PAID, now=now)
         log_event_on_commit("order_paid", order_id=order.pk, payment_id=payment.pk, provider=payment.provider)
-        mail.order_paid(order)
+        signals.order_paid.send(sender=Order, order=order)
     return order
 
 
@@ -290,17 +286,9 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
         else:
             bookings = list(Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED)
                             .order_by("pk"))
-            if any(_checked_in(b) for b in bookings):
-                raise CheckedInCannotCancel()
+            refuse_cancel_if_admitted(bookings)
             # One refund for everything paid, through the payment that took it.
-            to_refund = Decimal("0.00")
-            for booking in bookings:
-                if booking.payment_status == Booking.PaymentStatus.PAID:
-                    to_refund += order.seat_price(booking.seat_number)
-                    booking.payment_status = Booking.PaymentStatus.REFUNDED
-                booking.status = Booking.Status.CANCELLED
-                booking.cancelled_at = now
-                booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+            to_refund = _cancel_order_bookings(order=order, bookings=bookings, now=now)
             cancelled_seats = {booking.seat_number for booking in bookings}
             set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
             if to_refund > 0:
@@ -310,13 +298,26 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
         log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason=reason)
-        mail.order_cancelled(order)
+        signals.order_cancelled.send(sender=Order, order=order)
     order.refund = refund
     return order
 
 
+def _cancel_order_bookings(*, order: Order, bookings: list[Booking], now: datetime) -> Decimal:
+    """Cancel the order's locked active `bookings`; return what was paid for them (to refund in one Refund)."""
+    to_refund = Decimal("0.00")
+    for booking in bookings:
+        if booking.payment_status == Booking.PaymentStatus.PAID:
+            to_refund += order.seat_price(booking.seat_number)
+            booking.payment_status = Booking.PaymentStatus.REFUNDED
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+    return to_refund
+
+
 def booking_cancelled_refund(*, booking: Booking, now: datetime) -> Refund | None:
-    """core.services.booking.booking_cancel calls this (show and booking locked) for a booking it cancels: if
+    """For a booking the seat sale cancels (core's booking_cancelled, orders.receivers; show and booking locked): if
     the booking was paid in an order, that seat's price is refunded (the Refund is returned); a paid order left
     with no active booking is cancelled."""
     if booking.order_id is None:
@@ -385,8 +386,9 @@ def process_refunds() -> int:
 def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
     """Staff cancel a show: cancel each of its orders, refunding what was paid, and tell every customer.
 
-    The show-cancel service calls this in its own transaction with the show locked (so no order can be paid or
-    created meanwhile), before it cancels the show's remaining bookings and holds.
+    The show-cancel service announces it (core's show_cancelling, orders.receivers) in its own transaction, with
+    the show locked (so no order can be paid or created meanwhile), before it cancels the show's remaining
+    bookings and holds.
     """
     now = now or timezone.now()
     cancelled = []
@@ -395,14 +397,9 @@ def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
         order.show = show
         if order.current_status(now) == Order.Status.EXPIRED:
             continue
-        to_refund = Decimal("0.00")
-        for booking in Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED):
-            if booking.payment_status == Booking.PaymentStatus.PAID:
-                to_refund += order.seat_price(booking.seat_number)
-                booking.payment_status = Booking.PaymentStatus.REFUNDED
-            booking.status = Booking.Status.CANCELLED
-            booking.cancelled_at = now
-            booking.save(update_fields=["status", "cancelled_at", "payment_status"])
+        bookings = list(Booking.objects.select_for_update().filter(order=order, status=Booking.Status.BOOKED)
+                        .order_by("pk"))
+        to_refund = _cancel_order_bookings(order=order, bookings=bookings, now=now)
         if order.hold_id:
             Hold.objects.filter(pk=order.hold_id).delete()
         if to_refund > 0:
@@ -416,6 +413,11 @@ def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
 
 
 # --- Reads ----------------------------------------------------------------------------------------------
+def order_tickets_resend(*, order: Order) -> None:
+    """Staff send a paid order's tickets again (a new message each time: a resend is its own event)."""
+    signals.order_tickets_resend_requested.send(sender=Order, order=order)
+
+
 def order_get(*, user, order_id: int) -> Order:
     order = (Order.objects.filter(pk=order_id, user=user).select_related("show__movie")
              .prefetch_related("payments", "refunds", "bookings").first())
@@ -491,12 +493,6 @@ def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_stat
     order.paid_at = now
     order.save(update_fields=["status", "paid_at"])
     return bookings
-
-
-def _checked_in(booking: Booking) -> bool:
-    from tickets.models import Checkin
-
-    return Checkin.objects.filter(booking=booking).exists()
 
 
 def order_detail(*, order_id: int) -> Order:

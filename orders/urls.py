@@ -1,10 +1,7 @@
 from django.urls import path
 
-from core import converters
-from core.schema import paged_twin
+from common.schema import paged_twin
 from orders import views
-
-converters.register()
 
 urlpatterns = [
     path("orders/", views.OrderCreateView.as_view(), name="order-create"),

@@ -7,10 +7,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.idempotency import idempotent
-from core.pagination import OptionalLimitOffsetPagination
-from core.renderers import PDFRenderer
-from core.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
+from common.idempotency import idempotent
+from common.pagination import OptionalLimitOffsetPagination
+from common.renderers import PDFRenderer
+from common.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
 from core.throttles import BookingUserThrottle, CancelUserThrottle
 from orders import services
 from orders.payments.providers.stripe import webhook_payment_intent_id

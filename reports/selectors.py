@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from core.exceptions import DomainError
+from common.errors import DomainError
 from core.models import Booking, HoldRecord, Movie, Show
 from orders.models import Refund
 from venues.models import Cinema

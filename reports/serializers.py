@@ -2,7 +2,7 @@
 `SalesReport.as_dict`; tests/test_reports.py checks that every key it answers is documented here, and back)."""
 from rest_framework import serializers
 
-from core.serializers import ErrorSerializer
+from common.serializers import ErrorSerializer
 
 _MONEY = {"help_text": "In `currency`, two decimals, as a string."}
 _PERCENT = {"help_text": "A percentage with one decimal, as a string."}

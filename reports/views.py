@@ -15,8 +15,8 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import DomainError
-from core.schema import STAFF, TAG_REPORTS, api_operation
+from common.errors import DomainError
+from common.schema import STAFF, TAG_REPORTS, api_operation
 from reports.charts import bar_chart_svg
 from reports.selectors import (
     CSV_COLUMNS,

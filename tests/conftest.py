@@ -119,6 +119,6 @@ def show(movie):
 def pytest_sessionstart(session):
     # The translations the suite checks must be the ones in locale/*.po (make test compiles them too; this also
     # covers a plain `pytest`). Pure Python (Babel), a few milliseconds.
-    from web.translations import compile_catalogues
+    from common.translations import compile_catalogues
 
     compile_catalogues()

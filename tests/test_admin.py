@@ -77,7 +77,7 @@ def test_a_shows_seats_cannot_be_resized_in_the_admin(admin_client):
 
 
 class TestAdminOnlyMiddleware:
-    """Sessions, CSRF, the session user and messages run for the admin only (core.middleware.AdminOnlyMiddleware)."""
+    """Sessions, CSRF, the session user and messages run for the admin only (common.middleware.AdminOnlyMiddleware)."""
 
     def test_the_admin_login_works_with_its_csrf_token(self):
         from django.test import Client

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.exceptions import ShowHasBookingHistory
+from core.errors import ShowHasBookingHistory
 from core.models import Booking, Show, ShowSeat
 from tests.factories import BookingFactory, MovieFactory, ScreenFactory, ShowFactory, UserFactory
 

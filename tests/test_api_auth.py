@@ -2,8 +2,8 @@
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.exceptions import InvalidRefreshToken, UsernameTaken
-from core.views import LOGGED_OUT_DETAIL
+from accounts.errors import InvalidRefreshToken, UsernameTaken
+from accounts.views import LOGGED_OUT_DETAIL
 from tests.conftest import bearer
 from tests.factories import PASSWORD, UserFactory
 

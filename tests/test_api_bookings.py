@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from core import exceptions
-from core.exception_handler import SERVER_ERROR_BODY
+from common.exception_handler import SERVER_ERROR_BODY
+from core import errors
 from core.models import Booking
 from core.views import CANCELLED_DETAIL
 from tests.conftest import client_for
@@ -67,7 +67,7 @@ class TestBook:
         response = book(auth_client, show.id, {"seat_number": 15})
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.SeatTaken.message, "code": "seat_taken"}
+        assert response.json() == {"detail": errors.SeatTaken.message, "code": "seat_taken"}
         assert Booking.objects.count() == 1
 
     @pytest.mark.parametrize("seat", [0, -1, 51, 10**30])
@@ -75,7 +75,7 @@ class TestBook:
         response = book(auth_client, show.id, {"seat_number": seat})
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.InvalidSeat.message, "code": "invalid_seat"}
+        assert response.json() == {"detail": errors.InvalidSeat.message, "code": "invalid_seat"}
         assert not Booking.objects.exists()
 
     def test_first_and_last_seats_are_bookable(self, auth_client, show):
@@ -105,13 +105,13 @@ class TestBook:
         response = book(auth_client, started.id, {"seat_number": 1})
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.ShowStarted.message, "code": "show_started"}
+        assert response.json() == {"detail": errors.ShowStarted.message, "code": "show_started"}
 
     def test_unknown_show_is_404(self, auth_client):
         response = book(auth_client, 999999, {"seat_number": 1})
 
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.ShowNotFound.message, "code": "not_found"}
+        assert response.json() == {"detail": errors.ShowNotFound.message, "code": "not_found"}
 
     def test_anonymous_is_401(self, api_client, show):
         response = book(api_client, show.id, {"seat_number": 1})
@@ -180,7 +180,7 @@ class TestCancel:
         response = auth_client.post(f"/bookings/{booking.id}/cancel/")
 
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.BookingNotFound.message, "code": "not_found"}
+        assert response.json() == {"detail": errors.BookingNotFound.message, "code": "not_found"}
         booking.refresh_from_db()
         assert booking.status == "booked"
 
@@ -197,7 +197,7 @@ class TestCancel:
         response = auth_client.post(f"/bookings/{booking.id}/cancel/")
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.AlreadyCancelled.message, "code": "already_cancelled"}
+        assert response.json() == {"detail": errors.AlreadyCancelled.message, "code": "already_cancelled"}
 
     def test_after_the_show_started_is_400(self, auth_client, user):
         started = ShowFactory(date_time=timezone.now() - timedelta(minutes=5))
@@ -206,7 +206,7 @@ class TestCancel:
         response = auth_client.post(f"/bookings/{booking.id}/cancel/")
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.ShowStarted.message, "code": "show_started"}
+        assert response.json() == {"detail": errors.ShowStarted.message, "code": "show_started"}
         booking.refresh_from_db()
         assert booking.status == "booked"
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.exceptions import MovieNotFound, ShowNotFound
+from core.errors import MovieNotFound, ShowNotFound
 from core.models import Movie, Show
 from tests.factories import BookingFactory, MovieFactory, ShowFactory
 

@@ -1,6 +1,6 @@
 """/swagger.json is a description clients can rely on: valid, and complete for every operation.
 
-A new endpoint documented with core.schema.api_operation passes these by construction; one that is not (or that
+A new endpoint documented with common.schema.api_operation passes these by construction; one that is not (or that
 forgets part of it) fails here with the operation named.
 """
 import json
@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from openapi_spec_validator import OpenAPIV2SpecValidator
 
-from core import error_codes
-from core.schema import TAGS
+from common import error_codes
+from common.schema import TAGS
 from tests.api_tools import require_node_tool
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,9 @@ def test_every_operation_has_one_success_shape_and_documents_its_errors_with_the
         assert "503" in errors, f"{name}: every operation can meet an unreachable database (503 unavailable)"
         for status, response in errors.items():
             codes = response.get("x-error-codes")
-            assert codes, f"{name} {status}: list the error codes (core.schema.api_operation errors=[...])"
+            assert codes, f"{name} {status}: list the error codes (common.schema.api_operation errors=[...])"
             for code in codes:
-                # Raises for a code that core.error_codes does not answer with this status.
+                # Raises for a code that common.error_codes does not answer with this status.
                 error_codes.lookup(code, int(status))
                 assert f"`{code}`" in response["description"], f"{name} {status}: describe {code}"
             shape = _resolve(document, response["schema"])

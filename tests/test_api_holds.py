@@ -5,7 +5,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from core import exceptions
+from core import errors
 from core.models import Booking, Hold, HoldSeat
 from core.services import holds as hold_service
 from tests.conftest import client_for
@@ -68,7 +68,7 @@ class TestCreateHold:
         assert book(other, show.id, {"seat_number": 3}).json()["code"] == "seat_held"
         response = hold(other, show.id, [4, 5])
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.SeatsUnavailable.message, "code": "seats_unavailable",
+        assert response.json() == {"detail": errors.SeatsUnavailable.message, "code": "seats_unavailable",
                                    "seats": [4]}
         assert book(other, show.id, {"seat_numbers": [2, 3]}).json()["seats"] == [3]
         assert HoldSeat.objects.count() == 2
@@ -121,9 +121,9 @@ class TestCreateHold:
         assert hold(auth_client, show.id, [5, 6, 7, 8]).status_code == 201
 
     @pytest.mark.parametrize(("seats", "reason"), [
-        ([], exceptions.InvalidSeatSelection.EMPTY),
-        ([1, 1], exceptions.InvalidSeatSelection.DUPLICATES),
-        (list(range(1, 12)), exceptions.InvalidSeatSelection.TOO_MANY.format(limit=10)),
+        ([], errors.InvalidSeatSelection.EMPTY),
+        ([1, 1], errors.InvalidSeatSelection.DUPLICATES),
+        (list(range(1, 12)), errors.InvalidSeatSelection.TOO_MANY.format(limit=10)),
     ])
     def test_empty_repeated_or_too_many_is_400(self, auth_client, show, seats, reason):
         response = hold(auth_client, show.id, seats)
@@ -144,7 +144,7 @@ class TestCreateHold:
         response = hold(auth_client, show.id, [50, 51])
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.InvalidSeats.message, "code": "invalid_seat", "seats": [51]}
+        assert response.json() == {"detail": errors.InvalidSeats.message, "code": "invalid_seat", "seats": [51]}
 
     def test_show_started_is_400(self, auth_client):
         started = ShowFactory(date_time=timezone.now() - timedelta(minutes=1))
@@ -152,10 +152,10 @@ class TestCreateHold:
         response = hold(auth_client, started.id, [1])
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.ShowStarted.message, "code": "show_started"}
+        assert response.json() == {"detail": errors.ShowStarted.message, "code": "show_started"}
 
     def test_unknown_show_is_404(self, auth_client):
-        assert hold(auth_client, 999999, [1]).json() == {"detail": exceptions.ShowNotFound.message,
+        assert hold(auth_client, 999999, [1]).json() == {"detail": errors.ShowNotFound.message,
                                                          "code": "not_found"}
 
     def test_anonymous_is_401(self, api_client, show):
@@ -189,7 +189,7 @@ class TestConfirm:
         response = auth_client.post(f"/holds/{old.id}/confirm/")
 
         assert response.status_code == 410
-        assert response.json() == {"detail": exceptions.HoldExpired.message, "code": "hold_expired"}
+        assert response.json() == {"detail": errors.HoldExpired.message, "code": "hold_expired"}
         assert not Booking.objects.exists()
         # Still free, so they can be booked explicitly.
         assert book(auth_client, show.id, {"seat_numbers": [6, 7]}).status_code == 201
@@ -207,7 +207,7 @@ class TestConfirm:
         response = auth_client.post(f"/holds/{theirs.id}/confirm/")
 
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.HoldNotFound.message, "code": "not_found"}
+        assert response.json() == {"detail": errors.HoldNotFound.message, "code": "not_found"}
         assert not Booking.objects.exists()
         assert Hold.objects.filter(pk=theirs.pk).exists()
 
@@ -239,7 +239,7 @@ class TestRelease:
         response = auth_client.delete(f"/holds/{theirs.id}/")
 
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.HoldNotFound.message, "code": "not_found"}
+        assert response.json() == {"detail": errors.HoldNotFound.message, "code": "not_found"}
         assert HoldSeat.objects.filter(hold=theirs).exists()
 
     def test_an_expired_hold_can_be_released(self, auth_client, user, show):

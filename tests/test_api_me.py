@@ -2,8 +2,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.errors import EmailTaken
 from accounts.models import RefreshFamily
-from core.exceptions import EmailTaken
 from core.models import Booking, Hold
 from core.services.holds import hold_create
 from tests.conftest import client_for

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import exceptions
+from core import errors
 from core.models import Booking, Hold, HoldSeat
 from core.services import holds as hold_service
 from tests.conftest import client_for
@@ -55,7 +55,7 @@ class TestBookSeveralSeats:
         response = book(auth_client, show.id, {"seat_numbers": [3, 4, 5]})
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.SeatsUnavailable.message, "code": "seats_unavailable",
+        assert response.json() == {"detail": errors.SeatsUnavailable.message, "code": "seats_unavailable",
                                    "seats": [4]}
         assert Booking.objects.count() == 1
 
@@ -101,9 +101,9 @@ class TestBookSeveralSeats:
         assert book(auth_client, show.id, {"seat_numbers": [1, 2]}).status_code == 201
 
     @pytest.mark.parametrize(("seats", "reason"), [
-        ([], exceptions.InvalidSeatSelection.EMPTY),
-        ([3, 4, 3], exceptions.InvalidSeatSelection.DUPLICATES),
-        (list(range(1, 12)), exceptions.InvalidSeatSelection.TOO_MANY.format(limit=10)),
+        ([], errors.InvalidSeatSelection.EMPTY),
+        ([3, 4, 3], errors.InvalidSeatSelection.DUPLICATES),
+        (list(range(1, 12)), errors.InvalidSeatSelection.TOO_MANY.format(limit=10)),
     ])
     def test_empty_repeated_or_too_many_seats_is_400(self, auth_client, show, seats, reason):
         response = book(auth_client, show.id, {"seat_numbers": seats})
@@ -121,13 +121,13 @@ class TestBookSeveralSeats:
         response = book(auth_client, show.id, {"seat_numbers": [1, 2, 3, 4]})
 
         assert response.status_code == 400
-        assert response.json() == invalid_selection(exceptions.InvalidSeatSelection.TOO_MANY.format(limit=3))
+        assert response.json() == invalid_selection(errors.InvalidSeatSelection.TOO_MANY.format(limit=3))
 
     def test_seats_outside_the_show_are_400_invalid_seat_listed(self, auth_client, show):
         response = book(auth_client, show.id, {"seat_numbers": [51, 1, 0]})
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.InvalidSeats.message, "code": "invalid_seat", "seats": [0, 51]}
+        assert response.json() == {"detail": errors.InvalidSeats.message, "code": "invalid_seat", "seats": [0, 51]}
         assert not Booking.objects.exists()
 
     @pytest.mark.parametrize("body", [{"seat_numbers": 3}, {"seat_numbers": ["a"]}, {"seat_numbers": None},
@@ -154,13 +154,13 @@ class TestBookSeveralSeats:
         response = book(auth_client, started.id, {"seat_numbers": [1, 2]})
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.ShowStarted.message, "code": "show_started"}
+        assert response.json() == {"detail": errors.ShowStarted.message, "code": "show_started"}
 
     def test_unknown_show_is_404(self, auth_client):
         response = book(auth_client, 999999, {"seat_numbers": [1]})
 
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.ShowNotFound.message, "code": "not_found"}
+        assert response.json() == {"detail": errors.ShowNotFound.message, "code": "not_found"}
 
     def test_anonymous_is_401(self, api_client, show):
         assert book(api_client, show.id, {"seat_numbers": [1]}).status_code == 401
@@ -184,7 +184,7 @@ class TestSingleSeatAndHolds:
         response = book(auth_client, show.id, {"seat_number": 8})
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.SeatHeld.message, "code": "seat_held"}
+        assert response.json() == {"detail": errors.SeatHeld.message, "code": "seat_held"}
         assert not Booking.objects.exists()
 
     def test_booked_seat_is_still_seat_taken(self, auth_client, show):

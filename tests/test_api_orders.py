@@ -6,9 +6,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from core import exceptions
+from core import errors
 from core.models import Booking, Hold
 from core.services.holds import hold_create
+from orders import errors as orders_errors
 from orders.models import Order, Payment, Refund
 from orders.services import expire_orders, order_create
 from tests.conftest import client_for
@@ -72,7 +73,7 @@ class TestCreate:
 
     def test_someone_elses_hold_is_404_and_an_expired_one_410(self, auth_client, user, other_user, show):
         theirs = hold_create(user=other_user, show_id=show.pk, seat_numbers=[1])
-        assert make_order(auth_client, theirs.pk).json() == {"detail": exceptions.HoldNotFound.message,
+        assert make_order(auth_client, theirs.pk).json() == {"detail": errors.HoldNotFound.message,
                                                              "code": "not_found"}
         mine = hold_create(user=user, show_id=show.pk, seat_numbers=[2], now=timezone.now() - timedelta(minutes=9))
         response = make_order(auth_client, mine.pk)
@@ -91,7 +92,7 @@ class TestCreate:
         response = make_order(auth_client, hold.pk, method="stripe")
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.PaymentMethodUnavailable.message,
+        assert response.json() == {"detail": orders_errors.PaymentMethodUnavailable.message,
                                    "code": "payment_method_unavailable"}
         assert not Order.objects.exists()
 
@@ -275,7 +276,7 @@ class TestDirectReservations:
         response = auth_client.post(f"/shows/{show.pk}/book/", {"seat_numbers": [1, 2]}, format="json")
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.PaymentRequired.message, "code": "payment_required"}
+        assert response.json() == {"detail": errors.PaymentRequired.message, "code": "payment_required"}
         assert not Booking.objects.exists()
 
     def test_free_seats_are_still_reservable_then(self, auth_client, show, settings):

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
+from accounts.errors import InvalidResetToken, WrongPassword
 from accounts.views import RESET_DONE_DETAIL, RESET_REQUESTED_DETAIL
-from core.exceptions import InvalidResetToken, WrongPassword
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
 

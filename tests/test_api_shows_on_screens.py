@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.exceptions import InvalidDateTime, ScreenBusy, ShowCancelled, ShowHasSales
+from core.errors import InvalidDateTime, ScreenBusy, ShowCancelled, ShowHasSales
 from core.models import Booking, Hold, Show, ShowSeat
 from core.services import catalog
 from core.services import holds as hold_service

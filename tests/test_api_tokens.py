@@ -15,9 +15,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.errors import TokenReused, TokenRevoked
 from accounts.models import RefreshFamily
 from accounts.services import tokens as token_service
-from core.exceptions import TokenReused, TokenRevoked
 from tests.concurrency_helpers import run_concurrently
 from tests.factories import PASSWORD, UserFactory
 

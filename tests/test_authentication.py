@@ -1,4 +1,4 @@
-"""core.authentication.JWTAuthentication: simplejwt's checks, answered as before, one query per request."""
+"""accounts.authentication.JWTAuthentication: simplejwt's checks, answered as before, one query per request."""
 from unittest import mock
 
 import pytest

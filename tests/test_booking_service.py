@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from core import exceptions
+from core import errors
 from core.models import Booking, Show, ShowSeat
 from core.services import booking as booking_service
 from core.services.booking import booking_cancel, booking_create
@@ -26,7 +26,7 @@ class TestBookingCreate:
         assert booking.cancelled_at is None
 
     def test_time_is_a_parameter(self, user, show):
-        with pytest.raises(exceptions.ShowStarted):
+        with pytest.raises(errors.ShowStarted):
             booking_create(user=user, show_id=show.id, seat_number=1, now=show.date_time)
         booking_create(user=user, show_id=show.id, seat_number=1, now=show.date_time - timedelta(seconds=1))
 
@@ -36,7 +36,7 @@ class TestBookingCreate:
         with mock.patch.object(booking_service, "classify",
                                side_effect=lambda seats, user, now: SeatClasses(list(seats), [], [], [], [])), \
                 caplog.at_level(logging.WARNING):
-            with pytest.raises(exceptions.SeatTaken):
+            with pytest.raises(errors.SeatTaken):
                 booking_create(user=user, show_id=show.id, seat_number=9)
 
         assert "double-booked past the lock" in caplog.text
@@ -67,7 +67,7 @@ class TestFastPath:
     def test_a_seat_of_a_cancelled_show_is_refused_and_left_free(self, user, show):
         Show.objects.filter(pk=show.pk).update(status="cancelled")
 
-        with pytest.raises(exceptions.ShowCancelled):
+        with pytest.raises(errors.ShowCancelled):
             booking_create(user=user, show_id=show.id, seat_number=4)
 
         assert ShowSeat.objects.get(show=show, number=4).state == "free"
@@ -78,7 +78,7 @@ class TestFastPath:
         # the conditional UPDATE, and the partial unique index refuses the second booking.
         BookingFactory(show=show, seat_number=9)
         ShowSeat.objects.filter(show=show, number=9).update(state="free")
-        with caplog.at_level(logging.WARNING), pytest.raises(exceptions.SeatTaken):
+        with caplog.at_level(logging.WARNING), pytest.raises(errors.SeatTaken):
             booking_create(user=user, show_id=show.id, seat_number=9)
 
         assert "double-booked past the lock" in caplog.text
@@ -106,7 +106,7 @@ class TestBookingCancel:
     def test_cancellation_closes_at_the_cutoff(self, user, show):
         booking = BookingFactory(user=user, show=show)
 
-        with pytest.raises(exceptions.CancellationClosed) as raised:
+        with pytest.raises(errors.CancellationClosed) as raised:
             booking_cancel(user=user, booking_id=booking.id, now=show.date_time - timedelta(minutes=30))
         assert raised.value.code == "show_started"
         booking_cancel(user=user, booking_id=booking.id, now=show.date_time - timedelta(minutes=31))
@@ -114,7 +114,7 @@ class TestBookingCancel:
     def test_someone_elses_booking_is_not_found(self, user, show):
         booking = BookingFactory(show=show)
 
-        with pytest.raises(exceptions.BookingNotFound):
+        with pytest.raises(errors.BookingNotFound):
             booking_cancel(user=user, booking_id=booking.id)
 
 

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from core.exceptions import Busy
+from common.errors import Busy
 from core.models import Booking, Show, ShowSeat
 from core.services import booking as booking_service
 from tests.concurrency_helpers import Outcome, row_locked_elsewhere, run_concurrently

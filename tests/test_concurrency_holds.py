@@ -13,7 +13,7 @@ from itertools import combinations
 import pytest
 from django.utils import timezone
 
-from core.exceptions import DomainError
+from common.errors import DomainError
 from core.models import Booking, Hold, HoldSeat
 from core.services import booking as booking_service
 from core.services import holds as hold_service

@@ -1,12 +1,12 @@
-"""The error codes: core.error_codes lists every code the code can answer, and the README's table lists exactly it."""
+"""The error codes: common.error_codes lists every code the code can answer, and the README's table lists exactly it."""
 import re
 from pathlib import Path
 
 from rest_framework import exceptions as drf_exceptions
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from core import error_codes
-from core.exceptions import DomainError
+from common import error_codes
+from common.errors import DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 # `code = "x"` (class attribute), `code="x"` (keyword), `"code": "x"` (a JSON body) in our own code.
@@ -39,8 +39,8 @@ def _subclasses(cls):
 def test_the_readme_error_table_lists_exactly_the_codes_of_the_catalogue():
     readme = _readme_table()
 
-    assert readme - _catalogue() == set(), "in the README but not in core/error_codes.py"
-    assert _catalogue() - readme == set(), "in core/error_codes.py but not in the README's error table"
+    assert readme - _catalogue() == set(), "in the README but not in common/error_codes.py"
+    assert _catalogue() - readme == set(), "in common/error_codes.py but not in the README's error table"
 
 
 def test_every_domain_error_is_in_the_catalogue():

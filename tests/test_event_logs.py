@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 
-from core.events import log_event
+from common.events import log_event
 from tests.conftest import client_for
 from tests.factories import PASSWORD, BookingFactory
 
@@ -74,7 +74,7 @@ def test_holds_and_multi_seat_bookings_are_logged(user, show, events):
 @pytest.mark.django_db(transaction=True)
 def test_a_booking_rolled_back_with_its_idempotent_request_is_not_logged(user, show, events):
     # The booking's own transaction finished, but the idempotent request around it failed and rolled it back.
-    with mock.patch("core.services.idempotency.idempotency_key_store", side_effect=RuntimeError("crash")):
+    with mock.patch("common.services.idempotency.idempotency_key_store", side_effect=RuntimeError("crash")):
         response = client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 5}, format="json",
                                          HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 500
@@ -119,7 +119,7 @@ def test_the_configured_console_format_is_one_json_object_per_line():
 
 
 def test_djangos_own_error_lines_carry_the_request_id_too(api_client, caplog):
-    from core.middleware import RequestIdLogFilter
+    from common.middleware import RequestIdLogFilter
 
     with caplog.at_level(logging.WARNING, logger="django.request"):
         api_client.get("/no-such-path/", HTTP_X_REQUEST_ID="r-404")

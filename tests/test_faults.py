@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 from django.db import close_old_connections, connection
 
-from core.middleware import UNAVAILABLE_BODY
+from common.middleware import UNAVAILABLE_BODY
 from tests.conftest import client_for
 from tests.factories import MovieFactory, ShowFactory, UserFactory
 

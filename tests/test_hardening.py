@@ -90,7 +90,7 @@ def test_deploy_check_with_production_settings_prints_no_warnings():
     result = run_deploy_check(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     # Silenced: only the four checks that look for the admin's middleware in MIDDLEWARE, where it runs inside
-    # core.middleware.AdminOnlyMiddleware for the admin's paths (ticketing_system/settings.py says why).
+    # common.middleware.AdminOnlyMiddleware for the admin's paths (ticketing_system/settings.py says why).
     assert result.stdout.strip() == "System check identified no issues (4 silenced)."
     from django.conf import settings
     assert settings.SILENCED_SYSTEM_CHECKS == ["admin.E408", "admin.E409", "admin.E410", "security.W003"]

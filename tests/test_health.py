@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
-from core.exceptions import DatabaseUnavailable
+from common.errors import DatabaseUnavailable
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from core.exceptions import HoldExpired, HoldNotFound, SeatsUnavailable, ShowStarted
-from core.models import Booking, Hold, HoldSeat, IdempotencyKey
+from common.models import IdempotencyKey
+from core.errors import HoldExpired, HoldNotFound, SeatsUnavailable, ShowStarted
+from core.models import Booking, Hold, HoldSeat
 from core.services import booking as booking_service
 from core.services import holds as hold_service
 from core.services.seats import SeatClasses

@@ -7,11 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from common.translations import Message, missing_translations, placeholder_errors, source_messages
 from tests.conftest import client_for
 from tests.factories import BookingFactory
 from tests.web_fixtures import laid_out_show
 from web.templatetags.web_tags import money
-from web.translations import Message, missing_translations, placeholder_errors, source_messages
 
 
 def test_every_string_of_the_pages_and_the_api_has_a_spanish_and_a_hindi_translation():
@@ -24,18 +24,18 @@ def test_the_check_finds_template_and_python_strings():
     messages = source_messages()
     assert "Hold seats" in messages  # {% translate %} in web/templates/web/show.html
     assert messages["%(seats)s seat free"].plural == "%(seats)s seats free"  # {% blocktranslate count %}
-    assert "This seat is already booked." in messages  # gettext_lazy in core/exceptions.py
-    assert any(loc.startswith("core/exceptions.py:") for loc in messages["This seat is already booked."].locations)
+    assert "This seat is already booked." in messages  # gettext_lazy in core/errors.py
+    assert any(loc.startswith("core/errors.py:") for loc in messages["This seat is already booked."].locations)
 
 
 def test_the_check_fails_on_a_string_without_translation_and_says_what_to_add():
     problems = missing_translations({"A brand new message.": Message("A brand new message.", None,
-                                                                     ["core/exceptions.py:999"])})
+                                                                     ["core/errors.py:999"])})
     assert problems == [
         'locale/es/LC_MESSAGES/django.po: no translation for msgid "A brand new message." used in '
-        'core/exceptions.py:999',
+        'core/errors.py:999',
         'locale/hi/LC_MESSAGES/django.po: no translation for msgid "A brand new message." used in '
-        'core/exceptions.py:999',
+        'core/errors.py:999',
     ]
 
 

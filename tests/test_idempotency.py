@@ -5,12 +5,14 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from core import exceptions
-from core.exception_handler import SERVER_ERROR_BODY
-from core.models import Booking, Hold, IdempotencyKey
+from common import errors as common_errors
+from common.exception_handler import SERVER_ERROR_BODY
+from common.models import IdempotencyKey
+from common.services.idempotency import request_fingerprint
+from core import errors
+from core.models import Booking, Hold
 from core.services import holds as hold_service
 from core.services.booking import booking_cancel
-from core.services.idempotency import request_fingerprint
 from tests.conftest import client_for
 from tests.factories import BookingFactory
 
@@ -78,7 +80,7 @@ class TestReplay:
         # The same attempt gets the same answer; a new attempt needs a new key.
         second = post(auth_client, f"/shows/{show.id}/book/", {"seat_numbers": [1, 2]})
         assert first.status_code == second.status_code == 409
-        assert second.json() == first.json() == {"detail": exceptions.SeatsUnavailable.message,
+        assert second.json() == first.json() == {"detail": errors.SeatsUnavailable.message,
                                                  "code": "seats_unavailable", "seats": [2]}
         assert post(auth_client, f"/shows/{show.id}/book/", {"seat_numbers": [1, 2]}, key="key-2").status_code == 201
 
@@ -111,7 +113,7 @@ class TestMisuse:
         response = post(auth_client, f"/shows/{show.id}/book/", {"seat_numbers": [1, 3]})
 
         assert response.status_code == 422
-        assert response.json() == {"detail": exceptions.IdempotencyKeyReused.message,
+        assert response.json() == {"detail": common_errors.IdempotencyKeyReused.message,
                                    "code": "idempotency_key_reused"}
         assert Booking.objects.count() == 2
 
@@ -133,7 +135,7 @@ class TestMisuse:
         response = post(auth_client, path, {"seat_number": 1})
 
         assert response.status_code == 409
-        assert response.json() == {"detail": exceptions.RequestInProgress.message, "code": "request_in_progress"}
+        assert response.json() == {"detail": common_errors.RequestInProgress.message, "code": "request_in_progress"}
         assert not Booking.objects.exists()
 
     def test_key_abandoned_in_progress_is_taken_over(self, auth_client, user, show):
@@ -165,7 +167,7 @@ class TestMisuse:
         response = post(auth_client, f"/shows/{show.id}/book/", {"seat_number": 1}, key=key)
 
         assert response.status_code == 400
-        assert response.json() == {"detail": exceptions.IdempotencyKeyInvalid.message,
+        assert response.json() == {"detail": common_errors.IdempotencyKeyInvalid.message,
                                    "code": "invalid_idempotency_key"}
         assert not Booking.objects.exists()
         assert not IdempotencyKey.objects.exists()
@@ -195,7 +197,7 @@ class TestFailures:
         # The booking and its stored response commit together: a crash between them must not leave a booked seat
         # behind a key that says "in progress", which would make the client's retry answer 409 for its own seat.
         path = f"/shows/{show.id}/book/"
-        with mock.patch("core.services.idempotency.idempotency_key_store", side_effect=RuntimeError("crash")):
+        with mock.patch("common.services.idempotency.idempotency_key_store", side_effect=RuntimeError("crash")):
             assert post(auth_client, path, {"seat_number": 1}).status_code == 500
         assert not Booking.objects.exists()
         assert not IdempotencyKey.objects.exists()
@@ -206,7 +208,7 @@ class TestFailures:
 
     def test_busy_is_not_stored(self, auth_client, show):
         path = f"/shows/{show.id}/book/"
-        with mock.patch("core.views.booking.booking_create", side_effect=exceptions.Busy()):
+        with mock.patch("core.views.booking.booking_create", side_effect=common_errors.Busy()):
             assert post(auth_client, path, {"seat_number": 1}).status_code == 503
         assert not IdempotencyKey.objects.exists()
         assert post(auth_client, path, {"seat_number": 1}).status_code == 201

@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from core.exceptions import ShowNotFound
+from core.errors import ShowNotFound
 from core.locks import lock_seats, lock_show_and_all_seats, locked_transaction
 from core.models import Movie, Show, ShowSeat
 from tests.concurrency_helpers import row_locked_elsewhere

@@ -10,7 +10,7 @@ Findings reproduced, each failing before issue 10:
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttles import LoggedRateThrottle
+from common.throttles import LoggedRateThrottle
 from tests.conftest import client_for
 from tests.factories import PASSWORD
 

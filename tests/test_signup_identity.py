@@ -6,8 +6,8 @@ accounts.
 import pytest
 from rest_framework.test import APIClient
 
-from core.exceptions import EmailTaken, UsernameTaken
-from core.serializers import CONFUSABLE_USERNAME
+from accounts.errors import EmailTaken, UsernameTaken
+from accounts.serializers import CONFUSABLE_USERNAME
 from tests.concurrency_helpers import run_concurrently
 
 PASSWORD_OK = "Sup3r-secret-pass"

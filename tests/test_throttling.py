@@ -18,7 +18,7 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttles import LoggedRateThrottle
+from common.throttles import LoggedRateThrottle
 from tests.conftest import client_for
 from tests.factories import BookingFactory, UserFactory
 

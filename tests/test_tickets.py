@@ -13,11 +13,11 @@ from PIL import Image
 
 from core.models import Booking
 from core.services.booking import booking_cancel, booking_create
+from core.ticket_codes import ALPHABET, LENGTH, new_ticket_code
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
 from tests.factories import BookingFactory, ShowFactory, UserFactory
 from tests.seat_prices import set_seat_prices
-from tickets.codes import ALPHABET, LENGTH, new_ticket_code
 
 pytestmark = pytest.mark.django_db
 

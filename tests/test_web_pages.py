@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.exceptions import SeatsUnavailable
+from core.errors import SeatsUnavailable
 from core.models import Booking, Hold
 from core.services import holds
 from orders.models import Order

@@ -54,28 +54,32 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
     "django_filters",
+    # Our apps, bottom layer first (docs/architecture.md). The order is relied on: an app's AppConfig.ready()
+    # connects its receivers, so the receivers of a domain event run lowest layer first (tickets may refuse a
+    # cancel before orders refunds it, and notifications writes the mail last, seeing the refund), and orders' admin
+    # extends the user admin that accounts' admin registered.
+    "common",
+    "accounts",
     "venues",
     "core",
-    # Before the sales apps: their admin adds the user's orders and bookings to accounts' user page.
-    "accounts",
-    "orders",
     "tickets",
+    "orders",
     "notifications",
-    # The moviegoer's web pages (server-rendered, session login); they call core's services like the API does.
-    "web",
     # The staff's sales report (admin page, /reports/sales/ and its CSV).
     "reports",
+    # The moviegoer's web pages (server-rendered, session login); they call the services like the API does.
+    "web",
 ]
 
 MIDDLEWARE = [
     # First, so every log line of the request (including other middleware's) carries its id.
-    "core.middleware.RequestIdMiddleware",
+    "common.middleware.RequestIdMiddleware",
     # With DEBUG on (make run), JSON instead of Django's HTML debug pages; outside the rest so it sees them all.
-    "core.middleware.JsonDebugErrorPagesMiddleware",
+    "common.middleware.JsonDebugErrorPagesMiddleware",
     # Before the rest, so an over-large body is refused before anything reads it.
-    "core.middleware.RequestSizeLimitMiddleware",
+    "common.middleware.RequestSizeLimitMiddleware",
     # Turns "the database is unreachable" in non-DRF views (admin, schema) into the same JSON 503.
-    "core.middleware.DatabaseUnavailableMiddleware",
+    "common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Picks the language of the web pages and of the API's error `detail` from the switcher's cookie or
@@ -83,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Sessions, CSRF, the session user and messages: for the admin's paths only (see the class).
-    "core.middleware.AdminOnlyMiddleware",
+    "common.middleware.AdminOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 # The middleware AdminOnlyMiddleware runs, in this order, for paths starting with one of ADMIN_MIDDLEWARE_PATHS.
@@ -210,14 +214,14 @@ REST_FRAMEWORK = {
     # `?format=` is the catalogue's show-format filter (2D, 3D, IMAX), not DRF's renderer override (the API only
     # speaks JSON anyway).
     "URL_FORMAT_OVERRIDE": None,
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     # Secure by default: every view is authenticated unless it opts out explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # A JSON API: anything else is answered 415 rather than half-parsed.
-    # JSONParser plus limits on list length and nesting depth (core.parsers).
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
+    # JSONParser plus limits on list length and nesting depth (common.parsers).
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "core.exception_handler.api_exception_handler",
+    "EXCEPTION_HANDLER": "common.exception_handler.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Throttle classes are set per view (core.throttles); these are their rates, one environment variable per
     # scope so a load test or an operator can raise them without editing code ("N/s", "N/min", "N/hour").
@@ -262,12 +266,12 @@ SIMPLE_JWT = {
 SWAGGER_USE_COMPAT_RENDERERS = False
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
-    # Every operation is documented with core.schema.api_operation; this completes it from the view.
-    "DEFAULT_AUTO_SCHEMA_CLASS": "core.schema.ApiAutoSchema",
-    "DEFAULT_GENERATOR_CLASS": "core.schema.ApiSchemaGenerator",
-    # Lists are documented as plain arrays; their paged form is its own operation (core.schema.paged_twin).
+    # Every operation is documented with common.schema.api_operation; this completes it from the view.
+    "DEFAULT_AUTO_SCHEMA_CLASS": "common.schema.ApiAutoSchema",
+    "DEFAULT_GENERATOR_CLASS": "common.schema.ApiSchemaGenerator",
+    # Lists are documented as plain arrays; their paged form is its own operation (common.schema.paged_twin).
     "DEFAULT_PAGINATOR_INSPECTORS": [
-        "core.schema_pagination.ListPaginationInspector",
+        "common.schema_pagination.ListPaginationInspector",
         "drf_yasg.inspectors.DrfAPICompatInspector",
         "drf_yasg.inspectors.CoreAPICompatInspector",
     ],
@@ -366,7 +370,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 
 # --- i18n / time ------------------------------------------------------------------------------------------
 # The web pages and the API's error messages speak these languages (locale/<lang>/LC_MESSAGES/django.po, compiled
-# by web/translations.py on make run / make test). Anything else a browser asks for falls back to English.
+# by common/translations.py on make run / make test). Anything else a browser asks for falls back to English.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("hi", "हिन्दी")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -404,12 +408,12 @@ else:
 
 # --- Request limits ---------------------------------------------------------------------------------------
 # The API's bodies are a few hundred bytes; 64 KiB leaves room and refuses megabyte garbage (413) before it is
-# parsed. Enforced by core.middleware.RequestSizeLimitMiddleware for every request (DRF reads the stream
+# parsed. Enforced by common.middleware.RequestSizeLimitMiddleware for every request (DRF reads the stream
 # directly, which Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check does not see), and by Django for forms.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=64 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
-# Any JSON array in a request body longer than this, or nested deeper, is a 400 (core.parsers).
+# Any JSON array in a request body longer than this, or nested deeper, is a 400 (common.parsers).
 REQUEST_MAX_LIST_ITEMS = env.int("REQUEST_MAX_LIST_ITEMS", default=100)
 REQUEST_MAX_JSON_DEPTH = env.int("REQUEST_MAX_JSON_DEPTH", default=10)
 
@@ -441,13 +445,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ----------------------------------------------------------------------------------------------
-# One JSON object per line (python-json-logger), each with the request id (core.middleware) so the lines of one
+# One JSON object per line (python-json-logger), each with the request id (common.middleware) so the lines of one
 # request can be found together. Events of record (booking, cancel, login failure, throttling) are logged by
-# core.events.log_event. LOG_FORMAT=plain gives human-readable lines instead.
+# common.events.log_event. LOG_FORMAT=plain gives human-readable lines instead.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "common.middleware.RequestIdLogFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

@@ -1,4 +1,4 @@
-"""Top-level routes: the API (core.urls), its documentation, and the admin."""
+"""Top-level routes: the API (each app's urls), its documentation, the admin and the web pages."""
 from django.contrib import admin
 from django.urls import include, path
 from drf_yasg import openapi
@@ -31,9 +31,11 @@ schema_view = get_schema_view(
 )
 
 urlpatterns = [
-    # The API first: Django tries the patterns in order, and the booking request is the hot path (issue 13). No API
+    # The API first: Django tries the patterns in order, and the booking request is the hot path. No API
     # path starts like the ones below (admin/, swagger, reports/), so the order changes nothing else.
     path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("common.urls")),
     # The staff's sales report (an admin page, and the API's /reports/sales/); before admin/ so it is found.
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
@@ -49,7 +51,7 @@ urlpatterns = [
 ]
 
 # Paths no view answers, and errors outside DRF views, get the API's JSON error shape, not Django's HTML pages.
-handler400 = "core.exception_handler.json_bad_request"
-handler403 = "core.exception_handler.json_permission_denied"
-handler404 = "core.exception_handler.json_not_found"
-handler500 = "core.exception_handler.json_server_error"
+handler400 = "common.exception_handler.json_bad_request"
+handler403 = "common.exception_handler.json_permission_denied"
+handler404 = "common.exception_handler.json_not_found"
+handler500 = "common.exception_handler.json_server_error"

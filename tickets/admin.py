@@ -1,7 +1,8 @@
 """Staff pages for check-ins: the list of who is in, per show (filter by show)."""
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin, ShowFilter
+from common.admin import ReadOnlyAdminMixin
+from core.admin import ShowFilter
 from tickets.models import Checkin
 
 

@@ -1,4 +1,4 @@
-"""Check-ins at the door. A ticket is a booking's `ticket_code` (core.models.Booking, made by tickets.codes)."""
+"""Check-ins at the door. A ticket is a booking's `ticket_code` (core.models.Booking, made by core.ticket_codes)."""
 from django.conf import settings
 from django.db import models
 

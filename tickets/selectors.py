@@ -1,6 +1,6 @@
 """What a ticket says: one dict per booking, shared by the API (GET /bookings/<id>/ticket/), the PDF and the
 e-mails, so they can never disagree."""
-from core.exceptions import BookingNotFound
+from core.errors import BookingNotFound
 from core.models import Booking, ShowSeat
 
 

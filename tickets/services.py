@@ -12,18 +12,19 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from core.events import log_event_on_commit
-from core.exceptions import (
+from common.events import log_event_on_commit
+from core.errors import ShowNotFound
+from core.locks import locked_transaction
+from core.models import Booking, Show
+from tickets.errors import (
     AlreadyCheckedIn,
+    CheckedInCannotCancel,
     CheckinNotOpen,
-    ShowNotFound,
     TicketCancelled,
     TicketNotFound,
     TicketPaymentRequired,
     WrongShow,
 )
-from core.locks import locked_transaction
-from core.models import Booking, Show
 from tickets.models import Checkin
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ def checkin(*, code: str, show_id: int | None, staff_user, now: datetime | None 
                             staff_user_id=staff_user.pk)
     entry.booking = booking
     return entry
+
+
+def refuse_cancel_if_admitted(bookings) -> None:
+    """A ticket admitted at the door cannot be cancelled (nor refunded): the rule for every cancel, whether of one
+    booking (core's booking_cancelled, tickets.receivers) or of a whole order (orders.services). Call with the
+    bookings' rows locked, as check-in locks them, so a cancel and a check-in of one ticket are serialised."""
+    if Checkin.objects.filter(booking__in=[booking.pk for booking in bookings]).exists():
+        raise CheckedInCannotCancel()
 
 
 def checkin_list(*, show_id: int) -> dict:

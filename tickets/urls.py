@@ -1,9 +1,6 @@
 from django.urls import path
 
-from core import converters
 from tickets import views
-
-converters.register()
 
 urlpatterns = [
     path("bookings/<id:booking_id>/ticket/", views.TicketView.as_view(), name="booking-ticket"),

@@ -6,9 +6,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.renderers import PNGRenderer, SVGRenderer
-from core.schema import BINARY, STAFF, TAG_TICKETS, USER, api_operation
-from core.serializers import ErrorSerializer
+from common.renderers import PNGRenderer, SVGRenderer
+from common.schema import BINARY, STAFF, TAG_TICKETS, USER, api_operation
+from common.serializers import ErrorSerializer
 from tickets import rendering, selectors, services
 
 DOOR_GROUP = "door"

@@ -1,7 +1,7 @@
 """Reads of cinemas and screens, each a fixed number of queries."""
 from django.db.models import Prefetch, QuerySet
 
-from core.exceptions import CinemaNotFound, ScreenNotFound
+from venues.errors import CinemaNotFound, ScreenNotFound
 from venues.models import Cinema, Screen
 
 

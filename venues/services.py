@@ -1,7 +1,7 @@
 """Staff operations on cinemas and screens."""
 from django.db import IntegrityError, transaction
 
-from core.exceptions import CinemaNotFound, InvalidLayout, ScreenNameTaken
+from venues.errors import CinemaNotFound, InvalidLayout, ScreenNameTaken
 from venues.layouts import LayoutError, layout_seats
 from venues.models import Cinema, Screen
 

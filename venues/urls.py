@@ -1,10 +1,7 @@
 from django.urls import path
 
-from core import converters
-from core.schema import paged_twin
+from common.schema import paged_twin
 from venues import views
-
-converters.register()
 
 urlpatterns = [
     path("cinemas/", views.CinemaListView.as_view(), name="cinema-list"),

@@ -4,9 +4,9 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.pagination import OptionalLimitOffsetPagination
-from core.schema import PUBLIC, STAFF, TAG_VENUES, api_operation
-from core.views import IsStaffOrReadOnly
+from common.pagination import OptionalLimitOffsetPagination
+from common.permissions import IsStaffOrReadOnly
+from common.schema import PUBLIC, STAFF, TAG_VENUES, api_operation
 from venues import selectors, services
 from venues.serializers import (
     CinemaCreateSerializer,

@@ -1,7 +1,6 @@
 """The web pages' paths. They avoid the API's paths (`/movies/`, `/shows/`, `/holds/`...), which stay JSON."""
 from django.urls import path
 
-from core import urls as core_urls  # noqa: F401  (registers the bounded <id:...> path converter)
 from web import views
 
 app_name = "web"

@@ -26,33 +26,21 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 from rest_framework.exceptions import Throttled
 
+from accounts.errors import PasswordRejected
 from accounts.languages import supported_language
+from accounts.serializers import SignupSerializer
 from accounts.services import passwords, users
 from accounts.services.login import login_check
-from accounts.throttles import LoginUsernameIPThrottle, PasswordResetIPThrottle
+from accounts.throttles import LoginIPThrottle, LoginUsernameIPThrottle, PasswordResetIPThrottle, SignupIPThrottle
+from common.errors import DomainError, NotFound
 from core import selectors
-from core.exceptions import (
-    AlreadyPaid,
-    DomainError,
-    HoldExpired,
-    NotFound,
-    OrderNotPending,
-    PasswordRejected,
-    PaymentMethodUnavailable,
-    SeatsUnavailable,
-)
+from core.errors import HoldExpired, SeatsUnavailable
 from core.filters import ShowFilter
 from core.models import Show
-from core.serializers import SignupSerializer
 from core.services import booking, holds
-from core.throttles import (
-    BookingUserThrottle,
-    CancelUserThrottle,
-    HoldUserThrottle,
-    LoginIPThrottle,
-    SignupIPThrottle,
-)
+from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 from orders import services as order_services
+from orders.errors import AlreadyPaid, OrderNotPending, PaymentMethodUnavailable
 from orders.models import Order, Refund
 from orders.payments import get_provider
 from tickets.rendering import qr_svg_data_uri

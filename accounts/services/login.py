@@ -2,10 +2,10 @@
 from django.contrib.auth import authenticate
 
 from accounts import identity
+from accounts.errors import InvalidCredentials
 from accounts.services import tokens
 from accounts.throttles import LoginFailureDelay
-from core.events import log_event
-from core.exceptions import InvalidCredentials
+from common.events import log_event
 
 
 def login(*, username: str, password: str, client_ip: str, request=None) -> dict:

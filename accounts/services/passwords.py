@@ -14,12 +14,12 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext, gettext_noop
 
 from accounts import identity
+from accounts.errors import InvalidResetToken, PasswordRejected, WrongPassword
 from accounts.languages import account_language
 from accounts.models import RefreshFamily
 from accounts.services import tokens
-from core.events import log_event
-from core.exceptions import InvalidResetToken, PasswordRejected, WrongPassword
-from notifications.services import mail_send_on_commit
+from accounts.signals import password_reset_requested
+from common.events import log_event
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -52,16 +52,17 @@ def password_reset_request(*, email: str) -> None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    # Through the mail outbox (notifications): sent after commit (a mail must never announce something that was
+    # Announced, for the mail outbox (notifications) to send after commit (a mail must never announce something that was
     # rolled back), by the worker when there is one, and retried while the SMTP server is unreachable. Each request
     # is its own message. The row keeps the mail's text, token included, as any sent-mail log would; the token
     # works once and for PASSWORD_RESET_TIMEOUT only.
     # In the account's language, not the request's: whoever asks, the owner reads it.
     language = account_language(user)
     with translation.override(language):
-        mail_send_on_commit(to=user.email, subject=gettext(RESET_MAIL_SUBJECT), kind="password_reset",
-                            text=_reset_mail_body(username=user.username, uid=uid, token=token), language=language,
-                            dedupe_key=f"password_reset:{user.pk}:{uuid.uuid4().hex}")
+        password_reset_requested.send(
+            sender=User, user=user, to=user.email, subject=gettext(RESET_MAIL_SUBJECT), language=language,
+            text=_reset_mail_body(username=user.username, uid=uid, token=token),
+            dedupe_key=f"password_reset:{user.pk}:{uuid.uuid4().hex}")
     log_event("password_reset_requested", user_id=user.pk)
 
 
@@ -79,7 +80,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
 def _set_password(user, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    # The access tokens carry a digest of the password hash (core.authentication checks it on every request);
+    # The access tokens carry a digest of the password hash (accounts.authentication checks it on every request);
     # the refresh families are revoked too, so no refresh token of an old login can be exchanged either.
     tokens.families_revoke(user=user, reason=RefreshFamily.RevokedReason.PASSWORD)
 

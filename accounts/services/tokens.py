@@ -9,7 +9,7 @@ simplejwt signs and verifies the tokens; what it does not do is kept here:
 - a refresh token whose family has moved on was copied: the family is revoked (RFC 9700, 4.14.2);
 - the refresh tokens of a family all expire when the login's lifetime ends (JWT_REFRESH_DAYS from the login);
 - every token carries the account's token version (`ver`): bumping it revokes everything issued before.
-The per-request check of access tokens (version, family, password) is in core.authentication.
+The per-request check of access tokens (version, family, password) is in accounts.authentication.
 """
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,15 +24,15 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import identity
-from accounts.models import Account, RefreshFamily
-from core.events import log_event
-from core.exceptions import (
+from accounts.errors import (
     InvalidRefreshToken,
     NoActiveAccount,
     RefreshTokenNotValid,
     TokenReused,
     TokenRevoked,
 )
+from accounts.models import Account, RefreshFamily
+from common.events import log_event
 
 User = get_user_model()
 

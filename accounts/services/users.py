@@ -4,14 +4,13 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import identity
+from accounts.errors import EmailTaken, UsernameTaken
 from accounts.languages import supported_language
 from accounts.models import Account, RefreshFamily
 from accounts.services import tokens
-from core.events import log_event
-from core.exceptions import EmailTaken, HoldNotFound, UsernameTaken
-from core.locks import violates_unique
-from core.models import Hold
-from core.services import holds
+from accounts.signals import account_deleted
+from common.db import violates_unique
+from common.events import log_event
 
 User = get_user_model()
 
@@ -29,7 +28,7 @@ def user_create(*, username: str, email: str, password: str, language: str = "")
     """
     try:
         # A savepoint of its own, so the race leaves a usable connection; the Account row is written by
-        # accounts.signals in the same transaction.
+        # accounts.receivers in the same transaction.
         with transaction.atomic():
             user = User.objects.create_user(username=identity.normalize_username(username),
                                             email=email.strip(), password=password)
@@ -77,13 +76,9 @@ def me_delete(*, user) -> None:
         RefreshFamily.objects.filter(user=user).delete()
         # The outstanding tokens (and their blacklist entries, by cascade) hold the token strings.
         OutstandingToken.objects.filter(user=user).delete()
-    # Seats the account was holding are freed now rather than when the holds expire; each release takes its
-    # show's lock in a transaction of its own (core.services.holds), after the account is gone.
-    for hold_id in Hold.objects.filter(user=user).order_by("pk").values_list("pk", flat=True):
-        try:
-            holds.hold_release(user=user, hold_id=hold_id)
-        except HoldNotFound:
-            pass  # released or expired and tidied meanwhile
+    # After the commit: the layers above let go of what the account had (core frees the seats it was holding now
+    # rather than when its holds expire, each hold under its show's locks in a transaction of its own).
+    account_deleted.send(sender=User, user=user)
     log_event("account_deleted", user_id=user.pk)
 
 

@@ -1,6 +1,6 @@
 
 import django.db.models.deletion
-import tickets.codes
+import core.ticket_codes
 from django.conf import settings
 from django.db import migrations, models
 
@@ -8,7 +8,7 @@ from django.db import migrations, models
 def fill_ticket_codes(apps, schema_editor):
     Booking = apps.get_model("core", "Booking")
     for booking in Booking.objects.filter(ticket_code__isnull=True).only("pk").iterator():
-        Booking.objects.filter(pk=booking.pk).update(ticket_code=tickets.codes.new_ticket_code())
+        Booking.objects.filter(pk=booking.pk).update(ticket_code=core.ticket_codes.new_ticket_code())
 
 
 class Migration(migrations.Migration):
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='booking',
             name='ticket_code',
-            field=models.CharField(default=tickets.codes.new_ticket_code, editable=False, max_length=32, unique=True),
+            field=models.CharField(default=core.ticket_codes.new_ticket_code, editable=False, max_length=32, unique=True),
         ),
         migrations.AddConstraint(
             model_name='booking',

@@ -13,13 +13,14 @@ from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from core import precomposed
-from core.events import log_event_on_commit
-from core.exceptions import (
+from common import precomposed
+from common.db import violates_unique
+from common.events import log_event_on_commit
+from core import signals
+from core.errors import (
     AlreadyCancelled,
     BookingNotFound,
     CancellationClosed,
-    CheckedInCannotCancel,
     InvalidSeat,
     PaymentRequired,
     SeatBlocked,
@@ -28,7 +29,7 @@ from core.exceptions import (
     SeatTaken,
     ShowStarted,
 )
-from core.locks import lock_seats, locked_transaction, violates_unique
+from core.locks import lock_seats, locked_transaction
 from core.models import Booking, Movie, Show, ShowSeat
 from core.services.seats import (
     check_seats_exist,
@@ -38,9 +39,6 @@ from core.services.seats import (
     show_for_sale,
     validated_seat_selection,
 )
-from notifications import services as mail
-from notifications.models import OutboxMessage
-from tickets.models import Checkin
 from venues.models import Cinema, Screen
 
 logger = logging.getLogger(__name__)
@@ -71,9 +69,9 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
                 if booking is not None:
                     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk,
                                         show_id=show_id, seat_number=seat_number, price=str(booking.price))
-                    if user.email:
-                        # Its outbox row was written by the booking's own statement (_fast_sql).
-                        mail.dispatch_on_commit(mail.reservation_dedupe_key(booking.pk))
+                    # The statement extensions' rows (the reservation mail's) were written by the booking's own
+                    # statement (_fast_sql).
+                    signals.bookings_reserved.send(sender=Booking, bookings=[booking], statement_rows=True)
                     return booking
                 # The seat is not plainly free (booked, blocked, held, or missing): nothing was written, and the
                 # general path below decides what to answer, in this same transaction.
@@ -103,7 +101,7 @@ def _booking_create_general(*, user, show_id: int, seat_number: int, now: dateti
     # Logged on commit: only a booking that exists is logged as made.
     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                         seat_number=seat_number, price=str(booking.price))
-    mail.bookings_reserved([booking])
+    signals.bookings_reserved.send(sender=Booking, bookings=[booking], statement_rows=False)
     return booking
 
 
@@ -127,13 +125,16 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
         bookings = _book(user=user, show=show, seats=seats)
         log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
                             show_id=show.pk, seat_numbers=numbers)
-        mail.bookings_reserved(bookings)
+        signals.bookings_reserved.send(sender=Booking, bookings=bookings, statement_rows=False)
     return bookings
 
 
 def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Booking:
-    """Cancel the user's booking. Someone else's booking is reported as not found, revealing nothing. The returned
-    booking's `refund` is the Refund recorded for a paid seat of an order, else None."""
+    """Cancel the user's booking. Someone else's booking is reported as not found, revealing nothing.
+
+    The layers above hear of it in this transaction (`core.signals.booking_cancelled`): tickets refuses the cancel of
+    a ticket already admitted at the door, orders refunds a paid seat and sets the returned booking's `refund` (else
+    it stays None), notifications writes the mail."""
     now = now or timezone.now()
     found = Booking.objects.filter(pk=booking_id, user=user).values_list("show_id", "seat_number").first()
     if found is None:
@@ -144,7 +145,8 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         # cancel of it may have won, or the show may have been cancelled meanwhile).
         seats = lock_seats(show_id, [seat_number])
         # The booking's row too: check-in (tickets.services) locks only this row, so a cancel and a check-in of
-        # one ticket are serialised and a ticket is never both checked in and cancelled.
+        # one ticket are serialised and a ticket is never both checked in and cancelled (tickets' receiver of
+        # booking_cancelled decides under this lock).
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise AlreadyCancelled()
@@ -152,23 +154,16 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         cutoff_minutes = settings.BOOKING_CANCEL_CUTOFF_MINUTES
         if now >= show.date_time - timedelta(minutes=cutoff_minutes):
             raise CancellationClosed() if cutoff_minutes else ShowStarted()
-        if Checkin.objects.filter(booking=booking).exists():
-            raise CheckedInCannotCancel()
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
         set_state(seats, ShowSeat.State.FREE)
-        # A seat of a paid order: its price goes back through the provider that took it. (Imported here: the
-        # order services build on this module.)
-        from orders.services import booking_cancelled_refund
-
-        refund = booking_cancelled_refund(booking=booking, now=now)
+        booking.show = show
+        # Set by a receiver that refunded the seat (orders); None: nothing was paid.
+        booking.refund = None
+        signals.booking_cancelled.send(sender=Booking, booking=booking, now=now)
         log_event_on_commit("booking_cancelled", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                             seat_number=booking.seat_number)
-        mail.booking_cancelled(booking)
-    booking.show = show
-    # The Refund this cancel recorded (None: nothing was paid), for the caller to tell the customer.
-    booking.refund = refund
     return booking
 
 
@@ -177,13 +172,13 @@ class _ShowNotForSale(Exception):
 
 
 @functools.cache
-def _fast_sql(vendor: str, with_mail: bool) -> tuple[str, str]:
-    """The fast path's two statements, composed once per process from the models' metadata (core.precomposed).
+def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -> tuple[str, str]:
+    """The fast path's two statements, composed once per process (and per set of `extensions` a booking wants) from
+    the models' metadata (common.precomposed).
 
-    With `with_mail`, the INSERT also writes the reservation mail's outbox row (uncomposed, as
-    notifications.services.bookings_reserved writes it, keyed by the new booking's id), so the mail costs no
-    round trip of its own and exists exactly when the booking does. Only quoted identifiers from `_meta` go into
-    the text; every value is a bound parameter.
+    Each of `extensions` (core.signals) adds a row of another app to the INSERT's statement (the reservation mail's
+    outbox row, notifications.receivers), so that row costs no round trip of its own and exists exactly when the
+    booking does. Only quoted identifiers go into the text; every value is a bound parameter.
     """
     q = precomposed.quote
     seat, booking, show = ShowSeat._meta, Booking._meta, Show._meta
@@ -204,15 +199,8 @@ def _fast_sql(vendor: str, with_mail: bool) -> tuple[str, str]:
         f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
         f"RETURNING {col(booking, 'id')}) "
     )
-    if with_mail:
-        outbox = OutboxMessage._meta
-        mail_columns, _ = precomposed.insert_columns_and_values(_reservation_row(to="", ticket_code=""))
-        key_column = q(outbox.get_field("dedupe_key").column)
-        # The key is "reservation:<booking id>" (notifications.services.reservation_dedupe_key).
-        mail_values = ", ".join(f"CONCAT(%s::text, ins.{col(booking, 'id')})" if c == key_column else "%s"
-                                for c in mail_columns)
-        insert += (f", mail AS (INSERT INTO {q(outbox.db_table)} ({', '.join(mail_columns)}) "  # nosec B608
-                   f"SELECT {mail_values} FROM ins) ")
+    for extension in extensions:
+        insert += f", {extension.cte(inserted='ins', booking_id=col(booking, 'id'))} "
     insert += (
         f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "  # nosec B608
         f"{precomposed.select_columns(Movie, 'm')}, {precomposed.select_columns(Screen, 'sc')}, "
@@ -231,7 +219,8 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     Call inside `locked_transaction()`. Raises `_ShowNotForSale` after claiming the seat of a show that is not
     on sale, so the caller's transaction rolls the claim back.
     """
-    claim_sql, insert_sql = _fast_sql(connection.vendor, bool(user.email))
+    extensions = tuple(extension for extension in signals.statement_extensions() if extension.wanted(user=user))
+    claim_sql, insert_sql = _fast_sql(connection.vendor, extensions)
     with connection.cursor() as cursor:
         cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number, ShowSeat.State.FREE,
                                    ShowSeat.State.HELD, now])
@@ -246,10 +235,8 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
                           payment_status=Booking.PaymentStatus.UNPAID if price > 0 else Booking.PaymentStatus.FREE)
         booking.known_seat_label = label  # for the confirmation mail's ticket (tickets.selectors.seat_label)
         _, values = precomposed.insert_columns_and_values(booking)
-        if user.email:
-            _, mail_values = precomposed.insert_columns_and_values(
-                _reservation_row(to=user.email, ticket_code=booking.ticket_code))
-            values += mail_values  # the key's value is its prefix; the statement appends the booking's id
+        for extension in extensions:
+            values += extension.params(user=user, booking=booking)
         try:
             cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *values, show_id])
         except IntegrityError as exc:
@@ -265,13 +252,6 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     booking._state.adding, booking._state.db = False, connection.alias
     booking.show = _show_from_row(row[1:])
     return booking
-
-
-def _reservation_row(*, to: str, ticket_code: str) -> OutboxMessage:
-    """The reservation mail's outbox row as notifications.services.bookings_reserved writes it, but for its key,
-    which the statement completes with the booking's id."""
-    return OutboxMessage(dedupe_key=mail.reservation_dedupe_key(""), kind=mail.RESERVATION, to=to, subject="",
-                         body_text="", body_html="", ticket_codes=[ticket_code])
 
 
 def _show_from_row(row) -> Show:

@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from core.events import log_event_on_commit
-from core.exceptions import (
+from common.events import log_event_on_commit
+from common.money import price_text
+from core import signals
+from core.errors import (
     InvalidDateTime,
     InvalidPrices,
     MovieNotFound,
     ScreenBusy,
-    ScreenNotFound,
     SeatsUnavailable,
     ShowCancelled,
     ShowHasBookingHistory,
@@ -26,9 +27,8 @@ from core.exceptions import (
 )
 from core.locks import lock_seats, lock_show_and_all_seats, locked_transaction
 from core.models import Booking, Hold, Movie, Show, ShowSeat
-from core.money import price_text
 from core.services.seats import check_seats_exist, classify, is_live_hold, set_state
-from notifications import services as mail
+from venues.errors import ScreenNotFound
 from venues.layouts import LayoutSeat, layout_categories, layout_seats, plain_layout
 from venues.models import Screen
 
@@ -189,8 +189,8 @@ def show_update(*, show_id: int, date_time: datetime | None = None, prices: dict
                           .select_related("user", "order").order_by("seat_number"))
             log_event_on_commit("show_changed", show_id=show.pk, changes=changes, active_bookings=len(active))
             if "date_time" in changes:
-                # Customers are told the new time by e-mail (their tickets stay valid).
-                mail.show_changed(show=show, bookings=active, cancelled=False)
+                # Customers are told the new time (notifications); their tickets stay valid.
+                signals.show_rescheduled.send(sender=Show, show=show, bookings=active)
     return show
 
 
@@ -205,12 +205,10 @@ def show_cancel(*, show_id: int, now: datetime | None = None) -> Show:
         show = lock_show_and_all_seats(show_id)
         if show.status == Show.Status.CANCELLED:
             raise ShowCancelled()
-        # The customers to tell, then the orders: each cancelled with what was paid refunded (orders.services).
-        # Imported here: the order services build on the core services.
-        from orders.services import show_cancel_orders
-
+        # The customers to tell, then the layers above settle what is theirs first (orders: each order cancelled,
+        # what was paid refunded), under the locks taken above.
         to_tell = list(Booking.objects.filter(show=show, status=Booking.Status.BOOKED).select_related("user"))
-        show_cancel_orders(show=show, now=now)
+        signals.show_cancelling.send(sender=Show, show=show, now=now)
         cancelled = list(Booking.objects.filter(show=show, status=Booking.Status.BOOKED).values_list("pk", flat=True))
         Booking.objects.filter(pk__in=cancelled).update(status=Booking.Status.CANCELLED, cancelled_at=now)
         ShowSeat.objects.filter(show=show).exclude(state__in=[ShowSeat.State.FREE, ShowSeat.State.BLOCKED]).update(
@@ -221,7 +219,7 @@ def show_cancel(*, show_id: int, now: datetime | None = None) -> Show:
         show.save(update_fields=["status", "cancelled_at"])
         log_event_on_commit("show_cancelled", show_id=show.pk, cancelled_booking_ids=cancelled,
                             released_holds=released)
-        mail.show_changed(show=show, bookings=to_tell, cancelled=True)
+        signals.show_cancelled.send(sender=Show, show=show, bookings=to_tell)
     return show
 
 

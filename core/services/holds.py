@@ -15,13 +15,14 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from core.events import log_event_on_commit
-from core.exceptions import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
-from core.locks import lock_seats, locked_transaction, violates_unique
+from common.db import violates_unique
+from common.events import log_event_on_commit
+from core import signals
+from core.errors import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
+from core.locks import lock_seats, locked_transaction
 from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
-from notifications import services as mail
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
     """Turn the user's unexpired hold into bookings of all its seats and consume the hold, atomically."""
     now = now or timezone.now()
     with locked_transaction():
-        hold, locked = _lock_own_hold(user=user, hold_id=hold_id)
+        hold, locked = hold_lock_own(user=user, hold_id=hold_id)
         still_held = set(_hold_seat_numbers(hold_id))
         seats = [seat for seat in locked if seat.number in still_held]
         # The decision is taken under the seat locks with one `now`: a confirm and a booking of the same seats by
@@ -114,14 +115,14 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         bookings = insert_bookings(user=user, show=show, seats=seats)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
                             booking_ids=[b.pk for b in bookings], seat_numbers=[s.number for s in seats])
-        mail.bookings_reserved(bookings)
+        signals.bookings_reserved.send(sender=Booking, bookings=bookings, statement_rows=False)
         return bookings
 
 
 def hold_release(*, user, hold_id: int) -> None:
     """Delete the user's hold: its seats are free at once. An expired hold may be released too (a no-op for seats)."""
     with locked_transaction():
-        hold, seats = _lock_own_hold(user=user, hold_id=hold_id)
+        hold, seats = hold_lock_own(user=user, hold_id=hold_id)
         set_state([seat for seat in seats if seat.hold_id == hold.pk], ShowSeat.State.FREE)
         log_event_on_commit("hold_released", user_id=user.pk, hold_id=hold.pk, show_id=hold.show_id)
         hold.delete()
@@ -164,8 +165,9 @@ def _hold_seat_numbers(hold_id: int) -> list[int]:
     return list(HoldSeat.objects.filter(hold_id=hold_id).order_by("seat_number").values_list("seat_number", flat=True))
 
 
-def _lock_own_hold(*, user, hold_id: int) -> tuple[Hold, list[ShowSeat]]:
-    """Lock the seats of the user's hold and return (hold, locked seats), the hold re-read under the locks.
+def hold_lock_own(*, user, hold_id: int) -> tuple[Hold, list[ShowSeat]]:
+    """Lock the seats of the user's hold and return (hold, locked seats), the hold re-read under the locks: what
+    confirming, releasing or ordering a hold (orders.services) starts with.
 
     Call in a transaction. Someone else's hold is reported as not found, revealing nothing. So is a hold that keeps
     the seats of a pending order (orders.services): it belongs to the order now, and is paid, cancelled or expires

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
-from core.exceptions import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
+from core.errors import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
 from core.models import Hold, HoldSeat, Show, ShowSeat
 
 

@@ -1,5 +1,5 @@
 """Payment providers, by the name clients use in `payment_method`."""
-from core.exceptions import PaymentMethodUnavailable
+from orders.errors import PaymentMethodUnavailable
 from orders.payments.providers.base import PaymentProvider
 from orders.payments.providers.box_office import BoxOfficeProvider
 from orders.payments.providers.stripe import StripeProvider

@@ -1,12 +1,12 @@
 """Template helpers of the web pages: money in the reader's language, and what each seat is called."""
-from decimal import Decimal
 
-from babel.numbers import format_currency
 from django import template
 from django.conf import settings
 from django.templatetags.tz import do_timezone
-from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common.money import money_text
 
 register = template.Library()
 
@@ -34,17 +34,10 @@ def show_local_time(show):
     return do_timezone(show.date_time, zone)
 
 
-def currency() -> str:
-    # One currency per installation (the auditoriums issue's CURRENCY setting; EUR until it exists).
-    return getattr(settings, "CURRENCY", "EUR")
-
-
 @register.filter
 def money(amount) -> str:
-    """12.5 → "€12.50" (en), "12,50 €" (es), "€12.50" (hi): Unicode CLDR's rules for the active language."""
-    if amount is None or amount == "":
-        return ""
-    return format_currency(Decimal(str(amount)), currency(), locale=to_locale(get_language() or "en"))
+    """12.5 → "€12.50" (en), "12,50 €" (es): common.money.money_text, for templates."""
+    return money_text(amount)
 
 
 @register.filter

@@ -6,8 +6,8 @@ next to live traffic, because it deletes holds under each show's lock like every
 """
 from django.core.management.base import BaseCommand
 
+from common.services.idempotency import idempotency_keys_purge
 from core.services.holds import release_expired_holds
-from core.services.idempotency import idempotency_keys_purge
 
 
 class Command(BaseCommand):

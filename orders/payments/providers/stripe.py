@@ -12,7 +12,7 @@ import logging
 import stripe
 from django.conf import settings
 
-from core.exceptions import InvalidWebhook, PaymentDeclined, PaymentProviderError
+from orders.errors import InvalidWebhook, PaymentDeclined, PaymentProviderError
 from orders.payments.providers.base import Outcome, PaymentProvider, to_minor_units
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """JSON parsing with limits on the shape of the body, for every endpoint.
 
-The body's size is limited before parsing (core.middleware); this bounds what a small body can still do: a
+The body's size is limited before parsing (common.middleware); this bounds what a small body can still do: a
 JSON array longer than REQUEST_MAX_LIST_ITEMS (say 10,000 seat numbers) or nested deeper than
 REQUEST_MAX_JSON_DEPTH is refused with 400 before any serializer or service sees it. Very deep nesting would
 otherwise make the json module raise RecursionError, which DRF's parser does not catch (a 500).
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from core.i18n import translated
+from common.i18n import translated
 
 LIST_TOO_LONG_DETAIL = _("A list in the request body has more than {limit} items.")
 TOO_DEEP_DETAIL = _("The request body is nested more than {limit} levels deep.")

@@ -15,7 +15,7 @@ success status and shape, the domain error codes it can answer, and a request ex
 sample data. `ApiAutoSchema` (below) adds what follows from the view itself, so it is never forgotten: the error
 responses of authentication (401), staff-only permission (403), throttling (429), a JSON body (400 parse errors,
 413, 415), path ids (404), Idempotency-Key (the header parameter and its errors) and an unreachable database (503),
-each described with its codes from core.error_codes. tests/test_api_description.py fails when an operation lacks
+each described with its codes from common.error_codes. tests/test_api_description.py fails when an operation lacks
 any of it, and validates the whole document (openapi-spec-validator, swagger2openapi).
 
 Also here: integer path parameters (from the URL converters), the paged twin of a list operation
@@ -29,9 +29,9 @@ from drf_yasg.generators import OpenAPISchemaGenerator
 from drf_yasg.inspectors import SwaggerAutoSchema
 from drf_yasg.utils import no_body, swagger_auto_schema
 
-from core import error_codes
-from core.pagination import PageLimitOffsetPagination
-from core.serializers import ErrorSerializer, SeatsErrorSerializer
+from common import error_codes
+from common.pagination import PageLimitOffsetPagination
+from common.serializers import ErrorSerializer, SeatsErrorSerializer
 
 TAG_ACCOUNTS = "accounts"
 TAG_CATALOGUE = "catalogue"
@@ -102,7 +102,7 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
     """Document one operation (decorate the view method). See the module docstring.
 
     `success` is `(status, serializer or description)`: one status, one shape. `errors` are the domain error codes
-    of this operation (core.error_codes), possibly empty; a code answered with several statuses is given as
+    of this operation (common.error_codes), possibly empty; a code answered with several statuses is given as
     `(status, code)`. The generic ones are added from the view. `error_schemas` ({status: serializer}) replaces the
     error shape of a status whose body has fields of its own (a subclass of core.serializers.ErrorSerializer).
     `example` is

@@ -2,7 +2,7 @@
 
 `log_event("booking_created", user_id=7, show_id=3, seat_number=15)` writes one JSON line (see LOGGING in the
 settings) whose `event` is the name and whose other keys are the fields, plus the request id that
-core.middleware attaches to every record. Fields are named explicitly by the caller: never pass a request, a
+common.middleware attaches to every record. Fields are named explicitly by the caller: never pass a request, a
 token, a password or a whole request body, since whatever is passed is written out as is.
 """
 import functools

@@ -1,7 +1,7 @@
 """The one place where errors become HTTP responses.
 
 Every error body has the same shape, `{"detail": "<human message>", "code": "<stable code>"}`:
-- domain errors (`core.exceptions`) carry their own code and status;
+- domain errors (`core.errors`) carry their own code and status;
 - DRF's errors (authentication, permissions, parsing, validation, throttling) keep their status and code;
   validation errors keep DRF's per-field messages beside `detail` and `code`;
 - the database being unreachable is a 503 `unavailable` (retry), not a bug;
@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from core.exceptions import Busy, DomainError
-from core.i18n import translated_body
-from core.middleware import UNAVAILABLE_BODY, is_database_unavailable, unavailable_response_headers
+from common.errors import Busy, DomainError
+from common.i18n import translated_body
+from common.middleware import UNAVAILABLE_BODY, is_database_unavailable, unavailable_response_headers
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
+from accounts.errors import TokenRevoked
 from accounts.models import Account, RefreshFamily
 from accounts.services.tokens import FAMILY_CLAIM, VERSION_CLAIM
-from core import precomposed
-from core.exceptions import TokenRevoked
+from common import precomposed
 
 User = get_user_model()
 
@@ -118,7 +118,7 @@ def _user_by_id(user_id, family_id: int | None):
             family_id is not None and not 0 < family_id < 2**63):
         return None  # beyond any id the database can hold (SQLite would raise OverflowError)
     # Through a cursor, not `raw()`: RawQuerySet re-derives its column mapping on every call, which cost more than
-    # the query itself (issue 13); the row becomes a User exactly as the ORM builds one (core.precomposed), and
+    # the query itself (issue 13); the row becomes a User exactly as the ORM builds one (common.precomposed), and
     # the three columns after the user's are set on it as raw() would set them.
     with connection.cursor() as cursor:
         cursor.execute(_user_sql(), [family_id, value])

@@ -6,7 +6,7 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=&offset=` pages a list; without `limit` the list is the plain JSON array the seed documents.
 
     `?limit=` is kept for existing clients. The API description documents the array only (one shape per
-    operation); the paged form is its own operation on the `page/` twin of the path (core.schema.paged_twin).
+    operation); the paged form is its own operation on the `page/` twin of the path (common.schema.paged_twin).
     """
 
     default_limit = None

@@ -96,7 +96,7 @@ def unavailable_response_headers() -> dict:
 class DatabaseUnavailableMiddleware:
     """JSON 503 instead of Django's 500 page when the database is down during a non-DRF view.
 
-    DRF views get the same answer from core.exception_handler. Nothing needs resetting afterwards: Django
+    DRF views get the same answer from common.exception_handler. Nothing needs resetting afterwards: Django
     closes a connection that had errors at the end of the request (and CONN_HEALTH_CHECKS checks a persistent
     one before reuse), so the first request after the database is back simply connects again.
     """
@@ -115,7 +115,7 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
-# The bodies of the Django-level error handlers (core.exception_handler), by status.
+# The bodies of the Django-level error handlers (common.exception_handler), by status.
 DEBUG_PAGE_BODIES = {
     400: {"detail": "Bad request.", "code": "bad_request"},
     403: {"detail": "Permission denied.", "code": "permission_denied"},

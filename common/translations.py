@@ -1,8 +1,8 @@
 """The translation catalogues: which strings need translating, which are missing, and compiling them.
 
-    python -m web.translations check     # lists every string without a translation, per language (exit 1 if any)
-    python -m web.translations update    # adds the missing strings to locale/<lang>/LC_MESSAGES/django.po
-    python -m web.translations compile   # .po -> .mo (make run, make serve and make test do this)
+    python -m common.translations check     # lists every string without a translation, per language (exit 1 if any)
+    python -m common.translations update    # adds the missing strings to locale/<lang>/LC_MESSAGES/django.po
+    python -m common.translations compile   # .po -> .mo (make run, make serve and make test do this)
 
 Why not Django's makemessages/compilemessages: they need GNU gettext, which a newcomer's machine may not have.
 Here the strings are found with Django's own template parser (every {% translate %} and {% blocktranslate %}, in

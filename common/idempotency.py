@@ -1,6 +1,6 @@
 """HTTP side of idempotent POSTs: the `Idempotency-Key` header, one decorator for the views that accept it.
 
-The rules (claim, replay, reuse, in progress) are in `core.services.idempotency`; this module only reads the
+The rules (claim, replay, reuse, in progress) are in `common.services.idempotency`; this module only reads the
 header, fingerprints the request and turns the view's outcome into a stored response.
 """
 import contextlib
@@ -9,18 +9,18 @@ import functools
 from django.db import transaction
 from django.http import HttpResponse
 
-from core.exceptions import IdempotencyKeyInvalid
-from core.services import idempotency as idempotency_service
+from common.errors import IdempotencyKeyInvalid
+from common.services import idempotency as idempotency_service
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 def __getattr__(name):
-    # Before core.schema documented the header itself (for views decorated with @idempotent), views listed this
+    # Before common.schema documented the header itself (for views decorated with @idempotent), views listed this
     # parameter by hand; kept so such code still imports. New code needs neither.
     if name == "SWAGGER_PARAMETER":
-        from core.schema import IDEMPOTENCY_KEY_PARAMETER
+        from common.schema import IDEMPOTENCY_KEY_PARAMETER
 
         return IDEMPOTENCY_KEY_PARAMETER
     raise AttributeError(name)
@@ -80,7 +80,7 @@ def idempotent(view_method=None, *, atomic: bool = True):
             idempotency_service.idempotency_key_release(record=claim.record)
         return response
 
-    # The API description documents the header and its errors for the operations that accept it (core.schema).
+    # The API description documents the header and its errors for the operations that accept it (common.schema).
     wrapper.accepts_idempotency_key = True
     return wrapper
 

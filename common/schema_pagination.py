@@ -1,7 +1,7 @@
 """The paginator inspector of the API description (settings.SWAGGER_SETTINGS).
 
 A module of its own because drf-yasg imports it while its own inspectors package is being imported: it must not
-import core.schema (which imports drf-yasg's inspectors) or be imported by anything else.
+import common.schema (which imports drf-yasg's inspectors) or be imported by anything else.
 """
 from drf_yasg.inspectors.query import DjangoRestResponsePagination
 

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import IdempotencyKeyReused, RequestInProgress
-from core.models import IdempotencyKey
+from common.errors import IdempotencyKeyReused, RequestInProgress
+from common.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
 

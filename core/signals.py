@@ -1,0 +1,71 @@
+"""What the seat sale announces, for the layers above it to act on (docs/architecture.md, "Events").
+
+The seat sale does not know that tickets are scanned, orders refunded or customers mailed: it announces what
+happened, and the apps above subscribe in their `AppConfig.ready()`. Every signal here is sent INSIDE the
+service's transaction, after the seat rows are locked and the change is written, so a receiver's writes commit or
+roll back with the change itself, and a receiver may refuse the change by raising a domain error (the whole
+transaction rolls back). A receiver must not do anything that cannot be undone (call a payment provider, send a
+mail): it records the work (a refund row, an outbox row) and does it on commit (`transaction.on_commit`).
+
+Receivers run in the order their apps are installed, lowest layer first (settings.INSTALLED_APPS): tickets,
+then orders, then notifications, so a mail written last sees the refund that orders recorded.
+
+The booking fast path writes its reservation in one SQL statement (core.services.booking); an app that must write
+a row atomically with such a booking, without a round trip of its own, contributes a `StatementExtension`
+(`register_statement_extension`) rather than writing the row in its receiver. The reservation mail's outbox row
+is written this way (notifications.receivers).
+"""
+from typing import Protocol
+
+from django.dispatch import Signal
+
+# Reservations were made: `bookings` (one user, one show, seat order; bookings without an order: free, or to pay
+# at the box office). `statement_rows`: True when the fast path's own INSERT already wrote the rows of the
+# registered statement extensions for them, so a receiver only schedules what happens after the commit.
+bookings_reserved = Signal()
+
+# A customer cancelled `booking` (its status and seat are already written) at `now`. A receiver may refuse (raise),
+# and may set `booking.refund` to the refund it recorded (core sets it to None first; the API shows it).
+booking_cancelled = Signal()
+
+# Staff are cancelling `show` at `now`: sent before core cancels the show's remaining bookings and releases its
+# holds, so a receiver can settle what is its own first (orders: cancel each order and refund what was paid).
+show_cancelling = Signal()
+
+# `show` was cancelled; `bookings` were its active bookings (now cancelled), the customers to tell.
+show_cancelled = Signal()
+
+# `show` moved to a new start; `bookings` are its active bookings (still valid).
+show_rescheduled = Signal()
+
+
+class StatementExtension(Protocol):
+    """A row another app writes in the fast path's booking statement, so it exists exactly when the booking does.
+
+    The seat sale knows nothing of the row: it appends `cte(...)` to its `WITH` and binds `params(...)`, in the
+    order the extensions were registered.
+    """
+
+    def wanted(self, *, user) -> bool:
+        """Whether this booking needs the row (e.g. only a customer with an e-mail address gets a mail)."""
+
+    def cte(self, *, inserted: str, booking_id: str) -> str:
+        """One `name AS (INSERT ... SELECT ... FROM <inserted>)` item of a WITH clause, composed once per process:
+        `inserted` is the CTE of the new booking row and `booking_id` its id column (quoted). Values are `%s`
+        placeholders, bound by `params`."""
+
+    def params(self, *, user, booking) -> list:
+        """The values of the placeholders of `cte`, for this booking (not yet saved: it has no id)."""
+
+
+_statement_extensions: list[StatementExtension] = []
+
+
+def register_statement_extension(extension: StatementExtension) -> None:
+    """Add `extension` to the fast path's booking statement (call from an AppConfig.ready(); idempotent)."""
+    if extension not in _statement_extensions:
+        _statement_extensions.append(extension)
+
+
+def statement_extensions() -> tuple[StatementExtension, ...]:
+    return tuple(_statement_extensions)

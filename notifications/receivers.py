@@ -1,0 +1,97 @@
+"""The mails the layers below cause: each announced event becomes an outbox row in the announcer's transaction,
+sent after the commit (connected in NotificationsConfig.ready()).
+
+Writing the row inside the transaction is the point of the outbox: a mail exists exactly when what it announces
+was committed, and is sent (and retried) from there.
+"""
+from django.dispatch import receiver
+
+from accounts.signals import password_reset_requested
+from common import precomposed
+from core import signals as sale
+from notifications import services
+from notifications.composing import RESERVATION, reservation_dedupe_key
+from notifications.dispatch import dispatch_on_commit
+from notifications.models import OutboxMessage
+from orders import signals as orders
+
+
+class ReservationMailRow:
+    """The reservation mail's outbox row, written by the booking fast path's own INSERT (core.signals explains
+    statement extensions): uncomposed, as `services.bookings_reserved` writes it, keyed by the new booking's id, so
+    the mail costs the booking no round trip of its own."""
+
+    def wanted(self, *, user) -> bool:
+        return bool(user.email)
+
+    def cte(self, *, inserted: str, booking_id: str) -> str:
+        meta = OutboxMessage._meta
+        columns, _ = precomposed.insert_columns_and_values(self._row(to="", ticket_code=""))
+        key_column = precomposed.quote(meta.get_field("dedupe_key").column)
+        # The key is reservation_dedupe_key(<the new booking's id>): its prefix is bound, the id appended in SQL.
+        values = ", ".join(f"CONCAT(%s::text, {inserted}.{booking_id})" if column == key_column else "%s"
+                           for column in columns)
+        return (f"reservation_mail AS (INSERT INTO {precomposed.quote(meta.db_table)} "  # nosec B608
+                f"({', '.join(columns)}) SELECT {values} FROM {inserted})")
+
+    def params(self, *, user, booking) -> list:
+        _, values = precomposed.insert_columns_and_values(self._row(to=user.email, ticket_code=booking.ticket_code))
+        return values
+
+    @staticmethod
+    def _row(*, to: str, ticket_code: str) -> OutboxMessage:
+        return OutboxMessage(dedupe_key=reservation_dedupe_key(""), kind=RESERVATION, to=to, subject="",
+                             body_text="", body_html="", ticket_codes=[ticket_code])
+
+
+RESERVATION_MAIL_ROW = ReservationMailRow()
+
+
+@receiver(sale.bookings_reserved, dispatch_uid="notifications.reservation_mail")
+def reservation_mail(sender, *, bookings, statement_rows, **kwargs):
+    if not statement_rows:
+        services.bookings_reserved(bookings)
+    elif bookings and RESERVATION_MAIL_ROW.wanted(user=bookings[0].user):
+        # The row was written by the booking's own statement: only its sending is left, after the commit.
+        dispatch_on_commit(reservation_dedupe_key(bookings[0].pk))
+
+
+@receiver(sale.booking_cancelled, dispatch_uid="notifications.booking_cancelled_mail")
+def booking_cancelled_mail(sender, *, booking, **kwargs):
+    services.booking_cancelled(booking)
+
+
+@receiver(sale.show_cancelled, dispatch_uid="notifications.show_cancelled_mail")
+def show_cancelled_mail(sender, *, show, bookings, **kwargs):
+    services.show_changed(show=show, bookings=bookings, cancelled=True)
+
+
+@receiver(sale.show_rescheduled, dispatch_uid="notifications.show_rescheduled_mail")
+def show_rescheduled_mail(sender, *, show, bookings, **kwargs):
+    services.show_changed(show=show, bookings=bookings, cancelled=False)
+
+
+@receiver(orders.order_paid, dispatch_uid="notifications.order_paid_mail")
+def order_paid_mail(sender, *, order, **kwargs):
+    services.order_paid(order)
+
+
+@receiver(orders.order_cancelled, dispatch_uid="notifications.order_cancelled_mail")
+def order_cancelled_mail(sender, *, order, **kwargs):
+    services.order_cancelled(order)
+
+
+@receiver(orders.order_refunded_after_expiry, dispatch_uid="notifications.order_refunded_mail")
+def order_refunded_mail(sender, *, order, **kwargs):
+    services.order_refunded_after_expiry(order)
+
+
+@receiver(orders.order_tickets_resend_requested, dispatch_uid="notifications.tickets_resent_mail")
+def tickets_resent_mail(sender, *, order, **kwargs):
+    services.order_tickets_resend(order)
+
+
+@receiver(password_reset_requested, dispatch_uid="notifications.password_reset_mail")
+def password_reset_mail(sender, *, to, subject, text, language, dedupe_key, **kwargs):
+    services.mail_send_on_commit(to=to, subject=subject, kind="password_reset", text=text, language=language,
+                                 dedupe_key=dedupe_key)

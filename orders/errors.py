@@ -1,0 +1,62 @@
+"""The errors of orders and payments (see common.errors for the shape)."""
+from django.utils.translation import gettext_noop as _
+
+from common.errors import DomainError, NotFound
+
+
+class OrderNotFound(NotFound):
+    # Also raised for someone else's order, so its existence is not revealed.
+    message = _("Order not found.")
+
+
+class PaymentMethodUnavailable(DomainError):
+    status_code = 400
+    code = "payment_method_unavailable"
+    message = _("This payment method is not available: the server has no Stripe key configured.")
+
+
+class AlreadyPaid(DomainError):
+    status_code = 409
+    code = "already_paid"
+    message = _("This order is already paid.")
+
+
+class OrderNotPending(DomainError):
+    """Marking paid (or refreshing the payment of) an order that was cancelled."""
+
+    status_code = 409
+    code = "order_not_pending"
+    message = _("This order is no longer waiting for payment.")
+
+
+class OrderNotCancellable(DomainError):
+    status_code = 409
+    code = "order_not_cancellable"
+    message = _("This order is already cancelled or expired.")
+
+
+class OrderNotPaid(DomainError):
+    status_code = 409
+    code = "order_not_paid"
+    message = _("This order is not paid: its tickets are issued once it is.")
+
+
+class PaymentProviderError(DomainError):
+    status_code = 502
+    code = "payment_provider_error"
+    message = _("The payment provider could not be reached or refused the request; nothing was charged. Retry.")
+
+
+class PaymentDeclined(DomainError):
+    """The card was declined. The order is still pending (its seats kept until it expires): the customer may try
+    another card, as after a decline in Stripe.js."""
+
+    status_code = 402
+    code = "payment_declined"
+    message = _("Your card was declined; nothing was charged. Try another card before the order expires.")
+
+
+class InvalidWebhook(DomainError):
+    status_code = 400
+    code = "invalid_signature"
+    message = _("Missing or invalid webhook signature.")
