@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.errors import TokenRevoked
 from accounts.models import Account, RefreshFamily
-from accounts.services.tokens import FAMILY_CLAIM, VERSION_CLAIM
+from accounts.services import tokens
+from accounts.services.tokens import FAMILY_CLAIM
 from common import precomposed
 
 User = get_user_model()
@@ -80,12 +81,10 @@ class JWTAuthentication(authentication.JWTAuthentication):
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
 
-        if api_settings.CHECK_REVOKE_TOKEN:
-            if validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-                raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
-
-        # Tokens from before accounts had versions carry none: version 0, which any revocation leaves behind.
-        if validated_token.get(VERSION_CLAIM, 0) != user.account_token_version:
+        revoked = tokens.token_revoked_reason(validated_token, user=user, token_version=user.account_token_version)
+        if revoked == tokens.PASSWORD_CHANGED:
+            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+        if revoked is not None:
             raise AuthenticationFailed(TokenRevoked.message, code=TokenRevoked.code)
         if family_id is not None and (user.refresh_family_id is None or user.refresh_family_revoked_at is not None):
             raise AuthenticationFailed(TokenRevoked.message, code=TokenRevoked.code)

@@ -73,7 +73,7 @@ def token_refresh(*, refresh: str, now: datetime | None = None) -> dict:
         raise NoActiveAccount()
     account = getattr(user, "account", None)
     version = account.token_version if account is not None else 0
-    if token.get(VERSION_CLAIM, 0) != version or token.get(api_settings.REVOKE_TOKEN_CLAIM) != _password_claim(user):
+    if token_revoked_reason(token, user=user, token_version=version):
         raise TokenRevoked()
 
     new_jti = uuid.uuid4().hex
@@ -136,8 +136,23 @@ def families_revoke(*, user, reason: str, family_id: int | None = None, now: dat
     return families.update(revoked_at=now or timezone.now(), revoked_reason=reason)
 
 
-def _password_claim(user) -> str | None:
-    return get_md5_hash_password(user.password) if api_settings.CHECK_REVOKE_TOKEN else None
+# Why a token of a user no longer counts (`token_revoked_reason`).
+PASSWORD_CHANGED = "password_changed"
+VERSION_BUMPED = "token_revoked"
+
+
+def token_revoked_reason(claims, *, user, token_version: int) -> str | None:
+    """Why a token (access or refresh) of `user` was revoked, or None: the password changed since it was issued
+    (simplejwt's password digest claim), or the account's token version moved on (/logout/all, an account
+    deletion). The one rule for both: authenticating a request (accounts.authentication) and refreshing.
+    `token_version` is the account's current version (0 without an account row)."""
+    if api_settings.CHECK_REVOKE_TOKEN and claims.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password):
+        return PASSWORD_CHANGED
+    # Tokens from before accounts had versions carry none: version 0, which any revocation leaves behind.
+    if claims.get(VERSION_CLAIM, 0) != token_version:
+        return VERSION_BUMPED
+    return None
 
 
 def _token_pair(*, user, family_id: int, jti: str, expires_at: datetime, version: int, now: datetime) -> dict:

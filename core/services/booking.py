@@ -228,11 +228,9 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
         if claimed is None:
             return None
         price, label = claimed
-        # A reservation without an order: free, or unpaid at the box office (PaymentRequired rolls the claim back).
-        if price > 0 and not settings.ALLOW_UNPAID_RESERVATIONS:
-            raise PaymentRequired()
+        # A reservation without an order (PaymentRequired rolls the claim back).
         booking = Booking(user=user, show_id=show_id, seat_number=seat_number, price=price,
-                          payment_status=Booking.PaymentStatus.UNPAID if price > 0 else Booking.PaymentStatus.FREE)
+                          payment_status=reservation_payment_status(price))
         booking.known_seat_label = label  # for the confirmation mail's ticket (tickets.selectors.seat_label)
         _, values = precomposed.insert_columns_and_values(booking)
         for extension in extensions:
@@ -279,13 +277,19 @@ def _book(*, user, show: Show, seats: list[ShowSeat]) -> list[Booking]:
     return insert_bookings(user=user, show=show, seats=seats)
 
 
-def reservation_payment_statuses(seats: list[ShowSeat]) -> dict[int, str]:
-    """The payment status of seats reserved without an order: "free" at price 0, "unpaid" (pay at the box office)
-    otherwise, or PaymentRequired when ALLOW_UNPAID_RESERVATIONS is off and some seat has a price."""
-    if not settings.ALLOW_UNPAID_RESERVATIONS and any(seat.price > 0 for seat in seats):
+def reservation_payment_status(price) -> str:
+    """The payment status of a seat reserved without an order at `price`: "free" at 0, "unpaid" (pay at the box
+    office) otherwise, or PaymentRequired when ALLOW_UNPAID_RESERVATIONS is off and the seat has a price."""
+    if price <= 0:
+        return Booking.PaymentStatus.FREE
+    if not settings.ALLOW_UNPAID_RESERVATIONS:
         raise PaymentRequired()
-    return {seat.number: Booking.PaymentStatus.UNPAID if seat.price > 0 else Booking.PaymentStatus.FREE
-            for seat in seats}
+    return Booking.PaymentStatus.UNPAID
+
+
+def reservation_payment_statuses(seats: list[ShowSeat]) -> dict[int, str]:
+    """`reservation_payment_status` of each seat, by seat number (PaymentRequired if any seat needs paying)."""
+    return {seat.number: reservation_payment_status(seat.price) for seat in seats}
 
 
 def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, payment_status: str | None = None,
