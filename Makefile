@@ -1,4 +1,5 @@
-# Two commands for a newcomer:  make run  (serve on http://127.0.0.1:8000 with SQLite)  and  make test.
+# Two commands for a newcomer:  make run  (serve on http://127.0.0.1:8000 with SQLite; make run PORT=8001 for
+# another port)  and  make test.
 # Everything else (virtualenv, dependencies, migrations, sample data) happens on the way.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -38,13 +39,14 @@ doc-tools:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(DOC_TOOLS); else \
 		echo "npm not found: the swagger2openapi and Postman tests will skip (apt-get install nodejs npm)"; fi
 
-# Local development server: DEBUG on (no secret needed) unless DJANGO_DEBUG says otherwise; SQLite unless
-# DATABASE_URL says otherwise.
+# Local development server on 127.0.0.1:$(PORT) (8000 unless PORT says otherwise, e.g. make run PORT=8001): DEBUG on
+# (no secret needed) unless DJANGO_DEBUG says otherwise; SQLite unless DATABASE_URL says otherwise.
+PORT ?= 8000
 run: export DJANGO_DEBUG ?= 1
 run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) seed_script.py
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-like, web server and mail worker together: DEBUG off (so a strong DJANGO_SECRET_KEY is required),
 # granian (ticketing_system/serve.py; SERVER=gunicorn for gunicorn.conf.py), static files from whitenoise,

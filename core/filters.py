@@ -2,8 +2,9 @@
 
 A value that cannot be parsed is a 400 naming the parameter (`{"<param>": ["..."], "code": "invalid"}`), never
 ignored: DjangoFilterBackend raises the form's errors as a DRF ValidationError, and the yes/no filters are choice
-filters (django-filter's BooleanWidget would quietly ignore "yes"). Every filter is part of the one list query, so
-a filtered list costs what an unfiltered one does.
+filters (django-filter's BooleanWidget would quietly ignore "yes") taking "true" or "false", described as booleans
+(what a client sends for one). Every filter is part of the one list query, so a filtered list costs what an
+unfiltered one does.
 """
 import zoneinfo
 from datetime import datetime, time, timedelta
@@ -140,8 +141,10 @@ def swagger_parameters(filterset_class) -> list[openapi.Parameter]:
                   "description": field.extra.get("help_text", "")}
         if type(field) in formats:
             kwargs["format"] = formats[type(field)]
-        if isinstance(field, django_filters.ChoiceFilter):
-            kwargs["enum"] = [value for value, _ in YES_NO]
+        if isinstance(field, django_filters.ChoiceFilter) and field.extra.get("choices") == YES_NO:
+            # A boolean, so a generated client takes True/False (and sends them as true/false, the two values the
+            # filter accepts) rather than the strings "true"/"false".
+            kwargs["type"] = openapi.TYPE_BOOLEAN
         if isinstance(field, django_filters.OrderingFilter):
             kwargs["enum"] = ["date_time", "-date_time"]
         parameters.append(openapi.Parameter(name, openapi.IN_QUERY, **kwargs))

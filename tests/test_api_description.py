@@ -121,6 +121,22 @@ def test_path_ids_are_integers(document):
             assert parameter["minimum"] == 1
 
 
+def test_the_yes_no_filters_are_boolean_query_parameters(document):
+    # A client generated from the description then takes upcoming=True (a string enum made it want "true").
+    shows = {"available", "upcoming"}
+    expected = {"shows_list": shows, "shows_page": shows, "movie_shows_list": shows, "movie_shows_page": shows,
+                "movies_list": {"now_showing"}, "movies_page": {"now_showing"}}
+    found = {}
+    for name, _, _, operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] in {"available", "upcoming", "now_showing"} or parameter.get("type") == "boolean":
+                assert parameter["in"] == "query" and parameter["type"] == "boolean", name
+                assert "enum" not in parameter, name
+                found.setdefault(operation["operationId"], set()).add(parameter["name"])
+
+    assert found == expected
+
+
 def test_idempotency_key_is_optional_and_never_prefilled(document):
     documented = set()
     for name, _, _, operation in _operations(document):

@@ -69,6 +69,10 @@ def test_customer_and_staff_flows_with_the_generated_client(client_package):
     show = catalogue.shows_retrieve(shows[0].id)
     assert show.available_seats == show.total_seats
     assert catalogue.show_seat_map(show.id).booked == []
+    # The yes/no filters take booleans (the sample programme starts tomorrow: every show is upcoming).
+    assert show.id in {s.id for s in catalogue.shows_list(upcoming=True, available=True)}
+    assert catalogue.movie_shows_list(movies[0].id, upcoming=False) == []
+    assert movies[0].id in {m.id for m in catalogue.movies_list(now_showing=True)}
     page = catalogue.movies_page(limit=1)
     assert page.count >= 2 and len(page.results) == 1 and page.next
 
