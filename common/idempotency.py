@@ -16,15 +16,6 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def __getattr__(name):
-    # Before common.schema documented the header itself (for views decorated with @idempotent), views listed this
-    # parameter by hand; kept so such code still imports. New code needs neither.
-    if name == "SWAGGER_PARAMETER":
-        from common.schema import IDEMPOTENCY_KEY_PARAMETER
-
-        return IDEMPOTENCY_KEY_PARAMETER
-    raise AttributeError(name)
-
 
 def idempotent(view_method=None, *, atomic: bool = True):
     """Make a DRF view's POST handler honour `Idempotency-Key`.

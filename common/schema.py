@@ -319,12 +319,3 @@ def _converters_of(view_cls) -> dict:
 
     walk(get_resolver().url_patterns, {})
     return found
-
-
-def legacy_error_responses(*statuses: int) -> dict:
-    """Error responses by status only, as views documented them before api_operation; kept so that such code
-    still imports. An operation documented this way lacks its codes, and tests/test_api_description.py names it:
-    document it with api_operation(errors=[...]) instead."""
-    implied = {503, 413} if 415 in statuses else {503}
-    return {status: openapi.Response(HTTPStatus(status).phrase, ErrorSerializer)
-            for status in sorted({*statuses, *implied})}

@@ -8,53 +8,15 @@ unfiltered one does.
 """
 import zoneinfo
 from datetime import datetime, time, timedelta
-from datetime import timezone as datetime_timezone
 
 import django_filters
-from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from drf_yasg import openapi
 
+from common.filters import YES_NO, IdFilter, UtcIsoDateTimeFilter
 from core.models import Movie, Show, search_text
 from venues.models import Cinema
-
-YES_NO = [("true", "true"), ("false", "false")]
-datetime_utc = datetime_timezone.utc
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number (NumberFilter alone would take "1.5" and quietly match nothing) within 64 bits, either
-    way: a larger one cannot name a row, and SQLite cannot even bind it (OverflowError, a 500 found by the fuzz
-    test, first with a huge positive id, then with a huge negative one). A negative id within 64 bits still simply
-    matches nothing."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_value", 2**63 - 1)
-        kwargs.setdefault("min_value", -(2**63))
-        super().__init__(*args, **kwargs)
-
-
-class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 date-time, as UTC. Python accepts UTC offsets up to ±23:59 but PostgreSQL only ±15:59, so a
-    value such as `...-19:14` passed on as it is was a database error (a 500, found by the fuzz test); in UTC it is
-    an ordinary instant. One too close to year 1 or 9999 to be expressed in UTC is a 400 like any bad value."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is None or timezone.is_naive(value):
-            return value
-        try:
-            return value.astimezone(datetime_utc)
-        except OverflowError:
-            raise forms.ValidationError("Enter a date-time between years 1 and 9999.", code="invalid") from None
-
-
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcIsoDateTimeField
 
 
 def _yes_no_filter(method: str, help_text: str):
@@ -129,23 +91,3 @@ class MovieFilter(django_filters.FilterSet):
         return queryset.filter(upcoming) if value == "true" else queryset.exclude(upcoming)
 
 
-def swagger_parameters(filterset_class) -> list[openapi.Parameter]:
-    """The filters as Swagger query parameters (django-filter no longer describes itself to schema generators)."""
-    types = {IdFilter: openapi.TYPE_INTEGER}
-    formats = {django_filters.DateFilter: openapi.FORMAT_DATE,
-               django_filters.IsoDateTimeFilter: openapi.FORMAT_DATETIME,
-               UtcIsoDateTimeFilter: openapi.FORMAT_DATETIME}
-    parameters = []
-    for name, field in filterset_class.base_filters.items():
-        kwargs = {"type": types.get(type(field), openapi.TYPE_STRING),
-                  "description": field.extra.get("help_text", "")}
-        if type(field) in formats:
-            kwargs["format"] = formats[type(field)]
-        if isinstance(field, django_filters.ChoiceFilter) and field.extra.get("choices") == YES_NO:
-            # A boolean, so a generated client takes True/False (and sends them as true/false, the two values the
-            # filter accepts) rather than the strings "true"/"false".
-            kwargs["type"] = openapi.TYPE_BOOLEAN
-        if isinstance(field, django_filters.OrderingFilter):
-            kwargs["enum"] = ["date_time", "-date_time"]
-        parameters.append(openapi.Parameter(name, openapi.IN_QUERY, **kwargs))
-    return parameters

@@ -22,51 +22,11 @@ of that state also takes. For seats, that lock is the seat's own row (`core.mode
 On SQLite `select_for_update` is a no-op; the settings make every transaction `BEGIN IMMEDIATE`, which takes
 the database's single write lock up front and gives the same serialisation (only without the parallelism).
 """
-from contextlib import contextmanager
 
-from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 
-from common.errors import Busy
 from core.errors import ShowNotFound
 from core.models import Show
-
-# PostgreSQL SQLSTATEs meaning "could not get the lock in time" and "deadlock detected": both are a busy show,
-# not a bug, and the client should simply retry.
-_PG_LOCK_ERRORS = {"55P03", "40P01"}
-
-
-def _is_lock_error(exc: OperationalError) -> bool:
-    if connection.vendor == "postgresql":
-        return getattr(exc.__cause__, "pgcode", None) in _PG_LOCK_ERRORS
-    if connection.vendor == "sqlite":
-        return "database is locked" in str(exc)
-    return False
-
-
-@contextmanager
-def locked_transaction():
-    """`transaction.atomic()` for seat-changing services: lock waits are bounded and become `Busy` (503).
-
-    On PostgreSQL the bound is normally already the connection's own `lock_timeout` (set at connect time, see
-    DATABASE_LOCK_TIMEOUT_MS in the settings), which saves a round trip per transaction. Should the two differ
-    (BOOKING_LOCK_TIMEOUT_MS changed at run time, as tests do), the bound is `SET LOCAL` here, so it ends with
-    this transaction and never leaks into other work done on the same (persistent) connection.
-    """
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql" and settings.BOOKING_LOCK_TIMEOUT_MS != getattr(
-                settings, "DATABASE_LOCK_TIMEOUT_MS", None
-            ):
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('lock_timeout', %s, true)", [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"]
-                    )
-            yield
-    except OperationalError as exc:
-        if _is_lock_error(exc):
-            raise Busy() from exc
-        raise
 
 
 def _require_transaction(what: str) -> None:

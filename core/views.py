@@ -8,6 +8,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.filters import swagger_parameters
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.permissions import IsStaff, IsStaffOrReadOnly
@@ -19,11 +20,10 @@ from common.schema import (
     TAG_HOLDS,
     USER,
     api_operation,
-    legacy_error_responses,
 )
 from common.serializers import DetailSerializer
 from core import selectors
-from core.filters import MovieFilter, ShowFilter, swagger_parameters
+from core.filters import MovieFilter, ShowFilter
 from core.serializers import (
     BlockSeatsSerializer,
     BookingSerializer,
@@ -43,11 +43,6 @@ from core.services import booking, catalog, holds
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
-
-# Before api_operation: error responses by status (still imported by code documented the old way; see
-# common.schema.legacy_error_responses).
-_errors = legacy_error_responses
-
 
 class MovieListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]

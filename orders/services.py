@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common.db import locked_transaction
 from common.events import log_event_on_commit
 from core.errors import CancellationClosed, HoldExpired, SeatsUnavailable, ShowCancelled, ShowStarted
-from core.locks import lock_seats, locked_transaction
+from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.holds import hold_lock_own, hold_record_converted, hold_record_unconverted

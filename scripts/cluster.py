@@ -322,7 +322,7 @@ LOCK_CHECK = """
 import django, json
 django.setup()
 from django.db import connection
-from core.locks import locked_transaction
+from common.db import locked_transaction
 def show():
     with connection.cursor() as c:
         c.execute("SHOW lock_timeout")

@@ -3,8 +3,9 @@
 import pytest
 from django.test import override_settings
 
+from common.db import locked_transaction
 from core.errors import ShowNotFound
-from core.locks import lock_seats, lock_show_and_all_seats, locked_transaction
+from core.locks import lock_seats, lock_show_and_all_seats
 from core.models import Movie, Show, ShowSeat
 from tests.concurrency_helpers import row_locked_elsewhere
 from tests.conftest import client_for

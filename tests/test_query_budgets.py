@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from core.locks import locked_transaction
+from common.db import locked_transaction
 from core.models import Booking
 from tests.conftest import ON_POSTGRES, client_for
 from tests.factories import BookingFactory, MovieFactory, ShowFactory, UserFactory, mark_booked

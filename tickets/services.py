@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from common.db import locked_transaction
 from common.events import log_event_on_commit
 from core.errors import ShowNotFound
-from core.locks import locked_transaction
 from core.models import Booking, Show
 from tickets.errors import (
     AlreadyCheckedIn,

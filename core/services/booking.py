@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from common import precomposed
-from common.db import violates_unique
+from common.db import locked_transaction, violates_unique
 from common.events import log_event_on_commit
 from core import signals
 from core.errors import (
@@ -29,7 +29,7 @@ from core.errors import (
     SeatTaken,
     ShowStarted,
 )
-from core.locks import lock_seats, locked_transaction
+from core.locks import lock_seats
 from core.models import Booking, Movie, Show, ShowSeat
 from core.services.seats import (
     check_seats_exist,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from common.db import locked_transaction
 from common.events import log_event_on_commit
 from common.money import price_text
 from core import signals
@@ -25,7 +26,7 @@ from core.errors import (
     ShowNotFound,
     ShowStarted,
 )
-from core.locks import lock_seats, lock_show_and_all_seats, locked_transaction
+from core.locks import lock_seats, lock_show_and_all_seats
 from core.models import Booking, Hold, Movie, Show, ShowSeat
 from core.services.seats import check_seats_exist, classify, is_live_hold, set_state
 from venues.errors import ScreenNotFound

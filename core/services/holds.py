@@ -15,11 +15,11 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from common.db import violates_unique
+from common.db import locked_transaction, violates_unique
 from common.events import log_event_on_commit
 from core import signals
 from core.errors import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
-from core.locks import lock_seats, locked_transaction
+from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
 from core.services.booking import insert_bookings
 from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
