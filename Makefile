@@ -148,12 +148,14 @@ postman: install-dev doc-tools
 postman-collection: install-dev doc-tools
 	$(PY) scripts/postman.py generate
 
-# Static checks, as CI runs them: ruff, bandit (security linter) and pip-audit (known vulnerabilities in the
+# Static checks, as CI runs them: ruff, import-linter (the layer contract), bandit (security linter) and pip-audit (known vulnerabilities in the
 # runtime dependencies). Justified exceptions are marked inline (# nosec ..., # noqa ...) or in ruff.toml.
 lint: install-dev
 	$(PY) -m ruff check .
-	$(PY) -m bandit -q -r core accounts venues orders tickets notifications web reports ticketing_system scripts \
-		seed_script.py manage.py
+	@# The layers and the no-cycles rule (.importlinter, docs/architecture.md).
+	$(VENV)/bin/lint-imports
+	$(PY) -m bandit -q -r common core accounts venues orders tickets notifications web reports ticketing_system \
+		scripts seed_script.py manage.py
 	$(PY) scripts/audit_dependencies.py
 
 # `check --deploy` with production settings (DEBUG off, a real secret): must print no warning.

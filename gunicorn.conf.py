@@ -33,7 +33,7 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 
 # Access log to stdout (12-factor: the platform collects stdout), errors to stderr.
 # No access log unless asked for (GUNICORN_ACCESS_LOG=- for stdout): formatting its line cost ~105 µs of every
-# request, even into /dev/null (issue 13); the proxy in front logs requests anyway.
+# request, even into /dev/null (measured with `make bench`); the proxy in front logs requests anyway.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

@@ -1,6 +1,6 @@
--- The yardstick of issue 13: the seed's booking transaction in raw SQL, one lock per show. Lock the show row,
+-- The show-lock yardstick: the seed's booking transaction in raw SQL, one lock per show. Lock the show row,
 -- check the seat has no active booking, insert the booking, commit. The booking carries what the API's carries
--- since issue 9 (payment status, a unique ticket code: md5 text stands in for the service's random code). Spread over the shows as the API load is
+-- since orders and e-tickets (payment status, a unique ticket code: md5 text stands in for the service's random code). Spread over the shows as the API load is
 -- (see booking.pgbench.sql for the numbering); same scratch tables.
 \set n :n + 1
 \set g (:n - 1) * :nclients + :client_id

@@ -58,11 +58,11 @@ SEAT_STATE_PATH = os.environ.get("BENCH_SEAT_STATE_PATH", "/seat-state/{show}")
 VIEWERS_LEVEL = 8
 # Rounds of bookings without and with the viewers (interleaved, the order alternating); their medians are compared.
 VIEWER_ROUNDS = int(os.environ.get("BENCH_VIEWER_ROUNDS", 3))
-# Issue 13's targets: at 8 connections, bookings/s >= 0.5 of the show-lock raw-SQL ceiling (stretch 0.6), app CPU
+# The targets of the lean booking path (docs/performance.md): at 8 connections, bookings/s >= 0.5 of the show-lock raw-SQL ceiling (stretch 0.6), app CPU
 # per booking <= 1 ms, p99 < 25 ms; one hot show >= 0.9 of the spread load; the read mix >= 2x the figure before.
 TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.5, 0.6, 25, 8
 TARGET_APP_CPU_MS, TARGET_HOT_RATIO, TARGET_READ_FACTOR = 1.0, 0.9, 2.0
-# The read mix's req/s before issue 13 (bench/results/latest.json of main at 0c004e0, a loaded machine).
+# The read mix's req/s before the lean booking path (bench/results/latest.json of main at 0c004e0, a loaded machine).
 READ_BASELINE = float(os.environ.get("BENCH_READ_BASELINE", 84.4))
 # Interleaved rounds at TARGET_LEVEL connections (API per server, show-lock ceiling, seat-UPDATE ceiling), whose
 # medians are the headline figures: the machine is shared, and interleaving spreads the noise over all variants.
@@ -154,7 +154,7 @@ def server_env() -> dict:
         env[f"THROTTLE_{scope}"] = "unlimited"
     # No access log on the hot path (gunicorn.conf.py's default; the granian launcher's knob).
     env.setdefault("SERVE_ACCESS_LOG", "0")
-    # Every booking mails its ticket (issue 9). In production the web process only hands the mail to the worker
+    # Every booking mails its ticket. In production the web process only hands the mail to the worker
     # through the broker; without one it renders the QR codes and the PDF and sends the mail itself, inside the
     # request (make run's mode), which measured ~6 ms of CPU per booking. So the bench gives the service a broker
     # of its own (a scratch Redis database, emptied before and after; no worker runs: the mail's own cost is the
@@ -967,7 +967,7 @@ def main() -> int:
     print()
     read_factor = read_result["requests_per_s"] / READ_BASELINE
     print(f"read mix, 8 connections: {read_result['requests_per_s']:.1f} req/s ({read_factor:.2f}x the {READ_BASELINE} "
-          f"before issue 13), p50 {read_result['p50_ms']:.1f} ms, p99 {read_result['p99_ms']:.1f} ms, "
+          f"before the lean booking path), p50 {read_result['p50_ms']:.1f} ms, p99 {read_result['p99_ms']:.1f} ms, "
           f"non-2xx: {read_result['non_2xx'] or 'none'}")
     if viewers:
         print_viewers(viewers)

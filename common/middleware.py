@@ -151,7 +151,7 @@ class AdminOnlyMiddleware:
     """Runs the middleware only the admin needs (sessions, CSRF, the session user, messages) for the admin's paths.
 
     The API authenticates with bearer tokens (DRF) and needs none of them, yet together they cost about 130 µs of
-    every API request's CPU (issue 13, measured per booking). They wrap the rest of the chain exactly as they
+    every API request's CPU (measured per booking with `make bench`). They wrap the rest of the chain exactly as they
     would in MIDDLEWARE, in the same order, for paths under ADMIN_MIDDLEWARE_PATHS only; `process_view` (where
     CSRF checks) is passed on as Django's handler would. A new part of the site that uses sessions (a web app's
     pages) adds its prefix to ADMIN_MIDDLEWARE_PATHS.

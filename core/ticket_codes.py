@@ -13,7 +13,7 @@ LENGTH = 26
 
 # Every code is a number below 31**26 written in base 31 with this alphabet's letters as digits, so one uniform
 # draw of that number gives exactly the distribution of 26 independent `secrets.choice` draws, at a tenth of the
-# CPU (the choices cost ~45 µs of every booking, issue 13).
+# CPU (the choices cost ~45 µs of every booking, measured with bench/profile_booking.py).
 _CODES = len(ALPHABET) ** LENGTH
 
 

@@ -139,14 +139,14 @@ def test_control_without_the_claims_condition_the_race_happens_and_the_test_sees
     caplog.set_level(logging.WARNING)
     show = ShowFactory(total_seats=10)
     users = UserFactory.create_batch(CLIENTS)
-    claim, _ = booking_service._fast_sql("postgresql", True)
+    claim, _ = booking_service._fast_sql("postgresql", ())
     condition = claim[claim.index("AND (") + 4:claim.index(" RETURNING")]
     unconditional = claim.replace(condition, "(%s IS NOT NULL OR %s IS NOT NULL OR %s IS NOT NULL)")
     assert unconditional != claim
 
     real_fast_sql = booking_service._fast_sql
     with mock.patch.object(booking_service, "_fast_sql",
-                           lambda vendor, with_mail: (unconditional, real_fast_sql(vendor, with_mail)[1])):
+                           lambda vendor, extensions: (unconditional, real_fast_sql(vendor, extensions)[1])):
         outcome = run_concurrently([booker(u, show.id, 5) for u in users])
 
     with pytest.raises(AssertionError, match="got past the lock"):

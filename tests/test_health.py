@@ -27,7 +27,7 @@ def test_a_token_is_neither_needed_nor_checked(api_client):
 
 def test_503_with_the_error_shape_when_the_database_does_not_answer(api_client, caplog):
     # Simulated at the connection: a real outage cannot be staged inside a test that needs the same database.
-    with mock.patch("core.selectors.connection") as connection:
+    with mock.patch("common.health.connection") as connection:
         connection.cursor.side_effect = OperationalError("connection refused: the secret host db.internal")
         response = api_client.get("/health/")
 

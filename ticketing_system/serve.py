@@ -42,7 +42,7 @@ def granian_args() -> list[str]:
         "--log-level", os.environ.get("SERVE_LOG_LEVEL", "info"),
     ]
     # Off unless asked for (SERVE_ACCESS_LOG=1): formatting a line per request is CPU spent on the hot path
-    # (gunicorn's cost 105 us a request, issue 13), and the proxy in front logs every request anyway.
+    # (gunicorn's cost 105 us a request, measured with `make bench`), and the proxy in front logs every request anyway.
     if os.environ.get("SERVE_ACCESS_LOG", "0") != "0":
         log_format = '%(addr)s "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
         args += ["--access-log", "--access-log-fmt", log_format]

@@ -160,7 +160,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Health checks drop a connection the server closed (restart, failover, idle timeout) before a request uses
     # it, so the database restarting never fails the next request. Django's check is a `SELECT 1` round trip per
     # request; ticketing_system/postgresql/base.py first looks whether the idle socket has anything to read (a
-    # closed connection has), so a healthy connection costs no round trip (issue 13). DB_CONN_HEALTH_CHECKS=0
+    # closed connection has), so a healthy connection costs no round trip (docs/performance.md). DB_CONN_HEALTH_CHECKS=0
     # turns the check off: after a restart each worker's next request then answers 503 `unavailable` once.
     _db["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     # The lock wait bound is set once per connection (a startup parameter costs no round trip) rather than by a
