@@ -117,8 +117,8 @@ def _user_by_id(user_id, family_id: int | None):
             family_id is not None and not 0 < family_id < 2**63):
         return None  # beyond any id the database can hold (SQLite would raise OverflowError)
     # Through a cursor, not `raw()`: RawQuerySet re-derives its column mapping on every call, which cost more than
-    # the query itself (measured with `make bench`); the row becomes a User exactly as the ORM builds one (common.precomposed), and
-    # the three columns after the user's are set on it as raw() would set them.
+    # the query itself (measured with `make bench`); the row becomes a User exactly as the ORM builds one
+    # (common.precomposed), and the three columns after the user's are set on it as raw() would set them.
     with connection.cursor() as cursor:
         cursor.execute(_user_sql(), [family_id, value])
         row = cursor.fetchone()

@@ -36,6 +36,9 @@ from urllib.parse import urlparse
 
 import psycopg2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from json_http import call
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results"
@@ -58,8 +61,9 @@ SEAT_STATE_PATH = os.environ.get("BENCH_SEAT_STATE_PATH", "/seat-state/{show}")
 VIEWERS_LEVEL = 8
 # Rounds of bookings without and with the viewers (interleaved, the order alternating); their medians are compared.
 VIEWER_ROUNDS = int(os.environ.get("BENCH_VIEWER_ROUNDS", 3))
-# The targets of the lean booking path (docs/performance.md): at 8 connections, bookings/s >= 0.5 of the show-lock raw-SQL ceiling (stretch 0.6), app CPU
-# per booking <= 1 ms, p99 < 25 ms; one hot show >= 0.9 of the spread load; the read mix >= 2x the figure before.
+# The targets of the lean booking path (docs/performance.md): at 8 connections, bookings/s >= 0.5 of the show-lock
+# raw-SQL ceiling (stretch 0.6), app CPU per booking <= 1 ms, p99 < 25 ms; one hot show >= 0.9 of the spread load;
+# the read mix >= 2x the figure before.
 TARGET_RATIO, STRETCH_RATIO, TARGET_P99_MS, TARGET_LEVEL = 0.5, 0.6, 25, 8
 TARGET_APP_CPU_MS, TARGET_HOT_RATIO, TARGET_READ_FACTOR = 1.0, 0.9, 2.0
 # The read mix's req/s before the lean booking path (bench/results/latest.json of main at 0c004e0, a loaded machine).
@@ -104,21 +108,10 @@ def db_name() -> str:
 
 
 def api(method: str, path: str, body=None, token: str | None = None, timeout: float = 30) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            data = {"raw": raw[:200].decode(errors="replace")}
-        return response.status, data
-    finally:
-        conn.close()
+    answer = call(HOST, PORT, method, path, body, token=token, timeout=timeout)
+    if answer.data is None and answer.raw:
+        return answer.status, {"raw": answer.raw[:200].decode(errors="replace")}
+    return answer.status, answer.data
 
 
 def expect(status: int, data, wanted: int, what: str):

@@ -61,7 +61,8 @@ def insert_columns_and_values(instance: Model) -> tuple[list[str], list]:
 
 @functools.cache
 def _insert_plan(model: type[Model], vendor: str) -> tuple[list[str], list]:
-    # Quoting every column name on every INSERT cost more than computing the values (the booking's profile, bench/profile_booking.py).
+    # Quoting every column name on every INSERT cost more than computing the values (the booking's profile,
+    # bench/profile_booking.py).
     fields = [field for field in model._meta.concrete_fields
               if not (field.primary_key
                       and field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"))]

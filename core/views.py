@@ -237,8 +237,8 @@ class BookSeatView(APIView):
     def post(self, request, show_id):
         data = request.data
         # The seed's request, {"seat_number": <int>}, needs no serializer to be validated (a serializer's machinery
-        # cost more CPU than the booking's SQL, docs/performance.md). Anything else takes the serializer, which answers the
-        # same errors as before.
+        # cost more CPU than the booking's SQL, docs/performance.md). Anything else takes the serializer, which
+        # answers the same errors as before.
         if type(data) is dict and len(data) == 1 and type(data.get("seat_number")) is int:
             new_booking = booking.booking_create(user=request.user, show_id=show_id, seat_number=data["seat_number"])
             return Response(BookingSerializer(new_booking).data, status=status.HTTP_201_CREATED)

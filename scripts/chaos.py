@@ -12,7 +12,6 @@ What it does, all on throwaway resources so no shared database is touched:
 Prints the counts and exits 1 if any check fails. Everything it started is stopped and deleted on exit.
 """
 import collections
-import http.client
 import json
 import os
 import random
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 
 import psycopg2
+from json_http import call
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -144,22 +144,11 @@ def start_service(env, log_file):
 
 def request(method, path, token=None, body=None):
     """(status, parsed JSON body or None); status 0 if the service could not be reached at all."""
-    connection = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=30)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     try:
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
+        answer = call("127.0.0.1", HTTP_PORT, method, path, body, token=token)
     except OSError:
         return 0, None
-    finally:
-        connection.close()
-    try:
-        return response.status, json.loads(raw)
-    except ValueError:
-        return response.status, None
+    return answer.status, answer.data
 
 
 class Load:

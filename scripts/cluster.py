@@ -25,7 +25,6 @@ Prints its counts and exits 1 if a check fails. Everything it started is stopped
 root (namespaces, apt); not part of `make test`.
 """
 import collections
-import http.client
 import json
 import os
 import random
@@ -42,6 +41,7 @@ import time
 import uuid
 from pathlib import Path
 
+import json_http
 import psycopg2
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -270,23 +270,9 @@ def wait_healthy(h: dict, d: Daemons, timeout=60) -> None:
 # --- HTTP through the proxy -------------------------------------------------------------------------------
 def call(method, path, body=None, token=None, key=None, timeout=15):
     """One request through the proxy: (status, json or None, headers) or raises OSError."""
-    conn = http.client.HTTPConnection("127.0.0.1", PROXY_PORT, timeout=timeout)
-    headers = {"Host": HOSTNAME, "Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if key:
-        headers["Idempotency-Key"] = key
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            data = None
-        return response.status, data, {k.lower(): v for k, v in response.getheaders()}
-    finally:
-        conn.close()
+    headers = {"Host": HOSTNAME, **({"Idempotency-Key": key} if key else {})}
+    answer = json_http.call("127.0.0.1", PROXY_PORT, method, path, body, token=token, headers=headers, timeout=timeout)
+    return answer.status, answer.data, answer.headers
 
 
 def expect(result, status, what):

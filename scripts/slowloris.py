@@ -14,7 +14,6 @@ What it does, on throwaway resources (a SQLite file in a temporary directory, po
    Content-Length, garbage) and prints what it answers: never an HTML page (JSON from Django, or granian's
    empty-bodied status line; see README, "Errors the serving layer answers").
 """
-import http.client
 import json
 import os
 import secrets
@@ -31,6 +30,8 @@ import time
 from pathlib import Path
 from statistics import median
 
+from json_http import call
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = "127.0.0.1"
@@ -42,16 +43,8 @@ LIMIT = float(os.environ.get("SLOWLORIS_LIMIT_SECONDS", "1.0"))
 
 
 def api(method: str, path: str, body=None, token: str | None = None, timeout: float = 30):
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    answer = call(HOST, PORT, method, path, body, token=token, timeout=timeout)
+    return answer.status, answer.raw
 
 
 def expect(result, status: int, what: str) -> dict:

@@ -19,11 +19,11 @@ from web.live import fast_path  # noqa: E402  (needs the settings configured abo
 
 application = fast_path(django_application)
 
-# Garbage collection (for the p99 latency, docs/performance.md): everything imported so far lives as long as the process, yet every
-# full collection walked all of it (hundreds of thousands of objects), stalling whichever request triggered it.
-# gc.freeze() moves it out of the collector's sight. A request allocates a few thousand container objects, so
-# the default first-generation threshold (700) started a collection several times per request; a larger one
-# collects the same garbage in fewer, still short, passes. SERVE_GC_THRESHOLD=0 keeps Python's defaults.
+# Garbage collection (for the p99 latency, docs/performance.md): everything imported so far lives as long as the
+# process, yet every full collection walked all of it (hundreds of thousands of objects), stalling whichever request
+# triggered it. gc.freeze() moves it out of the collector's sight. A request allocates a few thousand container
+# objects, so the default first-generation threshold (700) started a collection several times per request; a larger
+# one collects the same garbage in fewer, still short, passes. SERVE_GC_THRESHOLD=0 keeps Python's defaults.
 _threshold = int(os.environ.get("SERVE_GC_THRESHOLD", "20000"))
 if _threshold > 0:
     gc.collect()
