@@ -8,7 +8,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from core import error_codes
 from core.exceptions import DomainError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 # `code = "x"` (class attribute), `code="x"` (keyword), `"code": "x"` (a JSON body) in our own code.
 CODE_LITERAL = re.compile(r"""(?:\bcode\s*=\s*|["']code["']\s*:\s*)["']([a-z_]+)["']""")
 # The exception handler's last-resort shape for a DRF error without a detail, which DRF never produces.

@@ -24,7 +24,7 @@ from tests.factories import BookingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]  # the repository
 THROTTLED_DETAIL = "Request was throttled. Expected available in 60 seconds."
 
 

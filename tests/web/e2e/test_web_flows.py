@@ -16,7 +16,7 @@ from core.services import holds
 from orders.models import Order, Payment, Refund
 from orders.services import order_create, order_mark_paid, order_pay_with_card
 from tests.conftest import bearer
-from tests.e2e.conftest import screenshot_path
+from tests.web.e2e.conftest import screenshot_path
 from tests.factories import PASSWORD, BookingFactory, MovieFactory, UserFactory
 from tests.web_fixtures import laid_out_show
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]  # the repository
 
 
 class TestRequestLimits:

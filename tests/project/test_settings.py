@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 STRONG_KEY = "k3#pZ9vQ!rT2wX8yB5nM@cL7hJ4fG1dS6aE0uI9oP3lK8jH2gF5dS1aQ7"
 
 

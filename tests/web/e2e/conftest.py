@@ -16,7 +16,8 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+E2E_DIR = Path(__file__).resolve().parent
+DOCS_DIR = E2E_DIR.parents[2] / "docs"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} does not exist (run `make browser`)")
     skip = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+        if item.path.is_relative_to(E2E_DIR):
             item.add_marker(skip)
 
 

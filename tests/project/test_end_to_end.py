@@ -12,7 +12,7 @@ from orders.models import Order, Refund
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
 from tests.seat_prices import set_seat_prices
-from tests.test_mail import qr_codes_in
+from tests.notifications.test_mail import qr_codes_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
