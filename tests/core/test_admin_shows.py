@@ -6,15 +6,9 @@ from django.utils import timezone
 
 from core.exceptions import ShowHasBookingHistory
 from core.models import Booking, Show, ShowSeat
-from tests.factories import BookingFactory, MovieFactory, ScreenFactory, ShowFactory, UserFactory
+from tests.factories import BookingFactory, MovieFactory, ScreenFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def _add(admin_client, **fields):

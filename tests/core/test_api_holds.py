@@ -9,8 +9,8 @@ from core import exceptions
 from core.models import Booking, Hold, HoldSeat
 from core.services import holds as hold_service
 from tests.conftest import client_for
-from tests.factories import BookingFactory, ShowFactory, UserFactory
 from tests.core.test_api_bookings import book, expected_show, iso
+from tests.factories import BookingFactory, ShowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

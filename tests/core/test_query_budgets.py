@@ -22,16 +22,17 @@ SHOWS_QUERIES = 2
 # GET /my-bookings/: the user (authentication), then the bookings with show and movie in one query.
 MY_BOOKINGS_QUERIES = 2
 # POST /shows/<id>/book/, counted as production runs it (outside a test transaction, so no savepoints), each a
-# round trip to the database. On PostgreSQL (issue 13's lean path, core.services.booking): the user
+# round trip to the database. On PostgreSQL (core.services.booking's lean path): the user
 # (authentication); BEGIN; the seat row's conditional UPDATE (lock, check and write in one statement); the
 # booking's INSERT, guarded by the show's state and answering the show, read after the seat's lock; COMMIT.
 # On SQLite, the general path: the user; BEGIN IMMEDIATE; the seat's row; the show; the seat's new state; the
 # booking's insert; COMMIT. PostgreSQL's lock timeout is a connection setting, not a per-transaction `SET LOCAL`
-# (except behind PgBouncer in transaction mode, which adds that statement: tests/test_pooling.py).
+# (except behind PgBouncer in transaction mode, which adds that statement: tests/project/test_pooling.py).
 # Plus the confirmation mail: its outbox row (on PostgreSQL written by the booking's own INSERT statement; on SQLite
 # one INSERT more, in the booking's transaction) and, after the commit, its sending, which the suite does in process
 # as `make run` does without a broker (BEGIN, the row locked, the bookings and their seat labels read to compose it,
-# marked sent, COMMIT); with a broker (REDIS_URL) that is one Redis command waking the worker instead (issue 13).
+# marked sent, COMMIT); with a broker (REDIS_URL) that is one Redis command waking the worker instead
+# (notifications.kick).
 BOOKING_QUERIES = 5 if ON_POSTGRES else 7 + 1
 MAIL_SENT_IN_PROCESS_QUERIES = 6
 # A refused booking (the seat taken) costs at most the general path's count: on PostgreSQL the UPDATE finds the

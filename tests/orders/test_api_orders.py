@@ -16,13 +16,7 @@ from tests.factories import ShowFactory, UserFactory
 from tests.seat_prices import set_seat_prices
 
 # Transactional, so on-commit work (refunds executed with the provider, mails) runs as in production.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _priced_seats(settings, show):
-    set_seat_prices("12.50", show)
-    settings.CURRENCY = "EUR"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("priced_seats")]
 
 
 def make_order(client, hold_id, method="box_office", **extra):

@@ -20,25 +20,11 @@ from orders.services import order_create
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.seat_prices import set_seat_prices
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("priced_seats")]
 
 WEBHOOK = "/payments/stripe/webhook/"
 DECLINED_CARD = "4000000000000341"
-
-
-@pytest.fixture(autouse=True)
-def _priced(settings, show):
-    set_seat_prices("12.50", show)
-    settings.CURRENCY = "EUR"
-
-
-@pytest.fixture
-def stripe_server(stripe_settings):
-    # Webhooks go nowhere unless a test sends them to the live app (a closed loopback port: refused at once).
-    stripe_settings.register_webhook("http://127.0.0.1:9/")
-    return stripe_settings
 
 
 def stripe_order(user, show, seats=(1, 2), now=None):

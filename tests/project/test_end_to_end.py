@@ -11,8 +11,8 @@ from core.models import Booking
 from orders.models import Order, Refund
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
-from tests.seat_prices import set_seat_prices
 from tests.notifications.test_mail import qr_codes_in
+from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,9 +1,9 @@
 """Abuse limits: login (per IP and per username), signup (per IP), booking and cancel (per user).
 
 The suite's settings make every rate generous so other tests never meet a limit; these tests set the rate they
-test on the throttle classes (DRF copies DEFAULT_THROTTLE_RATES into SimpleRateThrottle.THROTTLE_RATES at import,
-so overriding the setting would change nothing) and drive the throttles' clock, so "a minute later" needs no
-sleep.
+test on the throttle classes (the `rates` fixture: DRF copies DEFAULT_THROTTLE_RATES into
+SimpleRateThrottle.THROTTLE_RATES at import, so overriding the setting would change nothing) and drive the
+throttles' clock (the `clock` fixture), so "a minute later" needs no sleep.
 """
 import json
 import logging
@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttles import LoggedRateThrottle
 from tests.conftest import client_for
 from tests.factories import BookingFactory, UserFactory
 
@@ -26,26 +24,6 @@ pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parents[2]  # the repository
 THROTTLED_DETAIL = "Request was throttled. Expected available in 60 seconds."
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The throttles' clock, frozen; advance it with `clock.now += seconds`."""
-
-    class Clock:
-        now = 1_000_020.0  # the start of a minute (and of an hour's 60 windows): windows are clock-aligned
-
-    monkeypatch.setattr(LoggedRateThrottle, "timer", staticmethod(lambda: Clock.now))
-    return Clock
-
-
-@pytest.fixture
-def rates(monkeypatch):
-    def set_rate(scope, rate):
-        assert scope in SimpleRateThrottle.THROTTLE_RATES, scope
-        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
-
-    return set_rate
 
 
 def login(client, username, password="wrong-password", **extra):
@@ -82,8 +60,8 @@ class TestLogin:
 
     def test_per_username_and_address_limit_holds_across_letter_case_but_not_addresses(
             self, api_client, user, rates, clock):
-        # Issue 10: the per-username limit used to count across addresses, so anyone could lock a user out.
-        # Now it counts per (username, address); tests/test_login_limits.py has the across-address delay.
+        # Per (username, address), not per username alone: counted across addresses, anyone could lock a user
+        # out. The across-address delay is in tests/accounts/test_login_limits.py.
         rates("login_username", "2/min")
         assert login(api_client, user.username, REMOTE_ADDR="10.0.0.1").status_code == 401
         assert login(api_client, user.username.upper(), REMOTE_ADDR="10.0.0.1").status_code == 401

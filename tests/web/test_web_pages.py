@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
 
 from core.exceptions import SeatsUnavailable
 from core.models import Booking, Hold
@@ -26,18 +25,6 @@ from tests.factories import (
 from tests.web_fixtures import AUDITORIUM, laid_out_show
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def show(movie):
-    return laid_out_show(movie=movie)
-
-
-@pytest.fixture
-def browser(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_whats_on_lists_movies_with_upcoming_shows_only(client):
@@ -104,11 +91,12 @@ def test_unknown_movie_and_show_are_html_404s(client):
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
-def test_show_page_draws_every_seat_as_a_button_named_with_row_seat_category_and_state(client, show, other_user):
-    BookingFactory(show=show, seat_number=2, user=other_user)
-    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[3])
-    html = client.get(reverse("web:show", args=[show.pk])).content.decode()
-    assert html.count('class="seat ') == show.total_seats == 60
+def test_show_page_draws_every_seat_as_a_button_named_with_row_seat_category_and_state(client, auditorium_show,
+                                                                                        other_user):
+    BookingFactory(show=auditorium_show, seat_number=2, user=other_user)
+    holds.hold_create(user=other_user, show_id=auditorium_show.pk, seat_numbers=[3])
+    html = client.get(reverse("web:show", args=[auditorium_show.pk])).content.decode()
+    assert html.count('class="seat ') == auditorium_show.total_seats == 60
     assert 'aria-label="Row A, seat 1, standard, €12.50, available"' in html
     assert 'aria-label="Row A, seat 2, standard, €12.50, sold"' in html
     assert 'aria-label="Row A, seat 3, standard, €12.50, held by someone"' in html
@@ -123,23 +111,24 @@ def test_show_page_draws_every_seat_as_a_button_named_with_row_seat_category_and
 
 
 def test_seat_state_answers_304_to_a_current_etag_without_touching_the_database(
-        client, show, other_user, django_assert_num_queries, settings):
+        client, auditorium_show, other_user, django_assert_num_queries, settings):
     settings.SEAT_STATE_MAX_AGE_MS = 60_000
-    url = reverse("web:seat_state", args=[show.pk])
+    url = reverse("web:seat_state", args=[auditorium_show.pk])
     first = client.get(url)
     assert first.status_code == 200
-    assert first.json() == {"show_id": show.pk, "available_seats": 60, "booked": [], "held": [], "blocked": []}
+    assert first.json() == {"show_id": auditorium_show.pk, "available_seats": 60, "booked": [], "held": [],
+                            "blocked": []}
     etag = first["ETag"]
     with django_assert_num_queries(0):
         again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
 
 
-def test_seat_state_changes_after_at_most_its_max_age(client, show, other_user, settings):
+def test_seat_state_changes_after_at_most_its_max_age(client, auditorium_show, other_user, settings):
     settings.SEAT_STATE_MAX_AGE_MS = 0
-    url = reverse("web:seat_state", args=[show.pk])
+    url = reverse("web:seat_state", args=[auditorium_show.pk])
     etag = client.get(url)["ETag"]
-    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[7])
+    holds.hold_create(user=other_user, show_id=auditorium_show.pk, seat_numbers=[7])
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert changed.json()["held"] == [7]
@@ -150,83 +139,84 @@ def test_seat_state_of_unknown_show_is_json_404(client):
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
-def test_hold_checkout_and_pay_at_the_box_office_through_the_pages(browser, user, show, staff_user):
+def test_hold_checkout_and_pay_at_the_box_office_through_the_pages(user_client, user, auditorium_show, staff_user):
     cache.clear()
-    response = browser.post(reverse("web:hold", args=[show.pk]), {"seat": ["5", "4"]})
+    response = user_client.post(reverse("web:hold", args=[auditorium_show.pk]), {"seat": ["5", "4"]})
     hold = Hold.objects.get(user=user)
     assert response.status_code == 302 and response["Location"] == reverse("web:checkout", args=[hold.pk])
     assert hold.seat_numbers == [4, 5]
-    checkout = browser.get(response["Location"])
+    checkout = user_client.get(response["Location"])
     html = checkout.content.decode()
     assert "A4, A5" in html and 'id="countdown"' in html
     assert '<td id="total">€25.00</td>' in html
     assert int(checkout.context["hold"].expires_at.timestamp()) > int(timezone.now().timestamp())
     # No Stripe key here (SQLite, as `make run`): the card is not offered, and the page says why.
     assert 'value="stripe"' not in html and 'id="card-unavailable"' in html
-    paid = browser.post(reverse("web:pay", args=[hold.pk]), {"payment_method": "box_office"})
+    paid = user_client.post(reverse("web:pay", args=[hold.pk]), {"payment_method": "box_office"})
     order = Order.objects.get(user=user)
     assert paid.status_code == 302 and paid["Location"] == reverse("web:order", args=[order.pk])
     assert order.status == "pending" and order.payment_method == "box_office" and order.total == Decimal("25.00")
-    page = browser.get(paid["Location"]).content.decode()
+    page = user_client.get(paid["Location"]).content.decode()
     assert f"give your order number, {order.pk}" in page
-    tickets = browser.get(reverse("web:my_tickets")).content.decode()
+    tickets = user_client.get(reverse("web:my_tickets")).content.decode()
     assert "waiting for payment" in tickets and "at the box office before" in tickets
     assert 'class="qr"' not in tickets  # no tickets before the payment
 
     order_mark_paid(order_id=order.pk, staff_user=staff_user)  # the box office takes the money
-    tickets = browser.get(reverse("web:my_tickets")).content.decode()
+    tickets = user_client.get(reverse("web:my_tickets")).content.decode()
     assert sorted(Booking.objects.filter(user=user, status="booked").values_list("seat_number", flat=True)) == [4, 5]
     assert "Seat A4" in tickets and "Seat A5" in tickets and "€12.50" in tickets
     assert tickets.count('class="qr" src="data:image/svg+xml') == 2
     assert reverse("web:order_tickets_pdf", args=[order.pk]) in tickets
 
 
-def test_a_seat_someone_else_holds_is_refused_with_the_services_message(browser, show, other_user):
-    holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[9])
-    response = browser.post(reverse("web:hold", args=[show.pk]), {"seat": ["8", "9"]}, follow=True)
+def test_a_seat_someone_else_holds_is_refused_with_the_services_message(user_client, auditorium_show, other_user):
+    holds.hold_create(user=other_user, show_id=auditorium_show.pk, seat_numbers=[9])
+    response = user_client.post(reverse("web:hold", args=[auditorium_show.pk]), {"seat": ["8", "9"]}, follow=True)
     assert str(SeatsUnavailable.message) + " (A9)" in response.content.decode()
     assert not Hold.objects.filter(user__in=[response.context["user"]]).exists()
 
 
-def test_release_frees_the_seats_and_returns_to_the_map(browser, user, show):
-    hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[1])
-    response = browser.post(reverse("web:release", args=[hold.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("web:show", args=[show.pk])
+def test_release_frees_the_seats_and_returns_to_the_map(user_client, user, auditorium_show):
+    hold = holds.hold_create(user=user, show_id=auditorium_show.pk, seat_numbers=[1])
+    response = user_client.post(reverse("web:release", args=[hold.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("web:show", args=[auditorium_show.pk])
     assert not Hold.objects.filter(pk=hold.pk).exists()
 
 
-def test_an_expired_hold_cannot_be_checked_out(browser, user, show):
-    hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[1], now=timezone.now() - timedelta(hours=1))
-    response = browser.get(reverse("web:checkout", args=[hold.pk]), follow=True)
+def test_an_expired_hold_cannot_be_checked_out(user_client, user, auditorium_show):
+    hold = holds.hold_create(user=user, show_id=auditorium_show.pk, seat_numbers=[1],
+                             now=timezone.now() - timedelta(hours=1))
+    response = user_client.get(reverse("web:checkout", args=[hold.pk]), follow=True)
     assert "This hold has expired or was released" in response.content.decode()
 
 
-def test_someone_elses_hold_is_not_shown_or_ordered(browser, show, other_user):
-    hold = holds.hold_create(user=other_user, show_id=show.pk, seat_numbers=[1])
-    assert browser.get(reverse("web:checkout", args=[hold.pk])).status_code == 302
-    response = browser.post(reverse("web:pay", args=[hold.pk]), {"payment_method": "box_office"}, follow=True)
+def test_someone_elses_hold_is_not_shown_or_ordered(user_client, auditorium_show, other_user):
+    hold = holds.hold_create(user=other_user, show_id=auditorium_show.pk, seat_numbers=[1])
+    assert user_client.get(reverse("web:checkout", args=[hold.pk])).status_code == 302
+    response = user_client.post(reverse("web:pay", args=[hold.pk]), {"payment_method": "box_office"}, follow=True)
     assert "This hold has expired or was released" in response.content.decode()
     assert not Order.objects.exists() and not Booking.objects.exists()
 
 
-def test_cancel_from_my_tickets(browser, user, show):
-    booking = BookingFactory(user=user, show=show, seat_number=3)
-    browser.post(reverse("web:cancel_booking", args=[booking.pk]))
+def test_cancel_from_my_tickets(user_client, user, auditorium_show):
+    booking = BookingFactory(user=user, show=auditorium_show, seat_number=3)
+    user_client.post(reverse("web:cancel_booking", args=[booking.pk]))
     booking.refresh_from_db()
     assert booking.status == "cancelled"
 
 
-def test_pages_that_change_things_need_a_login(client, show):
-    response = client.post(reverse("web:hold", args=[show.pk]), {"seat": ["1"]})
+def test_pages_that_change_things_need_a_login(client, auditorium_show):
+    response = client.post(reverse("web:hold", args=[auditorium_show.pk]), {"seat": ["1"]})
     assert response.status_code == 302 and response["Location"].startswith(reverse("web:login"))
     assert client.get(reverse("web:my_tickets")).status_code == 302
     assert not Hold.objects.exists()
 
 
-def test_forms_are_csrf_protected(user, show):
+def test_forms_are_csrf_protected(user, auditorium_show):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    assert client.post(reverse("web:hold", args=[show.pk]), {"seat": ["1"]}).status_code == 403
+    assert client.post(reverse("web:hold", args=[auditorium_show.pk]), {"seat": ["1"]}).status_code == 403
     assert not Hold.objects.exists()
 
 
@@ -257,9 +247,8 @@ def test_login_next_cannot_point_elsewhere(client, user):
     assert response["Location"] == reverse("web:whats_on")
 
 
-def test_web_login_counts_against_the_apis_login_limit(client, monkeypatch):
-    # DRF copies the rates into the throttle class at import (see tests/test_throttling.py).
-    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login_username", "3/min")
+def test_web_login_counts_against_the_apis_login_limit(client, rates):
+    rates("login_username", "3/min")
     UserFactory(username="victim")
     statuses = [client.post(reverse("web:login"), {"username": "victim", "password": "wrong"}).status_code
                 for _ in range(5)]

@@ -16,8 +16,8 @@ from core.services import holds
 from orders.models import Order, Payment, Refund
 from orders.services import order_create, order_mark_paid, order_pay_with_card
 from tests.conftest import bearer
-from tests.web.e2e.conftest import screenshot_path
 from tests.factories import PASSWORD, BookingFactory, MovieFactory, UserFactory
+from tests.web.e2e.conftest import screenshot_path
 from tests.web_fixtures import laid_out_show
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,11 +128,11 @@ def test_browse_hold_with_countdown_pay_at_the_box_office_then_ticket_with_qr(ne
 
 
 @pytest.fixture
-def card_payments(stripe_settings, settings):
-    """The live server takes cards through localstripe, and the pages load localstripe's Stripe.js look-alike."""
-    stripe_settings.register_webhook("http://127.0.0.1:9/")  # the pages ask Stripe themselves
-    settings.STRIPE_JS_URL = f"{stripe_settings.url}/js.stripe.com/v3/"
-    return stripe_settings
+def card_payments(stripe_server, settings):
+    """The live server takes cards through localstripe (its webhooks sent nowhere: the pages ask Stripe
+    themselves), and the pages load localstripe's Stripe.js look-alike."""
+    settings.STRIPE_JS_URL = f"{stripe_server.url}/js.stripe.com/v3/"
+    return stripe_server
 
 
 def enter_card(page, number: str):
