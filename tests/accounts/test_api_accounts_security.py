@@ -40,7 +40,7 @@ class TestTokens:
 
         again = refresh(api_client, rotated["refresh"])
         assert again.status_code == 200
-        # Reusing a rotated token is no longer a plain "blacklisted": it revokes the login (tests/test_api_tokens.py).
+        # Reusing a rotated token is no longer a plain "blacklisted": it revokes the login (test_api_tokens.py).
         assert refresh(api_client, rotated["refresh"]).json()["code"] == "token_reused"
 
     def test_logout_blacklists_the_refresh_token(self, api_client, user):

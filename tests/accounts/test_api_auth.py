@@ -62,7 +62,7 @@ class TestSignup:
         assert field in response.json()
 
     def test_email_is_required(self, api_client):
-        # It is how a forgotten password is reset (issue 10); it used to be optional.
+        # It is how a forgotten password is reset; it used to be optional.
         response = api_client.post("/signup", {"username": "jane", "password": "securepass123"}, format="json")
 
         assert response.status_code == 400

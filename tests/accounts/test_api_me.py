@@ -1,4 +1,4 @@
-"""GET, PATCH and DELETE /me (issue 10)."""
+"""GET, PATCH and DELETE /me: your account, its e-mail and language, and deleting it."""
 import pytest
 from rest_framework.test import APIClient
 

@@ -1,4 +1,4 @@
-"""POST /password/change, /password/reset and /password/reset/confirm (issue 10)."""
+"""POST /password/change, /password/reset and /password/reset/confirm."""
 import re
 
 import pytest

@@ -1,6 +1,6 @@
-"""Revocation that works, and rotation without forks (issue 10).
+"""Revocation that works, and rotation without forks.
 
-Findings reproduced here, each failing on the code before issue 10:
+Findings reproduced here, each of which the code once had:
 - after a password change the old access token still booked seats and the old refresh token still minted new
   ones (test_password_change_revokes_every_earlier_token);
 - each rotation restarted the refresh lifetime, so a refresh token lived forever

@@ -1,7 +1,7 @@
-"""Usernames unique case-insensitively after NFKC, confusables refused, e-mail required and unique (issue 10).
+"""Usernames unique case-insensitively after NFKC, confusables refused, e-mail required and unique.
 
-Before issue 10 `john@example.com` could sign up twice, and `Alice`, `alice` and a Cyrillic look-alike were three
-accounts.
+Without these rules `john@example.com` could sign up twice, and `Alice`, `alice` and a Cyrillic look-alike were
+three accounts.
 """
 import pytest
 from rest_framework.test import APIClient

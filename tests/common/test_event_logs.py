@@ -1,5 +1,5 @@
 """Structured log lines for booking, cancel and login failure: JSON, with the user and the request id, no
-secrets. (Throttling's line is tested in test_throttling.py.)"""
+secrets. (Throttling's line is tested in tests/project/test_throttling.py.)"""
 import json
 import logging
 import logging.config

@@ -104,7 +104,7 @@ def test_deploy_check_fails_when_a_protection_is_switched_off():
     assert "security.W008" in result.stderr
 
 
-# --- Ids beyond 64 bits (issue 10: /shows/9223372036854775808/book/ answered 500 on SQLite) ------------------
+# --- Ids beyond 64 bits (/shows/9223372036854775808/book/ once answered 500 on SQLite) -------------------------
 BEYOND_BIGINT = 2**63
 
 

@@ -58,8 +58,8 @@ def test_booking_search_by_username(admin_client):
 
 
 def test_a_shows_seats_cannot_be_resized_in_the_admin(admin_client):
-    """Issue 8: a show keeps the seats it was created with (its own seat rows), so the capacity edit that sold
-    seats above a lowered capacity no longer exists: screen, screen name and size are read-only on change."""
+    """A show keeps the seats it was created with (its own seat rows), so the capacity edit that once sold seats
+    above a lowered capacity no longer exists: screen, screen name and size are read-only on change."""
     show = ShowFactory(total_seats=50)
     BookingFactory(show=show, seat_number=40)
 

@@ -31,7 +31,7 @@ def expected_show(show):
         "screen_name": show.screen_name,
         "date_time": iso(show.date_time),
         "total_seats": show.total_seats,
-        # Added by issue 8 (a seed-form show: no screen, one free price).
+        # Added with screens and seat layouts (a seed-form show: no screen, one free price).
         "screen": None,
         "prices": {"standard": "0.00"},
         "currency": "EUR",

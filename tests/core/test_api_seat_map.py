@@ -29,8 +29,8 @@ SEED_KEYS = ("show_id", "total_seats", "available_seats", "booked", "held")
 
 
 def seed_part(seat_map: dict) -> dict:
-    """The seed's keys of a seat map (issue 8 added blocked, currency, categories and rows: tested in
-    test_api_seat_layout.py)."""
+    """The seed's keys of a seat map (blocked, currency, categories and rows came with screens and seat
+    layouts: tested in test_api_shows_on_screens.py)."""
     return {key: seat_map[key] for key in SEED_KEYS}
 
 

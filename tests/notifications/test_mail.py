@@ -158,7 +158,7 @@ def test_send_pending_mail_command_sends_what_is_left(smtp_server, show):
     assert OutboxMessage.objects.get().state == "sent"
 
 
-# --- The hand-off to the worker (issue 13): a Redis flag per mail, one Celery message per drain -----------------
+# --- The hand-off to the worker: a Redis flag per mail, one Celery message per drain ----------------------------
 @pytest.fixture
 def broker_without_worker(settings):
     """A Redis broker on a queue of its own, nobody consuming it: what the web side enqueues stays there."""

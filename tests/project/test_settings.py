@@ -49,7 +49,7 @@ def test_postgres_connections_are_persistent_and_health_checked():
     assert db["CONN_HEALTH_CHECKS"] is True
 
 
-# --- Secret keys (issue 10: DJANGO_SECRET_KEY=changeme was accepted, and it signed the JWTs) ---------------------
+# --- Secret keys (DJANGO_SECRET_KEY=changeme was once accepted, and it signed the JWTs) --------------------------
 @pytest.mark.parametrize("key, reason", [
     ("changeme", "shorter than 50 characters"),
     (STRONG_KEY[:49], "shorter than 50 characters"),

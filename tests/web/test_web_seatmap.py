@@ -23,7 +23,7 @@ def test_a_show_without_layout_is_drawn_in_rows_of_ten_in_seat_order():
 
 
 def test_a_laid_out_show_keeps_rows_gaps_categories_prices_and_flags():
-    # The shape the auditoriums issue documents for GET /shows/<id>/seats/.
+    # The shape of GET /shows/<id>/seats/ for a laid-out show (tests/core/test_api_shows_on_screens.py).
     data = {
         "show_id": 1, "total_seats": 3, "available_seats": 2, "booked": [2], "held": [], "blocked": [],
         "rows": [{"label": "A", "seats": [
