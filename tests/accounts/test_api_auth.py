@@ -35,20 +35,6 @@ class TestSignup:
         assert response.status_code == 400
         assert response.json() == {"detail": UsernameTaken.message, "code": "username_taken"}
 
-    @pytest.mark.parametrize("password, message", [
-        ("short1!", "This password is too short. It must contain at least 8 characters."),
-        ("password123", "This password is too common."),
-        ("8417263950", "This password is entirely numeric."),
-        ("john_doe_1", "The password is too similar to the username."),
-    ])
-    def test_password_validators_give_a_clear_400(self, api_client, django_user_model, password, message):
-        response = api_client.post("/signup", {**SIGNUP, "password": password}, format="json")
-
-        assert response.status_code == 400
-        assert response.json()["code"] == "invalid"
-        assert message in response.json()["password"]
-        assert not django_user_model.objects.exists()
-
     @pytest.mark.parametrize("body, field", [
         ({"email": "a@b.co", "password": "securepass123"}, "username"),
         ({"username": "x", "email": "a@b.co"}, "password"),
@@ -101,23 +87,6 @@ class TestLogin:
     def test_unknown_user_is_401(self, api_client):
         assert login(api_client, "nobody", "whatever-pass").status_code == 401
 
-    def test_inactive_user_cannot_log_in(self, api_client):
-        user = UserFactory(is_active=False)
-
-        assert login(api_client, user.username, PASSWORD).status_code == 401
-
-    def test_deactivated_users_token_stops_working_at_once(self, api_client):
-        user = UserFactory()
-        api_client.credentials(HTTP_AUTHORIZATION=bearer(user))
-        assert api_client.get("/my-bookings/").status_code == 200
-
-        user.is_active = False
-        user.save()
-
-        response = api_client.get("/my-bookings/")
-        assert response.status_code == 401
-        assert response.json()["code"] == "user_inactive"
-
 
 class TestRefreshAndLogout:
     @pytest.mark.parametrize("path", ["/token/refresh", "/token/refresh/"])
@@ -131,12 +100,6 @@ class TestRefreshAndLogout:
         api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
         assert api_client.get("/my-bookings/").status_code == 200
 
-    def test_refresh_with_garbage_is_401(self, api_client):
-        response = api_client.post("/token/refresh", {"refresh": "garbage"}, format="json")
-
-        assert response.status_code == 401
-        assert response.json()["code"] == "token_not_valid"
-
     @pytest.mark.parametrize("path", ["/logout", "/logout/"])
     def test_logout_blacklists_the_refresh_token(self, api_client, path):
         user = UserFactory()
@@ -148,7 +111,8 @@ class TestRefreshAndLogout:
         assert response.status_code == 200
         assert response.json() == {"detail": LOGGED_OUT_DETAIL}
         refreshed = api_client.post("/token/refresh", {"refresh": tokens["refresh"]}, format="json")
-        assert refreshed.status_code == 401
+        assert (refreshed.status_code, refreshed.json()) == (401, {"detail": "Token is blacklisted",
+                                                                   "code": "token_not_valid"})
         # Logging out twice with the same token: it is no longer valid.
         again = api_client.post(path, {"refresh": tokens["refresh"]}, format="json")
         assert again.status_code == 400

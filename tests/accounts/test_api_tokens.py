@@ -91,13 +91,6 @@ class TestRevocation:
         # Logging in again works.
         assert with_access(login(user)["access"]).get("/my-bookings/").status_code == 200
 
-    def test_deactivation_revokes_at_once(self, user):
-        pair = login(user)
-        user.is_active = False
-        user.save()
-        assert with_access(pair["access"]).get("/me").json()["code"] == "user_inactive"
-        assert refresh(pair["refresh"]).json()["code"] == "no_active_account"
-
     def test_logout_revokes_the_refresh_token_only(self, user):
         pair = login(user)
         client = with_access(pair["access"])

@@ -187,11 +187,6 @@ class TestSingleSeatAndHolds:
         assert response.json() == {"detail": exceptions.SeatHeld.message, "code": "seat_held"}
         assert not Booking.objects.exists()
 
-    def test_booked_seat_is_still_seat_taken(self, auth_client, show):
-        BookingFactory(show=show, seat_number=8)
-
-        assert book(auth_client, show.id, {"seat_number": 8}).json()["code"] == "seat_taken"
-
     def test_own_held_seat_is_booked_and_leaves_the_hold(self, auth_client, user, show):
         hold_service.hold_create(user=user, show_id=show.id, seat_numbers=[8, 9])
 

@@ -170,16 +170,3 @@ def test_lock_wait_is_bounded_and_answered_with_503_busy():
     assert not Booking.objects.exists()
     # Once the lock is free, the same request goes through.
     assert client_for(user).post(f"/shows/{show.id}/book/", {"seat_number": 1}, format="json").status_code == 201
-
-
-def test_simultaneous_signups_with_one_username_create_one_user(django_user_model):
-    def signup(i):
-        client = client_for()
-        body = {"username": "same_name", "email": f"u{i}@example.com", "password": "securepass123"}
-        return lambda: client.post("/signup", body, format="json").status_code
-
-    outcome = run_concurrently([signup(i) for i in range(12)])
-
-    assert not outcome.errors, outcome.errors
-    assert outcome.counts == {201: 1, 400: 11}
-    assert django_user_model.objects.filter(username="same_name").count() == 1
