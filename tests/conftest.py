@@ -136,7 +136,7 @@ def auditorium_show(movie):
 
 
 @pytest.fixture
-def signed_in_client(user):
+def user_client(user):
     """Django's test client with `user` logged in, as the web pages see a signed-in moviegoer."""
     client = Client()
     client.force_login(user)
