@@ -1,3 +1,12 @@
+"""The fixtures every test folder shares, and the session's set-up (PostgreSQL required or not, the live server's
+address, the compiled translations).
+
+tests/<app>/ mirrors the application's apps; tests/project/ holds the whole-system tests. The helper modules beside
+this file are shared too: factories.py (models), outside_parts.py (localstripe, SMTP, Redis, a Celery worker, as
+fixtures), concurrency_helpers.py (real threads), web_fixtures.py (the pages' auditorium), seat_prices.py,
+api_tools.py, make_run_server.py, localstripe_server.py. Only the browser tests keep a conftest of their own
+(tests/web/e2e/conftest.py), for what applies to them alone.
+"""
 import os
 
 import pytest
@@ -145,15 +154,15 @@ def user_client(user):
 
 @pytest.fixture
 def admin_client(client):
-    """The admin site's client: a staff superuser logged in (replaces pytest-django's, which has no factory)."""
+    """The admin site's client: a staff superuser made by the factory, logged in (overrides pytest-django's)."""
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The limits' clock, frozen: the throttles' timer and the login delay's time. Advance it with
-    `clock.now += seconds`, so "a minute later" needs no sleep."""
+    """The limits' clock, frozen: the throttles' timer and the time the login delay reads (time.time, through
+    accounts.throttles). Advance it with `clock.now += seconds`, so "a minute later" needs no sleep."""
 
     class Clock:
         now = 1_000_020.0  # the start of a minute (and of an hour's 60 windows): windows are clock-aligned
