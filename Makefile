@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 PG_TEST_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
 SQLITE_URL  := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
-# Generated requests per endpoint and role in the fuzz test (tests/test_fuzz.py); it runs twice in `make test`
+# Generated requests per endpoint and role in the fuzz test (tests/project/test_fuzz.py); it runs twice in `make test`
 # (SQLite, PostgreSQL), so keep it small here and raise it for a deeper run: make test-sqlite FUZZ_MAX_EXAMPLES=300
 export FUZZ_MAX_EXAMPLES ?= 15
 
@@ -118,7 +118,7 @@ test-postgres: install-dev doc-tools messages browser-note
 
 # The web pages' and API messages' translations: compile locale/*/LC_MESSAGES/django.po into .mo (pure Python, no
 # GNU gettext needed). `make translations` lists every string still without a translation and adds it, empty, to
-# the .po files for a translator (tests/test_i18n.py fails until each has one).
+# the .po files for a translator (tests/common/test_i18n.py fails until each has one).
 messages: install
 	$(PY) -m common.translations compile
 
@@ -126,17 +126,17 @@ translations: install
 	$(PY) -m common.translations update
 	$(PY) -m common.translations check
 
-# Debian's Chromium for the end-to-end tests of the web pages (tests/e2e/, Playwright). Not needed for `make run`;
+# Debian's Chromium for the end-to-end tests of the web pages (tests/web/e2e/, Playwright). Not needed for `make run`;
 # `make test` runs the browser tests only when /usr/bin/chromium exists (CI installs it with this target).
 browser:
 	command -v chromium >/dev/null || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
 
 browser-note:
-	@command -v chromium >/dev/null || echo "NOTE: Chromium not found: the browser tests (tests/e2e) will be skipped. 'make browser' installs it (root, apt)."
+	@command -v chromium >/dev/null || echo "NOTE: Chromium not found: the browser tests (tests/web/e2e) will be skipped. 'make browser' installs it (root, apt)."
 
 # Retake the README's seat-map screenshots (docs/) with the end-to-end tests.
 screenshots: install-dev messages
-	UPDATE_SCREENSHOTS=1 DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest tests/e2e -k screenshot
+	UPDATE_SCREENSHOTS=1 DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest tests/web/e2e -k screenshot
 
 # The Postman collection (docs/postman_collection.json): `make postman` checks it matches the API description, then
 # newman runs it against a fresh make-run-like server on 127.0.0.1:$(POSTMAN_PORT); `make postman-collection`

@@ -1,21 +1,36 @@
+"""The fixtures every test folder shares, and the session's set-up (PostgreSQL required or not, the live server's
+address, the compiled translations).
+
+tests/<app>/ mirrors the application's apps; tests/project/ holds the whole-system tests. The helper modules beside
+this file are shared too: factories.py (models), outside_parts.py (localstripe, SMTP, Redis, a Celery worker, as
+fixtures), concurrency_helpers.py (real threads), web_fixtures.py (the pages' auditorium), seat_prices.py,
+api_tools.py, make_run_server.py, localstripe_server.py. Only the browser tests keep a conftest of their own
+(tests/web/e2e/conftest.py), for what applies to them alone.
+"""
 import os
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from common.throttles import LoggedRateThrottle
+from tests import web_fixtures
 from tests.factories import MovieFactory, ShowFactory, UserFactory
 from tests.outside_parts import (  # noqa: F401 -- fixtures
     LIVE_SERVER_ADDRESS,
     celery_worker_process,
     localstripe_server,
     smtp_server,
+    stripe_server,
     stripe_settings,
 )
+from tests.seat_prices import set_seat_prices
 
 ON_POSTGRES = connection.vendor == "postgresql"
 
@@ -114,6 +129,60 @@ def movie(db):
 @pytest.fixture
 def show(movie):
     return ShowFactory(movie=movie, total_seats=50)
+
+
+@pytest.fixture
+def priced_seats(settings, show):
+    """`show`'s seats at 12.50 EUR, for the tests that sell them (ShowFactory's seats are free)."""
+    set_seat_prices("12.50", show)
+    settings.CURRENCY = "EUR"
+
+
+@pytest.fixture
+def auditorium_show(movie):
+    """`movie` in the web pages' auditorium: rows A–F, an aisle, categories and prices (tests/web_fixtures.py)."""
+    return web_fixtures.laid_out_show(movie=movie)
+
+
+@pytest.fixture
+def user_client(user):
+    """Django's test client with `user` logged in, as the web pages see a signed-in moviegoer."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client):
+    """The admin site's client: a staff superuser made by the factory, logged in (overrides pytest-django's)."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The limits' clock, frozen: the throttles' timer and the time the login delay reads (time.time, through
+    accounts.throttles). Advance it with `clock.now += seconds`, so "a minute later" needs no sleep."""
+
+    class Clock:
+        now = 1_000_020.0  # the start of a minute (and of an hour's 60 windows): windows are clock-aligned
+
+    monkeypatch.setattr(LoggedRateThrottle, "timer", staticmethod(lambda: Clock.now))
+    monkeypatch.setattr("accounts.throttles.time.time", lambda: Clock.now)
+    return Clock
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """`rates(scope, "3/min")` sets a throttle's rate for one test. On the throttle classes, not in settings: DRF
+    copies DEFAULT_THROTTLE_RATES into SimpleRateThrottle.THROTTLE_RATES at import, so overriding the setting
+    would change nothing."""
+
+    def set_rate(scope, rate):
+        assert scope in SimpleRateThrottle.THROTTLE_RATES, scope
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
+
+    return set_rate
 
 
 def pytest_sessionstart(session):

@@ -105,6 +105,14 @@ def stripe_settings(localstripe_server, settings):
     return localstripe_server
 
 
+@pytest.fixture
+def stripe_server(stripe_settings):
+    """localstripe as the app's Stripe, its webhooks sent nowhere (a closed loopback port refuses them at once):
+    a test that wants them delivered registers the live server itself."""
+    stripe_settings.register_webhook("http://127.0.0.1:9/")
+    return stripe_settings
+
+
 class SMTPServer:
     """A real SMTP server (aiosmtpd) on loopback that keeps what it receives; stop() and start() simulate an
     outage."""
