@@ -19,6 +19,8 @@ DOC = ROOT / "docs" / "api.md"
 MARKER = "@@API-DOC-BLOCK@@"
 # A fenced block: its language and body, at a position in the text.
 FENCE = re.compile(r"```(\w+)\n(.*?)```", flags=re.S)
+# A number written as a path segment of the server's URL: /shows/1/, /orders/12/...
+FIXED_ID = re.compile(r"127\.0\.0\.1:8000/(?:[\w.-]+/)*\d+(?:/|\b)")
 
 
 def _bash_blocks() -> list[tuple[str, tuple[str, str] | None]]:
@@ -72,8 +74,7 @@ def test_no_example_assumes_an_id():
     """Ids come from earlier answers (shell variables), never a number written in a URL: on another database,
     or pasted in another order, a fixed id names something else."""
     for block, _ in _bash_blocks():
-        fixed = re.findall(r"127\.0\.0\.1:8000/(?:[\w.-]+/)*\d+(?:/|\b)", block)
-        assert fixed == [], f"a fixed id in:\n{block}"
+        assert FIXED_ID.findall(block) == [], f"a fixed id in:\n{block}"
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="docs/api.md's examples use curl, which is not installed")
@@ -106,3 +107,19 @@ def test_api_docs_examples_work_as_written_on_a_fresh_make_run(tmp_path):
     # The files the ticket examples save are what they say.
     assert (scratch / "ticket.png").read_bytes().startswith(b"\x89PNG")
     assert (scratch / "tickets.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl, which is not installed")
+def test_the_readmes_taste_of_the_api_works_on_a_fresh_make_run(tmp_path):
+    """The README's few curl lines (its bash block that signs up) work as pasted, and book seat 15."""
+    taste = [body for language, body in FENCE.findall((ROOT / "README.md").read_text())
+             if language == "bash" and "/signup" in body]
+    assert len(taste) == 1
+    assert FIXED_ID.findall(taste[0]) == [], "a fixed id in the README"
+    with make_run_server(tmp_path) as (base_url, env):
+        script = "set -euo pipefail\n" + taste[0].replace("http://127.0.0.1:8000", base_url)
+        result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=120)
+
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert '"seat_number":15,"status":"booked"' in result.stdout, result.stdout[-3000:]
