@@ -84,7 +84,8 @@ serve: install messages
 	fi
 
 # Load test against PostgreSQL (database ticketing_bench, dropped and recreated), on 127.0.0.1:8100. Installs
-# wrk (apt) and the bench-only Python packages itself; see bench/README.md. Not part of `make test`.
+# wrk (apt) and the bench-only Python packages itself; see bench/README.md and docs/performance.md. Not part of
+# `make test`.
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/ticketing_bench
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
@@ -134,7 +135,7 @@ browser:
 browser-note:
 	@command -v chromium >/dev/null || echo "NOTE: Chromium not found: the browser tests (tests/web/e2e) will be skipped. 'make browser' installs it (root, apt)."
 
-# Retake the README's seat-map screenshots (docs/) with the end-to-end tests.
+# Retake the screenshots in docs/ (README.md and docs/web.md show them) with the end-to-end tests.
 screenshots: install-dev messages
 	UPDATE_SCREENSHOTS=1 DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest tests/web/e2e -k screenshot
 
@@ -171,8 +172,8 @@ chaos: install
 
 # A rehearsal of several application hosts: two network namespaces behind HAProxy, PgBouncer (transaction mode) in
 # front of the local PostgreSQL, the shared Redis; books under load while one host is killed and restarted, then
-# checks nothing acknowledged was lost or doubled (scripts/cluster.py, docs/deployment.md). Needs root (it installs
-# haproxy and pgbouncer with apt if missing). Not in `make test`.
+# checks nothing acknowledged was lost or doubled (scripts/cluster.py; docs/operations.md, "Deployment"). Needs
+# root (it installs haproxy and pgbouncer with apt if missing). Not in `make test`.
 cluster: install
 	$(PY) scripts/cluster.py
 

@@ -1,6 +1,6 @@
 """`make bench`: load-test the booking API on PostgreSQL and compare it with the database's own limit.
 
-What it does, in order (see bench/README.md for how to read the output):
+What it does, in order (see docs/performance.md for how to read the output):
 1. drops and recreates the benchmark database (BENCH_DATABASE_URL, loopback only);
 2. starts the service exactly as `make serve` does (DEBUG off, the server of ticketing_system/serve.py, migrations), on
    127.0.0.1:8100, with a throwaway secret key; the server is stopped however this script ends;

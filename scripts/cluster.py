@@ -1,6 +1,6 @@
 """`make cluster`: a rehearsal of running on several hosts, on this machine, with existing engines only.
 
-Topology (docs/deployment.md describes the production one it stands for):
+Topology (docs/operations.md, "Deployment", describes the production one it stands for):
 
     clients ──> HAProxy 127.0.0.1:CLUSTER_PORT ──┬──> app host 1 (network namespace tk13-app1, 10.213.1.2)
                                                   └──> app host 2 (network namespace tk13-app2, 10.213.2.2)

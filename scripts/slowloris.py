@@ -12,7 +12,7 @@ What it does, on throwaway resources (a SQLite file in a temporary directory, po
    median times) and exits 1 unless every answer was a success within SLOWLORIS_LIMIT_SECONDS (1.0);
 6. sends requests the HTTP server itself refuses (a URL too long, headers too large, an invalid
    Content-Length, garbage) and prints what it answers: never an HTML page (JSON from Django, or granian's
-   empty-bodied status line; see README, "Errors the serving layer answers").
+   empty-bodied status line; see docs/operations.md, "Errors the serving layer answers").
 """
 import json
 import os

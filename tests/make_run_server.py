@@ -1,5 +1,5 @@
 """A server started the way `make run` starts one, for tests that talk to the API over real HTTP as a user would
-(the README walkthrough, the generated client): DEBUG on, a fresh SQLite database with the sample data, Django's
+(docs/api.md's examples, the generated client): DEBUG on, a fresh SQLite database with the sample data, Django's
 development server on a free loopback port, the real settings (throttling included), nothing shared with the
 test database. Also used by scripts/postman.py (make postman).
 """

@@ -1,4 +1,5 @@
-"""The error codes: common.error_codes lists every code the code can answer, and the README's table lists exactly it."""
+"""The error codes: common.error_codes lists every code the code can answer, and docs/api.md's error table lists
+exactly it."""
 import re
 from pathlib import Path
 
@@ -19,9 +20,9 @@ def _catalogue() -> set[tuple[int, str]]:
     return {(entry.status, entry.code) for entry in error_codes.ERRORS}
 
 
-def _readme_table() -> set[tuple[int, str]]:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### Errors", 1)[1].split("\n## ", 1)[0]
+def _docs_table() -> set[tuple[int, str]]:
+    text = (ROOT / "docs" / "api.md").read_text()
+    section = text.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
     rows = set()
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -36,11 +37,11 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def test_the_readme_error_table_lists_exactly_the_codes_of_the_catalogue():
-    readme = _readme_table()
+def test_the_docs_error_table_lists_exactly_the_codes_of_the_catalogue():
+    documented = _docs_table()
 
-    assert readme - _catalogue() == set(), "in the README but not in common/error_codes.py"
-    assert _catalogue() - readme == set(), "in common/error_codes.py but not in the README's error table"
+    assert documented - _catalogue() == set(), "in docs/api.md but not in common/error_codes.py"
+    assert _catalogue() - documented == set(), "in common/error_codes.py but not in docs/api.md's error table"
 
 
 def test_every_domain_error_is_in_the_catalogue():
