@@ -88,7 +88,7 @@ class PasswordChangeView(APIView):
     @api_operation(
         operation_id="password_change", summary="Change your password", tag=TAG_ACCOUNTS, auth=USER,
         request_body=PasswordChangeSerializer,
-        # The documented example account's passwords (README, POST /signup's example), not credentials.
+        # The documented example account's passwords (docs/api.md, POST /signup's example), not credentials.
         example={"old_password": "securepass123", "new_password": "evenmoresecure456"},  # nosec B105
         success=(200, openapi.Response("A new token pair; every token issued before is revoked",
                                        TokenPairSerializer)),
@@ -158,7 +158,7 @@ LOGGED_OUT_DETAIL = _("Logged out.")
 
 # The request examples of the API description succeed, in this order, against a fresh `make run` (sample data:
 # movies 1-2, shows 1-4, no users): sign up, log in, book seat 15 of show 1, seats 3 and 4 together, hold 20 and 21.
-# The example password is the README's, for a demo account that the example itself creates: not a credential.
+# The example password is the docs' (docs/api.md), for a demo account that the example itself creates: not a credential.
 EXAMPLE_USER = {"username": "john_doe", "email": "john@example.com", "password": "securepass123"}  # nosec B105
 
 

@@ -1,4 +1,5 @@
-"""Path converters. `<id:...>` is a database id: use it for every id in a path (tests/test_hardening.py checks)."""
+"""Path converters. `<id:...>` is a database id: use it for every id in a path (tests/common/test_hardening.py
+checks)."""
 from django.urls import register_converter
 from django.urls.converters import get_converters
 

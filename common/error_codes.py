@@ -1,8 +1,8 @@
 """Every error `code` the API can answer, with its HTTP status and when it happens: the one list.
 
-The API description (common.schema) documents each operation's error responses from this list, and the README's
-error table must list exactly these rows (tests/test_error_codes.py compares both ways, and checks that every code
-raised anywhere in core/ is here). A new error code is one line here, one row in the README.
+The API description (common.schema) documents each operation's error responses from this list, and docs/api.md's
+error table must list exactly these rows (tests/project/test_error_codes.py compares both ways, and checks that
+every code raised anywhere in the apps is here). A new error code is one line here, one row in docs/api.md.
 
 Codes come from our domain errors (core.errors), from DRF and simplejwt (kept as they answer them), and from
 the Django-level handlers and middleware (common.exception_handler, common.middleware).
@@ -108,7 +108,7 @@ def lookup(code: str, status: int | None = None) -> ApiError:
     """The entry for `code` (at `status`, for the codes answered with more than one status)."""
     entries = BY_CODE.get(code)
     if not entries:
-        raise KeyError(f"unknown error code {code!r}: add it to common/error_codes.py (and the README's table)")
+        raise KeyError(f"unknown error code {code!r}: add it to common/error_codes.py (and docs/api.md's error table)")
     if status is None:
         if len(entries) > 1:
             raise KeyError(f"error code {code!r} has several statuses {[e.status for e in entries]}: give one")

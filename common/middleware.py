@@ -129,7 +129,7 @@ class JsonDebugErrorPagesMiddleware:
 
     With DEBUG off the handlers in ticketing_system/urls.py answer JSON; with DEBUG on Django bypasses them for
     404 (unknown paths), 400 and 500 and renders its technical pages, which a client of a JSON API cannot read
-    (and the README promises JSON). The traceback of a 500 is still logged (django.request) as with DEBUG off.
+    (and docs/api.md promises JSON). The traceback of a 500 is still logged (django.request) as with DEBUG off.
     Only Django's own HTML error pages are replaced: a view's own response (the admin's pages) is left alone.
     """
 

@@ -2,7 +2,7 @@
 
 Why: composing a query through the ORM (`QuerySet` → `Query` → compiler → SQL) costs more CPU than the database
 spends running it; measured per booking request by `make bench`, it was the largest part of the application's
-CPU (see bench/README.md). These helpers compose the SQL text once per process from `_meta` (so a column added
+CPU (see docs/performance.md). These helpers compose the SQL text once per process from `_meta` (so a column added
 to a model is picked up, never forgotten) and turn result rows back into model instances with `Model.from_db`,
 as the ORM itself does. No input ever goes into the SQL text: values are bound parameters.
 

@@ -15,8 +15,8 @@ success status and shape, the domain error codes it can answer, and a request ex
 sample data. `ApiAutoSchema` (below) adds what follows from the view itself, so it is never forgotten: the error
 responses of authentication (401), staff-only permission (403), throttling (429), a JSON body (400 parse errors,
 413, 415), path ids (404), Idempotency-Key (the header parameter and its errors) and an unreachable database (503),
-each described with its codes from common.error_codes. tests/test_api_description.py fails when an operation lacks
-any of it, and validates the whole document (openapi-spec-validator, swagger2openapi).
+each described with its codes from common.error_codes. tests/project/test_api_description.py fails when an
+operation lacks any of it, and validates the whole document (openapi-spec-validator, swagger2openapi).
 
 Also here: integer path parameters (from the URL converters), the paged twin of a list operation
 (`paged_twin`), and a page envelope definition per item type.
@@ -190,7 +190,7 @@ class ApiAutoSchema(SwaggerAutoSchema):
     def get_response_serializers(self):
         responses = super().get_response_serializers()
         if "api_errors" not in self.overrides:
-            return responses  # undocumented operation: tests/test_api_description.py names it
+            return responses  # undocumented operation: tests/project/test_api_description.py names it
         by_status: dict[int, list[str]] = {}
         for status, code in self._error_codes():
             by_status.setdefault(status, [])

@@ -10,7 +10,7 @@ class ErrorSerializer(serializers.Serializer):
     """Every error response: a human message and a stable machine-readable code (common.error_codes)."""
 
     detail = serializers.CharField(help_text="For people; may change.")
-    code = serializers.CharField(help_text="For programs; stable. The README lists every code.")
+    code = serializers.CharField(help_text="For programs; stable. docs/api.md lists every code.")
 
 
 class SeatsErrorSerializer(ErrorSerializer):

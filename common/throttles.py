@@ -1,7 +1,7 @@
 """Abuse limits: DRF rate throttles per scope, counted in the shared cache (Redis when REDIS_URL is set).
 
 Scopes and their rates are in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], each overridable by one
-environment variable (README, "Security and reliability"). A refused request is a 429 with Retry-After and
+environment variable (docs/security.md). A refused request is a 429 with Retry-After and
 `{"detail": ..., "code": "throttled"}` (common.exception_handler), and a `throttled` log line.
 
 The per-IP scopes identify the client with DRF's get_ident, which trusts X-Forwarded-For only as far as

@@ -1,4 +1,4 @@
-"""Request parsing and response shapes. The response shapes are the seed README's contract: fields may be added,
+"""Request parsing and response shapes. The response shapes are the original API's contract: fields may be added,
 never removed or renamed."""
 
 from django.conf import settings
@@ -17,7 +17,7 @@ User = get_user_model()
 # The response serializers declare their fields (for validation of the shapes' documentation in Swagger and
 # for anything generic that introspects them) but write their output by hand: a ModelSerializer rebuilds its
 # fields from the model on every instantiation, which was about 15% of a booking request's CPU time, spent
-# while other requests wait for the CPU. tests/test_serializers.py checks that the hand-written output equals
+# while other requests wait for the CPU. tests/core/test_serializers.py checks that the hand-written output equals
 # what DRF builds from the declared fields, so the two cannot drift apart.
 _datetime = serializers.DateTimeField()  # formats exactly as the declared DateTimeFields do (ISO 8601, "Z")
 

@@ -1,5 +1,5 @@
 """The shape of the sales report's JSON, for the API description (reports.selectors builds the data itself:
-`SalesReport.as_dict`; tests/test_reports.py checks that every key it answers is documented here, and back)."""
+`SalesReport.as_dict`; tests/reports/test_reports.py checks that every key it answers is documented here, and back)."""
 from rest_framework import serializers
 
 from common.serializers import ErrorSerializer

@@ -72,7 +72,7 @@ class SalesReportCsvView(APIView):
     """The report's rows as CSV (staff only), for a spreadsheet."""
 
     permission_classes = [permissions.IsAdminUser]
-    swagger_schema = None  # not JSON; documented in the README
+    swagger_schema = None  # not JSON; documented in docs/operations.md
 
     def get(self, request):
         report = sales_report(**parse_report_params(request.query_params))

@@ -1,6 +1,6 @@
 """`make serve`: run the service with the configured HTTP server (granian by default; gunicorn on request).
 
-Why granian (README, "Production serving"): its connections are handled by Rust I/O (tokio), and a request
+Why granian (docs/decisions/0004-granian-http-server.md): its connections are handled by Rust I/O (tokio), and a request
 reaches a Python worker thread only once its headers and body are complete. A client that trickles its headers
 holds a few bytes of memory, not a worker: with 100 such clients /health/ and a booking still answer in a few
 milliseconds (`make slowloris`), where gunicorn's sync workers (one connection each) answered after 30 s and

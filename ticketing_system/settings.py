@@ -1,6 +1,6 @@
 """Settings for the ticketing service, read from the environment.
 
-Every knob an operator may turn is an environment variable (see README, "Configuration"). The defaults are
+Every knob an operator may turn is an environment variable (see docs/operations.md, "Configuration"). The defaults are
 for development only: with DJANGO_DEBUG off (the default) the process refuses to start without
 DJANGO_SECRET_KEY, so a production deploy cannot silently run with a known key.
 """
@@ -104,7 +104,7 @@ ADMIN_MIDDLEWARE_PATHS = ["/admin/", *WEB_PATHS]
 ADMIN_MIDDLEWARE_EXACT_PATHS = ["/"]
 # The admin's checks (and the CSRF one of `check --deploy`) look for this middleware in MIDDLEWARE; it runs inside
 # AdminOnlyMiddleware for the admin, the only part of the site with sessions and cookies; the API takes bearer tokens,
-# which a cross-site form cannot send. tests/test_admin.py checks that the admin still refuses a POST without CSRF.
+# which a cross-site form cannot send. tests/core/test_admin.py checks that the admin still refuses a POST without CSRF.
 SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 
 ROOT_URLCONF = "ticketing_system.urls"

@@ -19,7 +19,7 @@ SECURE_SSL_REDIRECT = False
 
 # Throttling in the suite: every test starts with an empty local-memory cache (tests/conftest.py clears it), and
 # the rates are generous, so a test that makes many requests (the race tests: dozens of bookings at once) never
-# meets a limit by accident. The throttle tests set the rates they test explicitly (tests/test_throttling.py).
+# meets a limit by accident. The throttle tests set the rates they test explicitly (tests/project/test_throttling.py).
 # The cache is local memory even if REDIS_URL is set in the environment, so parallel runs on one Redis cannot
 # share counters; the Redis sharing test starts its own processes with their own REDIS_URL.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

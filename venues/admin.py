@@ -33,6 +33,6 @@ class ScreenAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.base_fields["layout"].help_text = (
-            "Rows front to back, seats left to right, null for a gap (README, \"Seat layouts\"). Editing the layout "
-            "changes only shows created afterwards: each show keeps the seats it was created with.")
+            "Rows front to back, seats left to right, null for a gap (docs/api.md, \"Seat layouts\"). Editing the "
+            "layout changes only shows created afterwards: each show keeps the seats it was created with.")
         return form

@@ -34,7 +34,7 @@ class CinemaDetailSerializer(CinemaSerializer):
 
 
 class LayoutField(serializers.JSONField):
-    """A seat layout (README, "Seat layouts"); the error names the row and seat at fault."""
+    """A seat layout (docs/api.md, "Seat layouts"); the error names the row and seat at fault."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)

@@ -65,7 +65,7 @@ class CinemaScreensView(APIView):
 
     @api_operation(
         operation_id="screens_create", summary="Add a screen with its seat layout (staff)", tag=TAG_VENUES,
-        auth=STAFF, description="See the README, \"Seat layouts\". Shows created on it afterwards are sold from "
+        auth=STAFF, description="See docs/api.md, \"Seat layouts\". Shows created on it afterwards are sold from "
                                 "this layout.",
         request_body=ScreenCreateSerializer, example={"name": "Studio", "layout": EXAMPLE_LAYOUT},
         success=(201, ScreenSerializer), errors=["screen_name_taken"],

@@ -4,14 +4,15 @@ Why polling and not Server-Sent Events or WebSockets: the service runs under WSG
 SSE stream would pin a worker thread, so 200 viewers would need 200 threads; Channels would add an ASGI server and
 Redis as hard requirements of `make run`. A poll costs one short request on a kept-alive connection.
 
-What keeps 200 idle viewers from slowing bookings (README, "What 200 idle viewers cost"):
+What keeps 200 idle viewers from slowing bookings (docs/performance.md; docs/decisions/0007-live-seat-map-polling-
+fast-path.md):
 - The state of a show is computed from the database at most once per `SEAT_STATE_MAX_AGE_MS` (default 500 ms) per
   cache (Redis with REDIS_URL, so once for all workers; per process otherwise), and carries an ETag, so an
   unchanged map is a 304 with no body.
 - Each process also keeps the last state it served of each show in memory, with the time it was computed. While
   that is under the max age, a poll is answered from memory by `fast_path`, a WSGI wrapper in front of Django
   (ticketing_system/wsgi.py): no Django request, middleware, URL resolving, cache or database. Measured under
-  granian with 200 viewers, that took the server's CPU per poll from about 1.2 ms to 0.3-0.4 ms (bench/README.md).
+  granian with 200 viewers, that took the server's CPU per poll from about 1.2 ms to 0.3-0.4 ms (docs/performance.md).
   A poll whose copy is too old has the fast path read the state again (the cache, else the database: two small
   queries that read only the taken seats), at most a few times a second per process and show, whatever the number
   of viewers. Only the first poll of a show in a process, and a failure (a show deleted since, the database down),
@@ -164,7 +165,7 @@ def fast_path(django_app):
     What it skips is what the poll does not need: the request id (it logs nothing), sessions and CSRF (it changes
     nothing and reads no user), the language (the body has no text), ALLOWED_HOSTS (it builds no URL from the Host
     header) and URL resolving. Django's answer to the same poll is the same status, ETag and body
-    (tests/test_web_live.py).
+    (tests/web/test_web_live.py).
     """
     prefix, prefix_len = PATH_PREFIX, len(PATH_PREFIX)
 

@@ -26,7 +26,7 @@ urlpatterns = [
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
     path("account/password-reset/", views.password_reset, name="password_reset"),
-    # The link in the reset e-mail when PASSWORD_RESET_LINK points here (README, "Web app").
+    # The link in the reset e-mail when PASSWORD_RESET_LINK points here (docs/web.md).
     path("account/password-reset/<str:uid>/<str:token>/", views.password_reset_confirm,
          name="password_reset_confirm"),
     # Django's language switcher: POST language=<code>, remembered in a cookie (and on a signed-in account).
