@@ -4,8 +4,7 @@ Why polling and not Server-Sent Events or WebSockets: the service runs under WSG
 SSE stream would pin a worker thread, so 200 viewers would need 200 threads; Channels would add an ASGI server and
 Redis as hard requirements of `make run`. A poll costs one short request on a kept-alive connection.
 
-What keeps 200 idle viewers from slowing bookings (docs/performance.md; docs/decisions/0007-live-seat-map-polling-
-fast-path.md):
+What keeps 200 idle viewers from slowing bookings (docs/performance.md; docs/decisions/0007):
 - The state of a show is computed from the database at most once per `SEAT_STATE_MAX_AGE_MS` (default 500 ms) per
   cache (Redis with REDIS_URL, so once for all workers; per process otherwise), and carries an ETag, so an
   unchanged map is a 304 with no body.
