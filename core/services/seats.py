@@ -105,9 +105,18 @@ def consume_own_hold_seats(seats: list[ShowSeat]) -> set[int]:
 
 
 def delete_emptied_holds(hold_ids: set[int]) -> None:
-    """Delete those of the holds that have no seat left. Call after their seats' rows stopped pointing at them."""
+    """Delete those of the holds that have no seat left: no hold seat row, and no seat row naming them.
+
+    Call after the booked seats' rows were rewritten. A hold can have seat rows naming it but no hold seat rows:
+    a `hold_create` whose `now` found it expired took the hold seat rows of all its seats, but rewrote only the
+    seats it took; the others still say "held by it" until it expires (each request judges by its own `now`, so
+    ours may still see it live). Such a hold stays, for `release_expired_holds` to free its seats and delete it.
+    """
     if hold_ids:
-        Hold.objects.filter(pk__in=hold_ids).exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk")))).delete()
+        (Hold.objects.filter(pk__in=hold_ids)
+         .exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk"))))
+         .exclude(Exists(ShowSeat.objects.filter(hold=OuterRef("pk"))))
+         .delete())
 
 
 def set_state(seats: list[ShowSeat], state: str, *, hold: Hold | None = None) -> None:
