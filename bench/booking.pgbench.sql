@@ -6,6 +6,8 @@
 -- nobody has booked: transaction g = (n - 1) * nclients + client_id goes to show first + g mod nshows (spread
 -- over the shows, as the API load is), seat g div nshows + 1.
 -- run.py passes -D first=<first show> -D nshows=<shows> -D nclients=<clients> -D n=0 and the same lock_timeout.
+-- The seat's condition is core.sellable's "can be sold now" written out for pgbench (which cannot import it):
+-- tests/test_sellable_rule.py runs this UPDATE over the same cases as the ORM's and fails if they disagree.
 \set n :n + 1
 \set g (:n - 1) * :nclients + :client_id
 \set show :first + :g % :nshows
@@ -13,7 +15,7 @@
 \set user_id 1 + :client_id % 32
 BEGIN;
 UPDATE bench_showseat SET state = 'booked', hold_id = NULL, held_until = NULL
-  WHERE show_id = :show AND number = :seat AND (state = 'free' OR (state = 'held' AND (held_until IS NULL OR held_until <= now())))
+  WHERE show_id = :show AND number = :seat AND (state = 'free' OR (state = 'held' AND held_until IS NOT NULL AND held_until <= now()))
   RETURNING price;
 WITH on_sale AS (SELECT 1 FROM bench_show WHERE id = :show AND status = 'scheduled' AND date_time > now()),
   ins AS (INSERT INTO bench_booking (user_id, show_id, seat_number, status, price, created_at, cancelled_at, payment_status, ticket_code)

@@ -9,9 +9,12 @@ as the ORM itself does. No input ever goes into the SQL text: values are bound p
 Only what is used on the hot path lives here; everything else stays on the ORM.
 """
 import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import Model, Q
 
 
 def quote(name: str) -> str:
@@ -67,3 +70,47 @@ def _insert_plan(model: type[Model], vendor: str) -> tuple[list[str], list]:
               if not (field.primary_key
                       and field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"))]
     return [quote(field.column) for field in fields], fields
+
+
+class Condition(NamedTuple):
+    """A WHERE condition the ORM composed once (`condition`): its SQL text, and its parameters with the places of
+    the one value given per call, which `bind` fills."""
+
+    sql: str
+    constants: tuple
+    slots: tuple[int, ...]
+
+    def bind(self, value) -> list:
+        params = list(self.constants)
+        for index in self.slots:
+            params[index] = value
+        return params
+
+
+# The per-call value is compiled with each of these; the parameters that differ between the two are its places.
+_SAMPLE_DATETIMES = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC))
+
+
+def condition(model: type[Model], build: Callable[[datetime], Q]) -> Condition:
+    """`build(now)` compiled by the ORM's own compiler, for statements written here that must say exactly what a
+    queryset filtered by the same `Q` says (so a rule has one home, e.g. core.sellable, and the hot path's SQL is
+    generated from it rather than copied).
+
+    The SQL text qualifies columns by `model`'s table name, so it can follow `UPDATE <table> ... WHERE`; a `Q` that
+    needs a join is refused. The per-call datetime goes in as given by `Condition.bind`, without the field's
+    adaptation, which is right where the database driver adapts datetimes itself (PostgreSQL, where the fast paths
+    run); a backend whose ORM rewrites the value (SQLite turns it into text) is refused here rather than bound wrong.
+    """
+    compiled = []
+    for sample in _SAMPLE_DATETIMES:
+        query = model._base_manager.filter(build(sample)).query
+        if len(query.alias_map) != 1:
+            raise ValueError(f"{model.__name__}: a precomposed condition may use the table's own columns only")
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+        compiled.append((sql, tuple(params)))
+    (sql, first), (second_sql, second) = compiled
+    slots = tuple(index for index, (a, b) in enumerate(zip(first, second, strict=True)) if a != b)
+    if (second_sql != sql or not slots or any(first[i] is not _SAMPLE_DATETIMES[0] for i in slots)
+            or any(second[i] is not _SAMPLE_DATETIMES[1] for i in slots)):
+        raise ValueError(f"{model.__name__}: the condition's datetime does not reach the database as given")
+    return Condition(f"({sql})", tuple(None if i in slots else p for i, p in enumerate(first)), slots)

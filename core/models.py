@@ -268,7 +268,9 @@ class ShowSeat(models.Model):
     unique constraints stay as the database's last line of defence.
 
     A held seat is free again once `held_until` has passed, without any job: every read and every check compares
-    `held_until` with `now` (an expired hold's row is tidied by the next writer of that seat).
+    `held_until` with `now` (an expired hold's row is tidied by the next writer of that seat). What "can be sold now"
+    means is written once, in core.sellable; the constraints below make the states it would have to guess about
+    (held with no hold or no expiry, a hold left on a seat that is not held) impossible.
     """
 
     class State(models.TextChoices):
@@ -286,9 +288,19 @@ class ShowSeat(models.Model):
     category = models.CharField(max_length=20)
     price = models.DecimalField(max_digits=8, decimal_places=2)
     state = models.CharField(max_length=8, choices=State.choices, default=State.FREE)
-    # Set while state is "held": whose hold, and until when (the hold's expires_at, copied so that deciding
-    # whether the seat is free needs only this row).
-    hold = models.ForeignKey(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Set while state is "held", and only then (showseat_hold_fields_match_state): whose hold, and until when (the
+    # hold's expires_at, copied so that deciding whether the seat is free needs only this row).
+    #
+    # RESTRICT: a hold whose seats still say "held" by it cannot be deleted; the service deleting it first writes
+    # the seats' new state (released: free; confirmed or paid: booked), under the seats' locks, and only then
+    # deletes the hold. Deleting a show still works: its seats go with it by CASCADE, which RESTRICT allows.
+    # Not SET_NULL: that would leave a seat "held" by no hold, which the constraint refuses, so every such delete
+    # would fail half-way as an IntegrityError. Not PROTECT: it would also refuse deleting a show that has holds.
+    # Not CASCADE: it would delete the show's seat rows. Not a handler that frees the seats: Django's Collector
+    # writes one UPDATE per (field, value), and PostgreSQL checks a CHECK constraint after every statement, so no
+    # order of three separate UPDATEs gets from "held" to "free" legally; and the admin's delete confirmation page
+    # runs the Collector too, so such a handler would write on a GET, without the seat locks.
+    hold = models.ForeignKey(Hold, on_delete=models.RESTRICT, null=True, blank=True, related_name="+")
     held_until = models.DateTimeField(null=True, blank=True)
     wheelchair = models.BooleanField(default=False)
     companion = models.BooleanField(default=False)
@@ -303,6 +315,13 @@ class ShowSeat(models.Model):
             models.CheckConstraint(condition=Q(state__in=["free", "held", "booked", "blocked"]),
                                    name="showseat_state_valid"),
             models.CheckConstraint(condition=Q(price__gte=0), name="showseat_price_not_negative"),
+            # A held seat names its hold and when the hold ends; any other seat names neither. So "held, until
+            # when?" never has to be guessed (core.sellable), and a hold cannot be deleted from under its seats.
+            models.CheckConstraint(
+                condition=Q(state="held", hold__isnull=False, held_until__isnull=False)
+                | Q(state__in=["free", "booked", "blocked"], hold__isnull=True, held_until__isnull=True),
+                name="showseat_hold_fields_match_state",
+            ),
         ]
 
     def __str__(self):

@@ -1,19 +1,21 @@
 """Reads for the API, each a fixed number of queries however many rows it returns.
 
 Availability counts a seat as taken when it has an active booking or is in an unexpired hold; `now` decides what
-"unexpired" means, so an expired hold frees its seats in every read without any job having run.
+"unexpired" means (core.sellable, the one definition), so an expired hold frees its seats in every read without
+any job having run.
 """
 import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.money import price_text
 from core.errors import MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
+from core.sellable import is_sellable, sellable_now
 from venues.layouts import SEAT_CATEGORIES
 
 logger = logging.getLogger(__name__)
@@ -36,15 +38,9 @@ def _count_per_show(queryset: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def free_seat_condition(*, now: datetime, prefix: str = "") -> Q:
-    """Seat rows that can be sold now: free, or in a hold that has expired."""
-    return (Q(**{f"{prefix}state": ShowSeat.State.FREE})
-            | Q(**{f"{prefix}state": ShowSeat.State.HELD, f"{prefix}held_until__lte": now}))
-
-
 def available_seat_count_per_show(*, now: datetime):
     """An expression for `Show` querysets: how many of the show's seats can be sold right now."""
-    return _count_per_show(ShowSeat.objects.filter(free_seat_condition(now=now)))
+    return _count_per_show(ShowSeat.objects.filter(sellable_now(now=now)))
 
 
 def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
@@ -99,7 +95,7 @@ def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
         "wheelchair", "companion", "restricted_view")
     for (number, label, row_label, seat_row, column, category, price, state, held_until, wheelchair, companion,
          restricted_view) in seat_rows:
-        if state == ShowSeat.State.HELD and (held_until is None or held_until <= now):
+        if is_sellable(state, held_until, now=now):
             state = ShowSeat.State.FREE
         if state != ShowSeat.State.FREE:
             states[state].append(number)
@@ -145,8 +141,8 @@ def seat_state(*, show_id: int, now: datetime | None = None) -> dict:
     states: dict[str, list[int]] = {"booked": [], "held": [], "blocked": []}
     taken = ShowSeat.objects.filter(show_id=show_id).exclude(state=ShowSeat.State.FREE).order_by("number")
     for number, state, held_until in taken.values_list("number", "state", "held_until"):
-        if state == ShowSeat.State.HELD and (held_until is None or held_until <= now):
-            continue
+        if is_sellable(state, held_until, now=now):
+            continue  # in an expired hold
         states[state].append(number)
     unavailable = len(states["booked"]) + len(states["held"]) + len(states["blocked"])
     return {"show_id": show_id, "total_seats": show["total_seats"],

@@ -402,6 +402,10 @@ def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
                         .order_by("pk"))
         to_refund = _cancel_order_bookings(order=order, bookings=bookings, now=now)
         if order.hold_id:
+            # Its seats first (the caller holds every seat lock of the show): a hold still named by held seats
+            # cannot be deleted (core.models).
+            ShowSeat.objects.filter(hold_id=order.hold_id).update(state=ShowSeat.State.FREE, hold=None,
+                                                                 held_until=None)
             Hold.objects.filter(pk=order.hold_id).delete()
         if to_refund > 0:
             _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason="show_cancelled")
@@ -482,11 +486,12 @@ def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_stat
     """The order's seats become its bookings, at the prices it sold them at; its hold goes. Call with the seats
     locked and checked available."""
     numbers = [seat.number for seat in seats]
-    if order.hold_id:
-        Hold.objects.filter(pk=order.hold_id).delete()
     # Hold seat rows of expired holds that still occupy these seats in the unique (show, seat) index.
     HoldSeat.objects.filter(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now).delete()
     set_state(seats, ShowSeat.State.BOOKED)
+    if order.hold_id:
+        # Only now that its seats are booked: a hold still named by held seats cannot be deleted (core.models).
+        Hold.objects.filter(pk=order.hold_id).delete()
     prices = {seat["number"]: Decimal(seat["price"]) for seat in order.seats}
     bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status,
                                prices=prices)

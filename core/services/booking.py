@@ -31,10 +31,12 @@ from core.errors import (
 )
 from core.locks import lock_seats
 from core.models import Booking, Movie, Show, ShowSeat
+from core.sellable import sellable_now
 from core.services.seats import (
     check_seats_exist,
     classify,
     consume_own_hold_seats,
+    delete_emptied_holds,
     set_state,
     show_for_sale,
     validated_seat_selection,
@@ -96,8 +98,7 @@ def _booking_create_general(*, user, show_id: int, seat_number: int, now: dateti
     if classes.held_by_others:
         raise SeatHeld()
     # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
-    consume_own_hold_seats(classes.held_by_user)
-    [booking] = _book(user=user, show=show, seats=seats)
+    [booking] = _book(user=user, show=show, seats=seats, own_held=classes.held_by_user)
     # Logged on commit: only a booking that exists is logged as made.
     log_event_on_commit("booking_created", user_id=user.pk, booking_id=booking.pk, show_id=show.pk,
                         seat_number=seat_number, price=str(booking.price))
@@ -121,8 +122,7 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
         unavailable = classes.booked + classes.blocked + classes.held_by_others
         if unavailable:
             raise SeatsUnavailable(seat.number for seat in unavailable)
-        consume_own_hold_seats(classes.held_by_user)
-        bookings = _book(user=user, show=show, seats=seats)
+        bookings = _book(user=user, show=show, seats=seats, own_held=classes.held_by_user)
         log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
                             show_id=show.pk, seat_numbers=numbers)
         signals.bookings_reserved.send(sender=Booking, bookings=bookings, statement_rows=False)
@@ -172,6 +172,13 @@ class _ShowNotForSale(Exception):
 
 
 @functools.cache
+def _claim_condition(vendor: str) -> precomposed.Condition:
+    """The claim's "this seat can be sold now", generated once per process from core.sellable's ORM condition
+    (not written out a second time, so the fast path cannot disagree with the querysets); `now` is bound per call."""
+    return precomposed.condition(ShowSeat, lambda now: sellable_now(now=now))
+
+
+@functools.cache
 def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -> tuple[str, str]:
     """The fast path's two statements, composed once per process (and per set of `extensions` a booking wants) from
     the models' metadata (common.precomposed).
@@ -186,8 +193,7 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -
     claim = (
         f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "  # nosec B608
         f"{col(seat, 'held_until')} = NULL "
-        f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND ({col(seat, 'state')} = %s "
-        f"OR ({col(seat, 'state')} = %s AND ({col(seat, 'held_until')} IS NULL OR {col(seat, 'held_until')} <= %s))) "
+        f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND {_claim_condition(vendor).sql} "
         f"RETURNING {col(seat, 'price')}, {col(seat, 'label')}"
     )
     columns, _ = precomposed.insert_columns_and_values(Booking(user_id=0, show_id=0, seat_number=1))
@@ -222,8 +228,8 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     extensions = tuple(extension for extension in signals.statement_extensions() if extension.wanted(user=user))
     claim_sql, insert_sql = _fast_sql(connection.vendor, extensions)
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number, ShowSeat.State.FREE,
-                                   ShowSeat.State.HELD, now])
+        cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number,
+                                   *_claim_condition(connection.vendor).bind(now)])
         claimed = cursor.fetchone()
         if claimed is None:
             return None
@@ -268,12 +274,16 @@ def _show_from_row(row) -> Show:
     return show
 
 
-def _book(*, user, show: Show, seats: list[ShowSeat]) -> list[Booking]:
+def _book(*, user, show: Show, seats: list[ShowSeat], own_held: list[ShowSeat] = ()) -> list[Booking]:
     """Mark the locked seats booked and insert one booking per seat at the seat's price, in seat order.
 
-    Call with the seats locked and checked bookable.
+    `own_held`: those of the seats in the user's own unexpired holds; the booking uses them up (a hold left empty
+    is deleted). Call with the seats locked and checked bookable.
     """
+    emptied = consume_own_hold_seats(own_held)
     set_state(seats, ShowSeat.State.BOOKED)
+    # Only once the seat rows no longer point at those holds: a held seat must name its hold (core.models).
+    delete_emptied_holds(emptied)
     return insert_bookings(user=user, show=show, seats=seats)
 
 

@@ -21,6 +21,7 @@ from core import signals
 from core.errors import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
 from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
+from core.sellable import is_sellable, sellable_now
 from core.services.booking import insert_bookings
 from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
 
@@ -56,15 +57,17 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
         unavailable = classes.booked + classes.blocked + classes.held_by_user + classes.held_by_others
         if unavailable:
             raise SeatsUnavailable(seat.number for seat in unavailable)
-        already_held = ShowSeat.objects.filter(show_id=show.pk, state=ShowSeat.State.HELD, held_until__gt=now,
-                                               hold__user=user).count()
+        already_held = (ShowSeat.objects.filter(show_id=show.pk, state=ShowSeat.State.HELD, hold__user=user)
+                        .exclude(sellable_now(now=now)).count())
         if already_held + len(numbers) > limit:
             raise HoldLimitReached(limit)
         # Hold seat rows of expired holds still occupy these seats in the unique (show, seat) index. An expired hold
         # that loses a seat to us loses all its seat rows (its other seats are free already: their rows say the
         # hold expired), so its owner confirming late hears "expired" (410): its Hold row stays for that.
+        # (Expiry checked again here rather than trusted from the classification: deleting a live hold's seat rows
+        # would be worse than the 409 the unique index gives.)
         stale_holds = {seat.hold_id for seat in classes.free
-                       if seat.hold_id is not None and seat.held_until is not None and seat.held_until <= now}
+                       if seat.hold_id is not None and is_sellable(seat.state, seat.held_until, now=now)}
         HoldSeat.objects.filter(Q(hold_id__in=stale_holds)
                                 | Q(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now)).delete()
         expires_at = min(now + timedelta(minutes=settings.SEAT_HOLD_MINUTES), show.date_time)

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from core.errors import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
 from core.models import Hold, HoldSeat, Show, ShowSeat
+from core.sellable import is_sellable
 
 
 def validated_seat_selection(seat_numbers: list[int]) -> list[int]:
@@ -52,7 +53,8 @@ def check_seats_exist(seats: list[ShowSeat], seat_numbers: list[int]) -> None:
 
 
 def is_live_hold(seat: ShowSeat, now: datetime) -> bool:
-    return seat.state == ShowSeat.State.HELD and seat.held_until is not None and seat.held_until > now
+    """Held, and its hold not proven expired: the complement of `core.sellable` among held seats."""
+    return seat.state == ShowSeat.State.HELD and not is_sellable(seat.state, seat.held_until, now=now)
 
 
 class SeatClasses(NamedTuple):
@@ -71,10 +73,10 @@ def classify(seats: Iterable[ShowSeat], *, user, now: datetime) -> SeatClasses:
             booked.append(seat)
         elif seat.state == ShowSeat.State.BLOCKED:
             blocked.append(seat)
-        elif is_live_hold(seat, now):
-            live_held.append(seat)
-        else:
+        elif is_sellable(seat.state, seat.held_until, now=now):
             free.append(seat)
+        else:
+            live_held.append(seat)
     mine, others = [], []
     if live_held:
         # A hold that keeps the seats of a pending order (orders.services) is the order's: even its owner may not
@@ -88,14 +90,33 @@ def classify(seats: Iterable[ShowSeat], *, user, now: datetime) -> SeatClasses:
     return SeatClasses(free, booked, blocked, mine, others)
 
 
-def consume_own_hold_seats(seats: list[ShowSeat]) -> None:
-    """Take seats out of their holder's hold because the holder is booking them; a hold left empty is deleted."""
+def consume_own_hold_seats(seats: list[ShowSeat]) -> set[int]:
+    """Take seats out of their holder's hold (its hold seat rows) because the holder is booking them.
+
+    Returns the holds concerned: once the seats' rows have been rewritten (booked), pass them to
+    `delete_emptied_holds`. Not before: a seat row may not point at a deleted hold (ShowSeat.hold is RESTRICT).
+    """
     if not seats:
-        return
+        return set()
     hold_ids = {seat.hold_id for seat in seats}
     HoldSeat.objects.filter(hold_id__in=hold_ids, show_id=seats[0].show_id,
                             seat_number__in=[seat.number for seat in seats]).delete()
-    Hold.objects.filter(pk__in=hold_ids).exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk")))).delete()
+    return hold_ids
+
+
+def delete_emptied_holds(hold_ids: set[int]) -> None:
+    """Delete those of the holds that have no seat left: no hold seat row, and no seat row naming them.
+
+    Call after the booked seats' rows were rewritten. A hold can have seat rows naming it but no hold seat rows:
+    a `hold_create` whose `now` found it expired took the hold seat rows of all its seats, but rewrote only the
+    seats it took; the others still say "held by it" until it expires (each request judges by its own `now`, so
+    ours may still see it live). Such a hold stays, for `release_expired_holds` to free its seats and delete it.
+    """
+    if hold_ids:
+        (Hold.objects.filter(pk__in=hold_ids)
+         .exclude(Exists(HoldSeat.objects.filter(hold=OuterRef("pk"))))
+         .exclude(Exists(ShowSeat.objects.filter(hold=OuterRef("pk"))))
+         .delete())
 
 
 def set_state(seats: list[ShowSeat], state: str, *, hold: Hold | None = None) -> None:
