@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from common.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin, apply_to_each, domain_error_text
 from common.errors import DomainError
 from core.errors import ShowHasBookingHistory
 from core.models import Booking, Hold, Movie, Show
@@ -58,7 +58,7 @@ class ShowAdminForm(forms.ModelForm):
                     prices=data.get("prices") or None, language=data.get("language", ""),
                     format=data.get("format", ""))
         except DomainError as exc:
-            raise forms.ValidationError(_domain_error_text(exc)) from exc
+            raise forms.ValidationError(domain_error_text(exc)) from exc
         return data
 
     def _create(self, data):
@@ -72,29 +72,6 @@ class ShowAdminForm(forms.ModelForm):
             prices=data.get("prices") or {}, screen_name=None if screen else data["screen_name"],
             total_seats=None if screen else data["total_seats"], language=data.get("language", ""),
             format=data.get("format", ""))
-
-
-def _domain_error_text(exc: DomainError) -> str:
-    details = [f"{key}: {value}" for key, value in exc.extra.items()]
-    return " ".join([exc.message, *details])
-
-
-def apply_to_each(model_admin, request, queryset, call, *, name, summary) -> None:
-    """Run an admin action's service `call` on each selected object, in primary-key order.
-
-    Each object is its own transaction (the service's), so one refusal (a DomainError) does not undo the others:
-    it is reported by `name(obj)`, and the successes are counted in `summary(count)`. Shared by every admin
-    action that calls a service per object (shows, orders).
-    """
-    done = 0
-    for obj in queryset.order_by("pk"):
-        try:
-            call(obj)
-            done += 1
-        except DomainError as exc:
-            model_admin.message_user(request, f"{name(obj)}: {_domain_error_text(exc)}", messages.ERROR)
-    if done:
-        model_admin.message_user(request, summary(done), messages.SUCCESS)
 
 
 class ShowActionInputs(forms.Form):

@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from common.admin import ReadOnlyAdminMixin
-from core.admin import apply_to_each
+from common.admin import ReadOnlyAdminMixin, apply_to_each
 from core.models import Booking
 from orders import services
 from orders.models import Order, Payment, Refund
