@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -153,7 +154,7 @@ def user_client(user):
 
 
 @pytest.fixture
-def admin_client(client):
+def admin_client(db, client):
     """The admin site's client: a staff superuser made by the factory, logged in (overrides pytest-django's)."""
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
@@ -191,3 +192,21 @@ def pytest_sessionstart(session):
     from common.translations import compile_catalogues
 
     compile_catalogues()
+
+
+class Migrator:
+    """Moves the test database's schema to the given migrations (`to`), for a test of a data migration against
+    rows in the old schema; the `migrator` fixture moves it back to the latest schema afterwards."""
+
+    def to(self, targets: list[tuple[str, str]]):
+        """Migrate to `targets` (later migrations, of other apps too, are unapplied); the historical models' apps."""
+        executor = MigrationExecutor(connection)
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def migrator():
+    yield Migrator()
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -3,8 +3,7 @@ still named by held seats cannot be deleted (ShowSeat.hold is RESTRICT); migrati
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 from django.utils import timezone
 
@@ -109,18 +108,9 @@ BEFORE = [("core", "0007_idempotency_key_to_common")]
 AFTER = [("core", "0008_showseat_hold_fields_match_state")]
 
 
-@pytest.fixture
-def _back_to_the_latest_schema():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_repairs_every_old_state_then_refuses_them(_back_to_the_latest_schema):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_the_migration_repairs_every_old_state_then_refuses_them(migrator):
+    apps = migrator.to(BEFORE)
     User, Movie, Show = apps.get_model("auth", "User"), apps.get_model("core", "Movie"), apps.get_model("core", "Show")
     Hold, ShowSeat = apps.get_model("core", "Hold"), apps.get_model("core", "ShowSeat")
     now = timezone.now()
@@ -147,9 +137,7 @@ def test_the_migration_repairs_every_old_state_then_refuses_them(_back_to_the_la
                  category="standard", price=0, state=state, hold=hold, held_until=held_until)
         for number, (state, hold, held_until) in old_states.items()])
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrator.to(AFTER)
     ShowSeat = apps.get_model("core", "ShowSeat")
 
     repaired = {seat.number: (seat.state, seat.hold_id, seat.held_until)

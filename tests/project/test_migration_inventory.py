@@ -2,27 +2,15 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("core", "0003_auditoriums")]
 AFTER = [("core", "0004_show_seat_inventory")]
 
 
-@pytest.fixture
-def _back_to_the_latest_schema():
-    # Later migrations (of other apps too) are unapplied by going back to BEFORE; the tests after this one need them.
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
-def test_existing_shows_get_their_seats_booked_and_held_as_before(_back_to_the_latest_schema):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_existing_shows_get_their_seats_booked_and_held_as_before(migrator):
+    apps = migrator.to(BEFORE)
     User, Movie, Show = apps.get_model("auth", "User"), apps.get_model("core", "Movie"), apps.get_model("core", "Show")
     Booking, Hold, HoldSeat = (apps.get_model("core", name) for name in ("Booking", "Hold", "HoldSeat"))
     now = timezone.now()
@@ -37,9 +25,7 @@ def test_existing_shows_get_their_seats_booked_and_held_as_before(_back_to_the_l
                                   expires_at=now - timedelta(minutes=50))
     HoldSeat.objects.create(hold=expired, show=show, seat_number=5)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrator.to(AFTER)
     seats = apps.get_model("core", "ShowSeat").objects.filter(show_id=show.pk).order_by("number")
 
     assert [(s.number, s.label, s.category, str(s.price), s.state) for s in seats] == [
