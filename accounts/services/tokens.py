@@ -137,7 +137,7 @@ def families_revoke(*, user, reason: str, family_id: int | None = None, now: dat
 
 
 # Why a token of a user no longer counts (`token_revoked_reason`).
-PASSWORD_CHANGED = "password_changed"
+PASSWORD_CHANGED = "password_changed"  # nosec B105 - a reason (the error code), not a password
 VERSION_BUMPED = "token_revoked"
 
 
