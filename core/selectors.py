@@ -4,7 +4,6 @@ Availability counts a seat as taken when it has an active booking or is in an un
 "unexpired" means (core.sellable, the one definition), so an expired hold frees its seats in every read without
 any job having run.
 """
-import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -17,8 +16,6 @@ from core.errors import MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
 from core.sellable import is_sellable, sellable_now
 from venues.layouts import SEAT_CATEGORIES
-
-logger = logging.getLogger(__name__)
 
 
 def movie_list() -> QuerySet[Movie]:

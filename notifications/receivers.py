@@ -10,7 +10,7 @@ from accounts.signals import password_reset_requested
 from common import precomposed
 from core import signals as sale
 from notifications import services
-from notifications.composing import RESERVATION, reservation_dedupe_key
+from notifications.composing import reservation_dedupe_key
 from notifications.dispatch import dispatch_on_commit
 from notifications.models import OutboxMessage
 from orders import signals as orders
@@ -18,15 +18,16 @@ from orders import signals as orders
 
 class ReservationMailRow:
     """The reservation mail's outbox row, written by the booking fast path's own INSERT (core.signals explains
-    statement extensions): uncomposed, as `services.bookings_reserved` writes it, keyed by the new booking's id, so
-    the mail costs the booking no round trip of its own."""
+    statement extensions): `services.reservation_row`, keyed by the new booking's id, so the mail costs the booking
+    no round trip of its own."""
 
     def wanted(self, *, user) -> bool:
         return bool(user.email)
 
     def cte(self, *, inserted: str, booking_id: str) -> str:
         meta = OutboxMessage._meta
-        columns, _ = precomposed.insert_columns_and_values(self._row(to="", ticket_code=""))
+        columns, _ = precomposed.insert_columns_and_values(
+            services.reservation_row(to="", booking_id="", ticket_codes=[]))
         key_column = precomposed.quote(meta.get_field("dedupe_key").column)
         # The key is reservation_dedupe_key(<the new booking's id>): its prefix is bound, the id appended in SQL.
         values = ", ".join(f"CONCAT(%s::text, {inserted}.{booking_id})" if column == key_column else "%s"
@@ -35,13 +36,10 @@ class ReservationMailRow:
                 f"({', '.join(columns)}) SELECT {values} FROM {inserted})")
 
     def params(self, *, user, booking) -> list:
-        _, values = precomposed.insert_columns_and_values(self._row(to=user.email, ticket_code=booking.ticket_code))
+        # The key's value is its prefix: the statement appends the new booking's id.
+        row = services.reservation_row(to=user.email, booking_id="", ticket_codes=[booking.ticket_code])
+        _, values = precomposed.insert_columns_and_values(row)
         return values
-
-    @staticmethod
-    def _row(*, to: str, ticket_code: str) -> OutboxMessage:
-        return OutboxMessage(dedupe_key=reservation_dedupe_key(""), kind=RESERVATION, to=to, subject="",
-                             body_text="", body_html="", ticket_codes=[ticket_code])
 
 
 RESERVATION_MAIL_ROW = ReservationMailRow()

@@ -26,15 +26,16 @@ def mail_send_on_commit(*, to: str, subject: str, text: str, html: str = "", kin
     """
     if not to:
         return
+    _record(OutboxMessage(dedupe_key=dedupe_key, kind=kind, to=to, subject=subject[:255], body_text=text,
+                          body_html=html, ticket_codes=list(ticket_codes), attach_order_pdf=attach_order,
+                          language=language))
+
+
+def _record(message: OutboxMessage) -> None:
     # One INSERT ... ON CONFLICT DO NOTHING: no savepoint and no read first, since this often runs under a show's
     # lock. A duplicate event inserts nothing; dispatching it again is harmless (a sent message is not resent).
-    OutboxMessage.objects.bulk_create(
-        [OutboxMessage(dedupe_key=dedupe_key, kind=kind, to=to, subject=subject[:255], body_text=text,
-                       body_html=html, ticket_codes=list(ticket_codes), attach_order_pdf=attach_order,
-                       language=language)],
-        ignore_conflicts=True,
-    )
-    dispatch_on_commit(dedupe_key)
+    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
+    dispatch_on_commit(message.dedupe_key)
 
 
 def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(),
@@ -66,8 +67,16 @@ def bookings_reserved(bookings) -> None:
     if not bookings:
         return
     first = bookings[0]
-    mail_send_on_commit(to=first.user.email, subject="", text="", kind=RESERVATION,
-                        dedupe_key=reservation_dedupe_key(first.pk), ticket_codes=[b.ticket_code for b in bookings])
+    if first.user.email:
+        _record(reservation_row(to=first.user.email, booking_id=first.pk,
+                                ticket_codes=[b.ticket_code for b in bookings]))
+
+
+def reservation_row(*, to: str, booking_id, ticket_codes) -> OutboxMessage:
+    """The reservation mail's outbox row, uncomposed, keyed by its first booking: what `bookings_reserved` writes,
+    and what the booking fast path's statement writes (notifications.receivers, with the id completed in SQL)."""
+    return OutboxMessage(dedupe_key=reservation_dedupe_key(booking_id), kind=RESERVATION, to=to, subject="",
+                         body_text="", body_html="", ticket_codes=list(ticket_codes))
 
 
 def booking_cancelled(booking) -> None:
