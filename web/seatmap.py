@@ -1,7 +1,7 @@
 """The seat map as the pages draw it: rows front to back, seats left to right, gaps, categories and states.
 
 It is built from the API's own seat map (`core.selectors.seat_map`), so the pages and `/shows/<id>/seats/` can
-never disagree. When that map carries the screen's layout (`rows`, `categories`: the auditoriums issue) it is used
+never disagree. When that map carries the screen's layout (`rows`, `categories`: screens with a layout) it is used
 as is (the one long row of a show created in the seed's form is drawn in lines of `SEATS_PER_ROW`); a map without
 rows is drawn as rows of `SEATS_PER_ROW` seats labelled A1, A2, ... in seat-number order, one "standard" category.
 Either way the template gets the same structure.
