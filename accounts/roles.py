@@ -1,0 +1,56 @@
+"""The staff roles: which jobs a user may do.
+
+A role is a Django group of the same name (`box_office`, `door`, `programme`, `manager`); the groups and the model
+permissions each carries (for the admin) are set up by a data migration. Superusers may do everything. A manager
+may do every other role's job too, so `has_role(user, DOOR)` is true for a manager. Every staff operation (API
+endpoint, admin page, web page) asks `has_role` — the one home of "who may do this job".
+"""
+from rest_framework import permissions
+
+BOX_OFFICE = "box_office"
+DOOR = "door"
+PROGRAMME = "programme"
+MANAGER = "manager"
+ROLES = (BOX_OFFICE, DOOR, PROGRAMME, MANAGER)
+
+# Roles a role includes besides itself.
+_INCLUDED_BY = {BOX_OFFICE: {MANAGER}, DOOR: {MANAGER}, PROGRAMME: {MANAGER}, MANAGER: set()}
+
+
+def role_names(user) -> frozenset:
+    """The user's role groups, read once per user object (a request's user is one object)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, role: str) -> bool:
+    """True when the user may do `role`'s job: a superuser, a member of the role's group, or a manager."""
+    if role not in _INCLUDED_BY:
+        raise ValueError(f"unknown role {role!r}")
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    names = role_names(user)
+    return role in names or bool(names & _INCLUDED_BY[role])
+
+
+def has_any_role(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or role_names(user)))
+
+
+def role_required(role: str):
+    """A DRF permission class for `role`: anonymous callers get 401, signed-in users without it 403."""
+
+    class RoleRequired(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return has_role(request.user, role)
+
+    RoleRequired.__name__ = f"Role_{role}"
+    RoleRequired.__qualname__ = RoleRequired.__name__
+    return RoleRequired
