@@ -318,6 +318,9 @@ IDEMPOTENCY_IN_PROGRESS_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_TIMEO
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=15)
 # 0: the direct POST /shows/<id>/book/ refuses priced seats (409 payment_required); only paid orders sell them.
 ALLOW_UNPAID_RESERVATIONS = env.bool("ALLOW_UNPAID_RESERVATIONS", default=True)
+# An unpaid reservation (pay at the box office) must be collected this many minutes before its show starts;
+# then its seats are released for sale again. Pages and mails state the deadline (core.reservations.collect_by).
+RESERVATION_RELEASE_MINUTES = env.int("RESERVATION_RELEASE_MINUTES", default=30)
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.
