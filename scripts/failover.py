@@ -10,7 +10,7 @@ Topology (docs/operations.md, "A database that fails over", describes the produc
     monitor:      pg_auto_failover's monitor (127.0.0.1:FAILOVER_MONITOR_PORT) decides which node is primary.
 
 Everything runs on loopback, with its own ports and data directories in a temporary directory, as user postgres
-(pg_autoctl refuses root); the machine's own PostgreSQL (5432) is never touched. The run:
+(the pg_ctl pg_autoctl runs refuses root); the machine's own PostgreSQL (5432) is never touched. The run:
 1. creates the monitor and the two nodes (pg_autoctl create monitor / postgres), tunes the monitor's health checks
    so that a dead primary is noticed within seconds, migrates the database through the multi-host URL, starts the
    service and creates shows (free ones, and a priced one sold through orders) and users;
