@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 export FUZZ_MAX_EXAMPLES ?= 15
 
 .PHONY: run serve bench test test-sqlite test-postgres install install-dev migrate seed clean lint check-deploy chaos \
-	doc-tools postman postman-collection slowloris cluster \
+	doc-tools postman postman-collection slowloris cluster failover \
 	messages translations browser browser-note screenshots
 
 $(VENV)/.runtime: requirements.txt
@@ -176,6 +176,15 @@ chaos: install
 # root (it installs haproxy and pgbouncer with apt if missing). Not in `make test`.
 cluster: install
 	$(PY) scripts/cluster.py
+
+# The database's primary dies during a sale: pg_auto_failover (a monitor, a primary and a synchronous secondary, on
+# loopback in a temporary directory; the machine's PostgreSQL is not touched), the service on a multi-host
+# DATABASE_URL; kills the primary's postmaster, then the whole primary node, and checks that nothing acknowledged
+# was lost or doubled and that clients saw only 503s meanwhile (scripts/failover.py; docs/operations.md, "A database
+# that fails over"). Needs root (it runs the nodes as user postgres; installs postgresql-15-auto-failover with apt
+# if missing). Not in `make test`.
+failover: install
+	$(PY) scripts/failover.py
 
 # 100 clients trickle their headers one byte a second while /health/ and a booking must answer within a second
 # (scripts/slowloris.py; SQLite in a temporary directory, port 8300). Prints its figures. Not in `make test`.

@@ -132,7 +132,10 @@ WSGI_APPLICATION = "ticketing_system.wsgi.application"
 # answered with 503 "busy" and Retry-After (PostgreSQL only; SQLite waits up to its busy timeout instead).
 BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
 
-# DATABASE_URL, e.g. postgres://root@127.0.0.1:5432/ticketing; default: the SQLite file db.sqlite3.
+# DATABASE_URL, e.g. postgres://root@127.0.0.1:5432/ticketing; default: the SQLite file db.sqlite3. With a primary
+# and standbys, list them all and let libpq find the primary after a failover (docs/operations.md, "A database that
+# fails over"): postgres://app@10.0.0.11:5432,10.0.0.12:5432/ticketing?target_session_attrs=read-write&connect_timeout=2
+# (django-environ passes the host and port lists, and the query's options, to libpq unchanged).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 _db = DATABASES["default"]
 
@@ -184,6 +187,22 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         DATABASE_LOCK_TIMEOUT_MS = BOOKING_LOCK_TIMEOUT_MS
         _options = _db.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}".strip()
+
+# A replica for reads that may lag a moment (common/replica.py: the sales report and its CSV, the catalogue pages),
+# e.g. postgres://reports@10.0.0.12:5432/ticketing (pg_auto_failover's secondary, or any streaming replica);
+# unset, every query goes to DATABASE_URL as before. The booking path never reads from it. A libpq multi-host URL
+# with target_session_attrs=prefer-standby keeps reading while the replica is down (docs/operations.md).
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+REPLICA_DATABASE_ALIAS = None
+if REPLICA_DATABASE_URL:
+    _replica = environ.Env.db_url_config(REPLICA_DATABASE_URL)
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend and connection reuse as the primary's; no lock_timeout (nothing here takes locks).
+        _replica.update(ENGINE="ticketing_system.postgresql", CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=60),
+                        CONN_HEALTH_CHECKS=env.bool("DB_CONN_HEALTH_CHECKS", default=True))
+    DATABASES["replica"] = _replica
+    REPLICA_DATABASE_ALIAS = "replica"
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 

@@ -27,3 +27,8 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
 }
+
+# A second alias on the test database itself (Django's test mirror: no second database is created), so the replica
+# router's tests (tests/common/test_replica_router.py) can see which alias each query used. The router sends
+# nothing to it unless REPLICA_DATABASE_ALIAS names it, which only those tests do.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}

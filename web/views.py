@@ -33,6 +33,7 @@ from accounts.services import passwords, users
 from accounts.services.login import login_check
 from accounts.throttles import LoginIPThrottle, LoginUsernameIPThrottle, PasswordResetIPThrottle, SignupIPThrottle
 from common.errors import DomainError, NotFound
+from common.replica import reads_from_replica
 from core import selectors
 from core.errors import HoldExpired, SeatsUnavailable
 from core.filters import ShowFilter
@@ -111,7 +112,10 @@ def _catalogue(request, **fixed):
 CATALOGUE_FILTERS = ("city", "cinema", "date", "language")
 
 
+# The catalogue pages may be read from the replica (common.replica): what's on may be a moment late. The show page
+# is not: its seat map and the visitor's own holds must be as the primary has them when they book.
 @require_GET
+@reads_from_replica
 def whats_on(request):
     """Movies with upcoming shows (poster, certificate, genres, running time, next times), filtered by city,
     cinema, date and language."""
@@ -132,6 +136,7 @@ def whats_on(request):
 
 
 @require_GET
+@reads_from_replica
 def movie_detail(request, movie_id: int):
     try:
         movie = selectors.movie_get(movie_id=movie_id)
