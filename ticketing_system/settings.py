@@ -100,9 +100,11 @@ ADMIN_MIDDLEWARE = [
 ]
 # The moviegoer's pages (web/) have sessions, CSRF and messages too: these prefixes and the home page "/" itself.
 # The live seat map's poll (/seat-state/<id>) is outside them on purpose: it needs none, and is the hottest path.
-WEB_PATHS = ["/films/", "/showings/", "/checkout/", "/my-tickets/", "/account/", "/i18n/"]
+# The staff's pages: the till and the door exactly (the API's /boxoffice/orders/ stays bearer-only), their actions
+# under /staff/.
+WEB_PATHS = ["/films/", "/showings/", "/checkout/", "/my-tickets/", "/account/", "/i18n/", "/staff/"]
 ADMIN_MIDDLEWARE_PATHS = ["/admin/", *WEB_PATHS]
-ADMIN_MIDDLEWARE_EXACT_PATHS = ["/"]
+ADMIN_MIDDLEWARE_EXACT_PATHS = ["/", "/boxoffice/", "/door/"]
 # The admin's checks (and the CSRF one of `check --deploy`) look for this middleware in MIDDLEWARE; it runs inside
 # AdminOnlyMiddleware for the admin, the only part of the site with sessions and cookies; the API takes bearer tokens,
 # which a cross-site form cannot send. tests/core/test_admin.py checks that the admin still refuses a POST without CSRF.
