@@ -2,8 +2,8 @@
 orders.box_office; the door (/door/) admits through the check-in service and says why not; each page needs its role
 (signed out: the login page; another role: 403) and CSRF; the pages speak Spanish and Hindi."""
 import json
-from zoneinfo import ZoneInfo
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
