@@ -71,10 +71,10 @@ def refundable_amount(order: Order) -> Decimal:
 
 
 def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None) -> Order:
-    """Cancel an order at the counter and pay its money out in cash, up to BOX_OFFICE_REFUND_LIMIT (above it, a
-    manager's job: RefundAboveLimit). The cancel and refund are orders.services.order_cancel's, as staff (no
-    customer cut-off; an admitted ticket still refuses it); this only checks the limit and records who paid the
-    cash out.
+    """Cancel an order at the counter, up to BOX_OFFICE_REFUND_LIMIT (above it, a manager's job: RefundAboveLimit).
+    The cancel and refund are orders.services.order_cancel's, as staff (no customer cut-off; an admitted ticket
+    still refuses it); this only checks the limit and, for money taken at the box office, records who paid the cash
+    out.
 
     The limit is checked before the cancel's locks: an order's refundable amount only ever goes down (a booking
     cancelled meanwhile), so the check can only be stricter than the truth, never looser.
@@ -90,7 +90,9 @@ def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None)
         order = services.order_cancel(user=staff_user, order_id=order_id, now=now, by_staff=True,
                                       reason="refunded_at_counter")
         refund = order.refund
-        if refund is not None:
+        # Money taken at the counter goes back across it, in cash; an online payment is refunded to the card by
+        # order_cancel (through its provider), and the counter pays nothing out.
+        if refund is not None and refund.payment.provider == Order.Method.BOX_OFFICE:
             Refund.objects.filter(pk=refund.pk).update(paid_out_by=staff_user)
             refund.paid_out_by = staff_user
             log_event_on_commit("box_office_refund", order_id=order.pk, refund_id=refund.pk,

@@ -149,8 +149,14 @@ def till_refund(request):
         messages.error(request, exc.detail)
         return redirect(_till_url(show_id))
     refund = order.refund
-    messages.success(request, _("Order #%(order)s refunded: pay out %(amount)s in cash.")
-                     % {"order": order.pk, "amount": money(refund.amount if refund else 0)})
+    if refund is None:
+        messages.success(request, _("Order #%(order)s cancelled: nothing was paid.") % {"order": order.pk})
+    elif refund.paid_out_by_id:
+        messages.success(request, _("Order #%(order)s refunded: pay out %(amount)s in cash.")
+                         % {"order": order.pk, "amount": money(refund.amount)})
+    else:
+        messages.success(request, _("Order #%(order)s refunded: %(amount)s goes back to the card it was paid with.")
+                         % {"order": order.pk, "amount": money(refund.amount)})
     return redirect(_till_url(show_id or order.show_id))
 
 
