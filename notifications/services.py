@@ -39,14 +39,20 @@ def _record(message: OutboxMessage) -> None:
 
 
 def _send(*, user, language: str, kind: str, dedupe_key: str, subject: str, intro: str, bookings=(),
-          attach_order=None, note: str = "") -> None:
-    """Render and queue the mail. Call under `translation.override(language)` (subject and intro already in it)."""
+          attach_order=None, note: str = "", to: str | None = None) -> None:
+    """Render and queue the mail. Call under `translation.override(language)` (subject and intro already in it).
+    `to`: another address than the user's (an order's own `email`: a box-office sale's buyer)."""
     composed = compose(user=user, intro=intro, bookings=bookings, note=note)
     mail_send_on_commit(
-        to=user.email, subject=subject, kind=kind, dedupe_key=dedupe_key, language=language,
+        to=user.email if to is None else to, subject=subject, kind=kind, dedupe_key=dedupe_key, language=language,
         text=composed["body_text"], html=composed["body_html"], ticket_codes=composed["ticket_codes"],
         attach_order=attach_order,
     )
+
+
+def order_recipient(order) -> str:
+    """An order's mail goes to its own `email` when it has one (a box-office buyer's), else to the account's."""
+    return order.email or order.user.email
 
 
 def order_paid(order) -> None:
@@ -54,7 +60,8 @@ def order_paid(order) -> None:
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
     language = mail_language(order.user)
     with translation.override(language):
-        _send(user=order.user, language=language, kind="order_paid", dedupe_key=f"order_paid:{order.pk}",
+        _send(user=order.user, to=order_recipient(order), language=language,
+              kind="order_paid", dedupe_key=f"order_paid:{order.pk}",
               subject=gettext("Your tickets: %(show)s") % {"show": show_title(order.show)},
               intro=gettext("Thank you: order #%(order)s is paid (%(total)s). Show these codes at the door.")
               % {"order": order.pk, "total": money(order.total)},
@@ -98,7 +105,8 @@ def order_cancelled(order) -> None:
         intro = gettext("Order #%(order)s is cancelled.") % {"order": order.pk}
         if refunded:
             intro += " " + gettext("%(amount)s is being refunded.") % {"amount": money(refunded)}
-        _send(user=order.user, language=language, kind="order_cancelled", dedupe_key=f"order_cancelled:{order.pk}",
+        _send(user=order.user, to=order_recipient(order), language=language,
+              kind="order_cancelled", dedupe_key=f"order_cancelled:{order.pk}",
               subject=gettext("Order #%(order)s cancelled: %(show)s") % {"order": order.pk,
                                                                          "show": show_title(order.show)},
               intro=intro)
@@ -107,7 +115,7 @@ def order_cancelled(order) -> None:
 def order_refunded_after_expiry(order) -> None:
     language = mail_language(order.user)
     with translation.override(language):
-        _send(user=order.user, language=language, kind="order_refunded",
+        _send(user=order.user, to=order_recipient(order), language=language, kind="order_refunded",
               dedupe_key=f"order_refunded_after_expiry:{order.pk}",
               subject=gettext("Order #%(order)s expired: your payment is refunded") % {"order": order.pk},
               intro=gettext("Your payment for order #%(order)s arrived after it expired and its seats had been "
@@ -148,7 +156,7 @@ def order_tickets_resend(order) -> None:
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
     language = mail_language(order.user)
     with translation.override(language):
-        _send(user=order.user, language=language, kind="tickets_resent",
+        _send(user=order.user, to=order_recipient(order), language=language, kind="tickets_resent",
               dedupe_key=f"tickets_resent:{order.pk}:{timezone.now().isoformat()}",
               subject=gettext("Your tickets (again): %(show)s") % {"show": show_title(order.show)},
               intro=gettext("Your tickets of order #%(order)s.") % {"order": order.pk},

@@ -28,13 +28,14 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class PaymentInline(_ReadOnlyInline):
     model = Payment
-    fields = ["provider", "state", "amount", "currency", "provider_reference", "created_at", "confirmed_at",
-              "confirmed_by"]
+    fields = ["provider", "counter_method", "state", "amount", "currency", "provider_reference", "created_at",
+              "confirmed_at", "confirmed_by"]
 
 
 class RefundInline(_ReadOnlyInline):
     model = Refund
-    fields = ["amount", "currency", "state", "reason", "provider_reference", "created_at", "done_at", "last_error"]
+    fields = ["amount", "currency", "state", "reason", "paid_out_by", "provider_reference", "created_at", "done_at",
+              "last_error"]
 
 
 class BookingInline(_ReadOnlyInline):
@@ -49,7 +50,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "expires_at", "paid_at"]
     list_filter = ["status", "payment_method"]
     list_select_related = ["user", "show__movie"]
-    search_fields = ["user__username", "user__email", "=id"]
+    search_fields = ["user__username", "user__email", "email", "=id"]
     inlines = [BookingInline, PaymentInline, RefundInline]
     actions = ["mark_paid", "cancel_and_refund", "resend_tickets"]
 

@@ -60,3 +60,15 @@ class InvalidWebhook(DomainError):
     status_code = 400
     code = "invalid_signature"
     message = _("Missing or invalid webhook signature.")
+
+
+class RefundAboveLimit(DomainError):
+    """A counter refund above BOX_OFFICE_REFUND_LIMIT: the cashier's role may not, a manager may (so 403, the
+    answer to "not your job", rather than a conflict the same caller could resolve)."""
+
+    status_code = 403
+    code = "refund_above_limit"
+    message = _("Refunds above {limit} at the counter need a manager.")
+
+    def __init__(self, limit):
+        super().__init__(params={"limit": limit}, extra={"limit": str(limit)})

@@ -41,6 +41,9 @@ class Order(models.Model):
     expires_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Where the order's mail goes when not to the account's own address: a sale at the box office belongs to the
+    # walk-in identity (orders.box_office), and the buyer may give an address for the tickets.
+    email = models.EmailField(blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -74,6 +77,14 @@ class Order(models.Model):
         raise KeyError(seat_number)
 
 
+class CounterMethod(models.TextChoices):
+    """How money changed hands at the box office: cash, or a card on the cinema's own terminal (which settles with
+    the cinema's bank outside this system, so there is nothing to call: it is recorded as such)."""
+
+    CASH = "cash", "Cash"
+    CARD_TERMINAL = "card_terminal", "Card (cinema's terminal)"
+
+
 class Payment(models.Model):
     """One attempt to pay an order through a provider (a Stripe PaymentIntent, or cash at the box office)."""
 
@@ -94,6 +105,8 @@ class Payment(models.Model):
     client_secret = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # How a box-office payment was taken at the counter (blank for every other provider).
+    counter_method = models.CharField(max_length=20, choices=CounterMethod.choices, blank=True, default="")
     # Who recorded a box-office payment.
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+")
@@ -127,6 +140,9 @@ class Refund(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # A refund given at the box office is cash paid out at the counter, by this member of staff (orders.box_office).
+    paid_out_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -7,12 +7,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import BOX_OFFICE, has_role
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
 from core.throttles import BookingUserThrottle, CancelUserThrottle
-from orders import services
+from orders import box_office, services
 from orders.payments.providers.stripe import webhook_payment_intent_id
 from orders.serializers import OrderCreateSerializer, OrderSerializer
 
@@ -71,12 +72,19 @@ class OrderCancelView(APIView):
     @api_operation(
         operation_id="orders_cancel", summary="Cancel your order (a paid one is refunded)", tag=TAG_ORDERS,
         auth=USER, description="Until the cancellation cut-off: a pending order frees its seats; a paid one cancels "
-                               "every booking and refunds what was paid through the provider that took it.",
+                               "every booking and refunds what was paid through the provider that took it. Role "
+                               "box_office: any order, at the counter (cash paid out), up to "
+                               "BOX_OFFICE_REFUND_LIMIT; above it 403 refund_above_limit (a manager may).",
         request_body=no_body, success=(200, OrderSerializer),
-        errors=["show_started", "order_not_cancellable", "already_checked_in", "payment_provider_error"],
+        errors=["show_started", "order_not_cancellable", "already_checked_in", "payment_provider_error",
+                "refund_above_limit"],
     )
     def post(self, request, order_id):
-        order = services.order_cancel(user=request.user, order_id=order_id)
+        if has_role(request.user, BOX_OFFICE):
+            # At the counter: any order, refunded in cash up to BOX_OFFICE_REFUND_LIMIT (orders.box_office).
+            order = box_office.box_office_refund(staff_user=request.user, order_id=order_id)
+        else:
+            order = services.order_cancel(user=request.user, order_id=order_id)
         return Response(OrderSerializer(services.order_detail(order_id=order.pk)).data)
 
 

@@ -74,6 +74,9 @@ RUN_ORDER = [
     ("checkin", {}, 409),  # the sample shows start tomorrow: the door is not open yet (checkin_not_open)
     ("show_checkins", {}),
     ("orders_cancel", {}),
+    # The box office sells two seats to a walk-in customer and prints their tickets.
+    ("box_office_orders_create", {"order_id": "json.id"}),
+    ("box_office_orders_tickets_pdf", {}),
     # Hold the freed seats and confirm.
     ("holds_create", {"hold_id": "json.id"}),
     ("holds_confirm", {}),

@@ -5,6 +5,7 @@ for development only: with DJANGO_DEBUG off (the default) the process refuses to
 DJANGO_SECRET_KEY, so a production deploy cannot silently run with a known key.
 """
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -99,9 +100,11 @@ ADMIN_MIDDLEWARE = [
 ]
 # The moviegoer's pages (web/) have sessions, CSRF and messages too: these prefixes and the home page "/" itself.
 # The live seat map's poll (/seat-state/<id>) is outside them on purpose: it needs none, and is the hottest path.
-WEB_PATHS = ["/films/", "/showings/", "/checkout/", "/my-tickets/", "/account/", "/i18n/"]
+# The staff's pages: the till and the door exactly (the API's /boxoffice/orders/ stays bearer-only), their actions
+# under /staff/.
+WEB_PATHS = ["/films/", "/showings/", "/checkout/", "/my-tickets/", "/account/", "/i18n/", "/staff/"]
 ADMIN_MIDDLEWARE_PATHS = ["/admin/", *WEB_PATHS]
-ADMIN_MIDDLEWARE_EXACT_PATHS = ["/"]
+ADMIN_MIDDLEWARE_EXACT_PATHS = ["/", "/boxoffice/", "/door/"]
 # The admin's checks (and the CSRF one of `check --deploy`) look for this middleware in MIDDLEWARE; it runs inside
 # AdminOnlyMiddleware for the admin, the only part of the site with sessions and cookies; the API takes bearer tokens,
 # which a cross-site form cannot send. tests/core/test_admin.py checks that the admin still refuses a POST without CSRF.
@@ -340,6 +343,9 @@ ALLOW_UNPAID_RESERVATIONS = env.bool("ALLOW_UNPAID_RESERVATIONS", default=True)
 # An unpaid reservation (pay at the box office) must be collected this many minutes before its show starts;
 # then its seats are released for sale again. Pages and mails state the deadline (core.reservations.collect_by).
 RESERVATION_RELEASE_MINUTES = env.int("RESERVATION_RELEASE_MINUTES", default=30)
+# The box office may refund an order at the counter (cash paid out) up to this amount; above it, only a manager
+# (403 refund_above_limit). In the installation's CURRENCY.
+BOX_OFFICE_REFUND_LIMIT = Decimal(env.str("BOX_OFFICE_REFUND_LIMIT", default="100.00"))
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.

@@ -60,3 +60,44 @@ def tickets_pdf(tickets: list[dict]) -> bytes:
         pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+# Page sizes for printing at the counter: A4 for an office printer, or a ticket printer's 80 mm thermal roll
+# (the common width; each ticket is cut at the page's end).
+TICKET_ROLL_WIDTH = 80 * mm
+TICKET_ROLL_HEIGHT = 120 * mm
+
+
+def printable_tickets_pdf(tickets: list[dict], *, page_format: str = "a4") -> bytes:
+    """The tickets for a box-office printer, one per page: `page_format` "a4" or "ticket" (80 mm wide roll).
+
+    The page is laid out top to bottom (the roll is narrow): film, time, screen, seat, the QR code across the
+    width, and the code in clear text for typing at the door."""
+    from reportlab.lib.pagesizes import A4
+
+    if page_format == "ticket":
+        width, height = TICKET_ROLL_WIDTH, TICKET_ROLL_HEIGHT
+        margin, title_size, text_size, qr_size = 4 * mm, 12, 9, 56 * mm
+    else:
+        width, height = A4
+        margin, title_size, text_size, qr_size = 20 * mm, 22, 14, 90 * mm
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(width, height))
+    pdf.setTitle("Tickets")
+    for ticket in tickets:
+        y = height - margin - title_size
+        pdf.setFont("Helvetica-Bold", title_size)
+        pdf.drawString(margin, y, ticket["movie"][:28 if page_format == "ticket" else 60])
+        pdf.setFont("Helvetica", text_size)
+        for line in (ticket["local_date_time"][:16].replace("T", " "),
+                     ", ".join(part for part in (ticket.get("cinema"), ticket["screen"]) if part),
+                     f"Seat {ticket['seat_label']}"):
+            y -= text_size * 1.5
+            pdf.drawString(margin, y, line)
+        y -= qr_size + text_size
+        pdf.drawImage(ImageReader(io.BytesIO(qr_png(ticket["code"]))), (width - qr_size) / 2, y, qr_size, qr_size)
+        pdf.setFont("Courier", 7)
+        pdf.drawCentredString(width / 2, y - 10, ticket["code"])
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()

@@ -1,7 +1,7 @@
 """The web pages' paths. They avoid the API's paths (`/movies/`, `/shows/`, `/holds/`...), which stay JSON."""
 from django.urls import path
 
-from web import views
+from web import staff_views, views
 
 app_name = "web"
 
@@ -29,6 +29,13 @@ urlpatterns = [
     # The link in the reset e-mail when PASSWORD_RESET_LINK points here (docs/web.md).
     path("account/password-reset/<str:uid>/<str:token>/", views.password_reset_confirm,
          name="password_reset_confirm"),
+    # The staff's pages (web.staff_views): the till and the door, and their actions under /staff/.
+    path("boxoffice/", staff_views.till, name="till"),
+    path("staff/till/sell/", staff_views.till_sell, name="till_sell"),
+    path("staff/till/refund/", staff_views.till_refund, name="till_refund"),
+    path("staff/till/orders/<id:order_id>/tickets.pdf", staff_views.till_tickets_pdf, name="till_tickets_pdf"),
+    path("door/", staff_views.door, name="door"),
+    path("staff/door/checkin/", staff_views.door_checkin, name="door_checkin"),
     # Django's language switcher: POST language=<code>, remembered in a cookie (and on a signed-in account).
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]

@@ -1,0 +1,115 @@
+"""The box office: selling at the counter to a walk-in customer, printing their tickets, refunding at the counter.
+
+Nothing here is a second copy of a rule. A sale is the customer's path run by the till in one transaction: hold the
+seats (core.services.holds: "a seat is sold once" lives there, with its locks), make the order from the hold
+(orders.services.order_create), record the box-office payment (orders.services.order_mark_paid). The one outer
+transaction makes it all or nothing: a till never leaves a hold or a pending order behind.
+
+A walk-in customer has no account: the order belongs to one dedicated identity, the walk-in customer (an account
+that cannot sign in), and the buyer's e-mail, if given, is the order's `email` (decision record 0026).
+"""
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import MANAGER, has_role
+from common.events import log_event_on_commit
+from core.models import Booking
+from core.services.holds import hold_create
+from orders import services
+from orders.errors import OrderNotFound, OrderNotPaid, RefundAboveLimit
+from orders.models import CounterMethod, Order, Payment, Refund
+
+WALK_IN_USERNAME = "walk-in"
+PAGE_FORMATS = ("a4", "ticket")
+
+
+def walk_in_customer():
+    """The account every box-office sale belongs to: inactive, with no usable password, so nobody signs in as it
+    (and the API's authentication refuses its tokens, should any ever be made)."""
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=WALK_IN_USERNAME, defaults={"is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_by: str = CounterMethod.CASH,
+                    email: str = "", now: datetime | None = None) -> Order:
+    """Sell the seats at the counter: a paid order of the walk-in customer, all or nothing.
+
+    Two tills selling one seat at the same moment queue on the seat rows (and on the walk-in identity's row, which
+    `hold_create` locks to count its held seats): the second finds the seat sold, SeatsUnavailable (409).
+    """
+    now = now or timezone.now()
+    customer = walk_in_customer()
+    with transaction.atomic():
+        hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now)
+        order = services.order_create(user=customer, hold_id=hold.pk, payment_method=Order.Method.BOX_OFFICE,
+                                      now=now)
+        if email:
+            Order.objects.filter(pk=order.pk).update(email=email)
+            order.email = email
+        if order.status != Order.Status.PAID:  # a free order is paid as it is made
+            services.order_mark_paid(order_id=order.pk, staff_user=staff_user, now=now)
+        # How the money was taken: the payment order_mark_paid recorded (or the free order's) is the one.
+        Payment.objects.filter(order_id=order.pk, state=Payment.State.CONFIRMED).update(counter_method=paid_by)
+        log_event_on_commit("box_office_sale", order_id=order.pk, staff_user_id=staff_user.pk, paid_by=paid_by)
+    return services.order_detail(order_id=order.pk)
+
+
+def refundable_amount(order: Order) -> Decimal:
+    """What cancelling the order now would refund: the prices of its paid, active bookings."""
+    numbers = Booking.objects.filter(order=order, status=Booking.Status.BOOKED,
+                                     payment_status=Booking.PaymentStatus.PAID).values_list("seat_number", flat=True)
+    return sum((order.seat_price(number) for number in numbers), Decimal("0.00"))
+
+
+def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None) -> Order:
+    """Cancel an order at the counter, up to BOX_OFFICE_REFUND_LIMIT (above it, a manager's job: RefundAboveLimit).
+    The cancel and refund are orders.services.order_cancel's, as staff (no customer cut-off; an admitted ticket
+    still refuses it); this only checks the limit and, for money taken at the box office, records who paid the cash
+    out.
+
+    The limit is checked before the cancel's locks: an order's refundable amount only ever goes down (a booking
+    cancelled meanwhile), so the check can only be stricter than the truth, never looser.
+    """
+    now = now or timezone.now()
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise OrderNotFound()
+    limit = settings.BOX_OFFICE_REFUND_LIMIT
+    if refundable_amount(order) > limit and not has_role(staff_user, MANAGER):
+        raise RefundAboveLimit(limit)
+    with transaction.atomic():
+        order = services.order_cancel(user=staff_user, order_id=order_id, now=now, by_staff=True,
+                                      reason="refunded_at_counter")
+        refund = order.refund
+        # Money taken at the counter goes back across it, in cash; an online payment is refunded to the card by
+        # order_cancel (through its provider), and the counter pays nothing out.
+        if refund is not None and refund.payment.provider == Order.Method.BOX_OFFICE:
+            Refund.objects.filter(pk=refund.pk).update(paid_out_by=staff_user)
+            refund.paid_out_by = staff_user
+            log_event_on_commit("box_office_refund", order_id=order.pk, refund_id=refund.pk,
+                                amount=str(refund.amount), staff_user_id=staff_user.pk)
+    return order
+
+
+def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
+    """Any paid order's tickets for the counter's printer: one ticket per page, A4 or a ticket printer's roll."""
+    from tickets.rendering import printable_tickets_pdf
+    from tickets.selectors import ticket_data
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise OrderNotFound()
+    if order.status != Order.Status.PAID:
+        raise OrderNotPaid()
+    bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
+                .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
+    return printable_tickets_pdf([ticket_data(b) for b in bookings], page_format=page_format)
