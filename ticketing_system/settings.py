@@ -95,6 +95,8 @@ ADMIN_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session that /logout/all or an account deletion revoked (decision 0020).
+    "accounts.middleware.SessionRevocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 # The moviegoer's pages (web/) have sessions, CSRF and messages too: these prefixes and the home page "/" itself.
