@@ -7,7 +7,7 @@ from accounts.services import tokens
 class SessionRevocationMiddleware:
     """After AuthenticationMiddleware (in ADMIN_MIDDLEWARE: the admin's and the web pages' paths): a session whose
     login predates the account's last revocation is logged out (flushed) before the view runs, so the request is
-    anonymous. Decision 0020."""
+    anonymous. Why this way: docs/decisions/0020-sessions-follow-the-token-version.md."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -11,7 +11,9 @@ Other format characters stay allowed: the zero-width joiner and non-joiner shape
 and emoji. A multi-line text (a synopsis) also allows LF, CR and tab.
 
 These validators are the one home of the rule: model fields carry them (the admin's forms run them) and the API's
-serializer fields carry the same ones (a 400 `invalid` naming the field).
+serializer fields carry the same ones (a 400 `invalid` naming the field). What is stored already is kept
+harmless where it leaves (`one_line` for mail headers, common.csv_export for spreadsheets):
+docs/decisions/0021-names-are-one-line-text.md.
 """
 import unicodedata
 

@@ -5,7 +5,7 @@ only, so no inline script, `style` attribute or `on*=` handler runs (the templat
 files). Stripe.js is loaded from STRIPE_JS_URL and, once loaded, frames and calls its own origins: that origin is
 read per response rather than copied into the policy at start-up, so the policy follows the setting wherever it
 points (Stripe, or localstripe's look-alike in the tests), with STRIPE_CSP_ORIGINS for the other hosts Stripe.js
-uses (its API and 3D Secure frames).
+uses (its API and 3D Secure frames). docs/decisions/0022-content-security-policy.md.
 """
 from urllib.parse import urlsplit
 
