@@ -82,3 +82,10 @@ def test_the_admin_refuses_control_characters_in_a_users_name(admin_client):
     assert response.status_code == 200 and str(CONTROL_CHARACTERS_MESSAGE) in response.content.decode()
     user.refresh_from_db()
     assert user.first_name == ""
+
+
+def test_a_username_with_a_control_character_is_400(api_client):
+    # Django's username validator (letters, digits and @.+-_) already refuses them; named like every other field.
+    response = api_client.post("/signup", {"username": "eve\r\nBcc", "email": "eve@example.com",
+                                           "password": "A-str0ng-passw0rd"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid" and "username" in response.json()
