@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from accounts import identity
 from accounts.errors import EmailTaken, UsernameTaken
 from accounts.models import Account
+from common.text import validate_single_line
 
 User = get_user_model()
 
@@ -32,6 +33,16 @@ class _UniqueIdentityMixin:
         if key and self._others().filter(email_key=key).exists():
             raise forms.ValidationError(EmailTaken.message)
         return email
+
+    # The admin is the only place names are typed: they refuse control characters as every name does
+    # (common.text); the username's own validator already allows only letters, digits and @.+-_.
+    def clean_first_name(self):
+        validate_single_line(self.cleaned_data.get("first_name"))
+        return self.cleaned_data.get("first_name")
+
+    def clean_last_name(self):
+        validate_single_line(self.cleaned_data.get("last_name"))
+        return self.cleaned_data.get("last_name")
 
 
 class AccountUserCreationForm(_UniqueIdentityMixin, AdminUserCreationForm):

@@ -28,3 +28,9 @@ class UsernameKeyBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        # The session user with its account in the same query: the session revocation check reads its token
+        # version (accounts.middleware).
+        user = User._default_manager.select_related("account").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

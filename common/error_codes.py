@@ -19,7 +19,8 @@ class ApiError(NamedTuple):
 ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid", "a field is missing or malformed (per-field messages included); an empty, repeated "
                              "or too long seat list; a wrong seat layout; prices that do not match the screen's "
-                             "categories; a catalogue filter that cannot be parsed"),
+                             "categories; a catalogue filter that cannot be parsed; a name or title with a "
+                             "control character (the field named)"),
     ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
     ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
@@ -33,7 +34,8 @@ ERRORS: tuple[ApiError, ...] = (
                                               "`to` before `from`, or a `movie` or `cinema` that is not an id "
                                               "(the parameter's name is the key)"),
     ApiError(400, "report_period_too_long", "a sales report over more than 366 days (`to` names the limit)"),
-    ApiError(400, "parse_error", "the body is not valid JSON"),
+    ApiError(400, "parse_error", "the body is not valid JSON (or not UTF-8, or holds NaN, Infinity, a number "
+                                 "too long to convert or a lone surrogate)"),
     ApiError(400, "too_many_items", "a JSON array longer than REQUEST_MAX_LIST_ITEMS (100)"),
     ApiError(400, "too_deep", "JSON nested deeper than REQUEST_MAX_JSON_DEPTH (10)"),
     ApiError(400, "invalid_idempotency_key", "an Idempotency-Key that is empty or longer than 255 characters"),

@@ -1,5 +1,23 @@
-"""Response shapes every app shares: a plain message, an error, the health check."""
+"""Shapes every app shares: a plain message, an error, the health check; the fields of free text people type."""
 from rest_framework import serializers
+
+from common.text import validate_multi_line, validate_single_line
+
+
+class SingleLineField(serializers.CharField):
+    """A name, a title, a label: refuses control characters (common.text), as the model field it fills does."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_single_line)
+
+
+class MultiLineField(serializers.CharField):
+    """A longer text (a synopsis): line breaks and tabs allowed, no other control character (common.text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_multi_line)
 
 
 class DetailSerializer(serializers.Serializer):

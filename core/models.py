@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from common.text import validate_multi_line, validate_single_line, validate_single_line_each
 from core.ticket_codes import new_ticket_code
 from venues.layouts import MAX_TOTAL_SEATS
 
@@ -25,13 +26,13 @@ def search_text(value: str) -> str:
 
 
 class Movie(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     duration_minutes = models.PositiveIntegerField()
-    genres = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=50, blank=True)
-    certificate = models.CharField(max_length=20, blank=True)
+    genres = models.JSONField(default=list, blank=True, validators=[validate_single_line_each])
+    language = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
+    certificate = models.CharField(max_length=20, blank=True, validators=[validate_single_line])
     release_date = models.DateField(null=True, blank=True)
-    synopsis = models.TextField(blank=True)
+    synopsis = models.TextField(blank=True, validators=[validate_multi_line])
     poster_url = models.URLField(max_length=500, blank=True)
     # Derived from title and genres on every save (see save()): what the catalogue's ?search= and ?genre= match.
     search_title = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
@@ -71,14 +72,14 @@ class Show(models.Model):
     movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="shows")
     # Null for shows created in the seed's form (`screen_name` and `total_seats` only).
     screen = models.ForeignKey("venues.Screen", on_delete=models.PROTECT, related_name="shows", null=True, blank=True)
-    screen_name = models.CharField(max_length=100)
+    screen_name = models.CharField(max_length=100, validators=[validate_single_line])
     date_time = models.DateTimeField()
     total_seats = models.PositiveIntegerField()
     # {"standard": "12.50", ...}: a decimal string per category of the show's seats, in settings.CURRENCY. Each
     # seat row carries its own price too (what a booking copies); this is the show's price list as set by staff.
     prices = models.JSONField(default=dict, blank=True)
-    language = models.CharField(max_length=50, blank=True)
-    format = models.CharField(max_length=20, blank=True)
+    language = models.CharField(max_length=50, blank=True, validators=[validate_single_line])
+    format = models.CharField(max_length=20, blank=True, validators=[validate_single_line])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,6 +7,7 @@ from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
 from common.money import price_text
+from common.serializers import MultiLineField, SingleLineField
 from core.models import Booking, Hold, Movie, Show
 from venues.layouts import SEAT_CATEGORIES
 
@@ -269,13 +270,13 @@ class MultiSeatBookingSerializer(SeatNumbersSerializer):
 
 
 class MovieCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = SingleLineField(max_length=200)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=1000)
-    genres = serializers.ListField(child=serializers.CharField(max_length=40), max_length=10, required=False)
-    language = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    certificate = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    genres = serializers.ListField(child=SingleLineField(max_length=40), max_length=10, required=False)
+    language = SingleLineField(max_length=50, required=False, allow_blank=True)
+    certificate = SingleLineField(max_length=20, required=False, allow_blank=True)
     release_date = serializers.DateField(required=False, allow_null=True)
-    synopsis = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    synopsis = MultiLineField(max_length=5000, required=False, allow_blank=True)
     poster_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
 
@@ -292,12 +293,12 @@ class ShowCreateSerializer(serializers.Serializer):
     prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
                                    help_text="A price for every seat category of the screen, e.g. {\"standard\": "
                                              "\"12.50\"}. Required with `screen`.")
-    screen_name = serializers.CharField(max_length=100, required=False, help_text="Seed form (without `screen`).")
+    screen_name = SingleLineField(max_length=100, required=False, help_text="Seed form (without `screen`).")
     date_time = serializers.DateTimeField()
     total_seats = serializers.IntegerField(min_value=1, max_value=Show.MAX_TOTAL_SEATS, required=False,
                                            help_text="Seed form (without `screen`).")
-    language = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    format = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+    language = SingleLineField(max_length=50, required=False, allow_blank=True, default="")
+    format = SingleLineField(max_length=20, required=False, allow_blank=True, default="",
                                    help_text="2D, 3D, IMAX, ...")
 
     def validate(self, attrs):
@@ -327,8 +328,8 @@ class ShowUpdateSerializer(serializers.Serializer):
     prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
                                    help_text="New prices of some categories; applied to seats not yet sold.")
     movie = serializers.IntegerField(required=False, help_text="Only while the show has no bookings or holds.")
-    language = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    format = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    language = SingleLineField(max_length=50, required=False, allow_blank=True)
+    format = SingleLineField(max_length=20, required=False, allow_blank=True)
 
     def validate(self, attrs):
         if not attrs:

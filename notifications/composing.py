@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from accounts.languages import account_language
 from common.money import money_text
+from common.text import one_line
 from core.models import Booking, ShowSeat
 from tickets.selectors import ticket_data
 
@@ -61,6 +62,14 @@ def compose(*, user, intro: str, bookings=(), note: str = "") -> dict:
     }
 
 
+def subject_line(subject: str) -> str:
+    """A mail's subject as the header carries it: one line (common.text.one_line: a CR, LF or other control
+    character from a stored title becomes a space, so no stored value can end the header and add another one,
+    nor make Django refuse the mail with BadHeaderError), at most the outbox column's 255 characters. Applied when
+    a subject is stored and again when the mail is built, so a row written before still sends."""
+    return one_line(subject)[:255]
+
+
 def show_title(show) -> str:
     # The cinema's local time, as on the ticket: a customer in Paris must not read the UTC start.
     return f"{show.movie.title}, {when(show)}"
@@ -92,7 +101,7 @@ def _reservation(message) -> dict:
     language = mail_language(first.user)
     with translation.override(language):
         return {"language": language,
-                "subject": (gettext("Your reservation: %(show)s") % {"show": show_title(first.show)})[:255],
+                "subject": subject_line(gettext("Your reservation: %(show)s") % {"show": show_title(first.show)}),
                 **compose(user=first.user, intro=gettext("Your seats are reserved. Show these codes at the door."),
                            bookings=bookings,
                            note=gettext("Please pay at the box office before the show.") if unpaid else "")}

@@ -31,7 +31,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
 
 
 def _build(message: OutboxMessage) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
+    mail = EmailMultiAlternatives(subject=composing.subject_line(message.subject), body=message.body_text,
                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
                                   # RFC 3282: mail clients (and screen readers) read the text in this language.
                                   headers={"Content-Language": translation.get_language()})

@@ -9,7 +9,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from core.models import Booking
-from notifications.composing import RESERVATION, compose, mail_language, money, reservation_dedupe_key, show_title, when
+from notifications.composing import (
+    RESERVATION,
+    compose,
+    mail_language,
+    money,
+    reservation_dedupe_key,
+    show_title,
+    subject_line,
+    when,
+)
 from notifications.dispatch import dispatch_on_commit
 from notifications.models import OutboxMessage
 
@@ -26,7 +35,7 @@ def mail_send_on_commit(*, to: str, subject: str, text: str, html: str = "", kin
     """
     if not to:
         return
-    _record(OutboxMessage(dedupe_key=dedupe_key, kind=kind, to=to, subject=subject[:255], body_text=text,
+    _record(OutboxMessage(dedupe_key=dedupe_key, kind=kind, to=to, subject=subject_line(subject), body_text=text,
                           body_html=html, ticket_codes=list(ticket_codes), attach_order_pdf=attach_order,
                           language=language))
 

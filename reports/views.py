@@ -4,7 +4,6 @@ Views only translate HTTP; the numbers come from `reports.selectors.sales_report
 when one is configured (common.replica): a report may be a moment late, and its scans then cost the primary,
 which sells the seats, nothing.
 """
-import csv
 import io
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import csv_export
 from common.errors import DomainError
 from common.replica import reads_from_replica
 from common.schema import STAFF, TAG_REPORTS, api_operation
@@ -43,7 +43,8 @@ _PARAMETERS = [
 
 def _csv(report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Titles and names are typed by staff: csv_export neutralises cells a spreadsheet would run.
+    writer = csv_export.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in report.rows:
         data = row.as_dict()

@@ -93,9 +93,13 @@ MIDDLEWARE = [
 ]
 # The middleware AdminOnlyMiddleware runs, in this order, for paths starting with one of ADMIN_MIDDLEWARE_PATHS.
 ADMIN_MIDDLEWARE = [
+    # The Content-Security-Policy header of the pages and the admin (the API answers JSON, which no browser runs).
+    "ticketing_system.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs out a session that /logout/all or an account deletion revoked (decision 0020).
+    "accounts.middleware.SessionRevocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 # The moviegoer's pages (web/) have sessions, CSRF and messages too: these prefixes and the home page "/" itself.
@@ -356,6 +360,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # Where the web checkout loads Stripe.js from (the tests point it at localstripe's look-alike,
 # <localstripe>/js.stripe.com/v3/). Card payment is offered only with STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY.
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Besides STRIPE_JS_URL's origin, the hosts Stripe.js frames and calls, allowed by the pages'
+# Content-Security-Policy (Stripe's list: its API and the 3D Secure frames).
+STRIPE_CSP_ORIGINS = env.list("STRIPE_CSP_ORIGINS", default=[
+    "https://*.js.stripe.com", "https://api.stripe.com", "https://hooks.stripe.com"])
 # How long a call to Stripe may take before it counts as failed (seconds).
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 
@@ -471,6 +479,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of the web pages and the admin (django-csp; ticketing_system/csp.py adds Stripe.js's
+# origins from STRIPE_JS_URL): everything from our own origin, no inline script, style attribute or handler;
+# images also from https: (posters are URLs staff enter) and data: (the tickets' QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging ----------------------------------------------------------------------------------------------
 # One JSON object per line (python-json-logger), each with the request id (common.middleware) so the lines of one

@@ -8,6 +8,8 @@ numbers keep working. Validation names the row and seat at fault, so a hand-writ
 """
 from dataclasses import dataclass
 
+from common.text import has_control_characters
+
 # The seat categories a layout may use (pretix's "seat categories", the cinema chains' seat types).
 SEAT_CATEGORIES = ("standard", "premium", "recliner", "wheelchair", "companion")
 SEAT_FLAGS = ("wheelchair", "companion", "restricted_view")
@@ -38,6 +40,8 @@ def _label(value, where: str) -> str:
         raise LayoutError(f"{where}: \"label\" must be a non-empty string.")
     if len(value) > MAX_LABEL_LENGTH:
         raise LayoutError(f"{where}: \"label\" must be at most {MAX_LABEL_LENGTH} characters.")
+    if has_control_characters(value):
+        raise LayoutError(f"{where}: \"label\" must not contain control characters.")
     return value.strip()
 
 

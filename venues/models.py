@@ -5,6 +5,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.text import validate_single_line
 from venues.layouts import LayoutError, layout_seats
 
 
@@ -27,9 +28,9 @@ def validate_layout(value) -> None:
 
 
 class Cinema(models.Model):
-    name = models.CharField(max_length=200)
-    city = models.CharField(max_length=100)
-    address = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
+    city = models.CharField(max_length=100, validators=[validate_single_line])
+    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
 
     class Meta:
@@ -42,7 +43,7 @@ class Cinema(models.Model):
 
 class Screen(models.Model):
     cinema = models.ForeignKey(Cinema, on_delete=models.PROTECT, related_name="screens")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
     # Edited freely: a show copies the layout into its own seat rows when it is created (core.ShowSeat), so a
     # later edit never takes away a seat that was sold.
     layout = models.JSONField(validators=[validate_layout])

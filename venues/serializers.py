@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from common.serializers import SingleLineField
 from venues.layouts import LayoutError, layout_seats
 from venues.models import Cinema, Screen, validate_time_zone
 
@@ -56,9 +57,9 @@ class ScreenSerializer(serializers.ModelSerializer):
 
 
 class CinemaCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    city = serializers.CharField(max_length=100)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    name = SingleLineField(max_length=200)
+    city = SingleLineField(max_length=100)
+    address = SingleLineField(max_length=300, required=False, allow_blank=True, default="")
     time_zone = serializers.CharField(max_length=64, required=False, default="UTC",
                                       help_text="IANA time zone name, e.g. Europe/Paris.")
 
@@ -71,5 +72,5 @@ class CinemaCreateSerializer(serializers.Serializer):
 
 
 class ScreenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = SingleLineField(max_length=100)
     layout = LayoutField()

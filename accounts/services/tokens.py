@@ -155,6 +155,31 @@ def token_revoked_reason(claims, *, user, token_version: int) -> str | None:
     return None
 
 
+# The session key that remembers the token version a web (Django session) login was made under.
+SESSION_VERSION_KEY = "_account_token_version"
+
+
+def session_version_record(*, session, user) -> None:
+    """Remember, in a new login's session, the account's token version (accounts.receivers, on user_logged_in)."""
+    session[SESSION_VERSION_KEY] = _loaded_token_version(user)
+
+
+def session_revoked(*, session, user) -> bool:
+    """Whether a signed-in session was revoked: the account's token version moved on since its login (/logout/all,
+    an account deletion), the same version that revokes the tokens (`token_revoked_reason`). A password change or
+    reset and a deactivation end sessions in Django itself (the session auth hash, the backend's is_active rule).
+    Sessions from before versions were recorded count as version 0, which any revocation leaves behind."""
+    return session.get(SESSION_VERSION_KEY, 0) != _loaded_token_version(user)
+
+
+def _loaded_token_version(user) -> int:
+    # The session user is loaded with its account (accounts.backends), so this costs no query.
+    try:
+        return user.account.token_version
+    except Account.DoesNotExist:
+        return 0
+
+
 def _token_pair(*, user, family_id: int, jti: str, expires_at: datetime, version: int, now: datetime) -> dict:
     # Built without RefreshToken.for_user, which records every token in simplejwt's OutstandingToken table: the
     # family row already is the record, and /logout's blacklist() adds the outstanding row when it needs one.

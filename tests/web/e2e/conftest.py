@@ -9,6 +9,7 @@ calls from that thread ("async context"); the test code only sets up and checks 
 is in flight, so DJANGO_ALLOW_ASYNC_UNSAFE is set for the duration of this package's tests only.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -50,19 +51,43 @@ def _plain_http_cookies(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+# Every page reports a Content-Security-Policy violation to the console, where the fixture below collects it
+# (Chromium logs most violations there itself; the event catches the rest, e.g. report-only ones).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+                + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+CSP_MESSAGE = re.compile(r"CSP violation|Content Security Policy", re.IGNORECASE)
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
+def csp_violations():
+    """The Content-Security-Policy violations the test's pages met (new_page fails the test unless it is empty)."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations):
+    """Pages in fresh browser contexts; the test fails if any page met a Content-Security-Policy violation (the
+    policy must allow everything the pages do, and the pages must do nothing it forbids)."""
+    contexts, violations = [], csp_violations
 
     def make(**options):
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", lambda message: violations.append(f"{message.page.url if message.page else ''}: "
+                                                                f"{message.text}")
+                   if CSP_MESSAGE.search(message.text) else None)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def screenshot_path(name: str, tmp_path: Path) -> Path:
