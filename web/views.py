@@ -37,6 +37,7 @@ from core import selectors
 from core.errors import HoldExpired, SeatsUnavailable
 from core.filters import ShowFilter
 from core.models import Show
+from core.reservations import collect_by
 from core.services import booking, holds
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 from orders import services as order_services
@@ -90,11 +91,6 @@ def _seat_labels(show_id: int, seat_numbers: list[int]) -> dict[int, str]:
 
 
 # --- Browsing ---------------------------------------------------------------------------------------------
-def _lowest_price(shows) -> Decimal | None:
-    prices = [Decimal(str(p)) for show in shows for p in (show.prices or {}).values()]
-    return min(prices) if prices else None
-
-
 def _catalogue(request, **fixed):
     """Upcoming shows narrowed by the catalogue's own filters (core.filters.ShowFilter, as GET /shows/ applies them).
 
@@ -121,7 +117,7 @@ def whats_on(request):
                                                     key=lambda s: s.movie_id):
         movie_shows = list(movie_shows)
         movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4,
-                       "price_from": _lowest_price(movie_shows)})
+                       "price_from": selectors.from_price(movie_shows)})
     cinemas = list(cinema_list())
     return render(request, "web/whats_on.html", {
         "movies": movies, "params": params, "errors": errors,
@@ -146,8 +142,9 @@ def movie_detail(request, movie_id: int):
     for (day, cinema), group in itertools.groupby(sorted(shows, key=lambda s: (*day_and_cinema(s), s.date_time)),
                                                   key=day_and_cinema):
         group = list(group)
-        groups.append({"day": day, "cinema": cinema, "shows": group, "price_from": _lowest_price(group)})
-    return render(request, "web/movie.html", {"movie": movie, "groups": groups, "price_from": _lowest_price(shows)})
+        groups.append({"day": day, "cinema": cinema, "shows": group, "price_from": selectors.from_price(group)})
+    return render(request, "web/movie.html", {"movie": movie, "groups": groups,
+                                              "price_from": selectors.from_price(shows)})
 
 
 @require_GET
@@ -160,6 +157,9 @@ def show_detail(request, show_id: int):
     my_holds = []
     if request.user.is_authenticated:
         my_holds = [h for h in selectors.hold_list_for_user(user=request.user) if h.show_id == show_id]
+    # Seats chosen before signing in come back in the address (?seats=25,26, see docs/decisions): the map chooses
+    # them again if they are still free. The hold starts only when the visitor, now signed in, presses "Hold".
+    preselected = _number_list(request.GET.get("seats", ""))[:settings.MAX_SEATS_PER_BOOKING]
     return render(request, "web/show.html", {
         "show": show,
         "seat_map": seat_map,
@@ -168,8 +168,30 @@ def show_detail(request, show_id: int):
         "cancelled": show.status != Show.Status.SCHEDULED,
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "poll_ms": settings.SEAT_MAP_POLL_MS,
-        "state_names": [(state, str(name)) for state, name in STATE_NAMES.items()],
+        "preselected": ",".join(str(n) for n in preselected),
+        "seat_texts": _seat_map_texts(),
+        "currency": settings.CURRENCY,
     })
+
+
+def _seat_map_texts() -> dict:
+    """The seat map's live texts, translated here from the catalogue (the script only fills in the numbers)."""
+    return {
+        "states": {state: str(name) for state, name in STATE_NAMES.items()},
+        "chosen": _("Chosen: %(seats)s"),
+        "none": _("No seats chosen."),
+        "subtotal": _("%(count)s × %(category)s: %(amount)s"),
+        "total": _("Total: %(amount)s"),
+        "free_one": _("1 seat free"),
+        "free_many": _("%(count)s seats free"),
+        "taken": _("Seat %(seat)s was just taken by someone else."),
+        "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
+    }
+
+
+def _number_list(value: str) -> list[int]:
+    """"25,26" → [25, 26]; anything else in the list is ignored (the address is the visitor's to edit)."""
+    return [int(part) for part in value.split(",") if part.strip().isdigit() and len(part.strip()) < 7]
 
 
 @require_GET
@@ -239,7 +261,7 @@ def checkout(request, hold_id: int):
         "total": sum((seat.price for seat in seats), Decimal("0")),
         "now": timezone.now(),
         "card_available": _card_available(),
-        "order_minutes": settings.ORDER_PAYMENT_MINUTES,
+        "collect_by": collect_by(show.date_time),
     })
 
 

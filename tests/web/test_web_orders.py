@@ -138,7 +138,7 @@ class TestCard:
     def card_order(self, user_client, user, show):
         hold = holds.hold_create(user=user, show_id=show.pk, seat_numbers=[4, 5])
         checkout = user_client.get(reverse("web:checkout", args=[hold.pk])).content.decode()
-        assert 'value="stripe" checked' in checkout
+        assert 'name="payment_method" value="stripe"' in checkout
         response = user_client.post(reverse("web:pay", args=[hold.pk]), {"payment_method": "stripe"})
         order = Order.objects.get(user=user)
         assert response["Location"] == reverse("web:order", args=[order.pk])

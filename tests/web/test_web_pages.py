@@ -64,7 +64,8 @@ def test_movie_page_groups_upcoming_shows_by_day_and_cinema_with_prices_from(cli
     assert [(g["cinema"], len(g["shows"])) for g in page.context["groups"]] == [
         ("Lisboa", 1), ("Paris Opéra", 2), ("Paris Opéra", 1)]
     html = page.content.decode()
-    assert "from €6.00" in html
+    # "From" is a standard seat's price, never the companion seat's €6.00 (core.selectors.from_price).
+    assert "from €12.50" in html and "€6.00" not in html
     assert "13:00" in html or "1 p.m." in html  # Paris local time of 12:00 UTC (winter)
 
 

@@ -76,3 +76,10 @@ def seat_description(seat) -> str:
     if seat.restricted_view:
         parts.append(_("restricted view"))
     return ", ".join(parts)
+
+
+@register.filter
+def local_to(moment, show):
+    """Any moment about a show (its collection deadline, ...) in the show's own time zone, as show_local_time."""
+    zone = show.screen.cinema.time_zone if getattr(show, "screen_id", None) else settings.TIME_ZONE
+    return do_timezone(moment, zone)
