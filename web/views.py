@@ -7,7 +7,9 @@ forms that change state or guess passwords (web.throttling).
 import functools
 import itertools
 import logging
+from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -107,23 +109,53 @@ def _catalogue(request, **fixed):
 CATALOGUE_FILTERS = ("city", "cinema", "date", "language")
 
 
+# The date strip: today and the next days, each a link to the catalogue's own ?date= filter.
+DATE_STRIP_DAYS = 14
+# How many of a movie's next times the home page lists before "More times".
+HOME_TIMES = 8
+
+
+def _date_strip(request, params: dict) -> list[dict]:
+    today = timezone.localdate()
+    chosen = params.get("date", "")
+    others = {key: value for key, value in params.items() if key != "date"}
+    days = [{"date": None, "query": urlencode(others), "current": not chosen}]
+    for offset in range(DATE_STRIP_DAYS):
+        day = today + timedelta(days=offset)
+        days.append({"date": day, "today": offset == 0, "query": urlencode({**others, "date": day.isoformat()}),
+                     "current": chosen == day.isoformat()})
+    return days
+
+
+def _by_cinema(shows) -> list[dict]:
+    """Show times grouped by cinema (in the order each cinema's first show starts), each with its shows in time
+    order and its marks (web_tags.availability_mark)."""
+    groups: dict = {}
+    for show in sorted(shows, key=lambda s: s.date_time):
+        name = show.screen.cinema.name if show.screen_id else ""
+        groups.setdefault(name, {"cinema": name, "shows": []})["shows"].append(show)
+    return list(groups.values())
+
+
 @require_GET
 def whats_on(request):
-    """Movies with upcoming shows (poster, certificate, genres, running time, next times), filtered by city,
-    cinema, date and language."""
+    """Movies with upcoming shows (poster, certificate, genres, running time, the "from" price, the next times by
+    cinema), on a chosen day of the date strip, filtered by city, cinema and language."""
     shows, params, errors = _catalogue(request)
     movies = []
     for _movie_id, movie_shows in itertools.groupby(sorted(shows, key=lambda s: (s.movie.title, s.movie_id)),
                                                     key=lambda s: s.movie_id):
         movie_shows = list(movie_shows)
-        movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4,
-                       "price_from": selectors.from_price(movie_shows)})
+        movies.append({"movie": movie_shows[0].movie, "cinemas": _by_cinema(movie_shows[:HOME_TIMES]),
+                       "more": len(movie_shows) > HOME_TIMES, "price_from": selectors.from_price(movie_shows)})
     cinemas = list(cinema_list())
     return render(request, "web/whats_on.html", {
         "movies": movies, "params": params, "errors": errors,
         "cinemas": cinemas,
         "cities": sorted({c.city for c in cinemas}),
         "languages": sorted({s.language for s in shows if s.language}),
+        "date_strip": _date_strip(request, params),
+        "one_day": bool(params.get("date")),
     })
 
 
@@ -133,18 +165,20 @@ def movie_detail(request, movie_id: int):
         movie = selectors.movie_get(movie_id=movie_id)
     except NotFound:
         return _not_found(request, _("Movie not found."))
-    shows, _params, _errors = _catalogue(request, movie=str(movie_id))
+    shows, params, _errors = _catalogue(request, movie=str(movie_id))
 
-    def day_and_cinema(show):
-        return show_local_time(show).date(), show.screen.cinema.name if show.screen_id else ""
+    def local_day(show):
+        return show_local_time(show).date()
 
-    groups = []
-    for (day, cinema), group in itertools.groupby(sorted(shows, key=lambda s: (*day_and_cinema(s), s.date_time)),
-                                                  key=day_and_cinema):
-        group = list(group)
-        groups.append({"day": day, "cinema": cinema, "shows": group, "price_from": selectors.from_price(group)})
-    return render(request, "web/movie.html", {"movie": movie, "groups": groups,
-                                              "price_from": selectors.from_price(shows)})
+    groups, days = [], []
+    for day, day_shows in itertools.groupby(sorted(shows, key=lambda s: (local_day(s), s.date_time)), key=local_day):
+        day_shows = list(day_shows)
+        cinemas = sorted(_by_cinema(day_shows), key=lambda g: g["cinema"])
+        days.append({"day": day, "cinemas": cinemas})
+        groups += [{"day": day, **g, "price_from": selectors.from_price(g["shows"])} for g in cinemas]
+    return render(request, "web/movie.html", {"movie": movie, "groups": groups, "days": days,
+                                              "price_from": selectors.from_price(shows),
+                                              "date_strip": _date_strip(request, params)})
 
 
 @require_GET

@@ -1,12 +1,16 @@
 """The booking site as a moviegoer meets it, in Chromium at desktop and phone sizes: seats that survive signing
 in, the seat bar's running total, honest "from" prices."""
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Hold
-from core.services import holds
-from tests.factories import PASSWORD, MovieFactory, UserFactory
-from tests.web_fixtures import laid_out_show
+from core.services import catalog, holds
+from tests.factories import PASSWORD, CinemaFactory, MovieFactory, ScreenFactory, UserFactory
+from tests.web_fixtures import AUDITORIUM, PRICES, laid_out_show
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +76,108 @@ def test_from_price_is_a_standard_seat_on_home_and_movie_pages(new_page, show):
     page.get_by_role("link", name="Inception").click()
     expect(page.locator("main")).to_contain_text("from €12.50")
     expect(page.locator("main")).not_to_contain_text("€6.00")
+
+
+# --- Every word translated --------------------------------------------------------------------------------------
+def english_vocabulary(language: str) -> set[str]:
+    """The English words of our own texts (the catalogue's source strings), less those the language's translations
+    use too ("total", "drama", "IMAX"): any of them on a page in that language is English left untranslated."""
+    from babel import Locale
+    from babel.messages.pofile import read_po
+
+    from common.translations import po_path, source_messages
+
+    def words(text: str) -> set[str]:
+        text = re.sub(r"%\(\w+\)[sd]|\{\{.*?\}\}|<[^>]+>|&\w+;", " ", text)
+        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+    english = set().union(*(words(m.msgid) | words(m.plural or "") for m in source_messages().values()))
+    # What the pages write from CLDR rather than the catalogue: day and month names, language names.
+    en = Locale("en")
+    for names in (en.days["format"]["wide"], en.days["format"]["abbreviated"], en.months["format"]["wide"],
+                  en.months["format"]["abbreviated"], en.languages):
+        english |= set().union(*(words(name) for name in names.values()))
+    with open(po_path(language), "rb") as po:
+        translated = set().union(*(words(s) for m in read_po(po) if m.id
+                                   for s in ([m.string] if isinstance(m.string, str) else m.string) if s))
+    own = Locale(language)  # CLDR's words of the language itself ("mar" is Spanish for Tuesday)
+    for names in (own.days["format"]["abbreviated"], own.months["format"]["abbreviated"]):
+        translated |= set().union(*(words(name) for name in names.values()))
+    return english - translated
+
+
+def page_words(page, data: list[str]) -> set[str]:
+    """Every word a person (or a screen reader) meets on the page: the visible text, the title, and the
+    aria-label, title, alt and placeholder attributes, less the data (film, cinema and screen names...) and the
+    language switcher's choices (each named in its own language on purpose)."""
+    text = page.evaluate("""() => [document.title, document.body.innerText.replace(
+        document.getElementById('language').innerText, ' ')].concat(
+        Array.from(document.querySelectorAll('[aria-label],[title],[alt],[placeholder]')).map(e =>
+          ['aria-label', 'title', 'alt', 'placeholder'].map(a => e.getAttribute(a) || '').join(' '))).join(' ')""")
+    for value in data:
+        text = text.replace(value, " ")
+    return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+
+@pytest.fixture
+def foreign_show():
+    cinema = CinemaFactory(name="Cine Callao", city="Madrid", time_zone="Europe/Madrid")
+    screen = ScreenFactory(cinema=cinema, name="Sala 1", layout=AUDITORIUM)
+    movie = MovieFactory(title="Inception", duration_minutes=148, genres=["sci-fi", "thriller"], certificate="12A")
+    when = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    return catalog.show_create(movie_id=movie.pk, date_time=when, screen_id=screen.pk, prices=PRICES, language="en",
+                               format="3D")
+
+
+@pytest.mark.parametrize(("language", "size"), [("es", "desktop"), ("es", "phone"), ("hi", "desktop"),
+                                                 ("hi", "phone")])
+def test_no_english_word_on_the_main_flow(browser, live_server, foreign_show, language, size):
+    customer = UserFactory(username="lucia")
+    english = english_vocabulary(language)
+    data = ["Inception", "Cine Callao", "Madrid", "Sala 1", "lucia", "12A"]
+    context = browser.new_context(base_url=live_server.url, locale={"es": "es-ES", "hi": "hi-IN"}[language],
+                                  **SIZES[size])
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        seen = {}
+
+        def check(name):
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            left = page_words(page, data) & english
+            seen[name] = left
+            assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], name
+
+        page.goto("/")
+        check("home")
+        page.get_by_role("link", name="Inception").first.click()
+        check("movie")
+        page.locator(".time-link").first.click()
+        expect(page.locator("#seat-map")).to_be_visible()
+        seat(page, "C5").click()
+        seat(page, "F3").click()
+        page.wait_for_timeout(1500)  # a poll has rewritten the live texts
+        check("seat map")
+        page.locator(".hold-bar a.keeps-seats").first.click()
+        check("log in")
+        page.fill("#id_username", customer.username)
+        page.fill("#id_password", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url("**/showings/**")
+        expect(seat(page, "C5")).to_have_attribute("aria-pressed", "true")
+        page.locator("#hold-button").click()
+        page.wait_for_url("**/checkout/*/")
+        check("checkout")
+        page.locator("#reserve-button").click()
+        page.wait_for_url("**/checkout/orders/*/")
+        check("order")
+        assert not any(seen.values()), f"English words on the {language} pages: {seen}"
+    finally:
+        context.close()
+
+
+def test_the_control_english_words_are_found_on_an_english_page(new_page, foreign_show):
+    # The check above can fail: an English page is full of the vocabulary it looks for.
+    page = new_page()
+    page.goto(f"/showings/{foreign_show.pk}/")
+    assert {"seats", "free", "chosen", "screen"} <= page_words(page, []) & english_vocabulary("es")
