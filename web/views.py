@@ -42,6 +42,7 @@ from core.models import Show
 from core.reservations import collect_by
 from core.services import booking, holds
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
+from moviemedia.selectors import media_for_movies
 from orders import services as order_services
 from orders.errors import AlreadyPaid, OrderNotPending, PaymentMethodUnavailable
 from orders.models import Order, Refund
@@ -148,6 +149,9 @@ def whats_on(request):
         movie_shows = list(movie_shows)
         movies.append({"movie": movie_shows[0].movie, "cinemas": _by_cinema(movie_shows[:HOME_TIMES]),
                        "more": len(movie_shows) > HOME_TIMES, "price_from": selectors.from_price(movie_shows)})
+    posters = media_for_movies([entry["movie"].pk for entry in movies])
+    for entry in movies:
+        entry["poster"] = posters.get(entry["movie"].pk)
     cinemas = list(cinema_list())
     return render(request, "web/whats_on.html", {
         "movies": movies, "params": params, "errors": errors,
@@ -177,6 +181,7 @@ def movie_detail(request, movie_id: int):
         days.append({"day": day, "cinemas": cinemas})
         groups += [{"day": day, **g, "price_from": selectors.from_price(g["shows"])} for g in cinemas]
     return render(request, "web/movie.html", {"movie": movie, "groups": groups, "days": days,
+                                              "poster": media_for_movies([movie.pk]).get(movie.pk),
                                               "price_from": selectors.from_price(shows),
                                               "date_strip": _date_strip(request, params)})
 
