@@ -27,3 +27,11 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
 }
+
+# Uploaded posters (the seed's and the tests') go to a directory of this test process, never the repository's media/.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="ticketing-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

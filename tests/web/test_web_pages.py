@@ -45,7 +45,8 @@ def test_whats_on_lists_movies_with_upcoming_shows_only(client):
 def test_whats_on_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(8):
         ShowFactory()
-    with django_assert_max_num_queries(2):  # the shows with movie, cinema and availability; the cinemas
+    # The shows with movie, cinema and availability; the posters; the cinemas.
+    with django_assert_max_num_queries(3):
         assert client.get("/").status_code == 200
 
 
