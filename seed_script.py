@@ -120,7 +120,8 @@ def poster_image(title: str, top: tuple, bottom: tuple) -> bytes:
     draw = ImageDraw.Draw(image)
     for y in range(height):
         share = y / (height - 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * share) for a, b in zip(top, bottom, strict=True)))
+        colour = tuple(round(a + (b - a) * share) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
     draw.ellipse([90, 120, 310, 340], outline=(255, 255, 255), width=6)
     font = ImageFont.load_default(size=34)
     words, lines = title.upper().split(), []
