@@ -380,6 +380,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("hi", "हिन्दी")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+# The ticket PDF's font (tickets.rendering): DejaVu Sans from here if present (Debian's fonts-dejavu-core), for
+# every Latin letter and "€"; reportlab's Helvetica otherwise.
+TICKET_FONT_DIR = env.str("TICKET_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 USE_I18N = True
 USE_TZ = True
 

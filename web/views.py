@@ -538,8 +538,9 @@ def cancel_order(request, order_id: int):
 @login_required
 def order_tickets_pdf(request, order_id: int):
     """The same PDF as GET /orders/<id>/tickets.pdf, for the session's user only (anyone else's order: 404)."""
+    layout = "phone" if request.GET.get("layout") == "phone" else "a4"
     try:
-        pdf = order_services.order_tickets_pdf(user=request.user, order_id=order_id)
+        pdf = order_services.order_tickets_pdf(user=request.user, order_id=order_id, layout=layout)
     except NotFound:
         return _not_found(request, _("Order not found."))
     except DomainError as exc:
