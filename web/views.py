@@ -9,6 +9,7 @@ import itertools
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,10 +19,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -548,6 +550,40 @@ def order_tickets_pdf(request, order_id: int):
         return redirect("web:my_tickets")
     return HttpResponse(pdf, content_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="tickets-order-{order_id}.pdf"'})
+
+
+# --- Icons and the web app manifest -------------------------------------------------------------------------
+FAVICON = Path(__file__).resolve().parent / "static" / "web" / "favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, where browsers look for it whatever the page says (served here, not redirected: a 200)."""
+    response = FileResponse(FAVICON.open("rb"), content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest (install to the home screen): named in the visitor's language."""
+    with translation.override(translation.get_language_from_request(request)):
+        body = {
+            "name": _("Cinema tickets"),
+            "short_name": _("Cinema"),
+            "lang": translation.get_language(),
+            "start_url": reverse("web:whats_on"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#fafafa",
+            "theme_color": "#0b57d0",
+            "icons": [{"src": static(f"web/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png",
+                       "purpose": "any maskable"} for size in (192, 512)],
+        }
+    response = JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Vary"] = "Accept-Language"
+    return response
 
 
 # --- Accounts ---------------------------------------------------------------------------------------------

@@ -81,3 +81,25 @@ def test_the_switcher_names_each_language_in_its_own(client):
         html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         names = re.findall(r'<option value="\w+" lang="\w+"(?: selected)?>([^<]+)</option>', html)
         assert names == ["English", "Español", "हिन्दी"]
+
+
+def test_favicon_and_manifest(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/vnd.microsoft.icon"
+    assert b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "Set-Cookie" not in icon
+    manifest = client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="es").json()
+    assert manifest["name"] == "Entradas de cine" and manifest["start_url"] == "/" and manifest["lang"] == "es"
+    for entry in manifest["icons"]:
+        assert client.get(entry["src"]).status_code == 200
+    home = client.get("/").content.decode()
+    assert 'rel="manifest" href="/manifest.webmanifest"' in home and 'rel="icon" href="/favicon.ico"' in home
+
+
+def test_the_font_stack_names_devanagari_faces_and_no_font_is_served():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "web" / "static" / "web" / "app.css").read_text()
+    for face in ('"Noto Sans Devanagari"', '"Nirmala UI"', '"Mangal"', '"Kohinoor Devanagari"'):
+        assert face in css
+    assert "@font-face" not in css
