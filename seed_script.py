@@ -123,7 +123,10 @@ def poster_image(title: str, top: tuple, bottom: tuple) -> bytes:
         colour = tuple(round(a + (b - a) * share) for a, b in zip(top, bottom, strict=True))
         draw.line([(0, y), (width, y)], fill=colour)
     draw.ellipse([90, 120, 310, 340], outline=(255, 255, 255), width=6)
-    font = ImageFont.load_default(size=34)
+    try:  # a font with every letter of the titles ("Amélie") if the system has DejaVu, else Pillow's own
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 38)
+    except OSError:
+        font = ImageFont.load_default(size=38)
     words, lines = title.upper().split(), []
     for word in words:
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) < width - 40:

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.models import Hold
+from core.models import Hold, Movie, Show, ShowSeat
 from core.services import catalog, holds
 from tests.factories import PASSWORD, CinemaFactory, MovieFactory, ScreenFactory, UserFactory
+from tests.web.e2e.conftest import screenshot_path
 from tests.web_fixtures import AUDITORIUM, PRICES, laid_out_show
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -181,3 +182,42 @@ def test_the_control_english_words_are_found_on_an_english_page(new_page, foreig
     page = new_page()
     page.goto(f"/showings/{foreign_show.pk}/")
     assert {"seats", "free", "chosen", "screen"} <= page_words(page, []) & english_vocabulary("es")
+
+
+# --- The README's screenshots (make screenshots retakes them into docs/) -----------------------------------------
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def test_screenshot_home_movie_and_checkout_desktop_and_phone(new_page, tmp_path):
+    from seed_script import seed
+
+    seed()  # make run's sample programme, posters included
+    movie = Movie.objects.get(title="Inception")
+    desktop = new_page(viewport={"width": 1200, "height": 900})
+    desktop.goto("/")
+    expect(desktop.locator(".card img.poster").first).to_be_visible()
+    assert desktop.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    desktop.screenshot(path=str(screenshot_path("web-home-desktop.png", tmp_path)))
+    phone = new_page(**PHONE)
+    phone.goto("/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=str(screenshot_path("web-home-phone.png", tmp_path)))
+    phone.goto(f"/films/{movie.pk}/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=str(screenshot_path("web-movie-phone.png", tmp_path)), full_page=True)
+
+    customer = UserFactory(username="maria")
+    show = Show.objects.filter(movie=movie, screen__isnull=False).order_by("date_time").first()
+    standard = sorted(ShowSeat.objects.filter(show=show, category="standard").values_list("number", flat=True))
+    hold = holds.hold_create(user=customer, show_id=show.pk, seat_numbers=standard[10:12])
+    checkout = new_page(**PHONE, locale="es-ES")
+    checkout.goto(f"/account/login/?next=/checkout/{hold.pk}/")
+    checkout.fill("#id_username", customer.username)
+    checkout.fill("#id_password", PASSWORD)
+    checkout.locator("main form button[type=submit]").click()
+    checkout.wait_for_url(f"**/checkout/{hold.pk}/")
+    expect(checkout.locator("#reserve-button")).to_have_text("Reservar y pagar en taquilla")
+    path = screenshot_path("web-checkout-phone-es.png", tmp_path)
+    checkout.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+
