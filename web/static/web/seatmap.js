@@ -229,4 +229,5 @@
   });
   updateSummary();
   setTimeout(poll, pollMs);
+  map.dataset.ready = "1";  // the map answers clicks from now on (tests wait for it)
 }());
