@@ -4,10 +4,10 @@ from rest_framework import serializers
 
 class MovieMediaSerializer(serializers.Serializer):
     movie_id = serializers.IntegerField()
-    poster = serializers.CharField(help_text="The largest poster copy's URL; empty without a poster.")
+    poster = serializers.CharField(allow_blank=True, help_text="The largest poster copy's URL; empty without a poster.")
     poster_widths = serializers.DictField(child=serializers.CharField(),
                                           help_text='The resized copies\' URLs by width: {"160": url, ...}.')
-    trailer_url = serializers.CharField(help_text="A link to the trailer; may be empty.")
+    trailer_url = serializers.CharField(allow_blank=True, help_text="A link to the trailer; may be empty.")
 
 
 def media_data(media) -> dict:
