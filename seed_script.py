@@ -22,6 +22,8 @@ from django.utils import timezone  # noqa: E402
 
 from core.models import Movie, Show  # noqa: E402
 from core.services import catalog  # noqa: E402
+from moviemedia import services as media  # noqa: E402
+from moviemedia.models import MovieMedia  # noqa: E402
 from venues.models import Cinema, Screen  # noqa: E402
 
 MOVIES = {
@@ -98,6 +100,59 @@ CINEMAS = [
 ]
 DAYS = 7
 datetime_utc = datetime_timezone.utc
+# Each sample movie's poster is drawn here (two colours and the title; Pillow, no download) and its trailer linked.
+POSTERS = {
+    "Inception": ((24, 38, 66), (196, 120, 48), "https://www.youtube.com/watch?v=YoHD9XEInc0"),
+    "Interstellar": ((8, 10, 24), (90, 120, 170), ""),
+    "Amélie": ((120, 20, 30), (60, 130, 60), ""),
+    "Spirited Away": ((40, 110, 140), (230, 200, 120), ""),
+}
+
+
+def poster_image(title: str, top: tuple, bottom: tuple) -> bytes:
+    """A small generated poster: a vertical gradient, a circle, the title."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = 400, 600
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        share = y / (height - 1)
+        colour = tuple(round(a + (b - a) * share) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
+    draw.ellipse([90, 120, 310, 340], outline=(255, 255, 255), width=6)
+    try:  # a font with every letter of the titles ("Amélie") if the system has DejaVu, else Pillow's own
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 38)
+    except OSError:
+        font = ImageFont.load_default(size=38)
+    words, lines = title.upper().split(), []
+    for word in words:
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) < width - 40:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    for i, line in enumerate(lines):
+        draw.text((width / 2, 430 + i * 44), line, font=font, fill=(255, 255, 255), anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def seed_posters(movies: dict) -> int:
+    """Posters for the sample movies that have none yet (moviemedia.services: checked and resized like an
+    upload); returns how many were added."""
+    added = 0
+    for title, (top, bottom, trailer) in POSTERS.items():
+        movie = movies.get(title)
+        if movie is None or MovieMedia.objects.filter(movie=movie).exclude(poster="").exists():
+            continue
+        media.poster_set(movie_id=movie.pk, data=poster_image(title, top, bottom))
+        if trailer:
+            media.trailer_set(movie_id=movie.pk, trailer_url=trailer)
+        added += 1
+    return added
 
 
 def seed(now: datetime | None = None) -> tuple[int, int]:
@@ -127,6 +182,7 @@ def seed(now: datetime | None = None) -> tuple[int, int]:
                         catalog.show_create(movie_id=movies[title].pk, screen_id=screen.pk, date_time=starts_at,
                                             prices=prices, language=language, format=show_format, now=now)
                         shows_created += 1
+    seed_posters(movies)
     return movies_created, shows_created
 
 

@@ -21,6 +21,9 @@ ERRORS: tuple[ApiError, ...] = (
                              "or too long seat list; a wrong seat layout; prices that do not match the screen's "
                              "categories; a catalogue filter that cannot be parsed; a name or title with a "
                              "control character (the field named)"),
+    ApiError(400, "poster_not_an_image", "a poster upload that is not a JPEG, PNG or WebP image (or cannot be read)"),
+    ApiError(400, "poster_too_large", "a poster upload over POSTER_MAX_BYTES (5 MiB) or POSTER_MAX_PIXELS (40 "
+                                      "megapixels)"),
     ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
     ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),

@@ -75,6 +75,9 @@ class RequestSizeLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and re.match(settings.LARGE_UPLOAD_PATHS, request.path_info):
+            # A poster upload (staff only, checked by its view): the image's own limit, plus room for the form.
+            limit = settings.POSTER_MAX_BYTES + limit
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -5,6 +5,7 @@ Availability counts a seat as taken when it has an active booking or is in an un
 any job having run.
 """
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
@@ -163,3 +164,25 @@ def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:
             .prefetch_related(Prefetch("seats", queryset=HoldSeat.objects.order_by("seat_number"))))
 
 
+
+
+# The categories a person without special needs does not buy: a wheelchair space and its companion seat are often
+# cheaper, and advertising their price as "from" would mislead everyone else.
+_NOT_FOR_EVERYONE = frozenset({"wheelchair", "companion"})
+
+
+def from_price(shows) -> Decimal | None:
+    """The honest "from" price of some shows: the lowest price a person without special needs pays (a standard
+    adult seat), the one home of the rule for the pages, the API and the e-mails.
+
+    Today a show's price list is per seat category: its "standard" price, or, for a show with no standard seats,
+    its cheapest category open to everyone. When ticket types (adult, child, ...) exist, the adult type's price of
+    that category is what this returns."""
+    prices = []
+    for show in shows:
+        listed = {name: Decimal(str(price)) for name, price in (show.prices or {}).items() if price is not None}
+        if "standard" in listed:
+            prices.append(listed["standard"])
+        else:
+            prices += [price for name, price in listed.items() if name not in _NOT_FOR_EVERYONE]
+    return min(prices) if prices else None

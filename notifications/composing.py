@@ -20,7 +20,7 @@ from accounts.languages import account_language
 from common.money import money_text
 from common.text import one_line
 from core.models import Booking, ShowSeat
-from tickets.selectors import ticket_data
+from tickets.selectors import printable_ticket
 
 PAYMENT_STATUS_NAMES = {
     "paid": gettext_noop("paid"),
@@ -50,8 +50,9 @@ def compose(*, user, intro: str, bookings=(), note: str = "") -> dict:
     `translation.override` of the recipient's language."""
     tickets = []
     for booking in bookings:
-        ticket = ticket_data(booking, checked_in=False)  # mails go out before anyone is admitted
+        ticket = printable_ticket(booking, checked_in=False)  # mails go out before anyone is admitted
         ticket["when"] = when(booking.show)
+        ticket["price_text"] = money(ticket["price"])
         ticket["payment"] = gettext(PAYMENT_STATUS_NAMES.get(ticket["payment_status"], ticket["payment_status"]))
         tickets.append(ticket)
     context = {"user": user, "intro": intro, "tickets": tickets, "note": note}

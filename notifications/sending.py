@@ -18,7 +18,7 @@ from core.models import Booking
 from notifications import composing
 from notifications.models import OutboxMessage
 from tickets.rendering import qr_png, tickets_pdf
-from tickets.selectors import ticket_data
+from tickets.selectors import printable_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
         bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
         mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",
-                    tickets_pdf([ticket_data(b, checked_in=False) for b in bookings]), "application/pdf")
+                    tickets_pdf([printable_ticket(b, checked_in=False) for b in bookings]), "application/pdf")
     return mail
 
 

@@ -91,6 +91,7 @@ RUN_ORDER = [
     ("me_delete", {}),
     # Staff: a movie and a show (then change, block, cancel it), a cinema and a screen.
     ("movies_create", {"movie_id": "json.id"}),
+    ("movies_media_update", {}),  # the trailer link (a poster file is the staff's own: left out, disabled)
     ("shows_create", {"show_id": "json.id"}),
     ("shows_update", {}),
     ("show_seats_block", {}),
@@ -107,6 +108,8 @@ RUN_ORDER = [
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}
+# Form fields (multipart operations) and their values; a file field is left disabled (no file in the collection).
+FORM_VALUES = {"trailer_url": "https://www.youtube.com/watch?v=YoHD9XEInc0"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
              "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code"]
 
@@ -206,6 +209,13 @@ def _prepare(item, operation_id, operation, captures, expected: int | None = Non
         data = json.loads(body["raw"])
         data.update({k: v for k, v in BODY_VARIABLES.items() if k in data})
         body["raw"] = json.dumps(data, indent=2)
+    if body.get("mode") == "formdata":
+        for field in body.get("formdata", []):
+            if field.get("type") == "file":
+                field["disabled"] = True
+                field.pop("src", None)
+            elif field["key"] in FORM_VALUES:
+                field["value"] = FORM_VALUES[field["key"]]
     success = next(status for status in operation["responses"] if status.startswith("2"))
     if expected is not None:
         if str(expected) not in operation["responses"]:

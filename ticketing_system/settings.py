@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "accounts",
     "venues",
     "core",
+    # Movies' posters and trailer links (beside tickets: neither imports the other).
+    "moviemedia",
     "tickets",
     "orders",
     "notifications",
@@ -411,6 +413,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("hi", "हिन्दी")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+# The ticket PDF's font (tickets.rendering): DejaVu Sans from here if present (Debian's fonts-dejavu-core), for
+# every Latin letter and "€"; reportlab's Helvetica otherwise.
+TICKET_FONT_DIR = env.str("TICKET_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 USE_I18N = True
 USE_TZ = True
 
@@ -421,6 +426,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
+# Uploaded files (movie posters) go through Django's storage API: on this server's disk in MEDIA_ROOT, served at
+# MEDIA_URL by moviemedia.views.media_file with a year's cache (the names carry the content's hash). For object
+# storage (S3 and compatibles) set STORAGES["default"] to django-storages' backend: docs/operations.md.
+MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# A poster upload: at most this many bytes and pixels (moviemedia.images; the body limit is raised to this for the
+# poster's upload paths only, LARGE_UPLOAD_PATHS).
+POSTER_MAX_BYTES = env.int("POSTER_MAX_BYTES", default=5 * 1024 * 1024)
+POSTER_MAX_PIXELS = env.int("POSTER_MAX_PIXELS", default=40_000_000)
+LARGE_UPLOAD_PATHS = r"^/(movies/\d+/media/|admin/moviemedia/)"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

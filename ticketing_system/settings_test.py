@@ -32,3 +32,10 @@ REST_FRAMEWORK = {
 # router's tests (tests/common/test_replica_router.py) can see which alias each query used. The router sends
 # nothing to it unless REPLICA_DATABASE_ALIAS names it, which only those tests do.
 DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
+# Uploaded posters (the seed's and the tests') go to a directory of this test process, never the repository's media/.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="ticketing-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("tickets.urls")),
     path("", include("venues.urls")),
+    path("", include("moviemedia.urls")),
     # The moviegoer's pages (after the API, whose paths they never shadow).
     path("", include("web.urls")),
 ]

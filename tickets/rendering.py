@@ -2,14 +2,31 @@
 
 The QR code carries only the ticket code: the door looks it up (tickets.services.checkin), so a cancelled ticket
 stops admitting even though its picture cannot change.
+
+A ticket is drawn by one function, `draw_ticket` (a box of any size on any reportlab canvas): the customer's PDF
+lays it out for A4 (three to a page, to print) or for a phone screen (one to a page), and the box office's till can
+draw the same ticket on its own paper. Texts are in the active language (the request's, or the mail's recipient's),
+dates and money through common.dates and common.money.
 """
 import io
+import logging
+from pathlib import Path
 
 import segno
-from reportlab.lib.pagesizes import A6, landscape
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+
+from common.dates import long_date_text, time_text
+from common.money import money_text
+
+logger = logging.getLogger(__name__)
 
 
 def _qr(code: str) -> segno.QRCode:
@@ -34,29 +51,124 @@ def qr_svg_data_uri(code: str, *, scale: int = 4) -> str:
     return _qr(code).svg_data_uri(scale=scale, border=4)
 
 
-def tickets_pdf(tickets: list[dict]) -> bytes:
-    """One ticket per page (A6 landscape): film, screen, time, seat, the QR code and the code in clear text."""
+# Page layouts: A4 to print (three tickets a page, cut along the lines), a phone screen (one ticket a page).
+A4_LAYOUT, PHONE_LAYOUT = "a4", "phone"
+LAYOUTS = (A4_LAYOUT, PHONE_LAYOUT)
+PHONE_PAGE = (90 * mm, 170 * mm)
+# The languages whose script the PDF's font draws. Devanagari (Hindi) needs a font with it and text shaping,
+# which reportlab does not do: a Hindi reader's PDF is written in English (the mail itself is in Hindi).
+PDF_LANGUAGES = ("en", "es")
+_FONTS = {"regular": ("TicketSans", "DejaVuSans.ttf", "Helvetica"),
+          "bold": ("TicketSans-Bold", "DejaVuSans-Bold.ttf", "Helvetica-Bold")}
+
+
+def _font(weight: str) -> str:
+    """A Unicode TrueType font for Latin text (accents, "€", "·") if the system has DejaVu (settings.
+    TICKET_FONT_DIR), else reportlab's built-in Helvetica."""
+    name, filename, fallback = _FONTS[weight]
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    path = Path(settings.TICKET_FONT_DIR) / filename
+    if path.exists():
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+        return name
+    return fallback
+
+
+def ticket_lines(ticket: dict) -> list[tuple[str, str]]:
+    """(label, value) of everything a ticket says besides the film and the code, in the active language."""
+    when = ticket["starts_at"]
+    lines = [
+        (_("Cinema"), ticket.get("cinema") or ""),
+        (_("Address"), ticket.get("cinema_address") or ""),
+        (_("Screen"), ticket["screen"]),
+        (_("Seat"), ticket["seat_label"]),
+        (_("Date"), long_date_text(when)),
+        (_("Time"), time_text(when)),
+    ]
+    if ticket.get("ticket_type"):
+        lines.append((_("Ticket type"), ticket["ticket_type"]))
+    lines += [
+        (_("Price"), money_text(ticket["price"])),
+        (_("Order"), ticket["order_reference"]),
+    ]
+    return [(label, value) for label, value in lines if value]
+
+
+def draw_ticket(pdf: canvas.Canvas, ticket: dict, *, x: float, y: float, width: float, height: float) -> None:
+    """One ticket in the box (x, y, width, height), y at its bottom: film, the details (ticket_lines), the QR
+    code and the code in clear text. A wide box puts the QR code on the right, a tall one below the text."""
+    regular, bold = _font("regular"), _font("bold")
+    pad = 6 * mm
+    pdf.saveState()
+    pdf.setStrokeColorRGB(0.6, 0.6, 0.65)
+    pdf.setDash(3, 3)
+    pdf.roundRect(x, y, width, height, 3 * mm)
+    pdf.setDash()
+    wide = width > height
+    qr_size = min(height - 2 * pad - 6 * mm, width * 0.38) if wide else min(width - 2 * pad, height * 0.42)
+    text_width = width - 2 * pad - (qr_size + pad if wide else 0)
+    top = y + height - pad
+    pdf.setFillColorRGB(0.1, 0.1, 0.12)
+    title_size = 16 if wide else 15
+    title = simpleSplit(ticket["movie"], bold, title_size, text_width)[:2]
+    for line in title:
+        top -= title_size + 2
+        pdf.setFont(bold, title_size)
+        pdf.drawString(x + pad, top, line)
+    top -= 4 * mm
+    label_size, value_size = 7.5, 10.5
+    lines = ticket_lines(ticket)
+    label_width = max(pdfmetrics.stringWidth(label.upper(), regular, label_size) for label, _v in lines) + 3 * mm
+    for label, value in lines:
+        parts = simpleSplit(value, regular, value_size, text_width - label_width)[:2] or [""]
+        for i, part in enumerate(parts):
+            if i == 0:
+                pdf.setFont(regular, label_size)
+                pdf.setFillColorRGB(0.38, 0.38, 0.42)
+                pdf.drawString(x + pad, top, label.upper())
+            pdf.setFont(bold if label in (_("Seat"), _("Time")) else regular, value_size)
+            pdf.setFillColorRGB(0.1, 0.1, 0.12)
+            pdf.drawString(x + pad + label_width, top, part)
+            top -= value_size + 3.5
+    if wide:
+        qr_x, qr_y = x + width - pad - qr_size, y + height - pad - qr_size
+    else:
+        qr_x, qr_y = x + (width - qr_size) / 2, y + pad + 8 * mm
+    pdf.drawImage(ImageReader(io.BytesIO(qr_png(ticket["code"]))), qr_x, qr_y, qr_size, qr_size)
+    pdf.setFont("Courier", 7 if wide else 6.5)
+    code_y = qr_y - 4 * mm if wide else y + pad + 2 * mm
+    pdf.drawCentredString(qr_x + qr_size / 2, code_y, ticket["code"])
+    pdf.restoreState()
+
+
+def tickets_pdf(tickets: list[dict], *, layout: str = A4_LAYOUT) -> bytes:
+    """The customer's tickets (tickets.selectors.printable_ticket dicts): on A4 to print, three a page, or one per
+    phone-sized page. In the active language if the PDF's font writes it (PDF_LANGUAGES), otherwise in English."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language if language.split("-")[0] in PDF_LANGUAGES else "en"):
+        return _tickets_pdf(tickets, layout)
+
+
+def _tickets_pdf(tickets: list[dict], layout: str) -> bytes:
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=landscape(A6))
-    pdf.setTitle("Tickets")
-    width, height = landscape(A6)
-    for ticket in tickets:
-        pdf.setFont("Helvetica-Bold", 14)
-        pdf.drawString(8 * mm, height - 14 * mm, ticket["movie"][:40])
-        pdf.setFont("Helvetica", 10)
-        lines = [
-            f"Screen: {ticket['screen']}",
-            f"When: {ticket['local_date_time']}",
-            f"Seat: {ticket['seat_label']}",
-            f"Payment: {ticket['payment_status']}",
-        ]
-        for i, line in enumerate(lines):
-            pdf.drawString(8 * mm, height - (24 + 6 * i) * mm, line)
-        pdf.setFont("Courier", 7)
-        pdf.drawString(8 * mm, 8 * mm, ticket["code"])
-        size = 52 * mm
-        pdf.drawImage(ImageReader(io.BytesIO(qr_png(ticket["code"]))), width - size - 6 * mm, height - size - 10 * mm,
-                      size, size)
+    page_size = PHONE_PAGE if layout == PHONE_LAYOUT else A4
+    pdf = canvas.Canvas(out, pagesize=page_size)
+    pdf.setTitle(_("Tickets"))
+    page_width, page_height = page_size
+    if layout == PHONE_LAYOUT:
+        for ticket in tickets:
+            draw_ticket(pdf, ticket, x=4 * mm, y=4 * mm, width=page_width - 8 * mm, height=page_height - 8 * mm)
+            pdf.showPage()
+    else:
+        per_page, margin, gap = 3, 12 * mm, 6 * mm
+        box_height = (page_height - 2 * margin - (per_page - 1) * gap) / per_page
+        for index, ticket in enumerate(tickets):
+            slot = index % per_page
+            if index and slot == 0:
+                pdf.showPage()
+            top = page_height - margin - slot * (box_height + gap)
+            draw_ticket(pdf, ticket, x=margin, y=top - box_height, width=page_width - 2 * margin, height=box_height)
         pdf.showPage()
     pdf.save()
     return out.getvalue()

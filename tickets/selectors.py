@@ -49,3 +49,20 @@ def booking_for_ticket(*, user, booking_id: int) -> Booking:
     if booking is None:
         raise BookingNotFound()
     return booking
+
+
+def printable_ticket(booking: Booking, *, checked_in: bool | None = None) -> dict:
+    """What a printed or mailed ticket shows, beyond ticket_data: where (the cinema's address), when as a moment
+    in the cinema's time zone (written in the reader's language by tickets.rendering and the mails), the price,
+    the ticket type (none yet: one price per seat category) and the order's reference. Select
+    show__screen__cinema and order with the booking."""
+    show = booking.show
+    cinema = show.screen.cinema if show.screen_id is not None else None
+    return {
+        **ticket_data(booking, checked_in=checked_in),
+        "cinema_address": ", ".join(part for part in (cinema.address, cinema.city) if part) if cinema else "",
+        "starts_at": show.local_date_time(),
+        "price": booking.price,
+        "ticket_type": getattr(booking, "ticket_type_name", None),
+        "order_reference": str(booking.order_id) if booking.order_id is not None else f"B{booking.pk}",
+    }

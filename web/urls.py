@@ -38,4 +38,7 @@ urlpatterns = [
     path("staff/door/checkin/", staff_views.door_checkin, name="door_checkin"),
     # Django's language switcher: POST language=<code>, remembered in a cookie (and on a signed-in account).
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Outside the pages' prefixes: no session or cookie for an icon.
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
 ]

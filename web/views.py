@@ -7,7 +7,10 @@ forms that change state or guess passwords (web.throttling).
 import functools
 import itertools
 import logging
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,10 +19,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -38,8 +42,10 @@ from core import selectors
 from core.errors import HoldExpired, SeatsUnavailable
 from core.filters import ShowFilter
 from core.models import Show
+from core.reservations import collect_by
 from core.services import booking, holds
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
+from moviemedia.selectors import media_for_movies
 from orders import services as order_services
 from orders.errors import AlreadyPaid, OrderNotPending, PaymentMethodUnavailable
 from orders.models import Order, Refund
@@ -91,11 +97,6 @@ def _seat_labels(show_id: int, seat_numbers: list[int]) -> dict[int, str]:
 
 
 # --- Browsing ---------------------------------------------------------------------------------------------
-def _lowest_price(shows) -> Decimal | None:
-    prices = [Decimal(str(p)) for show in shows for p in (show.prices or {}).values()]
-    return min(prices) if prices else None
-
-
 def _catalogue(request, **fixed):
     """Upcoming shows narrowed by the catalogue's own filters (core.filters.ShowFilter, as GET /shows/ applies them).
 
@@ -112,26 +113,59 @@ def _catalogue(request, **fixed):
 CATALOGUE_FILTERS = ("city", "cinema", "date", "language")
 
 
+# The date strip: today and the next days, each a link to the catalogue's own ?date= filter.
+DATE_STRIP_DAYS = 14
+# How many of a movie's next times the home page lists before "More times".
+HOME_TIMES = 8
+
+
+def _date_strip(request, params: dict) -> list[dict]:
+    today = timezone.localdate()
+    chosen = params.get("date", "")
+    others = {key: value for key, value in params.items() if key != "date"}
+    days = [{"date": None, "query": urlencode(others), "current": not chosen}]
+    for offset in range(DATE_STRIP_DAYS):
+        day = today + timedelta(days=offset)
+        days.append({"date": day, "today": offset == 0, "query": urlencode({**others, "date": day.isoformat()}),
+                     "current": chosen == day.isoformat()})
+    return days
+
+
+def _by_cinema(shows) -> list[dict]:
+    """Show times grouped by cinema (in the order each cinema's first show starts), each with its shows in time
+    order and its marks (web_tags.availability_mark)."""
+    groups: dict = {}
+    for show in sorted(shows, key=lambda s: s.date_time):
+        name = show.screen.cinema.name if show.screen_id else ""
+        groups.setdefault(name, {"cinema": name, "shows": []})["shows"].append(show)
+    return list(groups.values())
+
+
 # The catalogue pages may be read from the replica (common.replica): what's on may be a moment late. The show page
 # is not: its seat map and the visitor's own holds must be as the primary has them when they book.
 @require_GET
 @reads_from_replica
 def whats_on(request):
-    """Movies with upcoming shows (poster, certificate, genres, running time, next times), filtered by city,
-    cinema, date and language."""
+    """Movies with upcoming shows (poster, certificate, genres, running time, the "from" price, the next times by
+    cinema), on a chosen day of the date strip, filtered by city, cinema and language."""
     shows, params, errors = _catalogue(request)
     movies = []
     for _movie_id, movie_shows in itertools.groupby(sorted(shows, key=lambda s: (s.movie.title, s.movie_id)),
                                                     key=lambda s: s.movie_id):
         movie_shows = list(movie_shows)
-        movies.append({"movie": movie_shows[0].movie, "shows": movie_shows[:4], "more": len(movie_shows) > 4,
-                       "price_from": _lowest_price(movie_shows)})
+        movies.append({"movie": movie_shows[0].movie, "cinemas": _by_cinema(movie_shows[:HOME_TIMES]),
+                       "more": len(movie_shows) > HOME_TIMES, "price_from": selectors.from_price(movie_shows)})
+    posters = media_for_movies([entry["movie"].pk for entry in movies])
+    for entry in movies:
+        entry["poster"] = posters.get(entry["movie"].pk)
     cinemas = list(cinema_list())
     return render(request, "web/whats_on.html", {
         "movies": movies, "params": params, "errors": errors,
         "cinemas": cinemas,
         "cities": sorted({c.city for c in cinemas}),
         "languages": sorted({s.language for s in shows if s.language}),
+        "date_strip": _date_strip(request, params),
+        "one_day": bool(params.get("date")),
     })
 
 
@@ -142,17 +176,21 @@ def movie_detail(request, movie_id: int):
         movie = selectors.movie_get(movie_id=movie_id)
     except NotFound:
         return _not_found(request, _("Movie not found."))
-    shows, _params, _errors = _catalogue(request, movie=str(movie_id))
+    shows, params, _errors = _catalogue(request, movie=str(movie_id))
 
-    def day_and_cinema(show):
-        return show_local_time(show).date(), show.screen.cinema.name if show.screen_id else ""
+    def local_day(show):
+        return show_local_time(show).date()
 
-    groups = []
-    for (day, cinema), group in itertools.groupby(sorted(shows, key=lambda s: (*day_and_cinema(s), s.date_time)),
-                                                  key=day_and_cinema):
-        group = list(group)
-        groups.append({"day": day, "cinema": cinema, "shows": group, "price_from": _lowest_price(group)})
-    return render(request, "web/movie.html", {"movie": movie, "groups": groups, "price_from": _lowest_price(shows)})
+    groups, days = [], []
+    for day, day_shows in itertools.groupby(sorted(shows, key=lambda s: (local_day(s), s.date_time)), key=local_day):
+        day_shows = list(day_shows)
+        cinemas = sorted(_by_cinema(day_shows), key=lambda g: g["cinema"])
+        days.append({"day": day, "cinemas": cinemas})
+        groups += [{"day": day, **g, "price_from": selectors.from_price(g["shows"])} for g in cinemas]
+    return render(request, "web/movie.html", {"movie": movie, "groups": groups, "days": days,
+                                              "poster": media_for_movies([movie.pk]).get(movie.pk),
+                                              "price_from": selectors.from_price(shows),
+                                              "date_strip": _date_strip(request, params)})
 
 
 @require_GET
@@ -165,6 +203,9 @@ def show_detail(request, show_id: int):
     my_holds = []
     if request.user.is_authenticated:
         my_holds = [h for h in selectors.hold_list_for_user(user=request.user) if h.show_id == show_id]
+    # Seats chosen before signing in come back in the address (?seats=25,26, see docs/decisions): the map chooses
+    # them again if they are still free. The hold starts only when the visitor, now signed in, presses "Hold".
+    preselected = _number_list(request.GET.get("seats", ""))[:settings.MAX_SEATS_PER_BOOKING]
     return render(request, "web/show.html", {
         "show": show,
         "seat_map": seat_map,
@@ -173,8 +214,30 @@ def show_detail(request, show_id: int):
         "cancelled": show.status != Show.Status.SCHEDULED,
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "poll_ms": settings.SEAT_MAP_POLL_MS,
-        "state_names": [(state, str(name)) for state, name in STATE_NAMES.items()],
+        "preselected": ",".join(str(n) for n in preselected),
+        "seat_texts": _seat_map_texts(),
+        "currency": settings.CURRENCY,
     })
+
+
+def _seat_map_texts() -> dict:
+    """The seat map's live texts, translated here from the catalogue (the script only fills in the numbers)."""
+    return {
+        "states": {state: str(name) for state, name in STATE_NAMES.items()},
+        "chosen": _("Chosen: %(seats)s"),
+        "none": _("No seats chosen."),
+        "subtotal": _("%(count)s × %(category)s: %(amount)s"),
+        "total": _("Total: %(amount)s"),
+        "free_one": _("1 seat free"),
+        "free_many": _("%(count)s seats free"),
+        "taken": _("Seat %(seat)s was just taken by someone else."),
+        "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
+    }
+
+
+def _number_list(value: str) -> list[int]:
+    """"25,26" → [25, 26]; anything else in the list is ignored (the address is the visitor's to edit)."""
+    return [int(part) for part in value.split(",") if part.strip().isdigit() and len(part.strip()) < 7]
 
 
 @require_GET
@@ -244,7 +307,7 @@ def checkout(request, hold_id: int):
         "total": sum((seat.price for seat in seats), Decimal("0")),
         "now": timezone.now(),
         "card_available": _card_available(),
-        "order_minutes": settings.ORDER_PAYMENT_MINUTES,
+        "collect_by": collect_by(show.date_time),
     })
 
 
@@ -482,8 +545,9 @@ def cancel_order(request, order_id: int):
 @login_required
 def order_tickets_pdf(request, order_id: int):
     """The same PDF as GET /orders/<id>/tickets.pdf, for the session's user only (anyone else's order: 404)."""
+    layout = "phone" if request.GET.get("layout") == "phone" else "a4"
     try:
-        pdf = order_services.order_tickets_pdf(user=request.user, order_id=order_id)
+        pdf = order_services.order_tickets_pdf(user=request.user, order_id=order_id, layout=layout)
     except NotFound:
         return _not_found(request, _("Order not found."))
     except DomainError as exc:
@@ -491,6 +555,40 @@ def order_tickets_pdf(request, order_id: int):
         return redirect("web:my_tickets")
     return HttpResponse(pdf, content_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="tickets-order-{order_id}.pdf"'})
+
+
+# --- Icons and the web app manifest -------------------------------------------------------------------------
+FAVICON = Path(__file__).resolve().parent / "static" / "web" / "favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, where browsers look for it whatever the page says (served here, not redirected: a 200)."""
+    response = FileResponse(FAVICON.open("rb"), content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest (install to the home screen): named in the visitor's language."""
+    with translation.override(translation.get_language_from_request(request)):
+        body = {
+            "name": _("Cinema tickets"),
+            "short_name": _("Cinema"),
+            "lang": translation.get_language(),
+            "start_url": reverse("web:whats_on"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#fafafa",
+            "theme_color": "#0b57d0",
+            "icons": [{"src": static(f"web/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png",
+                       "purpose": "any maskable"} for size in (192, 512)],
+        }
+    response = JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Vary"] = "Accept-Language"
+    return response
 
 
 # --- Accounts ---------------------------------------------------------------------------------------------

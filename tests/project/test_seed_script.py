@@ -47,3 +47,13 @@ def test_a_later_run_tops_up_the_new_days():
 
     # A day later the programme gains the new seventh day's shows; nothing is duplicated.
     assert seed(now=now + timedelta(days=1)) == (0, 5)
+
+
+def test_the_sample_movies_get_generated_posters_once():
+    from moviemedia.models import MovieMedia
+
+    seed()
+    first = {m.movie_id: dict(m.renditions) for m in MovieMedia.objects.all()}
+    assert len(first) == 4 and all(sorted(r, key=int) == ["160", "320", "640"] for r in first.values())
+    seed()
+    assert {m.movie_id: dict(m.renditions) for m in MovieMedia.objects.all()} == first

@@ -68,6 +68,8 @@ def browse_choose_and_hold(page, show, customer):
     expect(seat(page, "C5")).to_have_attribute("aria-pressed", "true")
     expect(seat(page, "C5")).to_have_attribute("aria-label", "Row C, seat 5, standard, €12.50, selected")
     expect(page.locator("#selection")).to_have_text("Chosen: C5, C6")
+    expect(page.locator("#subtotals li")).to_have_text(["2 × standard: €25.00"])
+    expect(page.locator("#running-total")).to_have_text("Total: €25.00")
     page.get_by_role("button", name="Hold seats").click()
 
     page.wait_for_url("**/checkout/*/")
@@ -106,8 +108,9 @@ def test_browse_hold_with_countdown_pay_at_the_box_office_then_ticket_with_qr(ne
     browse_choose_and_hold(page, show, customer)
     # No Stripe key on this server: the card is not offered, and the page says so.
     expect(page.locator("#card-unavailable")).to_be_visible()
-    expect(page.get_by_label("At the box office")).to_be_checked()
-    page.get_by_role("button", name="Pay €25.00").click()
+    expect(page.get_by_role("button", name="Pay €25.00 by card")).to_have_count(0)
+    expect(page.locator("#collect-by")).to_contain_text("Nothing is paid now. Pay €25.00 at the box office by")
+    page.get_by_role("button", name="Reserve, pay at the box office").click()
 
     page.wait_for_url("**/checkout/orders/*/")
     order = Order.objects.get(user=customer)
@@ -148,8 +151,7 @@ def enter_card(page, number: str):
 def test_browse_hold_and_pay_by_card_with_stripe_js_then_ticket_with_qr(new_page, show, customer, card_payments):
     page = new_page()
     browse_choose_and_hold(page, show, customer)
-    expect(page.get_by_label("By card")).to_be_checked()
-    page.get_by_role("button", name="Pay €25.00").click()
+    page.get_by_role("button", name="Pay €25.00 by card").click()
     page.wait_for_url("**/checkout/orders/*/")
     order = Order.objects.get(user=customer)
     expect(page.locator("#card-element input")).to_have_count(5)  # Stripe.js (localstripe's) mounted the Element

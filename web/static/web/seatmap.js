@@ -7,6 +7,13 @@
  * Live: the page polls the show's seat state (ETag / 304, see web/live.py) every data-poll-ms and redraws the
  * seats whose state changed; a chosen seat that someone else takes is unchosen and announced. Polling pauses
  * while the tab is hidden.
+ *
+ * Texts: every word comes translated from the page (the "seat-texts" JSON the server wrote from its catalogue);
+ * this script only fills in seats, counts and amounts (amounts in the page's language with Intl, as the server's
+ * CLDR formatting does).
+ *
+ * Signing in: the chosen seats ride along in the log-in and sign-up links' "next" address (?seats=25,26), and the
+ * page chooses them again on the way back if they are still free (docs/decisions).
  */
 (function () {
   "use strict";
@@ -24,9 +31,23 @@
   var closed = map.dataset.closed === "1";
   var pollMs = parseInt(map.dataset.pollMs, 10) || 1000;
   var etag = null;
+  var texts = JSON.parse(document.getElementById("seat-texts").textContent);
+  var subtotals = document.getElementById("subtotals");
+  var runningTotal = document.getElementById("running-total");
+  var moneyFormat = null;
+  try {
+    moneyFormat = new Intl.NumberFormat(map.dataset.locale, { style: "currency", currency: map.dataset.currency });
+  } catch (e) { moneyFormat = null; }
 
-  function text(id) { var t = document.getElementById(id); return t ? t.content.textContent.trim() : ""; }
-  function stateName(state) { return map.getAttribute("data-state-" + state) || state; }
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+  function money(cents) {
+    var amount = cents / 100;
+    return moneyFormat ? moneyFormat.format(amount) : amount.toFixed(2) + " " + map.dataset.currency;
+  }
+  function cents(button) { return Math.round(parseFloat(button.dataset.price) * 100); }
+  function stateName(state) { return texts.states[state] || state; }
   function chosen() { return seats.filter(function (b) { return b.getAttribute("aria-pressed") === "true"; }); }
 
   function describe(button) {
@@ -45,20 +66,52 @@
 
   function updateSummary() {
     var list = chosen();
+    subtotals.textContent = "";
+    runningTotal.textContent = "";
     if (list.length === 0) {
-      selection.textContent = text("no-selection-text");
+      selection.textContent = texts.none;
     } else {
-      selection.textContent = text("selection-text").replace("%(seats)s",
-        list.map(function (b) { return b.dataset.label; }).join(", "));
+      selection.textContent = fill(texts.chosen, { seats: list.map(function (b) { return b.dataset.label; }).join(", ") });
+      // The running total, per category in the order the categories are first chosen.
+      var order = [], byCategory = {}, total = 0, priced = true;
+      list.forEach(function (b) {
+        var name = b.dataset.category;
+        if (!(name in byCategory)) { byCategory[name] = { count: 0, cents: 0 }; order.push(name); }
+        byCategory[name].count += 1;
+        if (b.dataset.price === undefined) { priced = false; return; }
+        byCategory[name].cents += cents(b);
+        total += cents(b);
+      });
+      if (priced) {
+        order.forEach(function (name) {
+          var li = document.createElement("li");
+          li.textContent = fill(texts.subtotal, { count: byCategory[name].count, category: name,
+                                                  amount: money(byCategory[name].cents) });
+          subtotals.appendChild(li);
+        });
+        runningTotal.textContent = fill(texts.total, { amount: money(total) });
+      }
     }
     if (holdButton) { holdButton.disabled = list.length === 0; }
+    keepSeatsInLinks(list);
+  }
+
+  function keepSeatsInLinks(list) {
+    var numbers = list.map(function (b) { return b.dataset.seat; }).join(",");
+    Array.prototype.slice.call(document.querySelectorAll("a.keeps-seats")).forEach(function (link) {
+      var url = new URL(link.href, window.location.href);
+      var next = new URL(url.searchParams.get("next") || window.location.pathname, window.location.href);
+      if (numbers) { next.searchParams.set("seats", numbers); } else { next.searchParams.delete("seats"); }
+      url.searchParams.set("next", next.pathname + next.search);
+      link.href = url.pathname + url.search;
+    });
   }
 
   function toggle(button) {
     if (button.getAttribute("aria-disabled") === "true") { return; }
     var on = button.getAttribute("aria-pressed") !== "true";
     if (on && chosen().length >= maxSeats) {
-      announcer.textContent = map.dataset.limitMessage;
+      announcer.textContent = texts.limit;
       return;
     }
     button.setAttribute("aria-pressed", on ? "true" : "false");
@@ -143,12 +196,11 @@
       setState(b, state);
     });
     if (lost.length) {
-      announcer.textContent = map.dataset.takenMessage.replace("%(seat)s", lost.join(", "));
+      announcer.textContent = fill(texts.taken, { seat: lost.join(", ") });
       updateSummary();
     }
     var count = stateData.available_seats;
-    availability.textContent = count === 1 ? text("availability-text-one")
-      : text("availability-text-many").replace("%(count)s", count);
+    availability.textContent = count === 1 ? texts.free_one : fill(texts.free_many, { count: count });
   }
 
   function poll() {
@@ -166,6 +218,16 @@
       .then(function () { setTimeout(poll, pollMs); });
   }
   seats.forEach(describe);
+  // Seats chosen before signing in (?seats=), chosen again if still free.
+  (map.dataset.preselected || "").split(",").forEach(function (n) {
+    var b = bySeat[n];
+    if (b && b.dataset.state === "free" && !closed && chosen().length < maxSeats) {
+      b.setAttribute("aria-pressed", "true");
+      b.classList.add("state-selected");
+      describe(b);
+    }
+  });
   updateSummary();
   setTimeout(poll, pollMs);
+  map.dataset.ready = "1";  // the map answers clicks from now on (tests wait for it)
 }());

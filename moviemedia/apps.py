@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MovieMediaConfig(AppConfig):
+    name = "moviemedia"
+    verbose_name = "Posters and trailers"
+    default_auto_field = "django.db.models.BigAutoField"
