@@ -102,8 +102,8 @@ def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None)
 
 def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
     """Any paid order's tickets for the counter's printer: one ticket per page, A4 or a ticket printer's roll."""
-    from tickets.rendering import printable_tickets_pdf
-    from tickets.selectors import ticket_data
+    from tickets.rendering import A4_SINGLE_LAYOUT, TICKET_ROLL_LAYOUT, tickets_pdf
+    from tickets.selectors import printable_ticket
 
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
@@ -112,4 +112,5 @@ def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
         raise OrderNotPaid()
     bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
                 .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
-    return printable_tickets_pdf([ticket_data(b) for b in bookings], page_format=page_format)
+    layout = TICKET_ROLL_LAYOUT if page_format == "ticket" else A4_SINGLE_LAYOUT
+    return tickets_pdf([printable_ticket(b) for b in bookings], layout=layout)

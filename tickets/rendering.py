@@ -52,7 +52,8 @@ def qr_svg_data_uri(code: str, *, scale: int = 4) -> str:
 
 
 # Page layouts: A4 to print (three tickets a page, cut along the lines), a phone screen (one ticket a page).
-A4_LAYOUT, PHONE_LAYOUT = "a4", "phone"
+# The customer's layouts (LAYOUTS), and the counter's printer's: one ticket per A4 page, or per ticket-printer page.
+A4_LAYOUT, PHONE_LAYOUT, A4_SINGLE_LAYOUT, TICKET_ROLL_LAYOUT = "a4", "phone", "a4-single", "ticket"
 LAYOUTS = (A4_LAYOUT, PHONE_LAYOUT)
 PHONE_PAGE = (90 * mm, 170 * mm)
 # The languages whose script the PDF's font draws. Devanagari (Hindi) needs a font with it and text shaping,
@@ -150,66 +151,34 @@ def tickets_pdf(tickets: list[dict], *, layout: str = A4_LAYOUT) -> bytes:
         return _tickets_pdf(tickets, layout)
 
 
+# Each layout: (page size, tickets per page). A4 to print at home three a page; a phone-sized page each; and for
+# the counter's printer, one per A4 page or one per 80 mm ticket-printer page (the common thermal roll's width; the
+# printer cuts at the page's end).
+TICKET_ROLL_PAGE = (80 * mm, 120 * mm)
+_LAYOUT_PAGES = {A4_LAYOUT: (A4, 3), PHONE_LAYOUT: (PHONE_PAGE, 1), A4_SINGLE_LAYOUT: (A4, 1),
+                 TICKET_ROLL_LAYOUT: (TICKET_ROLL_PAGE, 1)}
+
+
 def _tickets_pdf(tickets: list[dict], layout: str) -> bytes:
     out = io.BytesIO()
-    page_size = PHONE_PAGE if layout == PHONE_LAYOUT else A4
+    page_size, per_page = _LAYOUT_PAGES[layout]
     pdf = canvas.Canvas(out, pagesize=page_size)
     pdf.setTitle(_("Tickets"))
     page_width, page_height = page_size
-    if layout == PHONE_LAYOUT:
+    if page_size != A4:
+        # A page the ticket's size: the ticket fills it.
         for ticket in tickets:
             draw_ticket(pdf, ticket, x=4 * mm, y=4 * mm, width=page_width - 8 * mm, height=page_height - 8 * mm)
             pdf.showPage()
     else:
-        per_page, margin, gap = 3, 12 * mm, 6 * mm
-        box_height = (page_height - 2 * margin - (per_page - 1) * gap) / per_page
+        margin, gap = 12 * mm, 6 * mm
+        box_height = (page_height - 2 * margin - 2 * gap) / 3
         for index, ticket in enumerate(tickets):
             slot = index % per_page
             if index and slot == 0:
                 pdf.showPage()
             top = page_height - margin - slot * (box_height + gap)
             draw_ticket(pdf, ticket, x=margin, y=top - box_height, width=page_width - 2 * margin, height=box_height)
-        pdf.showPage()
-    pdf.save()
-    return out.getvalue()
-
-
-# Page sizes for printing at the counter: A4 for an office printer, or a ticket printer's 80 mm thermal roll
-# (the common width; each ticket is cut at the page's end).
-TICKET_ROLL_WIDTH = 80 * mm
-TICKET_ROLL_HEIGHT = 120 * mm
-
-
-def printable_tickets_pdf(tickets: list[dict], *, page_format: str = "a4") -> bytes:
-    """The tickets for a box-office printer, one per page: `page_format` "a4" or "ticket" (80 mm wide roll).
-
-    The page is laid out top to bottom (the roll is narrow): film, time, screen, seat, the QR code across the
-    width, and the code in clear text for typing at the door."""
-    from reportlab.lib.pagesizes import A4
-
-    if page_format == "ticket":
-        width, height = TICKET_ROLL_WIDTH, TICKET_ROLL_HEIGHT
-        margin, title_size, text_size, qr_size = 4 * mm, 12, 9, 56 * mm
-    else:
-        width, height = A4
-        margin, title_size, text_size, qr_size = 20 * mm, 22, 14, 90 * mm
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=(width, height))
-    pdf.setTitle("Tickets")
-    for ticket in tickets:
-        y = height - margin - title_size
-        pdf.setFont("Helvetica-Bold", title_size)
-        pdf.drawString(margin, y, ticket["movie"][:28 if page_format == "ticket" else 60])
-        pdf.setFont("Helvetica", text_size)
-        for line in (ticket["local_date_time"][:16].replace("T", " "),
-                     ", ".join(part for part in (ticket.get("cinema"), ticket["screen"]) if part),
-                     f"Seat {ticket['seat_label']}"):
-            y -= text_size * 1.5
-            pdf.drawString(margin, y, line)
-        y -= qr_size + text_size
-        pdf.drawImage(ImageReader(io.BytesIO(qr_png(ticket["code"]))), (width - qr_size) / 2, y, qr_size, qr_size)
-        pdf.setFont("Courier", 7)
-        pdf.drawCentredString(width / 2, y - 10, ticket["code"])
         pdf.showPage()
     pdf.save()
     return out.getvalue()
