@@ -69,3 +69,29 @@ def register_statement_extension(extension: StatementExtension) -> None:
 
 def statement_extensions() -> tuple[StatementExtension, ...]:
     return tuple(_statement_extensions)
+
+
+class SaleGate(Protocol):
+    """A condition a higher app puts on selling a show's seats (e.g. onsales: a pass from its waiting room).
+
+    The seat sale asks every registered gate before it holds or books a seat of `show_id` for `user`; a gate that
+    refuses raises a domain error and nothing is written. `queue_pass` is whatever pass the request carried (the
+    API's `Queue-Pass` header, the web's cookie), or None. The gate is asked before every booking, so it must be
+    cheap for a show it does not concern (no database or network round trip on that path).
+    """
+
+    def check(self, *, user, show_id: int, queue_pass: str | None, now) -> None:
+        """Return if `user` may hold or book seats of `show_id` at `now`; raise a DomainError otherwise."""
+
+
+_sale_gates: list[SaleGate] = []
+
+
+def register_sale_gate(gate: SaleGate) -> None:
+    """Add `gate` to the checks before holding or booking (call from an AppConfig.ready(); idempotent)."""
+    if gate not in _sale_gates:
+        _sale_gates.append(gate)
+
+
+def sale_gates() -> tuple[SaleGate, ...]:
+    return tuple(_sale_gates)
