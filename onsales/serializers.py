@@ -60,3 +60,4 @@ class QueueStatusSerializer(serializers.Serializer):
     locals()["pass"] = serializers.CharField(source="queue_pass", allow_null=True,
                                              help_text="send it as the Queue-Pass header (web: a cookie)")
     pass_expires_at = serializers.DateTimeField(allow_null=True)
+    admitted_at = serializers.DateTimeField(allow_null=True, help_text="your turn, once it has come")

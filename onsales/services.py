@@ -49,6 +49,7 @@ class QueueStatus:
     estimated_wait_seconds: int
     queue_pass: str | None
     pass_expires_at: datetime | None
+    admitted_at: datetime | None = None  # the visitor's turn, once it has come
 
 
 def _status(onsale: OnSale, user, place: line.Place, now: datetime) -> QueueStatus:
@@ -60,10 +61,10 @@ def _status(onsale: OnSale, user, place: line.Place, now: datetime) -> QueueStat
     expires_at = place.turn_at + timedelta(minutes=onsale.pass_minutes)
     if now >= expires_at:
         return QueueStatus(onsale=onsale, status="expired", position=None, estimated_wait_seconds=0,
-                           queue_pass=None, pass_expires_at=expires_at)
+                           queue_pass=None, pass_expires_at=expires_at, admitted_at=place.turn_at)
     token = pass_token(onsale_id=onsale.pk, user_id=user.pk, expires_at=expires_at)
     return QueueStatus(onsale=onsale, status="admitted", position=None, estimated_wait_seconds=0,
-                       queue_pass=token, pass_expires_at=expires_at)
+                       queue_pass=token, pass_expires_at=expires_at, admitted_at=place.turn_at)
 
 
 def queue_join(*, onsale: OnSale, user, now: datetime | None = None) -> tuple[QueueStatus, bool]:

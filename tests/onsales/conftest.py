@@ -1,0 +1,50 @@
+"""The waiting room's fixtures: a Redis of the test run's own (TEST_REDIS_URL) with a key prefix per test, an
+on-sale of the shared `show`, and programme staff."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.roles import PROGRAMME
+from onsales import gate, line, services
+from tests.factories import UserFactory
+from tests.outside_parts import redis_or_skip
+
+
+@pytest.fixture
+def onsale_redis(settings):
+    """Each test's lines under a prefix of their own, deleted afterwards (the Redis may be shared)."""
+    settings.ONSALE_REDIS_URL = redis_or_skip()
+    settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
+    yield settings.ONSALE_REDIS_PREFIX
+    r = line.client()
+    keys = list(r.scan_iter(f"{settings.ONSALE_REDIS_PREFIX}:*"))
+    if keys:
+        r.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gate():
+    # The gate's map of gated shows is per process: each test starts with none read.
+    gate.invalidate()
+    yield
+    gate.invalidate()
+
+
+@pytest.fixture
+def opens_at():
+    return (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+
+
+@pytest.fixture
+def onsale(onsale_redis, show, opens_at):
+    return services.onsale_create(shows=[show.pk], opens_at=opens_at, admit_per_minute=60, pass_minutes=10)
+
+
+@pytest.fixture
+def programme_user(db):
+    user = UserFactory()
+    user.groups.add(Group.objects.get_or_create(name=PROGRAMME)[0])
+    return user
