@@ -37,13 +37,16 @@ class OnSaleCreateSerializer(serializers.Serializer):
 
 
 class OnSaleSerializer(serializers.ModelSerializer):
-    shows = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    shows = serializers.SerializerMethodField()
     queue_url = serializers.SerializerMethodField()
 
     class Meta:
         model = OnSale
         fields = ["id", "name", "shows", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at",
                   "queue_url"]
+
+    def get_shows(self, onsale) -> list[int]:
+        return sorted(show.pk for show in onsale.shows.all())
 
     def get_queue_url(self, onsale) -> str:
         return f"/onsales/{onsale.pk}/queue/"

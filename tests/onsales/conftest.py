@@ -4,11 +4,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import PROGRAMME
-from onsales import gate, line, services
+from onsales import gate, services
 from tests.factories import UserFactory
 from tests.outside_parts import redis_or_skip
 
@@ -16,11 +17,11 @@ from tests.outside_parts import redis_or_skip
 @pytest.fixture
 def onsale_redis(settings):
     """Each test's lines under a prefix of their own, deleted afterwards (the Redis may be shared)."""
-    settings.ONSALE_REDIS_URL = redis_or_skip()
-    settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
-    yield settings.ONSALE_REDIS_PREFIX
-    r = line.client()
-    keys = list(r.scan_iter(f"{settings.ONSALE_REDIS_PREFIX}:*"))
+    url = settings.ONSALE_REDIS_URL = redis_or_skip()
+    prefix = settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    r = redis.Redis.from_url(url)
+    keys = list(r.scan_iter(f"{prefix}:*"))
     if keys:
         r.delete(*keys)
 
