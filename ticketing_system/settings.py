@@ -407,6 +407,8 @@ ONSALE_REDIS_PREFIX = env.str("ONSALE_REDIS_PREFIX", default="onsale")
 # How long a process reuses its list of gated shows before reading it again (onsales.gate): a new, changed or
 # closed on-sale takes effect in every process within this time (at once in the process that saved it).
 ONSALE_GATE_REFRESH_SECONDS = env.float("ONSALE_GATE_REFRESH_SECONDS", default=5.0)
+# How often the waiting room's page asks for the visitor's place.
+ONSALE_POLL_MS = env.int("ONSALE_POLL_MS", default=3000)
 if REDIS_URL:
     CACHES = {
         "default": {
