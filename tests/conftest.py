@@ -72,6 +72,18 @@ def _empty_throttle_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_onsales_known():
+    # The sale gate's per-process map of gated shows (onsales.gate) outlives a test, and is read at most every few
+    # seconds: each test starts on a database without on-sales, so it starts with an empty map, read just now (a
+    # booking's query count is the booking's own; an on-sale a test saves invalidates the map).
+    from onsales import gate
+
+    gate.assume_none()
+    yield
+    gate.assume_none()
+
+
+@pytest.fixture(autouse=True)
 def _no_seat_state_copies():
     # The live map's in-process copies (web/live.py) outlive a test like the cache would: each test starts with none.
     from web import live

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import PROGRAMME
-from onsales import gate, services
+from onsales import services
 from tests.factories import UserFactory
 from tests.outside_parts import redis_or_skip
 
@@ -24,14 +24,6 @@ def onsale_redis(settings):
     keys = list(r.scan_iter(f"{prefix}:*"))
     if keys:
         r.delete(*keys)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_gate():
-    # The gate's map of gated shows is per process: each test starts with none read.
-    gate.invalidate()
-    yield
-    gate.invalidate()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.models import Hold
 from onsales import services
-from tests.onsales.conftest import _fresh_gate, onsale_redis  # noqa: F401 -- fixtures
+from tests.onsales.conftest import onsale_redis  # noqa: F401 -- a fixture
 
 
 @pytest.fixture

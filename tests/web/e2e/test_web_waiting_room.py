@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from onsales import services
 from tests.factories import MovieFactory, UserFactory
-from tests.onsales.conftest import _fresh_gate, onsale_redis  # noqa: F401 -- fixtures
+from tests.onsales.conftest import onsale_redis  # noqa: F401 -- a fixture
 from tests.web.e2e.test_web_flows import log_in
 from tests.web_fixtures import laid_out_show
 
