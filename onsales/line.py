@@ -115,8 +115,10 @@ def _interval_ms(admit_per_minute: int) -> float:
     return 60_000 / admit_per_minute
 
 
-def _now_ms(opens_at: datetime, now: datetime) -> float:
-    return (now - opens_at).total_seconds() * 1000
+def _now_ms(opens_at: datetime, now: datetime) -> int:
+    """Whole milliseconds since the opening: a visitor's turn may be this very value, and a whole number survives
+    Lua's number-to-string conversion (14 significant digits) exactly, so "turn <= now" holds for it."""
+    return math.floor((now - opens_at).total_seconds() * 1000)
 
 
 def random_key() -> str:
