@@ -139,3 +139,18 @@ def test_the_line_outlives_the_application_process(onsale, user):
                        "now": at.isoformat()})
     out = subprocess.run([sys.executable, "-c", code, args], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == {"admitted": True, "turn": here.admitted_at.isoformat()}
+
+
+@pytest.mark.django_db
+def test_a_429_is_not_kept_for_the_idempotency_key_so_the_retry_with_a_pass_books(onsale_redis, show, user):
+    onsale = services.onsale_create(shows=[show.pk], opens_at=timezone.now() - timedelta(seconds=5),
+                                    admit_per_minute=1, pass_minutes=10)
+    client = client_for(user)
+    path, body = f"/shows/{show.pk}/book/", {"seat_number": 9}
+    refused = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="premiere-1")
+    assert refused.status_code == 429
+    queue_pass = client.post(f"/onsales/{onsale.pk}/queue/").json()["pass"]
+    booked = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="premiere-1", HTTP_QUEUE_PASS=queue_pass)
+    assert booked.status_code == 201 and "Idempotent-Replayed" not in booked
+    replayed = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="premiere-1", HTTP_QUEUE_PASS=queue_pass)
+    assert replayed.status_code == 201 and replayed["Idempotent-Replayed"] == "true"
