@@ -1,6 +1,5 @@
 """The waiting room's fixtures: a Redis of the test run's own (TEST_REDIS_URL) with a key prefix per test, an
 on-sale of the shared `show`, and programme staff."""
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,9 +15,10 @@ from tests.outside_parts import redis_or_skip
 
 @pytest.fixture
 def onsale_redis(settings):
-    """Each test's lines under a prefix of their own, deleted afterwards (the Redis may be shared)."""
+    """A Redis that answers (or the test is skipped, saying so); the test's lines (under the prefix of its own
+    that tests/conftest.py gives it) are deleted afterwards."""
     url = settings.ONSALE_REDIS_URL = redis_or_skip()
-    prefix = settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
+    prefix = settings.ONSALE_REDIS_PREFIX
     yield prefix
     r = redis.Redis.from_url(url)
     keys = list(r.scan_iter(f"{prefix}:*"))
