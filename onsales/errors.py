@@ -40,3 +40,12 @@ class ShowsAlreadyGated(DomainError):
 
     def __init__(self, show_ids):
         super().__init__(extra={"shows": sorted(show_ids)})
+
+
+class ClosesBeforeOpening(DomainError):
+    status_code = 400
+    code = "invalid"
+    message = _("`closes_at` must be after `opens_at`.")
+
+    def __init__(self):
+        super().__init__(extra={"closes_at": [self.message]})

@@ -36,6 +36,11 @@ class OnSaleCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class OnSaleUpdateSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
 class OnSaleSerializer(serializers.ModelSerializer):
     shows = serializers.SerializerMethodField()
     queue_url = serializers.SerializerMethodField()

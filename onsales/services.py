@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import Show
 from onsales import line
-from onsales.errors import NotInQueue, OnSaleClosed, QueueUnavailable, ShowsAlreadyGated
+from onsales.errors import ClosesBeforeOpening, NotInQueue, OnSaleClosed, QueueUnavailable, ShowsAlreadyGated
 from onsales.models import OnSale
 from onsales.passes import pass_token
 
@@ -38,6 +38,26 @@ def onsale_create(*, shows: list[int], opens_at: datetime, admit_per_minute: int
         onsale = OnSale.objects.create(name=name, opens_at=opens_at, admit_per_minute=admit_per_minute,
                                        pass_minutes=pass_minutes, enabled=enabled, closes_at=closes_at)
         onsale.shows.set(shows)
+    return onsale
+
+
+_UNSET = object()
+
+
+def onsale_update(*, onsale_id: int, enabled: bool | None = None, closes_at=_UNSET) -> OnSale:
+    """Staff turn the waiting room on or off (`enabled`) or set when it lifts (`closes_at`, None: never by itself).
+    Turning it on checks again that its shows are in no other enabled on-sale."""
+    with transaction.atomic():
+        onsale = OnSale.objects.select_for_update().get(pk=onsale_id)
+        if enabled is not None:
+            if enabled and not onsale.enabled:
+                check_shows_free(show_ids=onsale.shows.values_list("pk", flat=True), onsale_id=onsale.pk)
+            onsale.enabled = enabled
+        if closes_at is not _UNSET:
+            if closes_at is not None and closes_at <= onsale.opens_at:
+                raise ClosesBeforeOpening()
+            onsale.closes_at = closes_at
+        onsale.save()
     return onsale
 
 

@@ -7,7 +7,12 @@ from rest_framework.views import APIView
 from accounts.roles import PROGRAMME, role_required
 from common.schema import PUBLIC, STAFF, TAG_ONSALES, USER, api_operation
 from onsales import selectors, services
-from onsales.serializers import OnSaleCreateSerializer, OnSaleSerializer, QueueStatusSerializer
+from onsales.serializers import (
+    OnSaleCreateSerializer,
+    OnSaleSerializer,
+    OnSaleUpdateSerializer,
+    QueueStatusSerializer,
+)
 
 
 class OnSaleCreateView(APIView):
@@ -44,11 +49,29 @@ class OnSaleCreateView(APIView):
 
 
 class OnSaleDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    def get_permissions(self):
+        return [permissions.AllowAny()] if self.request.method == "GET" else [role_required(PROGRAMME)()]
 
     @api_operation(operation_id="onsales_retrieve", summary="Get one on-sale", tag=TAG_ONSALES, auth=PUBLIC,
                    success=(200, OnSaleSerializer), errors=[])
     def get(self, request, onsale_id):
+        return Response(OnSaleSerializer(selectors.onsale_get(onsale_id=onsale_id)).data)
+
+    @api_operation(
+        operation_id="onsales_update", summary="Turn an on-sale's waiting room on or off (programme staff)",
+        tag=TAG_ONSALES, auth=STAFF,
+        description=(
+            "`enabled: false` lifts the waiting room at once (the shows sell without a pass, joining answers 409 "
+            "onsale_closed); `closes_at` lifts it at that time (null: not by itself). Turning it on again: 400 "
+            "invalid (`shows`) if a show is now in another enabled on-sale."
+        ),
+        request_body=OnSaleUpdateSerializer, example={"enabled": False}, success=(200, OnSaleSerializer), errors=[],
+    )
+    def patch(self, request, onsale_id):
+        selectors.onsale_get(onsale_id=onsale_id)  # 404 for an unknown one
+        serializer = OnSaleUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.onsale_update(onsale_id=onsale_id, **serializer.validated_data)
         return Response(OnSaleSerializer(selectors.onsale_get(onsale_id=onsale_id)).data)
 
 

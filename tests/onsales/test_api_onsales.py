@@ -154,3 +154,23 @@ def test_a_429_is_not_kept_for_the_idempotency_key_so_the_retry_with_a_pass_book
     assert booked.status_code == 201 and "Idempotent-Replayed" not in booked
     replayed = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="premiere-1", HTTP_QUEUE_PASS=queue_pass)
     assert replayed.status_code == 201 and replayed["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_programme_staff_lift_the_waiting_room_and_turn_it_on_again(onsale, show, user, programme_user):
+    staff = client_for(programme_user)
+    path = f"/onsales/{onsale.pk}/"
+    assert client_for(user).patch(path, {"enabled": False}, format="json").status_code == 403
+    book = {"seat_number": 1}
+    assert client_for(user).post(f"/shows/{show.pk}/book/", book, format="json").status_code == 429
+    lifted = staff.patch(path, {"enabled": False}, format="json")
+    assert lifted.status_code == 200 and lifted.json()["enabled"] is False
+    assert client_for(user).post(f"/shows/{show.pk}/book/", book, format="json").status_code == 201
+    assert client_for(user).post(f"/onsales/{onsale.pk}/queue/").json()["code"] == "onsale_closed"
+    too_early = staff.patch(path, {"enabled": True, "closes_at": onsale.opens_at.isoformat()}, format="json")
+    assert too_early.status_code == 400 and too_early.json()["code"] == "invalid" and "closes_at" in too_early.json()
+    assert OnSale.objects.get().enabled is False  # all or nothing
+    again = staff.patch(path, {"enabled": True}, format="json")
+    assert again.status_code == 200 and again.json()["enabled"] is True
+    assert client_for(user).post(f"/shows/{show.pk}/book/", {"seat_number": 2}, format="json").status_code == 429
+    assert staff.patch("/onsales/999999/", {"enabled": True}, format="json").status_code == 404
