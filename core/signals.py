@@ -14,6 +14,9 @@ The booking fast path writes its reservation in one SQL statement (core.services
 a row atomically with such a booking, without a round trip of its own, contributes a `StatementExtension`
 (`register_statement_extension`) rather than writing the row in its receiver. The reservation mail's outbox row
 is written this way (notifications.receivers).
+
+An app that puts a condition on selling a show's seats (onsales: a pass from its waiting room) registers a
+`SaleGate` (`register_sale_gate`); the seat sale asks it before holding or booking, outside any transaction.
 """
 from typing import Protocol
 
@@ -77,7 +80,8 @@ class SaleGate(Protocol):
     The seat sale asks every registered gate before it holds or books a seat of `show_id` for `user`; a gate that
     refuses raises a domain error and nothing is written. `queue_pass` is whatever pass the request carried (the
     API's `Queue-Pass` header, the web's cookie), or None. The gate is asked before every booking, so it must be
-    cheap for a show it does not concern (no database or network round trip on that path).
+    cheap for a show it does not concern (no round trip per booking on that path; an occasional refresh of what
+    it knows is fine).
     """
 
     def check(self, *, user, show_id: int, queue_pass: str | None, now) -> None:
