@@ -157,7 +157,7 @@ lint: install-dev
 	$(PY) -m ruff check .
 	@# The layers and the no-cycles rule (.importlinter, docs/architecture.md).
 	$(VENV)/bin/lint-imports
-	$(PY) -m bandit -q -r common core accounts venues orders tickets notifications web reports ticketing_system \
+	$(PY) -m bandit -q -r common core onsales accounts venues orders tickets notifications web reports ticketing_system \
 		scripts seed_script.py manage.py
 	$(PY) scripts/audit_dependencies.py
 

@@ -76,6 +76,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "already_cancelled", "cancelling a cancelled booking"),
     ApiError(409, "hold_limit_reached", "holding more than MAX_SEATS_PER_BOOKING seats of one show at a time "
                                         "(\"max_seats\" in the body)"),
+    ApiError(409, "onsale_closed", "joining the waiting line of an on-sale that is disabled or closed (its shows "
+                                   "sell without a queue)"),
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
     ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
                                        "show's seats below a booked or held seat"),
@@ -98,10 +100,14 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(415, "unsupported_media_type", "a body that is not application/json"),
     ApiError(422, "idempotency_key_reused", "the Idempotency-Key was already used with a different request"),
     ApiError(429, "throttled", "too many requests; retry after Retry-After seconds"),
+    ApiError(429, "queue_required", "holding or booking a seat of an on-sale's show without a valid Queue-Pass "
+                                    "(missing, forged, expired, another account's or another on-sale's); "
+                                    "\"onsale\" and \"queue_url\" say where to queue"),
     ApiError(500, "server_error", "a bug: the traceback goes to the server log only"),
     ApiError(502, "payment_provider_error", "the payment provider could not be reached; retry"),
     ApiError(503, "busy", "the show's lock could not be had within BOOKING_LOCK_TIMEOUT_MS; retry after "
                           "Retry-After seconds"),
+    ApiError(503, "queue_unavailable", "the waiting room's Redis cannot be reached; retry"),
     ApiError(503, "unavailable", "the database cannot be reached; retry after Retry-After seconds (nothing was "
                                  "written)"),
 )

@@ -21,8 +21,9 @@ def idempotent(view_method=None, *, atomic: bool = True):
     """Make a DRF view's POST handler honour `Idempotency-Key`.
 
     Responses below 500 (successes and domain/validation errors) are stored and replayed: retrying them would give
-    the same answer or, worse, a different one for the same attempt. A 5xx (a bug, or 503 busy) deletes the key,
-    so the client's retry runs the request again.
+    the same answer or, worse, a different one for the same attempt. A 5xx (a bug, or 503 busy) and a 429 ("not
+    now": e.g. queue_required, a pass from the waiting room is needed first) delete the key, so the client's retry
+    runs the request again.
 
     `atomic=False` (POST /orders/) runs the view outside the outer transaction, because the view calls a payment
     provider over the network after its service committed, and an outer transaction would keep the show's row
@@ -53,7 +54,7 @@ def idempotent(view_method=None, *, atomic: bool = True):
             # instead of finding seats it booked itself and answering 409.
             with transaction.atomic() if atomic else contextlib.nullcontext():
                 response = _response_of(view_method, view, request, *args, **kwargs)
-                if response.status_code >= 500:
+                if _retry_later(response):
                     # Keep nothing a failed request may have written; the key is released below.
                     if atomic:
                         transaction.set_rollback(True)
@@ -67,13 +68,18 @@ def idempotent(view_method=None, *, atomic: bool = True):
         except BaseException:
             idempotency_service.idempotency_key_release(record=claim.record)
             raise
-        if response.status_code >= 500:
+        if _retry_later(response):
             idempotency_service.idempotency_key_release(record=claim.record)
         return response
 
     # The API description documents the header and its errors for the operations that accept it (common.schema).
     wrapper.accepts_idempotency_key = True
     return wrapper
+
+
+def _retry_later(response) -> bool:
+    """An answer that tells the client to try again (5xx, 429): not the outcome of the attempt, so not kept."""
+    return response.status_code >= 500 or response.status_code == 429
 
 
 def _response_of(view_method, view, request, *args, **kwargs):

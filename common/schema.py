@@ -38,6 +38,7 @@ TAG_CATALOGUE = "catalogue"
 TAG_VENUES = "venues"
 TAG_BOOKINGS = "bookings"
 TAG_HOLDS = "holds"
+TAG_ONSALES = "onsales"
 TAG_ORDERS = "orders"
 TAG_TICKETS = "tickets"
 TAG_REPORTS = "reports"
@@ -49,6 +50,7 @@ TAGS = [
     (TAG_VENUES, "Cinemas and their screens with seat layouts; staff add them."),
     (TAG_BOOKINGS, "Book seats, list and cancel your bookings."),
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
+    (TAG_ONSALES, "On-sales behind a waiting room: join the line, get a pass to hold and book their shows."),
     (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
     (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
     (TAG_REPORTS, "Sales reports for staff: tickets, revenue, refunds, holds, check-in."),

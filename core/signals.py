@@ -14,6 +14,9 @@ The booking fast path writes its reservation in one SQL statement (core.services
 a row atomically with such a booking, without a round trip of its own, contributes a `StatementExtension`
 (`register_statement_extension`) rather than writing the row in its receiver. The reservation mail's outbox row
 is written this way (notifications.receivers).
+
+An app that puts a condition on selling a show's seats (onsales: a pass from its waiting room) registers a
+`SaleGate` (`register_sale_gate`); the seat sale asks it before holding or booking, outside any transaction.
 """
 from typing import Protocol
 
@@ -69,3 +72,30 @@ def register_statement_extension(extension: StatementExtension) -> None:
 
 def statement_extensions() -> tuple[StatementExtension, ...]:
     return tuple(_statement_extensions)
+
+
+class SaleGate(Protocol):
+    """A condition a higher app puts on selling a show's seats (e.g. onsales: a pass from its waiting room).
+
+    The seat sale asks every registered gate before it holds or books a seat of `show_id` for `user`; a gate that
+    refuses raises a domain error and nothing is written. `queue_pass` is whatever pass the request carried (the
+    API's `Queue-Pass` header, the web's cookie), or None. The gate is asked before every booking, so it must be
+    cheap for a show it does not concern (no round trip per booking on that path; an occasional refresh of what
+    it knows is fine).
+    """
+
+    def check(self, *, user, show_id: int, queue_pass: str | None, now) -> None:
+        """Return if `user` may hold or book seats of `show_id` at `now`; raise a DomainError otherwise."""
+
+
+_sale_gates: list[SaleGate] = []
+
+
+def register_sale_gate(gate: SaleGate) -> None:
+    """Add `gate` to the checks before holding or booking (call from an AppConfig.ready(); idempotent)."""
+    if gate not in _sale_gates:
+        _sale_gates.append(gate)
+
+
+def sale_gates() -> tuple[SaleGate, ...]:
+    return tuple(_sale_gates)

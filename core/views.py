@@ -44,6 +44,11 @@ from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThro
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
 
+
+def _queue_pass(request) -> str | None:
+    """The waiting room's pass the request carries (`Queue-Pass` header), for the sale gates (core.signals)."""
+    return request.headers.get("Queue-Pass")
+
 class MovieListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = MovieDetailSerializer
@@ -231,7 +236,8 @@ class BookSeatView(APIView):
         # one operation, one success shape.
         request_body=BookOneSeatSerializer, example={"seat_number": 15},
         success=(201, BookingSerializer),
-        errors=["invalid_seat", "show_started", "show_cancelled", "seat_taken", "seat_held", "seat_blocked", "busy"],
+        errors=["invalid_seat", "show_started", "show_cancelled", "seat_taken", "seat_held", "seat_blocked",
+                "queue_required", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
@@ -240,14 +246,16 @@ class BookSeatView(APIView):
         # cost more CPU than the booking's SQL, docs/performance.md). Anything else takes the serializer, which
         # answers the same errors as before.
         if type(data) is dict and len(data) == 1 and type(data.get("seat_number")) is int:
-            new_booking = booking.booking_create(user=request.user, show_id=show_id, seat_number=data["seat_number"])
+            new_booking = booking.booking_create(user=request.user, show_id=show_id, seat_number=data["seat_number"],
+                                                 queue_pass=_queue_pass(request))
             return Response(BookingSerializer(new_booking).data, status=status.HTTP_201_CREATED)
         serializer = BookSeatSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         if "seat_numbers" in serializer.validated_data:
             return _book_seats(request, show_id, serializer.validated_data["seat_numbers"])
         new_booking = booking.booking_create(
-            user=request.user, show_id=show_id, seat_number=serializer.validated_data["seat_number"]
+            user=request.user, show_id=show_id, seat_number=serializer.validated_data["seat_number"],
+            queue_pass=_queue_pass(request),
         )
         return Response(BookingSerializer(new_booking).data, status=status.HTTP_201_CREATED)
 
@@ -261,7 +269,8 @@ class BookSeatsView(APIView):
                                "seats_unavailable listing them, and nothing is booked.",
         request_body=MultiSeatBookingSerializer, example={"seat_numbers": [3, 4]},
         success=(201, BookingSerializer(many=True)),
-        errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable", "busy"],
+        errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable", "queue_required",
+                "busy"],
     )
     @idempotent
     def post(self, request, show_id):
@@ -271,7 +280,8 @@ class BookSeatsView(APIView):
 
 
 def _book_seats(request, show_id, seat_numbers):
-    new_bookings = booking.booking_create_many(user=request.user, show_id=show_id, seat_numbers=seat_numbers)
+    new_bookings = booking.booking_create_many(user=request.user, show_id=show_id, seat_numbers=seat_numbers,
+                                               queue_pass=_queue_pass(request))
     return Response(BookingSerializer(new_bookings, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -310,14 +320,15 @@ class HoldCreateView(APIView):
                     "show's start); confirm the hold to book them.",
         request_body=SeatNumbersSerializer, example={"seat_numbers": [20, 21]}, success=(201, HoldSerializer),
         errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable",
-                "hold_limit_reached", "busy"],
+                "hold_limit_reached", "queue_required", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
         serializer = SeatNumbersSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hold = holds.hold_create(user=request.user, show_id=show_id,
-                                 seat_numbers=serializer.validated_data["seat_numbers"])
+                                 seat_numbers=serializer.validated_data["seat_numbers"],
+                                 queue_pass=_queue_pass(request))
         return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
 

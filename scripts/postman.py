@@ -80,6 +80,12 @@ RUN_ORDER = [
     # Hold the freed seats and confirm.
     ("holds_create", {"hold_id": "json.id"}),
     ("holds_confirm", {}),
+    # Staff put the sample show behind a waiting room (opening in 2030); the customer joins its line and polls.
+    ("onsales_create", {"onsale_id": "json.id"}),
+    ("onsales_retrieve", {}),
+    ("onsales_queue_join", {}),
+    ("onsales_queue_me", {}),
+    ("onsales_update", {}),  # staff lift the waiting room: the sample show sells as before
     # Tokens and the account, to its deletion.
     ("token_refresh", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
     ("logout", {}),
@@ -111,7 +117,8 @@ BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "cod
 # Form fields (multipart operations) and their values; a file field is left disabled (no file in the collection).
 FORM_VALUES = {"trailer_url": "https://www.youtube.com/watch?v=YoHD9XEInc0"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
-             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code"]
+             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code",
+             "onsale_id"]
 
 
 def swagger_document() -> dict:

@@ -8,6 +8,7 @@ api_tools.py, make_run_server.py, localstripe_server.py. Only the browser tests 
 (tests/web/e2e/conftest.py), for what applies to them alone.
 """
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -31,6 +32,7 @@ from tests.outside_parts import (  # noqa: F401 -- fixtures
     stripe_server,
     stripe_settings,
 )
+from tests.outside_parts import REDIS_URL as TEST_REDIS_URL
 from tests.seat_prices import set_seat_prices
 
 ON_POSTGRES = connection.vendor == "postgresql"
@@ -69,6 +71,26 @@ def _empty_throttle_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _waiting_lines_of_this_test(settings):
+    # The waiting lines (onsales.line) go to the test Redis, under a prefix of the test's own: ids repeat from test
+    # to test, lines must not (tests/onsales' `onsale_redis` also deletes them afterwards).
+    settings.ONSALE_REDIS_URL = TEST_REDIS_URL
+    settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(autouse=True)
+def _no_onsales_known():
+    # The sale gate's per-process map of gated shows (onsales.gate) outlives a test, and is read at most every few
+    # seconds: each test starts on a database without on-sales, so it starts with an empty map, read just now (a
+    # booking's query count is the booking's own; an on-sale a test saves invalidates the map).
+    from onsales import gate
+
+    gate.assume_none()
+    yield
+    gate.assume_none()
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "accounts",
     "venues",
     "core",
+    # On-sales behind a waiting room (its line in Redis): it gates core's sale through core.signals' sale gates.
+    "onsales",
     # Movies' posters and trailer links (beside tickets: neither imports the other).
     "moviemedia",
     "tickets",
@@ -446,6 +448,15 @@ STORAGES = {
 # REDIS_URL is set (e.g. redis://127.0.0.1:6379/0), otherwise the per-process local-memory cache (fine for
 # `make run` and the tests, not for several workers).
 REDIS_URL = env.str("REDIS_URL", default="")
+# The on-sales' waiting lines (onsales.line). Redis is required for a waiting room; the key prefix lets several
+# deployments or test runs share one Redis.
+ONSALE_REDIS_URL = env.str("ONSALE_REDIS_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
+ONSALE_REDIS_PREFIX = env.str("ONSALE_REDIS_PREFIX", default="onsale")
+# How long a process reuses its list of gated shows before reading it again (onsales.gate): a new, changed or
+# closed on-sale takes effect in every process within this time (at once in the process that saved it).
+ONSALE_GATE_REFRESH_SECONDS = env.float("ONSALE_GATE_REFRESH_SECONDS", default=5.0)
+# How often the waiting room's page asks for the visitor's place.
+ONSALE_POLL_MS = env.int("ONSALE_POLL_MS", default=3000)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("common.urls")),
     # The staff's sales report (an admin page, and the API's /reports/sales/); before admin/ so it is found.
     path("", include("reports.urls")),
+    path("", include("onsales.urls")),
     path("admin/", admin.site.urls),
     # The format is fixed: without it drf-yasg negotiates on Accept and answers YAML to `Accept: */*` (curl).
     path("swagger.json", schema_view.without_ui(cache_timeout=0), {"format": "json"}, name="schema-json"),

@@ -12,6 +12,9 @@ urlpatterns = [
     # Outside the pages' prefixes (settings.WEB_PATHS): the poll needs no session, CSRF or messages.
     path("seat-state/<id:show_id>", views.seat_state, name="seat_state"),
     path("showings/<id:show_id>/hold/", views.hold_seats, name="hold"),
+    # An on-sale's waiting room (under /showings/ for the session) and its poll.
+    path("showings/waiting-room/<id:onsale_id>/", views.waiting_room, name="waiting_room"),
+    path("showings/waiting-room/<id:onsale_id>/status", views.waiting_room_status, name="waiting_room_status"),
     path("checkout/<id:hold_id>/", views.checkout, name="checkout"),
     path("checkout/<id:hold_id>/pay/", views.pay, name="pay"),
     path("checkout/orders/<id:order_id>/", views.order_page, name="order"),

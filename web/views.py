@@ -46,6 +46,10 @@ from core.reservations import collect_by
 from core.services import booking, holds
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 from moviemedia.selectors import media_for_movies
+from onsales import gate as onsale_gate
+from onsales import selectors as onsale_selectors
+from onsales import services as onsale_services
+from onsales.errors import NotInQueue, OnSaleClosed, QueueRequired, QueueUnavailable
 from orders import services as order_services
 from orders.errors import AlreadyPaid, OrderNotPending, PaymentMethodUnavailable
 from orders.models import Order, Refund
@@ -193,6 +197,100 @@ def movie_detail(request, movie_id: int):
                                               "date_strip": _date_strip(request, params)})
 
 
+# --- The waiting room of an on-sale ------------------------------------------------------------------------
+def _queue_cookie(onsale_id: int) -> str:
+    return f"queue_pass_{onsale_id}"
+
+
+def _queue_pass(request, show_id: int) -> str | None:
+    """The pass the browser keeps for the on-sale that gates `show_id` (one cookie per on-sale), if any."""
+    onsale_id = onsale_gate.gating_onsale(show_id=show_id, now=timezone.now())
+    return None if onsale_id is None else request.COOKIES.get(_queue_cookie(onsale_id))
+
+
+def _to_waiting_room(onsale_id: int, next_url: str):
+    return redirect(f"{reverse('web:waiting_room', args=[onsale_id])}?{urlencode({'next': next_url})}")
+
+
+def _needs_queue(request, show_id: int) -> int | None:
+    """The on-sale whose line the visitor must go through before choosing seats of `show_id`, or None (asked of
+    the on-sales' gate itself, so the page and the hold agree)."""
+    if not request.user.is_authenticated:
+        onsale_id = onsale_gate.gating_onsale(show_id=show_id, now=timezone.now())
+        return onsale_id
+    try:
+        onsale_gate.ONSALE_GATE.check(user=request.user, show_id=show_id, queue_pass=_queue_pass(request, show_id),
+                                      now=timezone.now())
+    except QueueRequired as exc:
+        return exc.extra["onsale"]
+    return None
+
+
+def _set_queue_cookie(response, queue_status) -> None:
+    if queue_status.queue_pass:
+        # HttpOnly: the page's script never needs the token; it expires with the pass.
+        response.set_cookie(_queue_cookie(queue_status.onsale.pk), queue_status.queue_pass,
+                            expires=queue_status.pass_expires_at, httponly=True, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE)
+
+
+def _queue_next(request, onsale) -> str:
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        return next_url
+    first = onsale.shows.order_by("date_time", "pk").first()
+    return reverse("web:show", args=[first.pk]) if first else reverse("web:whats_on")
+
+
+@require_GET
+@login_required
+def waiting_room(request, onsale_id: int):
+    """Join the on-sale's line (once per account: a reload or a second tab finds the same place) and wait."""
+    try:
+        onsale = onsale_selectors.onsale_get(onsale_id=onsale_id)
+    except NotFound:
+        return _not_found(request)
+    next_url = _queue_next(request, onsale)
+    queue_status = None
+    try:
+        queue_status, _new = onsale_services.queue_join(onsale=onsale, user=request.user)
+    except OnSaleClosed:
+        return redirect(next_url)
+    except QueueUnavailable:
+        pass  # the page polls and recovers once the line is reachable
+    if queue_status is not None and queue_status.status == "admitted":
+        response = redirect(next_url)
+    else:
+        response = render(request, "web/waiting_room.html", {
+            "onsale": onsale, "queue": queue_status, "next_url": next_url,
+            "shows": onsale.shows.select_related("movie").order_by("date_time", "pk"),
+            "poll_ms": settings.ONSALE_POLL_MS,
+        })
+    if queue_status is not None:
+        _set_queue_cookie(response, queue_status)
+    return response
+
+
+@require_GET
+@login_required
+def waiting_room_status(request, onsale_id: int):
+    """The waiting room page's poll: the visitor's place as JSON (the pass goes into the cookie, not the body)."""
+    try:
+        onsale = onsale_selectors.onsale_get(onsale_id=onsale_id)
+        queue_status = onsale_services.queue_status(onsale=onsale, user=request.user)
+    except (NotFound, NotInQueue):
+        return JsonResponse({"code": "not_found"}, status=404)
+    except QueueUnavailable:
+        return JsonResponse({"code": "queue_unavailable"}, status=503)
+    response = JsonResponse({"status": queue_status.status, "position": queue_status.position,
+                             "estimated_wait_seconds": queue_status.estimated_wait_seconds,
+                             "opened": timezone.now() >= onsale.opens_at})
+    response["Cache-Control"] = "no-store"
+    _set_queue_cookie(response, queue_status)
+    return response
+
+
 @require_GET
 def show_detail(request, show_id: int):
     try:
@@ -200,6 +298,9 @@ def show_detail(request, show_id: int):
         seat_map = build_seat_map(selectors.seat_map(show_id=show_id))
     except NotFound:
         return _not_found(request, _("Show not found."))
+    onsale_id = _needs_queue(request, show_id)
+    if onsale_id is not None:
+        return _to_waiting_room(onsale_id, request.path)
     my_holds = []
     if request.user.is_authenticated:
         my_holds = [h for h in selectors.hold_list_for_user(user=request.user) if h.show_id == show_id]
@@ -276,9 +377,12 @@ def hold_seats(request, show_id: int):
         messages.error(request, _("Choose seats on the map."))
         return redirect(show_url)
     try:
-        hold = holds.hold_create(user=request.user, show_id=show_id, seat_numbers=seats)
+        hold = holds.hold_create(user=request.user, show_id=show_id, seat_numbers=seats,
+                                 queue_pass=_queue_pass(request, show_id))
     except NotFound:
         return _not_found(request, _("Show not found."))
+    except QueueRequired as exc:
+        return _to_waiting_room(exc.extra["onsale"], show_url)
     except DomainError as exc:
         messages.error(request, _error_message(exc, _seat_labels(show_id, exc.extra.get("seats", []))))
         return redirect(show_url)

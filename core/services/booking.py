@@ -33,6 +33,7 @@ from core.locks import lock_seats
 from core.models import Booking, Movie, Show, ShowSeat
 from core.sellable import sellable_now
 from core.services.seats import (
+    check_sale_gates,
     check_seats_exist,
     classify,
     consume_own_hold_seats,
@@ -53,7 +54,8 @@ def _is_active_seat_conflict(exc: IntegrityError) -> bool:
                            columns=("show_id", "seat_number"))
 
 
-def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None = None) -> Booking:
+def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None = None,
+                   queue_pass: str | None = None) -> Booking:
     """Book one seat of a show for `user`, or raise a domain error (nothing is written then).
 
     The common case, a free seat of a show on sale, takes two precomposed statements on PostgreSQL
@@ -62,8 +64,11 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
     a show cancelled while we waited for the seat is seen). Anything else (the seat booked, blocked, held, not
     existing; the show not for sale) goes to the general path, which applies every rule step by step and names
     the reason. Both paths decide from the locked seat row, so they cannot both sell one seat.
+
+    `queue_pass` is the request's waiting-room pass, for the sale gates (`check_sale_gates`).
     """
     now = now or timezone.now()
+    check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
     if connection.vendor == "postgresql" and 1 <= seat_number <= Show.MAX_TOTAL_SEATS:
         try:
             with locked_transaction():
@@ -106,13 +111,15 @@ def _booking_create_general(*, user, show_id: int, seat_number: int, now: dateti
     return booking
 
 
-def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None) -> list[Booking]:
+def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None,
+                        queue_pass: str | None = None) -> list[Booking]:
     """Book several seats of a show for `user`, all or none.
 
     Seats held by `user` are taken out of their hold; seats booked, blocked or held by someone else make the
     whole request fail with `SeatsUnavailable`, which lists them.
     """
     now = now or timezone.now()
+    check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
     numbers = validated_seat_selection(seat_numbers)
     with locked_transaction():
         seats = lock_seats(show_id, numbers)

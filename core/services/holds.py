@@ -23,7 +23,14 @@ from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
 from core.sellable import is_sellable, sellable_now
 from core.services.booking import insert_bookings
-from core.services.seats import check_seats_exist, classify, set_state, show_for_sale, validated_seat_selection
+from core.services.seats import (
+    check_sale_gates,
+    check_seats_exist,
+    classify,
+    set_state,
+    show_for_sale,
+    validated_seat_selection,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +42,16 @@ def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
                            columns=("show_id", "seat_number"))
 
 
-def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None) -> Hold:
+def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None,
+                queue_pass: str | None = None) -> Hold:
     """Hold the seats for `user` for SEAT_HOLD_MINUTES (never past the show's start), all or none.
 
     A seat already in an unexpired hold is unavailable, whoever holds it: a seat is in at most one hold, so a
-    customer who wants it in another hold releases the first one (or confirms it).
+    customer who wants it in another hold releases the first one (or confirms it). `queue_pass`: the request's
+    waiting-room pass, for the sale gates (`check_sale_gates`).
     """
     now = now or timezone.now()
+    check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
     numbers = validated_seat_selection(seat_numbers)
     limit = settings.MAX_SEATS_PER_BOOKING
     with locked_transaction():

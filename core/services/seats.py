@@ -10,9 +10,19 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
+from core import signals
 from core.errors import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
 from core.models import Hold, HoldSeat, Show, ShowSeat
 from core.sellable import is_sellable
+
+
+def check_sale_gates(*, user, show_id: int, queue_pass: str | None, now: datetime) -> None:
+    """Ask every registered sale gate (core.signals.register_sale_gate) whether `user` may hold or book seats of
+    `show_id` now; a gate that refuses raises its domain error. Called before the transaction: a gate decides from
+    the request (its pass) and its own state, never from the seat rows, so it needs no lock. Without a registered
+    gate it costs a loop over an empty tuple."""
+    for gate in signals.sale_gates():
+        gate.check(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
 
 
 def validated_seat_selection(seat_numbers: list[int]) -> list[int]:

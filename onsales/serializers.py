@@ -1,0 +1,71 @@
+"""The on-sales' API shapes."""
+from rest_framework import serializers
+
+from core.models import Show
+from onsales.models import OnSale
+
+
+class OnSaleCreateSerializer(serializers.Serializer):
+    """Either `shows` (ids), or a movie's shows over days (`movie`, `from`, `to`: e.g. its opening weekend), or
+    both (their union)."""
+
+    shows = serializers.PrimaryKeyRelatedField(queryset=Show.objects.all(), many=True, required=False)
+    movie = serializers.IntegerField(required=False, min_value=1)
+    # `from` and `to` are Python keywords: declared through the class namespace (DRF reads it like any field).
+    locals()["from"] = serializers.DateField(required=False)
+    locals()["to"] = serializers.DateField(required=False)
+    opens_at = serializers.DateTimeField()
+    admit_per_minute = serializers.IntegerField(min_value=1, max_value=100_000)
+    pass_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, default=15)
+    enabled = serializers.BooleanField(default=True)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+    def validate(self, attrs):
+        movie, first, last = attrs.pop("movie", None), attrs.pop("from", None), attrs.pop("to", None)
+        if (movie is None) != (first is None) or (first is None) != (last is None):
+            raise serializers.ValidationError({"movie": ["Give `movie`, `from` and `to` together."]})
+        if first is not None and last < first:
+            raise serializers.ValidationError({"to": ["`to` is before `from`."]})
+        attrs["shows"] = [show.pk for show in attrs.get("shows", [])]
+        attrs["movie_days"] = (movie, first, last) if movie is not None else None
+        if not attrs["shows"] and movie is None:
+            raise serializers.ValidationError({"shows": ["Give `shows`, or `movie` with `from` and `to`."]})
+        if attrs["closes_at"] is not None and attrs["closes_at"] <= attrs["opens_at"]:
+            raise serializers.ValidationError({"closes_at": ["`closes_at` must be after `opens_at`."]})
+        return attrs
+
+
+class OnSaleUpdateSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class OnSaleSerializer(serializers.ModelSerializer):
+    shows = serializers.SerializerMethodField()
+    queue_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OnSale
+        fields = ["id", "name", "shows", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at",
+                  "queue_url"]
+
+    def get_shows(self, onsale) -> list[int]:
+        return sorted(show.pk for show in onsale.shows.all())
+
+    def get_queue_url(self, onsale) -> str:
+        return f"/onsales/{onsale.pk}/queue/"
+
+
+class QueueStatusSerializer(serializers.Serializer):
+    onsale = serializers.IntegerField(source="onsale.pk")
+    status = serializers.ChoiceField(choices=["waiting", "admitted", "expired"])
+    position = serializers.IntegerField(allow_null=True, help_text="1 = next; null before the opening (the order "
+                                                                   "is drawn then) and once admitted")
+    estimated_wait_seconds = serializers.IntegerField(help_text="until your turn (before the opening: until it)")
+    opens_at = serializers.DateTimeField(source="onsale.opens_at")
+    # `pass` is a Python keyword: declared through the class namespace.
+    locals()["pass"] = serializers.CharField(source="queue_pass", allow_null=True,
+                                             help_text="send it as the Queue-Pass header (web: a cookie)")
+    pass_expires_at = serializers.DateTimeField(allow_null=True)
+    admitted_at = serializers.DateTimeField(allow_null=True, help_text="your turn, once it has come")
