@@ -69,6 +69,10 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "already_cancelled", "cancelling a cancelled booking"),
     ApiError(409, "hold_limit_reached", "holding more than MAX_SEATS_PER_BOOKING seats of one show at a time "
                                         "(\"max_seats\" in the body)"),
+    ApiError(409, "seat_limit_reached", "the account would have more than MAX_SEATS_PER_CUSTOMER_PER_SHOW seats of "
+                                        "the show held or reserved unpaid, or more than "
+                                        "MAX_UNPAID_RESERVATIONS_PER_ACCOUNT unpaid reservations open (\"limit\" "
+                                        "and \"limit_name\" in the body)"),
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
     ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
                                        "show's seats below a booked or held seat"),

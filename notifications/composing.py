@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.languages import account_language
 from common.money import money_text
 from core.models import Booking, ShowSeat
+from core.reservations import collect_by
 from tickets.selectors import ticket_data
 
 PAYMENT_STATUS_NAMES = {
@@ -37,6 +38,11 @@ def when(show) -> str:
     """The show's start in its cinema's time zone, written the recipient's way ("26 de noviembre de 2026 a las
     18:00"). Call under the recipient's language."""
     return date_format(show.local_date_time(), "DATETIME_FORMAT")
+
+
+def collect_deadline(show) -> str:
+    """When the show's unpaid reservations must be collected (core.reservations.collect_by), written as `when`."""
+    return date_format(collect_by(show.local_date_time()), "DATETIME_FORMAT")
 
 
 def money(amount) -> str:

@@ -321,6 +321,13 @@ ALLOW_UNPAID_RESERVATIONS = env.bool("ALLOW_UNPAID_RESERVATIONS", default=True)
 # An unpaid reservation (pay at the box office) must be collected this many minutes before its show starts;
 # then its seats are released for sale again. Pages and mails state the deadline (core.reservations.collect_by).
 RESERVATION_RELEASE_MINUTES = env.int("RESERVATION_RELEASE_MINUTES", default=30)
+# The customer is reminded this many hours before that deadline (core.services.reservations; 0: no reminder).
+RESERVATION_REMINDER_HOURS = env.int("RESERVATION_REMINDER_HOURS", default=24)
+# Most seats one account may have of one show held or reserved unpaid, the two counted together (core.limits).
+# Separate from MAX_SEATS_PER_BOOKING, which bounds one request (and the seats held at once).
+MAX_SEATS_PER_CUSTOMER_PER_SHOW = env.int("MAX_SEATS_PER_CUSTOMER_PER_SHOW", default=10)
+# Most unpaid reservations (seats to pay at the box office, shows not started) one account may have open at once.
+MAX_UNPAID_RESERVATIONS_PER_ACCOUNT = env.int("MAX_UNPAID_RESERVATIONS_PER_ACCOUNT", default=20)
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.
