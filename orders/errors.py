@@ -60,3 +60,12 @@ class InvalidWebhook(DomainError):
     status_code = 400
     code = "invalid_signature"
     message = _("Missing or invalid webhook signature.")
+
+
+class RefundNotToPayOut(DomainError):
+    """Staff marked a refund paid out at the counter that is not cash waiting there (already paid out, or a card
+    refund)."""
+
+    status_code = 409
+    code = "refund_not_to_pay_out"
+    message = _("This refund is not cash waiting to be paid out at the counter.")

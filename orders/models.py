@@ -114,8 +114,14 @@ class Refund(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Money taken at the box office goes back there: recorded, waiting for staff to hand the cash over.
+        TO_PAY_OUT = "to_pay_out", "Cash to pay out at the counter"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+
+    # Refunds of a payment that bought nothing (it arrived for an order already paid, cancelled, or whose seats
+    # were gone): money returned, not a ticket refunded, so the sales report does not count them as refunds.
+    UNUSED_PAYMENT_REASONS = ("already_paid", "order_cancelled", "paid_after_expiry")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")

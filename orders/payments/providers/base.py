@@ -33,6 +33,9 @@ class PaymentProvider:
     name = ""
     # Whether the customer pays online (so the order waits for the provider's word) or at the counter.
     online = False
+    # Whether a refund is cash handed back at the counter by staff (orders.services.refund_paid_out) rather than
+    # executed with the provider.
+    refunds_at_counter = False
 
     def is_available(self) -> bool:
         return True
