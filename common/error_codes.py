@@ -75,6 +75,8 @@ ERRORS: tuple[ApiError, ...] = (
                                         "and \"limit_name\" in the body)"),
     ApiError(409, "refund_not_to_pay_out", "(admin) marking a refund paid out at the counter that is not cash "
                                            "waiting there"),
+    ApiError(409, "card_attempts_exhausted", "paying by card an order that had MAX_CARD_DECLINES_PER_ORDER cards "
+                                             "declined; it takes no more cards"),
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
     ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
                                        "show's seats below a booked or held seat"),

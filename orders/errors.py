@@ -56,6 +56,15 @@ class PaymentDeclined(DomainError):
     message = _("Your card was declined; nothing was charged. Try another card before the order expires.")
 
 
+class CardAttemptsExhausted(DomainError):
+    """The order had MAX_CARD_DECLINES_PER_ORDER cards declined: it accepts no more (card testing)."""
+
+    status_code = 409
+    code = "card_attempts_exhausted"
+    message = _("Too many cards were declined for this order; it accepts no more card payments. Pay at the box "
+                "office, or cancel it and choose your seats again.")
+
+
 class InvalidWebhook(DomainError):
     status_code = 400
     code = "invalid_signature"

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from common.db import locked_transaction
@@ -27,15 +27,17 @@ from core.services.seats import is_live_hold, set_state, show_for_sale
 from orders import signals
 from orders.errors import (
     AlreadyPaid,
+    CardAttemptsExhausted,
     OrderNotCancellable,
     OrderNotFound,
     OrderNotPaid,
     OrderNotPending,
+    PaymentDeclined,
     PaymentMethodUnavailable,
     PaymentProviderError,
     RefundNotToPayOut,
 )
-from orders.models import Order, Payment, Refund
+from orders.models import Order, Payment, ProviderCustomer, Refund
 from orders.payments import get_provider
 from orders.payments.providers.base import Outcome, to_minor_units
 from orders.pricing import PricedSeat
@@ -227,11 +229,47 @@ def order_pay_with_card(*, user, order_id: int, card_token: str, now: datetime |
     provider = get_provider(payment.provider)
     if not provider.online:
         raise PaymentMethodUnavailable()
-    provider.pay_with_card_token(payment, card_token)
+    if order.card_declines >= settings.MAX_CARD_DECLINES_PER_ORDER:
+        raise CardAttemptsExhausted()
+    customer = provider_customer(user=user, provider=provider)
+    try:
+        provider.pay_with_card_token(payment, card_token, customer=customer)
+    except PaymentDeclined:
+        _card_declined(order=order, payment=payment, provider=provider)
+        raise
     outcome = provider.fetch_outcome(payment)
     if outcome is not None:
         payment_outcome_apply(payment_id=payment.pk, outcome=outcome, now=now)
     return order_get(user=user, order_id=order_id), bool(outcome and outcome.action_required)
+
+
+def _card_declined(*, order: Order, payment: Payment, provider) -> None:
+    """Count a declined card against the order (card testing: Stripe's advice is a limit per order); at
+    MAX_CARD_DECLINES_PER_ORDER the order takes no more cards, and its payment is stopped at the provider, so a
+    client holding the PaymentIntent's secret cannot go on trying cards with Stripe.js either."""
+    Order.objects.filter(pk=order.pk).update(card_declines=F("card_declines") + 1)
+    declines = Order.objects.filter(pk=order.pk).values_list("card_declines", flat=True).get()
+    log_event_on_commit("card_declined", order_id=order.pk, user_id=order.user_id, declines=declines)
+    if declines < settings.MAX_CARD_DECLINES_PER_ORDER:
+        return
+    try:
+        provider.stop_payment(payment)
+    except PaymentProviderError:
+        logger.warning("Order %s: its payment could not be stopped at the provider after %s declined cards.",
+                       order.pk, declines)
+
+
+def provider_customer(*, user, provider) -> str:
+    """The provider's customer record of the account, made on its first card payment and reused by every later
+    one (a Stripe Customer per account, not per attempt)."""
+    reference = (ProviderCustomer.objects.filter(user=user, provider=provider.name)
+                 .values_list("reference", flat=True).first())
+    if reference:
+        return reference
+    made = provider.create_customer(user)
+    # Two first attempts at once: the provider's idempotency key gave both the same record; one row is kept.
+    return ProviderCustomer.objects.get_or_create(user=user, provider=provider.name,
+                                                  defaults={"reference": made})[0].reference
 
 
 def stripe_webhook_handle(*, payment_intent_id: str) -> None:
