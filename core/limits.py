@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -56,8 +57,11 @@ def lock_account(user_id: int) -> None:
     """Lock the account's row (call first in the transaction, before any seat: the order every writer keeps).
 
     NO KEY UPDATE, not UPDATE: it does not conflict with the KEY SHARE locks that inserting a row referencing the
-    account takes (bookings, idempotency keys), so only requests of the same account wait for each other."""
-    list(lock_account_query(user_id))
+    account takes (bookings, idempotency keys), so only requests of the same account wait for each other. On
+    SQLite every writing transaction already holds the database's one write lock (BEGIN IMMEDIATE, core.locks)
+    and FOR UPDATE is not sent: the statement would be a plain read, so it is not run."""
+    if connection.features.has_select_for_update:
+        list(lock_account_query(user_id))
 
 
 def lock_account_query(user_id: int) -> QuerySet:
