@@ -78,6 +78,14 @@ ERRORS: tuple[ApiError, ...] = (
                                         "(\"max_seats\" in the body)"),
     ApiError(409, "onsale_closed", "joining the waiting line of an on-sale that is disabled or closed (its shows "
                                    "sell without a queue)"),
+    ApiError(409, "seat_limit_reached", "the account would have more than MAX_SEATS_PER_CUSTOMER_PER_SHOW seats of "
+                                        "the show held or reserved unpaid, or more than "
+                                        "MAX_UNPAID_RESERVATIONS_PER_ACCOUNT unpaid reservations open (\"limit\" "
+                                        "and \"limit_name\" in the body)"),
+    ApiError(409, "refund_not_to_pay_out", "(admin) marking a refund paid out at the counter that is not cash "
+                                           "waiting there"),
+    ApiError(409, "card_attempts_exhausted", "paying by card an order that had MAX_CARD_DECLINES_PER_ORDER cards "
+                                             "declined; it takes no more cards"),
     ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running"),
     ApiError(409, "show_has_bookings", "deleting a show that has bookings (cancel it instead); (admin) lowering a "
                                        "show's seats below a booked or held seat"),

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 
 
 def quote(name: str) -> str:
@@ -114,3 +114,45 @@ def condition(model: type[Model], build: Callable[[datetime], Q]) -> Condition:
             or any(second[i] is not _SAMPLE_DATETIMES[1] for i in slots)):
         raise ValueError(f"{model.__name__}: the condition's datetime does not reach the database as given")
     return Condition(f"({sql})", tuple(None if i in slots else p for i, p in enumerate(first)), slots)
+
+
+class Query(NamedTuple):
+    """A query the ORM composed once (`query`): its SQL text, its constant parameters, and which parameter takes
+    which of the per-call values (`bind`)."""
+
+    sql: str
+    constants: tuple
+    slots: tuple[tuple[int, str], ...]
+
+    def bind(self, **values) -> list:
+        params = list(self.constants)
+        for index, name in self.slots:
+            params[index] = values[name]
+        return params
+
+
+def query(build: Callable[..., QuerySet], samples: tuple[dict, dict]) -> Query:
+    """`build(**values)` compiled by the ORM's own compiler, for a statement written here that must ask exactly what
+    the queryset asks (e.g. `EXISTS (<sql>)`): the rule keeps one home, the hot path's SQL is generated from it.
+
+    `samples` are two sets of values for `build`'s keyword arguments, every value distinct from every other (in
+    and across the two): a parameter that takes one value in the first compilation and the same key's value in the
+    second is that key's place. Values must reach the database as given (integers, and datetimes on PostgreSQL)."""
+    compiled = []
+    for sample in samples:
+        sql, params = build(**sample).query.sql_with_params()
+        compiled.append((sql, tuple(params)))
+    (sql, first), (second_sql, second) = compiled
+    if second_sql != sql:
+        raise ValueError("the query's text depends on its values")
+    slots = []
+    for index, (a, b) in enumerate(zip(first, second, strict=True)):
+        if a == b:
+            continue
+        names = [name for name in samples[0] if samples[0][name] == a and samples[1][name] == b]
+        if len(names) != 1:
+            raise ValueError("a per-call value does not reach the database as given")
+        slots.append((index, names[0]))
+    if {name for _, name in slots} != set(samples[0]):
+        raise ValueError("a per-call value does not reach the database as given")
+    return Query(sql, tuple(None if i in dict(slots) else p for i, p in enumerate(first)), tuple(slots))

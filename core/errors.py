@@ -98,6 +98,22 @@ class HoldLimitReached(DomainError):
         super().__init__(params={"limit": limit}, extra={"max_seats": limit})
 
 
+class SeatLimitReached(DomainError):
+    """The account would have more seats of the show held or reserved unpaid, or more unpaid reservations open,
+    than the settings allow (core.limits)."""
+
+    status_code = 409
+    code = "seat_limit_reached"
+    PER_SHOW = _("You may have at most {limit} seats of a show held or reserved unpaid at a time.")
+    PER_ACCOUNT = _("You may have at most {limit} unpaid reservations open at a time; pay or cancel one first.")
+    message = PER_SHOW
+
+    def __init__(self, *, limit: int, per_account: bool):
+        super().__init__(self.PER_ACCOUNT if per_account else self.PER_SHOW, params={"limit": limit},
+                         extra={"limit": limit, "limit_name": "MAX_UNPAID_RESERVATIONS_PER_ACCOUNT" if per_account
+                                else "MAX_SEATS_PER_CUSTOMER_PER_SHOW"})
+
+
 class HoldNotFound(NotFound):
     # Also raised for someone else's hold, so its existence is not revealed.
     message = _("Hold not found.")

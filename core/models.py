@@ -134,6 +134,8 @@ class Booking(models.Model):
     payment_status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.FREE)
     # What the ticket's QR code carries (core.ticket_codes): every booking has one, made when it is inserted.
     ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
+    # An unpaid reservation's customer was reminded of its collection deadline then (core.services.reservations).
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -41,6 +41,14 @@ show_cancelled = Signal()
 # `show` moved to a new start; `bookings` are its active bookings (still valid).
 show_rescheduled = Signal()
 
+# Unpaid reservations (`bookings`: one user, one show, seat order) are due for collection within
+# RESERVATION_REMINDER_HOURS: tell the customer (core.services.reservations).
+reservations_reminder_due = Signal()
+
+# Unpaid reservations (`bookings`, now cancelled: one user, one show) were not collected by their deadline
+# (core.reservations.collect_by) and their seats were released.
+reservations_released = Signal()
+
 
 class StatementExtension(Protocol):
     """A row another app writes in the fast path's booking statement, so it exists exactly when the booking does.

@@ -20,6 +20,7 @@ from accounts.languages import account_language
 from common.money import money_text
 from common.text import one_line
 from core.models import Booking, ShowSeat
+from core.reservations import collect_by
 from tickets.selectors import printable_ticket
 
 PAYMENT_STATUS_NAMES = {
@@ -38,6 +39,11 @@ def when(show) -> str:
     """The show's start in its cinema's time zone, written the recipient's way ("26 de noviembre de 2026 a las
     18:00"). Call under the recipient's language."""
     return date_format(show.local_date_time(), "DATETIME_FORMAT")
+
+
+def collect_deadline(show) -> str:
+    """When the show's unpaid reservations must be collected (core.reservations.collect_by), written as `when`."""
+    return date_format(collect_by(show.local_date_time()), "DATETIME_FORMAT")
 
 
 def money(amount) -> str:

@@ -59,6 +59,16 @@ def booking_cancelled_mail(sender, *, booking, **kwargs):
     services.booking_cancelled(booking)
 
 
+@receiver(sale.reservations_reminder_due, dispatch_uid="notifications.reservations_reminder_mail")
+def reservations_reminder_mail(sender, *, bookings, **kwargs):
+    services.reservations_reminder(bookings)
+
+
+@receiver(sale.reservations_released, dispatch_uid="notifications.reservations_released_mail")
+def reservations_released_mail(sender, *, bookings, **kwargs):
+    services.reservations_released(bookings)
+
+
 @receiver(sale.show_cancelled, dispatch_uid="notifications.show_cancelled_mail")
 def show_cancelled_mail(sender, *, show, bookings, **kwargs):
     services.show_changed(show=show, bookings=bookings, cancelled=True)

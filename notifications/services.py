@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from core.models import Booking
 from notifications.composing import (
     RESERVATION,
+    collect_deadline,
     compose,
     mail_language,
     money,
@@ -93,6 +94,33 @@ def reservation_row(*, to: str, booking_id, ticket_codes) -> OutboxMessage:
     and what the booking fast path's statement writes (notifications.receivers, with the id completed in SQL)."""
     return OutboxMessage(dedupe_key=reservation_dedupe_key(booking_id), kind=RESERVATION, to=to, subject="",
                          body_text="", body_html="", ticket_codes=list(ticket_codes))
+
+
+def reservations_reminder(bookings) -> None:
+    """Unpaid reservations due for collection soon (core.services.reservations): pay at the box office by then."""
+    first = bookings[0]
+    language = mail_language(first.user)
+    with translation.override(language):
+        intro = gettext("Please pay for your reserved seats at the box office by %(deadline)s. Seats not paid by "
+                        "then are released for sale.") % {"deadline": collect_deadline(first.show)}
+        _send(user=first.user, language=language, kind="reservation_reminder",
+              dedupe_key=f"reservation_reminder:{first.pk}",
+              subject=gettext("Reminder: pay by %(deadline)s for %(show)s") % {
+                  "deadline": collect_deadline(first.show), "show": show_title(first.show)},
+              intro=intro, bookings=bookings)
+
+
+def reservations_released(bookings) -> None:
+    """Unpaid reservations released at their collection deadline (core.services.reservations)."""
+    first = bookings[0]
+    language = mail_language(first.user)
+    with translation.override(language):
+        intro = gettext("Your reserved seats were not paid for by %(deadline)s and have been released.") % {
+            "deadline": collect_deadline(first.show)}
+        _send(user=first.user, language=language, kind="reservation_released",
+              dedupe_key=f"reservation_released:{first.pk}",
+              subject=gettext("Released: %(show)s") % {"show": show_title(first.show)}, intro=intro,
+              bookings=bookings)
 
 
 def booking_cancelled(booking) -> None:

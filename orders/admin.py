@@ -76,9 +76,21 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "order", "amount", "currency", "state", "reason", "created_at", "done_at"]
-    list_filter = ["state", "reason"]
-    actions = ["retry"]
+    # "Cash to pay out at the counter" (state to_pay_out, method box_office): what the till owes customers.
+    list_display = ["id", "order", "amount", "currency", "method", "state", "reason", "created_at", "done_at"]
+    list_filter = ["state", "payment__provider", "reason"]
+    list_select_related = ["payment"]
+    actions = ["retry", "paid_out"]
+
+    @admin.display(description="Refunded", ordering="payment__provider")
+    def method(self, refund):
+        return "cash at the counter" if refund.payment.provider == Order.Method.BOX_OFFICE else "to the card"
+
+    @admin.action(description="Paid out at the counter (cash handed to the customer)")
+    def paid_out(self, request, queryset):
+        apply_to_each(self, request, queryset,
+                      lambda r: services.refund_paid_out(refund_id=r.pk, staff_user=request.user),
+                      name=lambda refund: f"Refund #{refund.pk}", summary=lambda ok: f"{ok} refund(s) paid out.")
 
     @admin.action(description="Retry with the provider")
     def retry(self, request, queryset):

@@ -56,6 +56,15 @@ class PaymentDeclined(DomainError):
     message = _("Your card was declined; nothing was charged. Try another card before the order expires.")
 
 
+class CardAttemptsExhausted(DomainError):
+    """The order had MAX_CARD_DECLINES_PER_ORDER cards declined: it accepts no more (card testing)."""
+
+    status_code = 409
+    code = "card_attempts_exhausted"
+    message = _("Too many cards were declined for this order; it accepts no more card payments. Pay at the box "
+                "office, or cancel it and choose your seats again.")
+
+
 class InvalidWebhook(DomainError):
     status_code = 400
     code = "invalid_signature"
@@ -72,3 +81,10 @@ class RefundAboveLimit(DomainError):
 
     def __init__(self, limit):
         super().__init__(params={"limit": limit}, extra={"limit": str(limit)})
+class RefundNotToPayOut(DomainError):
+    """Staff marked a refund paid out at the counter that is not cash waiting there (already paid out, or a card
+    refund)."""
+
+    status_code = 409
+    code = "refund_not_to_pay_out"
+    message = _("This refund is not cash waiting to be paid out at the counter.")

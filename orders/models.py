@@ -39,6 +39,9 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    # Cards declined paying this order (orders.services.order_pay_with_card); at MAX_CARD_DECLINES_PER_ORDER it
+    # accepts no more cards.
+    card_declines = models.PositiveIntegerField(default=0, editable=False)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Where the order's mail goes when not to the account's own address: a sale at the box office belongs to the
@@ -127,8 +130,14 @@ class Refund(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Money taken at the box office goes back there: recorded, waiting for staff to hand the cash over.
+        TO_PAY_OUT = "to_pay_out", "Cash to pay out at the counter"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+
+    # Refunds of a payment that bought nothing (it arrived for an order already paid, cancelled, or whose seats
+    # were gone): money returned, not a ticket refunded, so the sales report does not count them as refunds.
+    UNUSED_PAYMENT_REASONS = ("already_paid", "order_cancelled", "paid_after_expiry")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -150,3 +159,19 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"Refund #{self.pk} of order {self.order_id}: {self.amount} {self.currency} ({self.state})"
+
+
+class ProviderCustomer(models.Model):
+    """The customer record a payment provider keeps for an account (a Stripe Customer), made once per account and
+    reused by every card payment of it, rather than one per attempt (orders.services.provider_customer)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_customers")
+    provider = models.CharField(max_length=20)
+    reference = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "provider"], name="provider_customer_one_per_account")]
+
+    def __str__(self):
+        return f"{self.provider} customer {self.reference} of user {self.user_id}"

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from common.db import locked_transaction
@@ -26,14 +27,17 @@ from core.services.seats import is_live_hold, set_state, show_for_sale
 from orders import signals
 from orders.errors import (
     AlreadyPaid,
+    CardAttemptsExhausted,
     OrderNotCancellable,
     OrderNotFound,
     OrderNotPaid,
     OrderNotPending,
+    PaymentDeclined,
     PaymentMethodUnavailable,
     PaymentProviderError,
+    RefundNotToPayOut,
 )
-from orders.models import Order, Payment, Refund
+from orders.models import Order, Payment, ProviderCustomer, Refund
 from orders.payments import get_provider
 from orders.payments.providers.base import Outcome, to_minor_units
 from orders.pricing import PricedSeat
@@ -225,11 +229,47 @@ def order_pay_with_card(*, user, order_id: int, card_token: str, now: datetime |
     provider = get_provider(payment.provider)
     if not provider.online:
         raise PaymentMethodUnavailable()
-    provider.pay_with_card_token(payment, card_token)
+    if order.card_declines >= settings.MAX_CARD_DECLINES_PER_ORDER:
+        raise CardAttemptsExhausted()
+    customer = provider_customer(user=user, provider=provider)
+    try:
+        provider.pay_with_card_token(payment, card_token, customer=customer)
+    except PaymentDeclined:
+        _card_declined(order=order, payment=payment, provider=provider)
+        raise
     outcome = provider.fetch_outcome(payment)
     if outcome is not None:
         payment_outcome_apply(payment_id=payment.pk, outcome=outcome, now=now)
     return order_get(user=user, order_id=order_id), bool(outcome and outcome.action_required)
+
+
+def _card_declined(*, order: Order, payment: Payment, provider) -> None:
+    """Count a declined card against the order (card testing: Stripe's advice is a limit per order); at
+    MAX_CARD_DECLINES_PER_ORDER the order takes no more cards, and its payment is stopped at the provider, so a
+    client holding the PaymentIntent's secret cannot go on trying cards with Stripe.js either."""
+    Order.objects.filter(pk=order.pk).update(card_declines=F("card_declines") + 1)
+    declines = Order.objects.filter(pk=order.pk).values_list("card_declines", flat=True).get()
+    log_event_on_commit("card_declined", order_id=order.pk, user_id=order.user_id, declines=declines)
+    if declines < settings.MAX_CARD_DECLINES_PER_ORDER:
+        return
+    try:
+        provider.stop_payment(payment)
+    except PaymentProviderError:
+        logger.warning("Order %s: its payment could not be stopped at the provider after %s declined cards.",
+                       order.pk, declines)
+
+
+def provider_customer(*, user, provider) -> str:
+    """The provider's customer record of the account, made on its first card payment and reused by every later
+    one (a Stripe Customer per account, not per attempt)."""
+    reference = (ProviderCustomer.objects.filter(user=user, provider=provider.name)
+                 .values_list("reference", flat=True).first())
+    if reference:
+        return reference
+    made = provider.create_customer(user)
+    # Two first attempts at once: the provider's idempotency key gave both the same record; one row is kept.
+    return ProviderCustomer.objects.get_or_create(user=user, provider=provider.name,
+                                                  defaults={"reference": made})[0].reference
 
 
 def stripe_webhook_handle(*, payment_intent_id: str) -> None:
@@ -292,9 +332,7 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
             to_refund = _cancel_order_bookings(order=order, bookings=bookings, now=now)
             cancelled_seats = {booking.seat_number for booking in bookings}
             set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
-            if to_refund > 0:
-                refund = _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund,
-                                        reason=reason)
+            refund = next(iter(_refund_money(order=order, amount=to_refund, reason=reason)), None)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
@@ -338,22 +376,64 @@ def _booking_refund(*, booking: Booking, order: Order, reason: str) -> Refund | 
     price = order.seat_price(booking.seat_number)
     booking.payment_status = Booking.PaymentStatus.REFUNDED
     Booking.objects.filter(pk=booking.pk).update(payment_status=Booking.PaymentStatus.REFUNDED)
-    if price > 0:
-        return _refund_create(order=order, payment=_confirmed_payment(order), amount=price, reason=reason)
-    return None
+    return next(iter(_refund_money(order=order, amount=price, reason=reason)), None)
 
 
-def _confirmed_payment(order: Order) -> Payment:
-    return order.payments.filter(state=Payment.State.CONFIRMED).order_by("pk").first()
+def _refund_money(*, order: Order, amount: Decimal, reason: str) -> list[Refund]:
+    """Refund `amount` of what the order's customer paid: from each confirmed payment that still has money left
+    (what it took minus what was refunded from it; a failed refund gave nothing back), oldest first, never more
+    than it has left. Call with the order row locked, so two refunds of one order never take the same money.
+
+    An order paid twice had its extra payment refunded in full when it arrived (`payment_outcome_apply`), so it has
+    nothing left and is never picked: the money comes back from the payment that paid for the tickets, through
+    its provider (cash at the counter for the box office: `Refund.State.TO_PAY_OUT`)."""
+    refunds = []
+    if amount <= 0:
+        return refunds
+    refunded = {payment_id: total for payment_id, total in Refund.objects.filter(order=order).exclude(
+        state=Refund.State.FAILED).values("payment_id").annotate(total=Sum("amount")).values_list(
+        "payment_id", "total")}
+    for payment in order.payments.filter(state=Payment.State.CONFIRMED, amount__gt=0).order_by("confirmed_at", "pk"):
+        left = payment.amount - refunded.get(payment.pk, Decimal("0.00"))
+        if left <= 0:
+            continue
+        take = min(left, amount)
+        refunds.append(_refund_create(order=order, payment=payment, amount=take, reason=reason))
+        amount -= take
+        if amount <= 0:
+            return refunds
+    logger.error("Order %s: %s %s more to refund (%s) than its confirmed payments have left; not refunded.",
+                 order.pk, amount, order.currency, reason)
+    return refunds
 
 
 def _refund_create(*, order: Order, payment: Payment, amount: Decimal, reason: str) -> Refund:
-    """Record a refund in the current transaction; it is executed with the provider once that commits."""
+    """Record a refund in the current transaction; it is executed with the provider once that commits. Money
+    taken at the counter is given back there: the refund waits, as cash to pay out, for staff to hand it over
+    (`refund_paid_out`)."""
+    at_counter = get_provider(payment.provider).refunds_at_counter
     refund = Refund.objects.create(order=order, payment=payment, amount=amount, currency=payment.currency,
-                                   reason=reason)
+                                   reason=reason, state=Refund.State.TO_PAY_OUT if at_counter
+                                   else Refund.State.PENDING)
     log_event_on_commit("refund_created", order_id=order.pk, refund_id=refund.pk, amount=str(amount),
-                        reason=reason)
-    transaction.on_commit(lambda: refund_execute(refund_id=refund.pk))
+                        reason=reason, payment_id=payment.pk, provider=payment.provider)
+    if not at_counter:
+        transaction.on_commit(lambda: refund_execute(refund_id=refund.pk))
+    return refund
+
+
+def refund_paid_out(*, refund_id: int, staff_user, now: datetime | None = None) -> Refund:
+    """Staff handed a box-office refund's cash to the customer at the counter: the refund is done."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.state != Refund.State.TO_PAY_OUT:
+            raise RefundNotToPayOut()
+        refund.state, refund.done_at = Refund.State.DONE, now
+        refund.provider_reference = f"counter:{staff_user.pk}"
+        refund.save(update_fields=["state", "done_at", "provider_reference"])
+        log_event_on_commit("refund_paid_out", refund_id=refund.pk, order_id=refund.order_id,
+                            staff_user_id=staff_user.pk)
     return refund
 
 
@@ -361,8 +441,8 @@ def refund_execute(*, refund_id: int) -> Refund:
     """Give a recorded refund's money back through its payment's provider. Safe to repeat: the provider call
     carries the refund's own idempotency key, and a done refund is left alone."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.state == Refund.State.DONE:
-        return refund
+    if refund.state != Refund.State.PENDING:
+        return refund  # done, or cash waiting at the counter
     try:
         reference = get_provider(refund.payment.provider).execute_refund(refund)
     except PaymentProviderError as exc:
@@ -407,8 +487,7 @@ def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
             ShowSeat.objects.filter(hold_id=order.hold_id).update(state=ShowSeat.State.FREE, hold=None,
                                                                  held_until=None)
             Hold.objects.filter(pk=order.hold_id).delete()
-        if to_refund > 0:
-            _refund_create(order=order, payment=_confirmed_payment(order), amount=to_refund, reason="show_cancelled")
+        _refund_money(order=order, amount=to_refund, reason="show_cancelled")
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])

@@ -14,14 +14,25 @@ from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
 from core.throttles import BookingUserThrottle, CancelUserThrottle
 from orders import box_office, services
+from orders.models import Order
 from orders.payments.providers.stripe import webhook_payment_intent_id
 from orders.serializers import OrderCreateSerializer, OrderSerializer
+from orders.throttles import CARD_THROTTLES
 
 WEBHOOK_OK = "Received."
 
 
 class OrderCreateView(APIView):
     throttle_classes = [BookingUserThrottle]
+
+    def get_throttles(self):
+        # An order to pay by card hands the client a PaymentIntent to confirm with a card: a card attempt, limited
+        # per account and address as the web's card form is (orders.throttles).
+        throttles = super().get_throttles()
+        data = getattr(self.request, "data", None)  # None while the API description is generated
+        if isinstance(data, dict) and data.get("payment_method") == Order.Method.STRIPE:
+            throttles += [throttle() for throttle in CARD_THROTTLES]
+        return throttles
 
     @api_operation(
         operation_id="orders_create", summary="Turn your hold into an order to pay", tag=TAG_ORDERS, auth=USER,

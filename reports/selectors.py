@@ -73,6 +73,8 @@ class ReportRow:
     check_in_rate: Decimal | None = None
     # Whether the show had started at the report's `now`.
     started: bool = False
+    # Of `refunds`, cash recorded at the box office and not yet handed to the customer (orders' to_pay_out).
+    cash_to_pay_out: Decimal = Decimal("0.00")
 
     @property
     def hold_conversion_percent(self) -> Decimal | None:
@@ -82,7 +84,7 @@ class ReportRow:
         data = asdict(self)
         data["day"] = self.day.isoformat()
         data["date_time"] = self.date_time.isoformat().replace("+00:00", "Z")
-        for name in ("occupancy_percent", "revenue", "refunds", "check_in_rate"):
+        for name in ("occupancy_percent", "revenue", "refunds", "check_in_rate", "cash_to_pay_out"):
             data[name] = None if data[name] is None else str(data[name])
         conversion = self.hold_conversion_percent
         data["hold_conversion_percent"] = None if conversion is None else str(conversion)
@@ -105,6 +107,7 @@ class Subtotal:
     checked_in: int = 0
     # Tickets sold for the shows that have started: the check-in rate's denominator.
     tickets_sold_started: int = 0
+    cash_to_pay_out: Decimal = Decimal("0.00")
 
     @property
     def occupancy_percent(self) -> Decimal:
@@ -128,6 +131,7 @@ class Subtotal:
         self.refunded_tickets += row.refunded_tickets
         self.holds += row.holds
         self.holds_converted += row.holds_converted
+        self.cash_to_pay_out += row.cash_to_pay_out
         if row.started:
             self.checked_in += row.checked_in
             self.tickets_sold_started += row.tickets_sold
@@ -135,7 +139,7 @@ class Subtotal:
     def as_dict(self) -> dict:
         conversion, check_in = self.hold_conversion_percent, self.check_in_rate
         return {**asdict(self), "occupancy_percent": str(self.occupancy_percent), "revenue": str(self.revenue),
-                "refunds": str(self.refunds),
+                "refunds": str(self.refunds), "cash_to_pay_out": str(self.cash_to_pay_out),
                 "hold_conversion_percent": None if conversion is None else str(conversion),
                 "check_in_rate": None if check_in is None else str(check_in)}
 
@@ -214,7 +218,11 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
     cancelled = Q(bookings__status=Booking.Status.CANCELLED)
     money = DecimalField(max_digits=12, decimal_places=2)
     zero = Value(Decimal("0.00"), output_field=money)
-    refunds = Refund.objects.exclude(state=Refund.State.FAILED).annotate(show_id=F("order__show_id"))
+    # Money given back for tickets: not a payment that bought nothing and was returned at once (an order paid
+    # twice, or paid after it was cancelled or its seats were gone), which the revenue never counted either.
+    refunds = (Refund.objects.exclude(state=Refund.State.FAILED).exclude(reason__in=Refund.UNUSED_PAYMENT_REASONS)
+               .annotate(show_id=F("order__show_id")))
+    to_pay_out = Refund.objects.filter(state=Refund.State.TO_PAY_OUT).annotate(show_id=F("order__show_id"))
     # A day in any time zone lies within a day either side of the UTC day; the exact local day is checked below.
     shows = (Show.objects.filter(date_time__date__gte=date_from - timedelta(days=1),
                                  date_time__date__lte=date_to + timedelta(days=1))
@@ -226,6 +234,7 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
                        # One check-in per booking (one-to-one): joining it does not multiply the bookings.
                        checked_in=Count("bookings__checkin", filter=booked),
                        refunded=_per_show(refunds, Sum("amount"), money),
+                       cash_to_pay_out=_per_show(to_pay_out, Sum("amount"), money),
                        holds_made=_per_show(HoldRecord.objects.all(), Count("pk"), IntegerField()),
                        holds_converted=_per_show(HoldRecord.objects.filter(converted_at__isnull=False), Count("pk"),
                                                  IntegerField()))
@@ -249,7 +258,7 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
             refunds=Decimal(show.refunded).quantize(Decimal("0.01")), refunded_tickets=show.refunded_tickets,
             holds=show.holds_made, holds_converted=show.holds_converted, checked_in=show.checked_in,
             check_in_rate=percent(show.checked_in, show.tickets_sold) if started and show.tickets_sold else None,
-            started=started))
+            started=started, cash_to_pay_out=Decimal(show.cash_to_pay_out).quantize(Decimal("0.01"))))
     report = SalesReport(date_from=date_from, date_to=date_to, rows=rows)
     days: dict[date, Subtotal] = {}
     movies: dict[int, Subtotal] = {}
@@ -270,7 +279,7 @@ def movie_choices() -> list[tuple[int, str]]:
 
 CSV_COLUMNS = ["day", "movie_id", "movie_title", "show_id", "date_time", "cinema_name", "screen_name", "capacity",
                "tickets_sold", "occupancy_percent", "revenue", "cancelled", "refunds", "refunded_tickets", "holds",
-               "holds_converted", "hold_conversion_percent", "checked_in", "check_in_rate"]
+               "holds_converted", "hold_conversion_percent", "checked_in", "check_in_rate", "cash_to_pay_out"]
 
 
 def cinema_choices() -> list[tuple[int, str]]:

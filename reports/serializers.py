@@ -14,9 +14,13 @@ class _Figures(serializers.Serializer):
     occupancy_percent = serializers.CharField(**_PERCENT)
     revenue = serializers.CharField(help_text="What the tickets sold were sold at; " + _MONEY["help_text"])
     cancelled = serializers.IntegerField(help_text="Bookings cancelled.")
-    refunds = serializers.CharField(help_text="Money refunded (or being refunded) for these tickets; "
+    refunds = serializers.CharField(help_text="Money refunded (or being refunded) for these tickets (not a second "
+                                              "payment of an order, returned at once); "
                                               + _MONEY["help_text"])
     refunded_tickets = serializers.IntegerField(help_text="Tickets whose payment was refunded.")
+    cash_to_pay_out = serializers.CharField(
+        help_text="Of `refunds`, cash recorded at the box office and not yet handed to the customer; "
+                  + _MONEY["help_text"])
     holds = serializers.IntegerField(help_text="Seat holds made.")
     holds_converted = serializers.IntegerField(
         help_text="Holds confirmed into a reservation or made into an order.")

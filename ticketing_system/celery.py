@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "send-pending-mail": {"task": "notifications.tasks.send_pending_mail", "schedule": 300.0},
     "expire-orders": {"task": "orders.tasks.expire_orders", "schedule": 60.0},
     "process-refunds": {"task": "orders.tasks.process_refunds", "schedule": 300.0},
+    # Unpaid reservations: remind, then release at the collection deadline (core.services.reservations).
+    "unpaid-reservations": {"task": "core.tasks.unpaid_reservations_upkeep", "schedule": 60.0},
 }

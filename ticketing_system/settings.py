@@ -267,6 +267,10 @@ REST_FRAMEWORK = {
         "account_user": env.str("THROTTLE_ACCOUNT_USER", default="60/min"),
         "password_change_user": env.str("THROTTLE_PASSWORD_CHANGE_USER", default="5/min"),
         "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="5/min"),
+        # Card attempts (orders.throttles: the web checkout's card form, and orders to pay by card through the API),
+        # per account and per address: card testing (docs/security.md).
+        "card_user": env.str("THROTTLE_CARD_USER", default="10/hour"),
+        "card_ip": env.str("THROTTLE_CARD_IP", default="20/hour"),
     },
     # How many proxies in front of us append to X-Forwarded-For. 0 (default): the header is ignored and the
     # client is REMOTE_ADDR, so nobody can dodge the per-IP limits by sending a made-up X-Forwarded-For. Behind
@@ -354,6 +358,16 @@ RESERVATION_RELEASE_MINUTES = env.int("RESERVATION_RELEASE_MINUTES", default=30)
 # The box office may refund an order at the counter (cash paid out) up to this amount; above it, only a manager
 # (403 refund_above_limit). In the installation's CURRENCY.
 BOX_OFFICE_REFUND_LIMIT = Decimal(env.str("BOX_OFFICE_REFUND_LIMIT", default="100.00"))
+# The customer is reminded this many hours before that deadline (core.services.reservations; 0: no reminder).
+RESERVATION_REMINDER_HOURS = env.int("RESERVATION_REMINDER_HOURS", default=24)
+# Most seats one account may have of one show held or reserved unpaid, the two counted together (core.limits).
+# Separate from MAX_SEATS_PER_BOOKING, which bounds one request (and the seats held at once).
+MAX_SEATS_PER_CUSTOMER_PER_SHOW = env.int("MAX_SEATS_PER_CUSTOMER_PER_SHOW", default=10)
+# Most unpaid reservations (seats to pay at the box office, shows not started) one account may have open at once.
+MAX_UNPAID_RESERVATIONS_PER_ACCOUNT = env.int("MAX_UNPAID_RESERVATIONS_PER_ACCOUNT", default=20)
+# After this many declined cards an order accepts no more card payments (409 card_attempts_exhausted; its
+# PaymentIntent is cancelled, so Stripe.js cannot use it either): card testing (docs/security.md).
+MAX_CARD_DECLINES_PER_ORDER = env.int("MAX_CARD_DECLINES_PER_ORDER", default=3)
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.

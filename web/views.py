@@ -54,6 +54,7 @@ from orders import services as order_services
 from orders.errors import AlreadyPaid, OrderNotPending, PaymentMethodUnavailable
 from orders.models import Order, Refund
 from orders.payments import get_provider
+from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
 from venues.selectors import cinema_list
 from web import live
@@ -485,6 +486,7 @@ def order_page(request, order_id: int):
 
 @require_POST
 @login_required
+@limited_by(*CARD_THROTTLES)  # card testing: per account and address, as the API's card orders (orders.throttles)
 def pay_with_card(request, order_id: int):
     """The card form's token (Stripe.js `createToken`: the card itself went to Stripe only) pays the order
     through orders.services.order_pay_with_card, which verifies the outcome with Stripe as a webhook would."""

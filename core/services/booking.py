@@ -7,7 +7,7 @@ free or in a hold that has expired; a seat in the caller's own unexpired hold is
 """
 import functools
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection
@@ -16,7 +16,7 @@ from django.utils import timezone
 from common import precomposed
 from common.db import locked_transaction, violates_unique
 from common.events import log_event_on_commit
-from core import signals
+from core import limits, signals
 from core.errors import (
     AlreadyCancelled,
     BookingNotFound,
@@ -91,6 +91,7 @@ def booking_create(*, user, show_id: int, seat_number: int, now: datetime | None
 
 def _booking_create_general(*, user, show_id: int, seat_number: int, now: datetime) -> Booking:
     """The rules of `booking_create` through the ORM, step by step; call inside `locked_transaction()`."""
+    limits.lock_account(user.pk)
     seats = lock_seats(show_id, [seat_number])
     show = show_for_sale(show_id, now=now)
     if not seats:
@@ -102,6 +103,7 @@ def _booking_create_general(*, user, show_id: int, seat_number: int, now: dateti
         raise SeatBlocked()
     if classes.held_by_others:
         raise SeatHeld()
+    _check_limits(user=user, show_id=show_id, seats=seats, own_held=classes.held_by_user, now=now)
     # The customer's own hold on this seat is used up by the booking (the rest of that hold stays).
     [booking] = _book(user=user, show=show, seats=seats, own_held=classes.held_by_user)
     # Logged on commit: only a booking that exists is logged as made.
@@ -122,6 +124,7 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
     check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
     numbers = validated_seat_selection(seat_numbers)
     with locked_transaction():
+        limits.lock_account(user.pk)
         seats = lock_seats(show_id, numbers)
         show = show_for_sale(show_id, now=now)
         check_seats_exist(seats, numbers)
@@ -129,6 +132,7 @@ def booking_create_many(*, user, show_id: int, seat_numbers: list[int], now: dat
         unavailable = classes.booked + classes.blocked + classes.held_by_others
         if unavailable:
             raise SeatsUnavailable(seat.number for seat in unavailable)
+        _check_limits(user=user, show_id=show_id, seats=seats, own_held=classes.held_by_user, now=now)
         bookings = _book(user=user, show=show, seats=seats, own_held=classes.held_by_user)
         log_event_on_commit("booking_created", user_id=user.pk, booking_ids=[b.pk for b in bookings],
                             show_id=show.pk, seat_numbers=numbers)
@@ -174,8 +178,18 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
     return booking
 
 
+def _check_limits(*, user, show_id: int, seats: list[ShowSeat], own_held, now: datetime) -> None:
+    """core.limits for reserving the locked `seats` (those in `own_held` are already counted, as held)."""
+    statuses = reservation_payment_statuses(seats)
+    own = {seat.number for seat in own_held}
+    unpaid = [number for number, status in statuses.items() if status == Booking.PaymentStatus.UNPAID]
+    limits.check_limits(user_id=user.pk, show_id=show_id, now=now,
+                        adding_seats=len([n for n in unpaid if n not in own]), adding_unpaid=len(unpaid))
+
+
 class _ShowNotForSale(Exception):
-    """Internal: the fast path claimed the seat of a show not on sale; roll back, the general path says why."""
+    """Internal: the fast path claimed a seat it may not book (the show is not on sale, or a limit of core.limits is
+    reached); roll back, the general path says why."""
 
 
 @functools.cache
@@ -183,6 +197,26 @@ def _claim_condition(vendor: str) -> precomposed.Condition:
     """The claim's "this seat can be sold now", generated once per process from core.sellable's ORM condition
     (not written out a second time, so the fast path cannot disagree with the querysets); `now` is bound per call."""
     return precomposed.condition(ShowSeat, lambda now: sellable_now(now=now))
+
+
+_SAMPLE_TIMES = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC))
+
+
+@functools.cache
+def _account_lock(vendor: str) -> precomposed.Query:
+    """core.limits' lock of the account's row, compiled once per process (composed into the claim)."""
+    return precomposed.query(lambda user_id: limits.lock_account_query(user_id),
+                             ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
+
+
+@functools.cache
+def _limits_query(vendor: str) -> precomposed.Query:
+    """core.limits' rule (`within_limits`), compiled once per process from its queryset (composed into the
+    INSERT), so the fast path cannot disagree with the general path about the limits."""
+    names = ("user_id", "show_id", "seats_allowed", "unpaid_allowed")
+    samples = tuple({**{name: 900_000_000 + 10 * run + i for i, name in enumerate(names)}, "now": _SAMPLE_TIMES[run]}
+                    for run in (0, 1))
+    return precomposed.query(lambda **values: limits.within_limits(**values), samples)
 
 
 @functools.cache
@@ -197,10 +231,15 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -
     q = precomposed.quote
     seat, booking, show = ShowSeat._meta, Booking._meta, Show._meta
     col = lambda meta, name: q(meta.get_field(name).column)  # noqa: E731
+    # The account's row is locked first (core.limits: account, then seats, as every writer), in this same
+    # statement: the claim costs no extra round trip, and the INSERT, a statement of its own, counts what the
+    # account has after the lock (under READ COMMITTED each statement sees what committed before it started).
     claim = (
+        f"WITH account AS ({_account_lock(vendor).sql}) "  # nosec B608
         f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "  # nosec B608
         f"{col(seat, 'held_until')} = NULL "
         f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND {_claim_condition(vendor).sql} "
+        f"AND EXISTS (SELECT 1 FROM account) "
         f"RETURNING {col(seat, 'price')}, {col(seat, 'label')}"
     )
     columns, _ = precomposed.insert_columns_and_values(Booking(user_id=0, show_id=0, seat_number=1))
@@ -208,7 +247,8 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -
     screen, cinema, movie = Screen._meta, Cinema._meta, Movie._meta
     insert = (
         f"WITH on_sale AS (SELECT 1 FROM {q(show.db_table)} WHERE {col(show, 'id')} = %s "  # nosec B608
-        f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s), "
+        f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s "
+        f"AND EXISTS ({_limits_query(vendor).sql})), "
         f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
         f"RETURNING {col(booking, 'id')}) "
     )
@@ -235,8 +275,8 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     extensions = tuple(extension for extension in signals.statement_extensions() if extension.wanted(user=user))
     claim_sql, insert_sql = _fast_sql(connection.vendor, extensions)
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql, [ShowSeat.State.BOOKED, show_id, seat_number,
-                                   *_claim_condition(connection.vendor).bind(now)])
+        cursor.execute(claim_sql, [*_account_lock(connection.vendor).bind(user_id=user.pk), ShowSeat.State.BOOKED,
+                                   show_id, seat_number, *_claim_condition(connection.vendor).bind(now)])
         claimed = cursor.fetchone()
         if claimed is None:
             return None
@@ -246,10 +286,14 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
                           payment_status=reservation_payment_status(price))
         booking.known_seat_label = label  # for the confirmation mail's ticket (tickets.selectors.seat_label)
         _, values = precomposed.insert_columns_and_values(booking)
+        unpaid = int(booking.payment_status == Booking.PaymentStatus.UNPAID)
+        within = _limits_query(connection.vendor).bind(
+            user_id=user.pk, show_id=show_id, now=now,
+            **limits.allowances(adding_seats=unpaid, adding_unpaid=unpaid))
         for extension in extensions:
             values += extension.params(user=user, booking=booking)
         try:
-            cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *values, show_id])
+            cursor.execute(insert_sql, [show_id, Show.Status.SCHEDULED, now, *within, *values, show_id])
         except IntegrityError as exc:
             if not _is_active_seat_conflict(exc):
                 raise
@@ -258,7 +302,7 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
             raise SeatTaken() from exc
         row = cursor.fetchone()
     if row is None:
-        raise _ShowNotForSale()
+        raise _ShowNotForSale()  # or a limit of core.limits reached: the general path says which
     booking.pk = row[0]
     booking._state.adding, booking._state.db = False, connection.alias
     booking.show = _show_from_row(row[1:])

@@ -10,19 +10,18 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
 from common.db import locked_transaction, violates_unique
 from common.events import log_event_on_commit
-from core import signals
+from core import limits, signals
 from core.errors import HoldExpired, HoldLimitReached, HoldNotFound, SeatsUnavailable
 from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, ShowSeat
 from core.sellable import is_sellable, sellable_now
-from core.services.booking import insert_bookings
+from core.services.booking import insert_bookings, reservation_payment_statuses
 from core.services.seats import (
     check_sale_gates,
     check_seats_exist,
@@ -55,11 +54,9 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
     numbers = validated_seat_selection(seat_numbers)
     limit = settings.MAX_SEATS_PER_BOOKING
     with locked_transaction():
-        # The per-user limit counts the user's held seats across the whole show, which no seat lock covers: two
-        # holds of different seats by the same user would both pass it. So holds of one user queue on the
-        # user's row. NO KEY UPDATE, not UPDATE: it does not conflict with the KEY SHARE locks that inserting a
-        # row referencing the user takes (bookings, idempotency keys), so only holds of the same user wait.
-        list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        # The per-user limits count the user's seats across the whole show, which no seat lock covers: two holds of
+        # different seats by the same user would both pass them. So requests of one user queue on the user's row.
+        limits.lock_account(user.pk)
         seats = lock_seats(show_id, numbers)
         show = show_for_sale(show_id, now=now)
         check_seats_exist(seats, numbers)
@@ -71,6 +68,7 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
                         .exclude(sellable_now(now=now)).count())
         if already_held + len(numbers) > limit:
             raise HoldLimitReached(limit)
+        limits.check_limits(user_id=user.pk, show_id=show.pk, now=now, adding_seats=len(numbers), adding_unpaid=0)
         # Hold seat rows of expired holds still occupy these seats in the unique (show, seat) index. An expired hold
         # that loses a seat to us loses all its seat rows (its other seats are free already: their rows say the
         # hold expired), so its owner confirming late hears "expired" (410): its Hold row stays for that.
@@ -103,6 +101,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
     """Turn the user's unexpired hold into bookings of all its seats and consume the hold, atomically."""
     now = now or timezone.now()
     with locked_transaction():
+        limits.lock_account(user.pk)  # before the seats, as every writer (core.limits)
         hold, locked = hold_lock_own(user=user, hold_id=hold_id)
         still_held = set(_hold_seat_numbers(hold_id))
         seats = [seat for seat in locked if seat.number in still_held]
@@ -121,6 +120,9 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         lost = [seat.number for seat in seats if seat.state != ShowSeat.State.HELD or seat.hold_id != hold.pk]
         if lost:
             raise SeatsUnavailable(lost)
+        # Its seats are counted already (held); those to pay at the box office become unpaid reservations.
+        unpaid = sum(status == Booking.PaymentStatus.UNPAID for status in reservation_payment_statuses(seats).values())
+        limits.check_limits(user_id=user.pk, show_id=show.pk, now=now, adding_seats=0, adding_unpaid=unpaid)
         hold_pk = hold.pk
         set_state(seats, ShowSeat.State.BOOKED)
         hold.delete()

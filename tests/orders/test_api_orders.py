@@ -234,7 +234,9 @@ class TestCancel:
         assert body["refunded"] == "25.00"
         assert set(Booking.objects.values_list("status", "payment_status")) == {("cancelled", "refunded")}
         refund = Refund.objects.get()
-        assert (refund.amount, refund.state, refund.reason) == (Decimal("25.00"), "done", "cancelled_by_customer")
+        # Box-office money goes back at the counter: cash to pay out (orders.services._refund_create).
+        assert (refund.amount, refund.state, refund.reason) == (Decimal("25.00"), "to_pay_out",
+                                                                "cancelled_by_customer")
         assert [m.subject.split(":")[0] for m in mail.outbox] == ["Your tickets", "Order #%d cancelled" % order.pk]
 
     def test_cancelling_one_booking_of_a_paid_order_refunds_that_seat(self, user, auth_client, staff_client, show):
@@ -303,7 +305,7 @@ class TestShowCancelled:
 
         assert set(Order.objects.values_list("pk", "status")) == {(paid.pk, "cancelled"), (pending.pk, "cancelled")}
         refund = Refund.objects.get()
-        assert (refund.amount, refund.reason, refund.state) == (Decimal("25.00"), "show_cancelled", "done")
+        assert (refund.amount, refund.reason, refund.state) == (Decimal("25.00"), "show_cancelled", "to_pay_out")
         assert set(Booking.objects.filter(order=paid).values_list("status", "payment_status")) == {
             ("cancelled", "refunded")}
         assert not Booking.objects.filter(status="booked").exists()

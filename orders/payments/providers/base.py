@@ -33,6 +33,9 @@ class PaymentProvider:
     name = ""
     # Whether the customer pays online (so the order waits for the provider's word) or at the counter.
     online = False
+    # Whether a refund is cash handed back at the counter by staff (orders.services.refund_paid_out) rather than
+    # executed with the provider.
+    refunds_at_counter = False
 
     def is_available(self) -> bool:
         return True
@@ -48,9 +51,18 @@ class PaymentProvider:
         """Ask the provider what became of the payment (None: nothing to ask)."""
         return None
 
-    def pay_with_card_token(self, payment, card_token: str) -> None:
-        """Pay with a card tokenised in the browser (online card providers only)."""
+    def create_customer(self, user) -> str:
+        """Make the provider's customer record for `user` (online card providers); return its reference. Called
+        once per account (orders.services.provider_customer)."""
         raise NotImplementedError
+
+    def pay_with_card_token(self, payment, card_token: str, *, customer: str) -> None:
+        """Pay with a card tokenised in the browser, saved on the account's `customer` (online card providers)."""
+        raise NotImplementedError
+
+    def stop_payment(self, payment) -> None:
+        """Make the payment impossible at the provider (no card can pay it any more). Raise PaymentProviderError
+        if the provider could not be told."""
 
     def execute_refund(self, refund) -> str:
         """Give `refund.amount` back; return the provider's reference. Raise PaymentProviderError on failure."""

@@ -83,11 +83,36 @@ class StripeProvider(PaymentProvider):
         return Outcome(state, int(intent.amount), str(intent.currency).upper(),
                        action_required=intent.status == "requires_action")
 
-    def pay_with_card_token(self, payment, card_token: str) -> None:
+    def create_customer(self, user) -> str:
+        """One Stripe Customer per account (its id is stored: orders.models.ProviderCustomer). The idempotency key
+        names the account, so two first attempts at the same moment get the same Customer."""
+        try:
+            customer = _client().v1.customers.create(
+                params={"metadata": {"user_id": str(user.pk)}},
+                options={"idempotency_key": f"ticketing-customer-{user.pk}-{int(user.date_joined.timestamp())}"})
+        except stripe.StripeError as exc:
+            logger.warning("Stripe refused or did not answer creating the customer of user %s: %s", user.pk,
+                           type(exc).__name__)
+            raise PaymentProviderError() from exc
+        return customer.id
+
+    def stop_payment(self, payment) -> None:
+        if not payment.provider_reference:
+            return
+        try:
+            _client().v1.payment_intents.cancel(payment.provider_reference,
+                                               options={"idempotency_key": f"ticketing-stop-{payment.pk}"})
+        except stripe.StripeError as exc:
+            logger.warning("Stripe refused or did not answer cancelling PaymentIntent %s: %s",
+                           payment.provider_reference, type(exc).__name__)
+            raise PaymentProviderError() from exc
+
+    def pay_with_card_token(self, payment, card_token: str, *, customer: str) -> None:
         """Pay the PaymentIntent with a card the browser tokenised with Stripe.js (`stripe.createToken`): the card
         details went from the browser to Stripe only; we receive a `tok_...`.
 
-        The token's card is saved on a Stripe Customer made for this payment, which is where Stripe checks the card
+        The token's card is saved on the account's Stripe Customer (`customer`, made once per account), which is
+        where Stripe checks the card
         (a card declined there, e.g. test card 4000000000000002, raises PaymentDeclined), then set on the
         PaymentIntent and confirmed server-side (Stripe's "finalize payments on the server"). A card that needs
         3D Secure leaves the PaymentIntent `requires_action`: the browser completes it with
@@ -99,13 +124,11 @@ class StripeProvider(PaymentProvider):
         client = _client()
         key = f"ticketing-payment-{payment.pk}-{card_token}"
         try:
-            customer = client.v1.customers.create(
-                params={"source": card_token, "metadata": {"order_id": str(payment.order_id),
-                                                           "payment_id": str(payment.pk)}},
-                options={"idempotency_key": f"{key}-customer"})
+            card = client.v1.customers.payment_sources.create(customer, params={"source": card_token},
+                                                              options={"idempotency_key": f"{key}-card"})
             client.v1.payment_intents.update(
                 payment.provider_reference,
-                params={"customer": customer.id, "payment_method": customer.default_source},
+                params={"customer": customer, "payment_method": card.id},
                 options={"idempotency_key": f"{key}-method"})
             client.v1.payment_intents.confirm(payment.provider_reference, options={"idempotency_key": f"{key}-confirm"})
         except stripe.CardError as exc:

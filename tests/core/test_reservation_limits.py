@@ -1,0 +1,164 @@
+"""An account cannot tie up a show, or the sale, without paying (core.limits): MAX_SEATS_PER_CUSTOMER_PER_SHOW seats
+of a show held or reserved unpaid, counted together, and MAX_UNPAID_RESERVATIONS_PER_ACCOUNT unpaid reservations
+open, on every path that reserves; with 20 parallel requests of one account on PostgreSQL too (and a control)."""
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import override_settings
+
+from common import precomposed
+from core import limits
+from core.errors import SeatLimitReached
+from core.models import Booking
+from core.services import booking as booking_service
+from tests.concurrency_helpers import run_concurrently
+from tests.conftest import client_for
+from tests.factories import ShowFactory, UserFactory
+from tests.seat_prices import set_seat_prices
+
+
+def priced_show(**kwargs):
+    show = ShowFactory(**kwargs)
+    set_seat_prices("9.50", show)
+    return show
+
+
+def book(client, show, seat):
+    return client.post(f"/shows/{show.id}/book/", {"seat_number": seat}, format="json")
+
+
+def unpaid_count(user, show=None):
+    bookings = Booking.objects.filter(user=user, status="booked", payment_status="unpaid")
+    return (bookings if show is None else bookings.filter(show=show)).count()
+
+
+@pytest.mark.django_db
+@override_settings(MAX_SEATS_PER_CUSTOMER_PER_SHOW=3)
+def test_direct_bookings_stop_at_the_per_show_limit_with_a_clear_409():
+    show, user = priced_show(total_seats=20), UserFactory()
+    client = client_for(user)
+    assert [book(client, show, n).status_code for n in (1, 2, 3)] == [201, 201, 201]
+
+    response = book(client, show, 4)
+
+    assert response.status_code == 409
+    assert response.json() == {"code": "seat_limit_reached", "limit": 3,
+                               "limit_name": "MAX_SEATS_PER_CUSTOMER_PER_SHOW",
+                               "detail": SeatLimitReached.PER_SHOW.format(limit=3)}
+    assert unpaid_count(user, show) == 3
+    # Another account is not affected, nor is this one at another show.
+    assert book(client_for(UserFactory()), show, 4).status_code == 201
+    assert book(client, priced_show(total_seats=20), 1).status_code == 201
+
+
+@pytest.mark.django_db
+@override_settings(MAX_SEATS_PER_CUSTOMER_PER_SHOW=4)
+def test_holds_and_unpaid_reservations_count_together_on_every_path():
+    show, user = priced_show(total_seats=20), UserFactory()
+    client = client_for(user)
+    assert client.post(f"/shows/{show.id}/hold/", {"seat_numbers": [1, 2]}, format="json").status_code == 201
+    assert client.post(f"/shows/{show.id}/book/", {"seat_numbers": [3, 4]}, format="json").status_code == 201
+
+    # Full: a hold, a booking of several seats, a booking of one seat are all refused.
+    refused = [client.post(f"/shows/{show.id}/hold/", {"seat_numbers": [5]}, format="json"),
+               client.post(f"/shows/{show.id}/book/", {"seat_numbers": [5, 6]}, format="json"),
+               book(client, show, 5)]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(409, "seat_limit_reached")] * 3
+    # Confirming the held seats adds nothing to the show's count: allowed.
+    hold_id = client.get("/my-holds/").json()
+    hold_id = (hold_id["results"] if isinstance(hold_id, dict) else hold_id)[0]["id"]
+    assert client.post(f"/holds/{hold_id}/confirm/").status_code == 201
+    assert unpaid_count(user, show) == 4
+
+
+@pytest.mark.django_db
+@override_settings(MAX_UNPAID_RESERVATIONS_PER_ACCOUNT=3)
+def test_the_account_wide_limit_counts_unpaid_reservations_across_shows_and_confirming_a_hold():
+    user = UserFactory()
+    client = client_for(user)
+    shows = [priced_show(total_seats=10) for _ in range(3)]
+    assert book(client, shows[0], 1).status_code == 201
+    assert client.post(f"/shows/{shows[1].id}/book/", {"seat_numbers": [1, 2]}, format="json").status_code == 201
+    # Holding is not reserving: allowed; confirming the hold would be the fourth unpaid reservation.
+    held = client.post(f"/shows/{shows[2].id}/hold/", {"seat_numbers": [1]}, format="json")
+    assert held.status_code == 201
+
+    refused = client.post(f"/holds/{held.json()['id']}/confirm/")
+
+    assert refused.status_code == 409
+    assert refused.json()["limit_name"] == "MAX_UNPAID_RESERVATIONS_PER_ACCOUNT"
+    assert refused.json()["detail"] == SeatLimitReached.PER_ACCOUNT.format(limit=3)
+    assert book(client, shows[2], 2).json()["code"] == "seat_limit_reached"
+    assert unpaid_count(user) == 3
+    # Free seats are not unpaid reservations.
+    assert book(client, ShowFactory(total_seats=10), 1).status_code == 201
+
+
+@pytest.mark.django_db
+@override_settings(MAX_SEATS_PER_CUSTOMER_PER_SHOW=2)
+def test_bookings_through_the_bookings_endpoint_are_limited_too():
+    show, user = priced_show(total_seats=10), UserFactory()
+    client = client_for(user)
+    statuses = [client.post(f"/shows/{show.id}/bookings/", {"seat_numbers": [n]}, format="json").status_code
+                for n in (1, 2, 3)]
+    assert statuses[:2] == [201, 201] and statuses[2] == 409
+    assert unpaid_count(user, show) == 2
+
+
+PARALLEL = 20
+
+
+def _race(show, user):
+    client = client_for(user)
+    return run_concurrently([lambda n=n: book(client, show, n).status_code for n in range(1, PARALLEL + 1)])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(MAX_SEATS_PER_CUSTOMER_PER_SHOW=5)
+def test_twenty_parallel_bookings_of_one_account_never_exceed_the_limit():
+    show, user = priced_show(total_seats=30), UserFactory()
+
+    outcome = _race(show, user)
+
+    assert not outcome.errors
+    assert outcome.counts == {201: 5, 409: PARALLEL - 5}
+    assert unpaid_count(user, show) == 5
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(MAX_SEATS_PER_CUSTOMER_PER_SHOW=5)
+def test_control_without_the_account_lock_the_limit_is_exceeded_and_the_test_sees_it():
+    """The account's row lock removed (from the general path and from the fast path's claim): the counts of
+    parallel requests no longer see each other, and more than the limit gets through."""
+    show, user = priced_show(total_seats=30), UserFactory()
+    unlocked = precomposed.query(lambda user_id: get_user_model().objects.filter(pk=user_id).values_list("pk"),
+                                 ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
+    booking_service._fast_sql.cache_clear()
+    try:
+        with mock.patch.object(limits, "lock_account", lambda user_id: None), \
+                mock.patch.object(booking_service, "_account_lock", lambda vendor: unlocked):
+            outcome = _race(show, user)
+    finally:
+        booking_service._fast_sql.cache_clear()
+
+    assert not outcome.errors
+    assert unpaid_count(user, show) > 5
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_fast_path_takes_the_account_lock_before_the_seat():
+    """Account, then seats: the order every writer keeps (core.limits), so the fast path cannot deadlock with a
+    hold of the same account. The lock is the plan's one-time filter, evaluated before any seat row is read."""
+    user, show = UserFactory(), priced_show(total_seats=5)
+    claim, _ = booking_service._fast_sql(connection.vendor, ())
+    params = [*booking_service._account_lock(connection.vendor).bind(user_id=user.pk), "booked", show.pk, 1,
+              *booking_service._claim_condition(connection.vendor).bind(show.date_time)]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + claim, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "One-Time Filter" in plan and "LockRows" in plan, plan
