@@ -49,7 +49,7 @@ def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_b
     now = now or timezone.now()
     customer = walk_in_customer()
     with transaction.atomic():
-        hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now)
+        hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now, past_the_gates=True)
         order = services.order_create(user=customer, hold_id=hold.pk, payment_method=Order.Method.BOX_OFFICE,
                                       now=now)
         if email:
@@ -89,14 +89,11 @@ def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None)
     with transaction.atomic():
         order = services.order_cancel(user=staff_user, order_id=order_id, now=now, by_staff=True,
                                       reason="refunded_at_counter")
-        refund = order.refund
-        # Money taken at the counter goes back across it, in cash; an online payment is refunded to the card by
-        # order_cancel (through its provider), and the counter pays nothing out.
-        if refund is not None and refund.payment.provider == Order.Method.BOX_OFFICE:
-            Refund.objects.filter(pk=refund.pk).update(paid_out_by=staff_user)
-            refund.paid_out_by = staff_user
-            log_event_on_commit("box_office_refund", order_id=order.pk, refund_id=refund.pk,
-                                amount=str(refund.amount), staff_user_id=staff_user.pk)
+        # Money taken at the counter goes back across it, in cash, now: the cashier pays out what the order's
+        # refunds left waiting there (orders.services: state to_pay_out). An online payment was refunded to the
+        # card by order_cancel, through its provider, and the counter pays nothing out.
+        for refund_id in Refund.objects.filter(order=order, state=Refund.State.TO_PAY_OUT).values_list("pk", flat=True):
+            services.refund_paid_out(refund_id=refund_id, staff_user=staff_user, now=now)
     return order
 
 

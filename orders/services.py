@@ -21,6 +21,7 @@ from common.events import log_event_on_commit
 from core.errors import CancellationClosed, HoldExpired, SeatsUnavailable, ShowCancelled, ShowStarted
 from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
+from core.reservations import collect_by
 from core.services.booking import insert_bookings
 from core.services.holds import hold_lock_own, hold_record_converted, hold_record_unconverted
 from core.services.seats import is_live_hold, set_state, show_for_sale
@@ -72,8 +73,12 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
             raise SeatsUnavailable(lost)
         priced = [PricedSeat.of(seat) for seat in seats]
         total = sum((seat.price for seat in priced), Decimal("0.00"))
-        # The hold now keeps the seats for the order: extended to the payment window, never past the show.
+        # The hold now keeps the seats for the order: extended to the payment window, never past the show. An order
+        # paid at the counter is a reservation: kept until it must be collected (core.reservations.collect_by),
+        # or for the usual window when that deadline is sooner.
         expires_at = min(now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES), show.date_time)
+        if provider.paid_at_counter:
+            expires_at = max(expires_at, collect_by(show.date_time))
         hold.expires_at = expires_at
         hold.save(update_fields=["expires_at"])
         ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(held_until=expires_at)
@@ -429,9 +434,9 @@ def refund_paid_out(*, refund_id: int, staff_user, now: datetime | None = None) 
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state != Refund.State.TO_PAY_OUT:
             raise RefundNotToPayOut()
-        refund.state, refund.done_at = Refund.State.DONE, now
+        refund.state, refund.done_at, refund.paid_out_by = Refund.State.DONE, now, staff_user
         refund.provider_reference = f"counter:{staff_user.pk}"
-        refund.save(update_fields=["state", "done_at", "provider_reference"])
+        refund.save(update_fields=["state", "done_at", "paid_out_by", "provider_reference"])
         log_event_on_commit("refund_paid_out", refund_id=refund.pk, order_id=refund.order_id,
                             staff_user_id=staff_user.pk)
     return refund

@@ -42,15 +42,17 @@ def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
 
 
 def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None,
-                queue_pass: str | None = None) -> Hold:
+                queue_pass: str | None = None, past_the_gates: bool = False) -> Hold:
     """Hold the seats for `user` for SEAT_HOLD_MINUTES (never past the show's start), all or none.
 
     A seat already in an unexpired hold is unavailable, whoever holds it: a seat is in at most one hold, so a
     customer who wants it in another hold releases the first one (or confirms it). `queue_pass`: the request's
-    waiting-room pass, for the sale gates (`check_sale_gates`).
+    waiting-room pass, for the sale gates (`check_sale_gates`). `past_the_gates`: a sale at the counter, to
+    someone standing there; a waiting room orders the online crowd, not the queue at the till.
     """
     now = now or timezone.now()
-    check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
+    if not past_the_gates:
+        check_sale_gates(user=user, show_id=show_id, queue_pass=queue_pass, now=now)
     numbers = validated_seat_selection(seat_numbers)
     limit = settings.MAX_SEATS_PER_BOOKING
     with locked_transaction():

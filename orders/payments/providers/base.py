@@ -33,6 +33,8 @@ class PaymentProvider:
     name = ""
     # Whether the customer pays online (so the order waits for the provider's word) or at the counter.
     online = False
+    # Whether the customer pays at the counter: the order is a reservation kept until it must be collected.
+    paid_at_counter = False
     # Whether a refund is cash handed back at the counter by staff (orders.services.refund_paid_out) rather than
     # executed with the provider.
     refunds_at_counter = False

@@ -6,6 +6,7 @@ from orders.payments.providers.base import PaymentProvider
 
 class BoxOfficeProvider(PaymentProvider):
     name = "box_office"
+    paid_at_counter = True
     refunds_at_counter = True
 
     def client_info(self, payment) -> dict:
