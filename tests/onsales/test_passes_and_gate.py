@@ -131,3 +131,23 @@ def test_a_gate_read_by_another_process_takes_effect_within_the_refresh_time(ons
     # ...until it is older than the refresh time.
     settings.ONSALE_GATE_REFRESH_SECONDS = 0
     assert gate.gating_onsale(show_id=show.pk, now=at) is None
+
+
+@pytest.mark.django_db
+def test_a_sale_at_the_counter_is_past_the_gate(onsale, show, user):
+    """The waiting room orders the online crowd; the person at the till is served without a pass."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import BOX_OFFICE
+    from tests.conftest import client_for
+
+    cashier = type(user).objects.create_user("cashier-at-the-gate", password="x")
+    cashier.groups.add(Group.objects.get_or_create(name=BOX_OFFICE)[0])
+    at = onsale.opens_at + timedelta(seconds=1)
+    with pytest.raises(QueueRequired):
+        holds.hold_create(user=user, show_id=show.pk, seat_numbers=[7], now=at)
+
+    response = client_for(cashier).post("/boxoffice/orders/", {"show_id": show.pk, "seats": [7, 8]}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "paid"

@@ -194,15 +194,6 @@ def test_two_tills_selling_one_seat_at_once_one_sells_it():
     assert Order.objects.count() == 1 and not HoldSeat.objects.exists()
 
 
-class _UnlockedUsers:
-    """The user model as hold_create sees it, without the row lock on the holder (the walk-in identity)."""
-
-    class objects:
-        @staticmethod
-        def select_for_update(**kwargs):
-            return mock.Mock(filter=lambda **kw: mock.Mock(values_list=lambda *a: []))
-
-
 @pytest.mark.postgres_only
 def test_control_without_the_locks_the_race_reaches_the_last_line_of_defence(caplog):
     """Proves the race test can fail: with the seat and holder locks patched out, both tills read seat 5 free
@@ -222,7 +213,8 @@ def test_control_without_the_locks_the_race_reaches_the_last_line_of_defence(cap
         both_read.wait(timeout=30)
         return classes
 
-    with mock.patch.object(hold_service, "get_user_model", lambda: _UnlockedUsers), \
+    # The holder's lock is core.limits.lock_account (the walk-in identity's row): patched out with the seats'.
+    with mock.patch.object(hold_service.limits, "lock_account", lambda user_id: None), \
             mock.patch.object(hold_service, "lock_seats", read_without_locking), \
             mock.patch.object(hold_service, "classify", classify_then_wait):
         outcome, responses = two_tills_sell_seat_5(show)
@@ -232,3 +224,26 @@ def test_control_without_the_locks_the_race_reaches_the_last_line_of_defence(cap
     # second booking (the first sale committed and its hold gone).
     assert sum(any(m in r.getMessage() for m in PAST_THE_LOCK) for r in caplog.records) == 1
     assert outcome.counts == {201: 1, 409: 1}, responses
+
+
+def test_an_order_paid_at_the_box_office_keeps_its_seats_until_it_must_be_collected(user, settings):
+    """Reserving to pay at the counter keeps the seats until RESERVATION_RELEASE_MINUTES before the show, not the
+    online payment window; for a show sooner than that, the usual window."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.reservations import collect_by
+    from orders import services as order_services
+
+    settings.ORDER_PAYMENT_MINUTES, settings.RESERVATION_RELEASE_MINUTES = 15, 30
+    now = timezone.now()
+    tomorrow = ShowFactory(date_time=now + timedelta(days=1), total_seats=10)
+    soon = ShowFactory(date_time=now + timedelta(minutes=20), total_seats=10)
+    set_seat_prices("12.50", tomorrow)
+    set_seat_prices("12.50", soon)
+    for show, expected in ((tomorrow, collect_by(tomorrow.date_time)), (soon, now + timedelta(minutes=15))):
+        hold = hold_service.hold_create(user=user, show_id=show.pk, seat_numbers=[1], now=now)
+        order = order_services.order_create(user=user, hold_id=hold.pk, payment_method="box_office", now=now)
+        assert order.expires_at == expected
+        assert ShowSeat.objects.get(show=show, number=1).held_until == expected
