@@ -54,7 +54,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(401, "user_inactive", "the token's user was deactivated"),
     ApiError(401, "password_changed", "the user's password changed after the token was issued"),
     ApiError(401, "no_active_account", "/login with wrong credentials; /token/refresh for a deleted user"),
-    ApiError(403, "permission_denied", "e.g. a non-staff user creating a movie"),
+    ApiError(403, "permission_denied", "the caller lacks the role the operation needs (docs/roles.md), e.g. a "
+                                      "customer creating a movie"),
     ApiError(404, "not_found", "unknown show, movie, booking, hold or path — and someone else's booking or hold"),
     ApiError(405, "method_not_allowed", "an HTTP method the path does not answer"),
     ApiError(409, "seat_taken", "the seat has an active booking"),

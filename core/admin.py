@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import RoleActionsMixin
 from common.admin import ReadOnlyAdminMixin, apply_to_each, domain_error_text
 from common.errors import DomainError
 from core.errors import ShowHasBookingHistory
@@ -87,7 +88,7 @@ class ShowActionForm(helpers.ActionForm, ShowActionInputs):
 
 
 @admin.register(Show)
-class ShowAdmin(admin.ModelAdmin):
+class ShowAdmin(RoleActionsMixin, admin.ModelAdmin):
     form = ShowAdminForm
     action_form = ShowActionForm
     actions = ["cancel_shows", "reschedule_shows", "block_seats", "unblock_seats", "delete_shows"]
@@ -138,11 +139,11 @@ class ShowAdmin(admin.ModelAdmin):
         apply_to_each(self, request, queryset, call, name=lambda show: f"Show {show.pk}",
                       summary=lambda done: f"{verb} {done} show(s).")
 
-    @admin.action(description="Cancel selected shows (bookings cancelled, holds released)")
+    @admin.action(description="Cancel selected shows (bookings cancelled, holds released)", permissions=["manager"])
     def cancel_shows(self, request, queryset):
         self._each(request, queryset, "Cancelled", lambda show: catalog.show_cancel(show_id=show.pk))
 
-    @admin.action(description="Reschedule selected shows to the new start")
+    @admin.action(description="Reschedule selected shows to the new start", permissions=["change"])
     def reschedule_shows(self, request, queryset):
         new_date_time = self._action_input(request, "new_date_time")
         if new_date_time is None:
@@ -150,21 +151,22 @@ class ShowAdmin(admin.ModelAdmin):
         self._each(request, queryset, "Rescheduled",
                    lambda show: catalog.show_update(show_id=show.pk, date_time=new_date_time))
 
-    @admin.action(description="Block the given seats (take them out of sale)")
+    @admin.action(description="Block the given seats (take them out of sale)", permissions=["change"])
     def block_seats(self, request, queryset):
         seats = self._seat_numbers(request)
         if seats:
             self._each(request, queryset, "Blocked seats of",
                        lambda show: catalog.seats_block(show_id=show.pk, seat_numbers=seats))
 
-    @admin.action(description="Unblock the given seats")
+    @admin.action(description="Unblock the given seats", permissions=["change"])
     def unblock_seats(self, request, queryset):
         seats = self._seat_numbers(request)
         if seats:
             self._each(request, queryset, "Unblocked seats of",
                        lambda show: catalog.seats_unblock(show_id=show.pk, seat_numbers=seats))
 
-    @admin.action(description="Delete selected shows (only shows that never had a booking)")
+    @admin.action(description="Delete selected shows (only shows that never had a booking)",
+                  permissions=["delete"])
     def delete_shows(self, request, queryset):
         self._each(request, queryset, "Deleted", lambda show: catalog.show_delete(show_id=show.pk))
 

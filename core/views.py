@@ -8,10 +8,10 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import MANAGER, PROGRAMME, role_required, role_required_to_write
 from common.filters import swagger_parameters
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
-from common.permissions import IsStaff, IsStaffOrReadOnly
 from common.schema import (
     PUBLIC,
     STAFF,
@@ -45,7 +45,7 @@ from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThro
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
 
 class MovieListView(generics.ListAPIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
     filter_backends = [DjangoFilterBackend]
@@ -60,7 +60,8 @@ class MovieListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @api_operation(operation_id="movies_create", summary="Add a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+    @api_operation(operation_id="movies_create", summary="Add a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+                   role=PROGRAMME,
                    request_body=MovieCreateSerializer, example={"title": "Dune", "duration_minutes": 155},
                    success=(201, MovieDetailSerializer), errors=[])
     def post(self, request):
@@ -80,7 +81,7 @@ class MovieDetailView(APIView):
 
 
 class MovieShowsView(generics.ListAPIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
     filter_backends = [DjangoFilterBackend]
@@ -96,7 +97,8 @@ class MovieShowsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @api_operation(
-        operation_id="shows_create", summary="Add a show of a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="shows_create", summary="Add a show of a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description=(
             "Schedule a show on a screen (`screen`, `date_time`, `prices` for every seat category of the screen; "
             "optional `language`, `format`), or in the seed's form (`screen_name`, `date_time`, `total_seats`). "
@@ -146,7 +148,7 @@ class SeatMapView(APIView):
 
 class ShowDetailView(APIView):
     def get_permissions(self):
-        return [permissions.AllowAny()] if self.request.method == "GET" else [IsStaff()]
+        return [permissions.AllowAny()] if self.request.method == "GET" else [role_required(PROGRAMME)()]
 
     @api_operation(operation_id="shows_retrieve", summary="Get one show, with its free seats", tag=TAG_CATALOGUE,
                    auth=PUBLIC, success=(200, ShowWithAvailabilitySerializer), errors=[])
@@ -154,9 +156,10 @@ class ShowDetailView(APIView):
         return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
 
     @api_operation(
-        operation_id="shows_update", summary="Change a show (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="shows_update", summary="Change a show (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description=(
-            "Staff: reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
+            "Reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
             "(only without bookings or holds: 409 show_has_sales), `language`, `format`. Bookings are kept at "
             "the price they were sold at; the change is logged as a `show_changed` event."
         ),
@@ -172,12 +175,13 @@ class ShowDetailView(APIView):
 
 
 class ShowCancelView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(MANAGER)]
 
     @api_operation(
-        operation_id="shows_cancel", summary="Cancel a show and all its bookings (staff)", tag=TAG_CATALOGUE,
-        auth=STAFF, description="Sales stop (409 show_cancelled), every active booking is cancelled and every hold "
-                                "released, in one transaction; all stay in the history.",
+        operation_id="shows_cancel", summary="Cancel a show and all its bookings (manager)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=MANAGER,
+        description="Sales stop (409 show_cancelled), every active booking is cancelled and every hold released, in "
+                    "one transaction; all stay in the history.",
         request_body=no_body, success=(200, ShowWithAvailabilitySerializer), errors=["show_cancelled"],
     )
     def post(self, request, show_id):
@@ -186,10 +190,11 @@ class ShowCancelView(APIView):
 
 
 class SeatBlockView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(PROGRAMME)]
 
     @api_operation(
-        operation_id="show_seats_block", summary="Take seats out of sale (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="show_seats_block", summary="Take seats out of sale (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description="All or none. A booked or held seat cannot be blocked: 409 seats_unavailable listing them. "
                     "Answers the seat map.",
         request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
@@ -203,11 +208,11 @@ class SeatBlockView(APIView):
 
 
 class SeatUnblockView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(PROGRAMME)]
 
     @api_operation(
-        operation_id="show_seats_unblock", summary="Put blocked seats back on sale (staff)", tag=TAG_CATALOGUE,
-        auth=STAFF, description="Seats not blocked are left as they are. Answers the seat map.",
+        operation_id="show_seats_unblock", summary="Put blocked seats back on sale (programme)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=PROGRAMME, description="Seats not blocked are left as they are. Answers the seat map.",
         request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
         errors=["invalid_seat", "show_cancelled"],
     )

@@ -10,11 +10,12 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 from drf_yasg import openapi
-from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import MANAGER, role_required
 from common.errors import DomainError
 from common.schema import STAFF, TAG_REPORTS, api_operation
 from reports.charts import bar_chart_svg
@@ -52,11 +53,11 @@ class SalesReportView(APIView):
     """Per day, movie and show: tickets sold, occupancy, revenue, cancellations, refunds, holds that turned into
     orders, check-in rate (staff only)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [role_required(MANAGER)]
 
     @api_operation(
-        operation_id="reports_sales", summary="Sales report per day, movie and show (staff)", tag=TAG_REPORTS,
-        auth=STAFF, manual_parameters=_PARAMETERS,
+        operation_id="reports_sales", summary="Sales report per day, movie and show (manager)", tag=TAG_REPORTS,
+        auth=STAFF, role=MANAGER, manual_parameters=_PARAMETERS,
         description="One row per show whose day (in its cinema's time zone) is in the period, with subtotals per "
                     "day and movie and the totals. The same rows as CSV: `GET /reports/sales.csv` with the same "
                     "parameters.",
@@ -71,7 +72,7 @@ class SalesReportView(APIView):
 class SalesReportCsvView(APIView):
     """The report's rows as CSV (staff only), for a spreadsheet."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [role_required(MANAGER)]
     swagger_schema = None  # not JSON; documented in docs/operations.md
 
     def get(self, request):
@@ -81,6 +82,7 @@ class SalesReportCsvView(APIView):
         return response
 
 
+@require_safe
 def admin_sales_report(request):
     """The report as an admin page: filters, a chart of tickets sold per day, the tables, a CSV link."""
     errors = {}
