@@ -33,13 +33,16 @@ from core.serializers import (
     MovieCreateSerializer,
     MovieDetailSerializer,
     MultiSeatBookingSerializer,
+    ScheduleCreatedSerializer,
+    ScheduleErrorSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     ShowCreateSerializer,
+    ShowScheduleSerializer,
     ShowUpdateSerializer,
     ShowWithAvailabilitySerializer,
 )
-from core.services import booking, catalog, holds
+from core.services import booking, catalog, holds, schedule
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
@@ -134,6 +137,39 @@ class ShowListView(generics.ListAPIView):
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class ShowScheduleView(APIView):
+    permission_classes = [role_required(PROGRAMME)]
+
+    @api_operation(
+        operation_id="shows_schedule", summary="Schedule a run of shows at once (programme)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=PROGRAMME,
+        description=(
+            "Every day from `from` to `to` on one of `weekdays` (ISO, Monday = 1), at each of `times` (local to the "
+            "screen's cinema). Each show is checked as one created alone: 400 invalid_date_time if one is in the "
+            "past; 409 screen_busy if any overlaps an existing show or another of the run, listing every clash, and "
+            "nothing is created. Otherwise all are created in one transaction (201). `dry_run: true`: 200 "
+            "`{\"shows\": [{\"date_time\", \"local_date_time\"}, ...], \"clashes\": [...]}` (clashes shaped as in "
+            "the 409), nothing created."
+        ),
+        request_body=ShowScheduleSerializer,
+        example={"movie": 1, "screen": 1, "from": "2030-12-10", "to": "2030-12-16", "times": ["18:00", "21:00"],
+                 "weekdays": [1, 2, 3, 4, 5, 6, 7], "prices": {"standard": "12.50"}, "dry_run": True},
+        success=(201, ScheduleCreatedSerializer), error_schemas={409: ScheduleErrorSerializer},
+        errors=["invalid_date_time", "screen_busy", (404, "not_found")],
+    )
+    def post(self, request):
+        serializer = ShowScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = schedule.shows_schedule(**serializer.validated_data)
+        if serializer.validated_data["dry_run"]:
+            starts = [{"date_time": schedule.iso(start), "local_date_time": schedule.iso(run.local(start))}
+                      for start in run.starts]
+            return Response({"shows": starts, "clashes": schedule.clash_data(run)})
+        created = selectors.show_list().filter(pk__in=[show.pk for show in run.shows])
+        return Response({"shows": ShowWithAvailabilitySerializer(created, many=True).data},
+                        status=status.HTTP_201_CREATED)
 
 
 class SeatMapView(APIView):
