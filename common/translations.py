@@ -24,7 +24,8 @@ LOCALE_DIR = BASE_DIR / "locale"
 PYTHON_SOURCES = ["core", "accounts", "venues", "orders", "tickets", "notifications", "web", "reports",
                   "ticketing_system"]
 # The pages, the mails (.html and .txt) and the staff's admin pages.
-TEMPLATE_DIRS = ["web/templates", "notifications/templates", "accounts/templates", "core/templates"]
+TEMPLATE_DIRS = ["web/templates", "notifications/templates", "accounts/templates", "core/templates",
+                 "reports/templates"]
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 
