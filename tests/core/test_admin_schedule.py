@@ -60,3 +60,19 @@ def test_a_clash_is_shown_and_nothing_can_be_created(programme_client, rule):
     assert "Create 14 shows" not in preview
     assert refused.status_code == 200 and "Another show is scheduled on this screen" in refused.content.decode()
     assert list(Show.objects.all()) == [other]
+
+
+@pytest.mark.parametrize("language, heading, preview", [("en", "Schedule shows", "Preview"),
+                                                        ("es", "Programar sesiones", "Vista previa"),
+                                                        ("hi", "शो निर्धारित करें", "पूर्वावलोकन")])
+def test_the_page_speaks_the_staffs_language(programme_client, language, heading, preview):
+    page = programme_client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"<h1>{heading}</h1>" in page and f'value="{preview}"' in page
+
+
+def test_other_staff_get_a_403_page_naming_the_role():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, roles=["box_office"]))
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 403
+    assert "Esta página requiere el rol «programación»" in response.content.decode()
