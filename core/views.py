@@ -154,8 +154,9 @@ class ShowScheduleView(APIView):
             "the 409), nothing created."
         ),
         request_body=ShowScheduleSerializer,
-        example={"movie": 1, "screen": 1, "from": "2030-12-10", "to": "2030-12-16", "times": ["18:00", "21:00"],
-                 "weekdays": [1, 2, 3, 4, 5, 6, 7], "prices": {"standard": "12.50"}, "dry_run": True},
+        example={"movie": 1, "screen": 1, "from": "2030-12-10", "to": "2030-12-16", "times": ["14:00", "20:00"],
+                 "weekdays": [1, 2, 3, 4, 5, 6, 7],
+                 "prices": {"standard": "12.50", "premium": "18.00", "wheelchair": "12.50", "companion": "6.00"}},
         success=(201, ScheduleCreatedSerializer), error_schemas={409: ScheduleErrorSerializer},
         errors=["invalid_date_time", "screen_busy", (404, "not_found")],
     )
