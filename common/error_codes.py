@@ -59,7 +59,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(401, "user_inactive", "the token's user was deactivated"),
     ApiError(401, "password_changed", "the user's password changed after the token was issued"),
     ApiError(401, "no_active_account", "/login with wrong credentials; /token/refresh for a deleted user"),
-    ApiError(403, "permission_denied", "e.g. a non-staff user creating a movie"),
+    ApiError(403, "permission_denied", "the caller lacks the role the operation needs (docs/roles.md), e.g. a "
+                                      "customer creating a movie"),
     ApiError(403, "refund_above_limit", "a counter refund (box office) of more than BOX_OFFICE_REFUND_LIMIT: a "
                                         "manager's job (\"limit\" in the body)"),
     ApiError(404, "not_found", "unknown show, movie, booking, hold or path — and someone else's booking or hold"),

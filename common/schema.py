@@ -60,7 +60,7 @@ TAGS = [
 # Who may call an operation.
 PUBLIC = "public"  # anyone; a token is not needed (but a broken one is still refused with 401)
 USER = "user"  # a signed-in user's access token
-STAFF = "staff"  # a staff user's access token
+STAFF = "staff"  # the access token of a user with the operation's `role` (accounts.roles; superusers always)
 
 # (status, code) that every operation of a kind can answer, added to its own.
 AUTH_ERRORS = [(401, code) for code in ("not_authenticated", "bad_authorization_header", "token_not_valid",
@@ -100,7 +100,8 @@ IDEMPOTENCY_KEY_PARAMETER = openapi.Parameter(
 
 def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, success: tuple, errors: list[str],
                   request_body=None, example: dict | None = None, description: str | None = None,
-                  manual_parameters: list | None = None, error_schemas: dict | None = None):
+                  manual_parameters: list | None = None, error_schemas: dict | None = None,
+                  role: str | None = None):
     """Document one operation (decorate the view method). See the module docstring.
 
     `success` is `(status, serializer or description)`: one status, one shape. `errors` are the domain error codes
@@ -112,6 +113,10 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
     """
     if auth not in (PUBLIC, USER, STAFF):
         raise ValueError(f"auth must be PUBLIC, USER or STAFF, not {auth!r}")
+    if (auth == STAFF) != (role is not None):
+        # A staff operation names the role it needs (accounts.roles), shown as `x-role`: docs/roles.md's table and
+        # tests/accounts/test_roles_walk.py read it, so a new staff operation cannot go without a role.
+        raise ValueError(f"{operation_id}: a STAFF operation names its role, and only a STAFF operation does")
     if request_body not in (None, no_body) and example is None:
         raise ValueError(f"{operation_id}: an operation with a request body needs an example")
     own_errors = [(error_codes.lookup(e).status, e) if isinstance(e, str) else tuple(e) for e in errors]
@@ -135,6 +140,7 @@ def api_operation(*, operation_id: str, summary: str, tag: str, auth: str, succe
         api_errors=own_errors,
         api_error_schemas={int(k): v for k, v in (error_schemas or {}).items()},
         api_example=example,
+        api_role=role,
     )
 
 
@@ -145,6 +151,8 @@ class ApiAutoSchema(SwaggerAutoSchema):
         operation = super().get_operation(operation_keys)
         if getattr(self.view, "paged_twin_of", None) is not None:
             self._make_paged(operation)
+        if self.overrides.get("api_role"):
+            operation["x-role"] = self.overrides["api_role"]
         return operation
 
     # --- Request --------------------------------------------------------------------------------------------

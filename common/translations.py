@@ -23,7 +23,9 @@ LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
 PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "orders", "tickets", "notifications", "web", "reports",
                   "ticketing_system"]
-TEMPLATE_DIRS = ["web/templates", "notifications/templates"]  # the mails too (.html and .txt)
+# The pages, the mails (.html and .txt) and the staff's admin pages.
+TEMPLATE_DIRS = ["web/templates", "notifications/templates", "accounts/templates", "core/templates",
+                 "reports/templates"]
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 

@@ -8,15 +8,21 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import PROGRAMME, RoleActionsMixin, admin_role_view, has_role
 from common.admin import ReadOnlyAdminMixin, apply_to_each, domain_error_text
 from common.errors import DomainError
 from core.errors import ShowHasBookingHistory
 from core.models import Booking, Hold, Movie, Show
 from core.selectors import available_seat_count_per_show
-from core.services import catalog
+from core.serializers import MAX_SCHEDULE_DAYS, MAX_SCHEDULE_TIMES
+from core.services import catalog, schedule
+from venues.models import Screen
 
 
 @admin.register(Movie)
@@ -86,8 +92,53 @@ class ShowActionForm(helpers.ActionForm, ShowActionInputs):
     pass
 
 
+WEEKDAYS = [(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")), (5, _("Friday")),
+            (6, _("Saturday")), (7, _("Sunday"))]
+
+
+class ScheduleForm(forms.Form):
+    """The admin's form of POST /shows/schedule/: the same rule, the same service."""
+
+    movie = forms.ModelChoiceField(Movie.objects.order_by("title"), label=_("Movie"))
+    screen = forms.ModelChoiceField(Screen.objects.select_related("cinema").order_by("cinema__name", "name"),
+                                    label=_("Screen"))
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    times = forms.CharField(label=_("Start times"), help_text=_("Local to the cinema, e.g. 18:00, 21:00"))
+    weekdays = forms.TypedMultipleChoiceField(choices=WEEKDAYS, coerce=int, initial=[1, 2, 3, 4, 5, 6, 7],
+                                              widget=forms.CheckboxSelectMultiple, label=_("Weekdays"))
+    prices = forms.JSONField(label=_("Prices"), help_text=_('Per seat category, e.g. {"standard": "12.50"}'))
+    language = forms.CharField(required=False, max_length=50, label=_("Language"))
+    format = forms.CharField(required=False, max_length=20, label=_("Format"))
+
+    def clean_times(self):
+        try:
+            times = sorted({forms.TimeField().clean(part.strip())
+                            for part in self.cleaned_data["times"].split(",") if part.strip()})
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(_("Times are like 18:00, separated by commas.")) from exc
+        if not 1 <= len(times) <= MAX_SCHEDULE_TIMES:
+            raise forms.ValidationError(_("Between 1 and %(most)d times.") % {"most": MAX_SCHEDULE_TIMES})
+        return times
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and not 0 <= (end - start).days < MAX_SCHEDULE_DAYS:
+            raise forms.ValidationError(_("“To” is on or after “From”, at most %(days)d days later.")
+                                        % {"days": MAX_SCHEDULE_DAYS})
+        return data
+
+    def rule(self) -> dict:
+        data = self.cleaned_data
+        return {"movie_id": data["movie"].pk, "screen_id": data["screen"].pk, "date_from": data["date_from"],
+                "date_to": data["date_to"], "times": data["times"], "weekdays": data["weekdays"],
+                "prices": data["prices"] if isinstance(data["prices"], dict) else {},
+                "language": data["language"], "format": data["format"]}
+
+
 @admin.register(Show)
-class ShowAdmin(admin.ModelAdmin):
+class ShowAdmin(RoleActionsMixin, admin.ModelAdmin):
     form = ShowAdminForm
     action_form = ShowActionForm
     actions = ["cancel_shows", "reschedule_shows", "block_seats", "unblock_seats", "delete_shows"]
@@ -97,6 +148,33 @@ class ShowAdmin(admin.ModelAdmin):
     list_select_related = ["movie"]
     search_fields = ["movie__title", "screen_name"]
     date_hierarchy = "date_time"
+
+    def get_urls(self):
+        return [path("schedule/", admin_role_view(PROGRAMME, self.schedule_view), name="core_show_schedule"),
+                *super().get_urls()]
+
+    def schedule_view(self, request):
+        """Schedule shows: fill in the rule, preview the shows (and clashes), then create them all at once."""
+        form = ScheduleForm(request.POST or None)
+        run = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = schedule.shows_schedule(**form.rule(), dry_run="create" not in request.POST)
+            except DomainError as exc:
+                form.add_error(None, domain_error_text(exc))
+            if run is not None and run.shows:
+                self.message_user(request, gettext("Shows created: %(count)d.") % {"count": len(run.shows)},
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:core_show_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": gettext("Schedule shows"), "run": run,
+                   "starts": [run.local(start) for start in run.starts] if run else [],
+                   "clashes": schedule.clash_data(run) if run else []}
+        return TemplateResponse(request, "admin/core/show/schedule.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_schedule": has_role(request.user, PROGRAMME)}
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         # A show keeps the seats it was created with (its own seat rows): screen and size never change.
@@ -138,11 +216,11 @@ class ShowAdmin(admin.ModelAdmin):
         apply_to_each(self, request, queryset, call, name=lambda show: f"Show {show.pk}",
                       summary=lambda done: f"{verb} {done} show(s).")
 
-    @admin.action(description="Cancel selected shows (bookings cancelled, holds released)")
+    @admin.action(description="Cancel selected shows (bookings cancelled, holds released)", permissions=["manager"])
     def cancel_shows(self, request, queryset):
         self._each(request, queryset, "Cancelled", lambda show: catalog.show_cancel(show_id=show.pk))
 
-    @admin.action(description="Reschedule selected shows to the new start")
+    @admin.action(description="Reschedule selected shows to the new start", permissions=["change"])
     def reschedule_shows(self, request, queryset):
         new_date_time = self._action_input(request, "new_date_time")
         if new_date_time is None:
@@ -150,21 +228,22 @@ class ShowAdmin(admin.ModelAdmin):
         self._each(request, queryset, "Rescheduled",
                    lambda show: catalog.show_update(show_id=show.pk, date_time=new_date_time))
 
-    @admin.action(description="Block the given seats (take them out of sale)")
+    @admin.action(description="Block the given seats (take them out of sale)", permissions=["change"])
     def block_seats(self, request, queryset):
         seats = self._seat_numbers(request)
         if seats:
             self._each(request, queryset, "Blocked seats of",
                        lambda show: catalog.seats_block(show_id=show.pk, seat_numbers=seats))
 
-    @admin.action(description="Unblock the given seats")
+    @admin.action(description="Unblock the given seats", permissions=["change"])
     def unblock_seats(self, request, queryset):
         seats = self._seat_numbers(request)
         if seats:
             self._each(request, queryset, "Unblocked seats of",
                        lambda show: catalog.seats_unblock(show_id=show.pk, seat_numbers=seats))
 
-    @admin.action(description="Delete selected shows (only shows that never had a booking)")
+    @admin.action(description="Delete selected shows (only shows that never had a booking)",
+                  permissions=["delete"])
     def delete_shows(self, request, queryset):
         self._each(request, queryset, "Deleted", lambda show: catalog.show_delete(show_id=show.pk))
 

@@ -168,8 +168,12 @@ class ScreenBusy(DomainError):
     code = "screen_busy"
     message = _("Another show is scheduled on this screen at that time (its duration plus cleaning time).")
 
-    def __init__(self, show_ids, message: str | None = None):
-        super().__init__(message, extra={"shows": sorted(show_ids)})
+    def __init__(self, show_ids, message: str | None = None, *, clashes: list | None = None):
+        # `clashes`: for a schedule of many shows, each new show that cannot be, and what it overlaps.
+        extra = {"shows": sorted(set(show_ids))}
+        if clashes is not None:
+            extra["clashes"] = clashes
+        super().__init__(message, extra=extra)
 
 
 class ShowHasSales(DomainError):

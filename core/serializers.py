@@ -7,7 +7,7 @@ from drf_yasg.utils import swagger_serializer_method
 from rest_framework import serializers
 
 from common.money import price_text
-from common.serializers import MultiLineField, SingleLineField
+from common.serializers import ErrorSerializer, MultiLineField, SingleLineField
 from core.models import Booking, Hold, Movie, Show
 from venues.layouts import SEAT_CATEGORIES
 
@@ -342,3 +342,67 @@ class ShowUpdateSerializer(serializers.Serializer):
 class BlockSeatsSerializer(serializers.Serializer):
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
                                          max_length=Show.MAX_TOTAL_SEATS, help_text="Seat numbers of the show.")
+
+
+# Bounds of one schedule request: a quarter's programme at most, a dozen starts a day.
+MAX_SCHEDULE_DAYS = 92
+MAX_SCHEDULE_TIMES = 12
+
+
+class ShowScheduleSerializer(serializers.Serializer):
+    """POST /shows/schedule/: the rule of a run of shows. `from` and `to` are Python keywords, so get_fields adds
+    them."""
+
+    movie = serializers.IntegerField(min_value=1)
+    screen = serializers.IntegerField(min_value=1, help_text="The shows are on this screen; times are local to its "
+                                                             "cinema.")
+    times = serializers.ListField(child=serializers.TimeField(format="%H:%M"), min_length=1,
+                                  max_length=MAX_SCHEDULE_TIMES, help_text='Start times, e.g. ["18:00", "21:00"].')
+    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), min_length=1,
+                                     max_length=7, required=False, default=[1, 2, 3, 4, 5, 6, 7],
+                                     help_text="ISO weekdays, Monday = 1 (default: every day).")
+    prices = serializers.DictField(child=_price_field(), allow_empty=False,
+                                   help_text="A price for every seat category of the screen.")
+    language = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    format = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    dry_run = serializers.BooleanField(required=False, default=False,
+                                       help_text="Preview: answer the shows and clashes, create nothing.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"movie": fields.pop("movie"), "screen": fields.pop("screen"),
+                "from": serializers.DateField(help_text="First day (YYYY-MM-DD), in the cinema's time zone."),
+                "to": serializers.DateField(help_text=f"Last day, inclusive; at most {MAX_SCHEDULE_DAYS} days "
+                                                      f"after `from`."),
+                **fields}
+
+    def validate(self, attrs):
+        attrs["date_from"], attrs["date_to"] = attrs.pop("from"), attrs.pop("to")
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"to": ["Not before from."]})
+        if (attrs["date_to"] - attrs["date_from"]).days >= MAX_SCHEDULE_DAYS:
+            raise serializers.ValidationError({"to": [f"At most {MAX_SCHEDULE_DAYS} days after from."]})
+        attrs["movie_id"], attrs["screen_id"] = attrs.pop("movie"), attrs.pop("screen")
+        return attrs
+
+
+class ScheduledStartSerializer(serializers.Serializer):
+    date_time = serializers.DateTimeField()
+    local_date_time = serializers.CharField(help_text="date_time in the cinema's time zone, with its offset.")
+
+
+class ScheduleClashSerializer(ScheduledStartSerializer):
+    shows = serializers.ListField(child=serializers.IntegerField(), help_text="Existing shows it overlaps (ids).")
+    new_shows = serializers.ListField(child=serializers.CharField(),
+                                      help_text="Other starts of this run it overlaps (local times).")
+
+
+class ScheduleCreatedSerializer(serializers.Serializer):
+    shows = ShowWithAvailabilitySerializer(many=True)
+
+
+class ScheduleErrorSerializer(ErrorSerializer):
+    """409 screen_busy for a schedule: every clash; nothing was created."""
+
+    shows = serializers.ListField(child=serializers.IntegerField(), help_text="Every existing show overlapped.")
+    clashes = ScheduleClashSerializer(many=True, required=False)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("movies/<id:movie_id>/", views.MovieDetailView.as_view(), name="movie-detail"),
     *list_with_page("movies/<id:movie_id>/shows/", views.MovieShowsView, "movie-shows"),
     *list_with_page("shows/", views.ShowListView, "show-list"),
+    path("shows/schedule/", views.ShowScheduleView.as_view(), name="show-schedule"),
     path("shows/<id:show_id>/", views.ShowDetailView.as_view(), name="show-detail"),
     path("shows/<id:show_id>/cancel/", views.ShowCancelView.as_view(), name="show-cancel"),
     path("shows/<id:show_id>/seats/block/", views.SeatBlockView.as_view(), name="show-seats-block"),

@@ -8,10 +8,10 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import MANAGER, PROGRAMME, role_required, role_required_to_write
 from common.filters import swagger_parameters
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
-from common.permissions import IsStaff, IsStaffOrReadOnly
 from common.schema import (
     PUBLIC,
     STAFF,
@@ -33,13 +33,16 @@ from core.serializers import (
     MovieCreateSerializer,
     MovieDetailSerializer,
     MultiSeatBookingSerializer,
+    ScheduleCreatedSerializer,
+    ScheduleErrorSerializer,
     SeatMapSerializer,
     SeatNumbersSerializer,
     ShowCreateSerializer,
+    ShowScheduleSerializer,
     ShowUpdateSerializer,
     ShowWithAvailabilitySerializer,
 )
-from core.services import booking, catalog, holds
+from core.services import booking, catalog, holds, schedule
 from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThrottle
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
@@ -50,7 +53,7 @@ def _queue_pass(request) -> str | None:
     return request.headers.get("Queue-Pass")
 
 class MovieListView(generics.ListAPIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
     filter_backends = [DjangoFilterBackend]
@@ -65,7 +68,8 @@ class MovieListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @api_operation(operation_id="movies_create", summary="Add a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+    @api_operation(operation_id="movies_create", summary="Add a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+                   role=PROGRAMME,
                    request_body=MovieCreateSerializer, example={"title": "Dune", "duration_minutes": 155},
                    success=(201, MovieDetailSerializer), errors=[])
     def post(self, request):
@@ -85,7 +89,7 @@ class MovieDetailView(APIView):
 
 
 class MovieShowsView(generics.ListAPIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
     filter_backends = [DjangoFilterBackend]
@@ -101,7 +105,8 @@ class MovieShowsView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @api_operation(
-        operation_id="shows_create", summary="Add a show of a movie (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="shows_create", summary="Add a show of a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description=(
             "Schedule a show on a screen (`screen`, `date_time`, `prices` for every seat category of the screen; "
             "optional `language`, `format`), or in the seed's form (`screen_name`, `date_time`, `total_seats`). "
@@ -139,6 +144,40 @@ class ShowListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class ShowScheduleView(APIView):
+    permission_classes = [role_required(PROGRAMME)]
+
+    @api_operation(
+        operation_id="shows_schedule", summary="Schedule a run of shows at once (programme)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=PROGRAMME,
+        description=(
+            "Every day from `from` to `to` on one of `weekdays` (ISO, Monday = 1), at each of `times` (local to the "
+            "screen's cinema). Each show is checked as one created alone: 400 invalid_date_time if one is in the "
+            "past; 409 screen_busy if any overlaps an existing show or another of the run, listing every clash, and "
+            "nothing is created. Otherwise all are created in one transaction (201). `dry_run: true`: 200 "
+            "`{\"shows\": [{\"date_time\", \"local_date_time\"}, ...], \"clashes\": [...]}` (clashes shaped as in "
+            "the 409), nothing created."
+        ),
+        request_body=ShowScheduleSerializer,
+        example={"movie": 1, "screen": 1, "from": "2030-12-10", "to": "2030-12-16", "times": ["14:00", "20:00"],
+                 "weekdays": [1, 2, 3, 4, 5, 6, 7],
+                 "prices": {"standard": "12.50", "premium": "18.00", "wheelchair": "12.50", "companion": "6.00"}},
+        success=(201, ScheduleCreatedSerializer), error_schemas={409: ScheduleErrorSerializer},
+        errors=["invalid_date_time", "screen_busy", (404, "not_found")],
+    )
+    def post(self, request):
+        serializer = ShowScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = schedule.shows_schedule(**serializer.validated_data)
+        if serializer.validated_data["dry_run"]:
+            starts = [{"date_time": schedule.iso(start), "local_date_time": schedule.iso(run.local(start))}
+                      for start in run.starts]
+            return Response({"shows": starts, "clashes": schedule.clash_data(run)})
+        created = selectors.show_list().filter(pk__in=[show.pk for show in run.shows])
+        return Response({"shows": ShowWithAvailabilitySerializer(created, many=True).data},
+                        status=status.HTTP_201_CREATED)
+
+
 class SeatMapView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -151,7 +190,7 @@ class SeatMapView(APIView):
 
 class ShowDetailView(APIView):
     def get_permissions(self):
-        return [permissions.AllowAny()] if self.request.method == "GET" else [IsStaff()]
+        return [permissions.AllowAny()] if self.request.method == "GET" else [role_required(PROGRAMME)()]
 
     @api_operation(operation_id="shows_retrieve", summary="Get one show, with its free seats", tag=TAG_CATALOGUE,
                    auth=PUBLIC, success=(200, ShowWithAvailabilitySerializer), errors=[])
@@ -159,9 +198,10 @@ class ShowDetailView(APIView):
         return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
 
     @api_operation(
-        operation_id="shows_update", summary="Change a show (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="shows_update", summary="Change a show (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description=(
-            "Staff: reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
+            "Reschedule (`date_time`), change the prices of unsold seats (`prices`), or change `movie` "
             "(only without bookings or holds: 409 show_has_sales), `language`, `format`. Bookings are kept at "
             "the price they were sold at; the change is logged as a `show_changed` event."
         ),
@@ -177,12 +217,13 @@ class ShowDetailView(APIView):
 
 
 class ShowCancelView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(MANAGER)]
 
     @api_operation(
-        operation_id="shows_cancel", summary="Cancel a show and all its bookings (staff)", tag=TAG_CATALOGUE,
-        auth=STAFF, description="Sales stop (409 show_cancelled), every active booking is cancelled and every hold "
-                                "released, in one transaction; all stay in the history.",
+        operation_id="shows_cancel", summary="Cancel a show and all its bookings (manager)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=MANAGER,
+        description="Sales stop (409 show_cancelled), every active booking is cancelled and every hold released, in "
+                    "one transaction; all stay in the history.",
         request_body=no_body, success=(200, ShowWithAvailabilitySerializer), errors=["show_cancelled"],
     )
     def post(self, request, show_id):
@@ -191,10 +232,11 @@ class ShowCancelView(APIView):
 
 
 class SeatBlockView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(PROGRAMME)]
 
     @api_operation(
-        operation_id="show_seats_block", summary="Take seats out of sale (staff)", tag=TAG_CATALOGUE, auth=STAFF,
+        operation_id="show_seats_block", summary="Take seats out of sale (programme)", tag=TAG_CATALOGUE, auth=STAFF,
+        role=PROGRAMME,
         description="All or none. A booked or held seat cannot be blocked: 409 seats_unavailable listing them. "
                     "Answers the seat map.",
         request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
@@ -208,11 +250,11 @@ class SeatBlockView(APIView):
 
 
 class SeatUnblockView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(PROGRAMME)]
 
     @api_operation(
-        operation_id="show_seats_unblock", summary="Put blocked seats back on sale (staff)", tag=TAG_CATALOGUE,
-        auth=STAFF, description="Seats not blocked are left as they are. Answers the seat map.",
+        operation_id="show_seats_unblock", summary="Put blocked seats back on sale (programme)", tag=TAG_CATALOGUE,
+        auth=STAFF, role=PROGRAMME, description="Seats not blocked are left as they are. Answers the seat map.",
         request_body=BlockSeatsSerializer, example={"seat_numbers": [40]}, success=(200, SeatMapSerializer),
         errors=["invalid_seat", "show_cancelled"],
     )

@@ -12,7 +12,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.permissions import IsStaff
+from accounts.roles import PROGRAMME, role_required
 from common.schema import STAFF, TAG_CATALOGUE, api_operation
 from moviemedia import services
 from moviemedia.errors import MediaRequestInvalid, PosterTooLarge
@@ -23,12 +23,12 @@ MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 class MovieMediaView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(PROGRAMME)]
     parser_classes = [MultiPartParser]
 
     @api_operation(
         operation_id="movies_media_update", summary="Upload a movie's poster and set its trailer link (staff)",
-        tag=TAG_CATALOGUE, auth=STAFF, success=(200, MovieMediaSerializer),
+        tag=TAG_CATALOGUE, auth=STAFF, role=PROGRAMME, success=(200, MovieMediaSerializer),
         errors=["poster_not_an_image", "poster_too_large", "invalid"],
         description="multipart/form-data: `poster` (a JPEG, PNG or WebP image, at most POSTER_MAX_BYTES and "
                     "POSTER_MAX_PIXELS) and/or `trailer_url`. The poster is re-encoded and resized to a few widths.",

@@ -20,7 +20,7 @@ class OnSaleCreateView(APIView):
 
     @api_operation(
         operation_id="onsales_create", summary="Put shows on sale behind a waiting room (programme staff)",
-        tag=TAG_ONSALES, auth=STAFF,
+        tag=TAG_ONSALES, auth=STAFF, role=PROGRAMME,
         description=(
             "`shows` (ids), or a movie's shows over days (`movie`, `from`, `to`, e.g. its opening weekend), or "
             "both. Visitors who join before `opens_at` are put in random order at it, later ones behind them in "
@@ -59,7 +59,7 @@ class OnSaleDetailView(APIView):
 
     @api_operation(
         operation_id="onsales_update", summary="Turn an on-sale's waiting room on or off (programme staff)",
-        tag=TAG_ONSALES, auth=STAFF,
+        tag=TAG_ONSALES, auth=STAFF, role=PROGRAMME,
         description=(
             "`enabled: false` lifts the waiting room at once (the shows sell without a pass, joining answers 409 "
             "onsale_closed); `closes_at` lifts it at that time (null: not by itself). Turning it on again: 400 "

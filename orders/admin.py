@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.roles import RoleActionsMixin
 from common.admin import ReadOnlyAdminMixin, apply_to_each
 from core.models import Booking
 from orders import services
@@ -45,7 +46,7 @@ class BookingInline(_ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RoleActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user", "show", "status", "payment_method", "total", "currency", "created_at",
                     "expires_at", "paid_at"]
     list_filter = ["status", "payment_method"]
@@ -58,24 +59,25 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         apply_to_each(self, request, queryset, action, name=lambda order: f"Order #{order.pk}",
                       summary=lambda ok: f"{ok} order(s) {done}.")
 
-    @admin.action(description="Mark paid (box office)")
+    @admin.action(description="Mark paid (box office)", permissions=["box_office"])
     def mark_paid(self, request, queryset):
         self._each(request, queryset, lambda o: services.order_mark_paid(order_id=o.pk, staff_user=request.user),
                    "marked paid")
 
-    @admin.action(description="Cancel and refund")
+    # Any amount: refunds above the till's limit are the manager's (docs/roles.md).
+    @admin.action(description="Cancel and refund", permissions=["manager"])
     def cancel_and_refund(self, request, queryset):
         self._each(request, queryset, lambda o: services.order_cancel(user=request.user, order_id=o.pk,
                                                                       by_staff=True, reason="cancelled_by_staff"),
                    "cancelled")
 
-    @admin.action(description="Resend the tickets by e-mail")
+    @admin.action(description="Resend the tickets by e-mail", permissions=["box_office"])
     def resend_tickets(self, request, queryset):
         self._each(request, queryset, lambda o: services.order_tickets_resend(order=o), "sent again")
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(RoleActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # "Cash to pay out at the counter" (state to_pay_out, method box_office): what the till owes customers.
     list_display = ["id", "order", "amount", "currency", "method", "state", "reason", "created_at", "done_at"]
     list_filter = ["state", "payment__provider", "reason"]
@@ -86,13 +88,13 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def method(self, refund):
         return "cash at the counter" if refund.payment.provider == Order.Method.BOX_OFFICE else "to the card"
 
-    @admin.action(description="Paid out at the counter (cash handed to the customer)")
+    @admin.action(description="Paid out at the counter (cash handed to the customer)", permissions=["box_office"])
     def paid_out(self, request, queryset):
         apply_to_each(self, request, queryset,
                       lambda r: services.refund_paid_out(refund_id=r.pk, staff_user=request.user),
                       name=lambda refund: f"Refund #{refund.pk}", summary=lambda ok: f"{ok} refund(s) paid out.")
 
-    @admin.action(description="Retry with the provider")
+    @admin.action(description="Retry with the provider", permissions=["manager"])
     def retry(self, request, queryset):
         for refund in queryset.filter(state=Refund.State.PENDING):
             services.refund_execute(refund_id=refund.pk)

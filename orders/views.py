@@ -7,7 +7,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import BOX_OFFICE, has_role
+from accounts.roles import BOX_OFFICE, has_role, role_required
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.renderers import PDFRenderer
@@ -40,7 +40,7 @@ class OrderCreateView(APIView):
             "Its seats stay reserved until `expires_at` (ORDER_PAYMENT_MINUTES, default 15, never past the show's "
             "start). `stripe`: `payment` carries client_secret, publishable_key and payment_intent_id for Stripe.js, "
             "and the order is paid when Stripe confirms (webhook or POST /orders/<id>/payment/refresh/). "
-            "`box_office`: staff mark it paid. 404 not_found: not your hold, or already in an order."
+            "`box_office`: the box office marks it paid. 404 not_found: not your hold, or already in an order."
         ),
         request_body=OrderCreateSerializer, example={"hold_id": 1, "payment_method": "box_office"},
         success=(201, OrderSerializer),
@@ -99,16 +99,12 @@ class OrderCancelView(APIView):
         return Response(OrderSerializer(services.order_detail(order_id=order.pk)).data)
 
 
-class IsStaff(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
-
-
 class OrderMarkPaidView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [role_required(BOX_OFFICE)]
 
     @api_operation(
-        operation_id="orders_mark_paid", summary="Record a box-office payment (staff)", tag=TAG_ORDERS, auth=STAFF,
+        operation_id="orders_mark_paid", summary="Record a box-office payment (box office)", tag=TAG_ORDERS,
+        auth=STAFF, role=BOX_OFFICE,
         description="The order's seats become paid bookings. 409 seats_unavailable: the order expired and its seats "
                     "were taken meanwhile.",
         request_body=no_body, success=(200, OrderSerializer),

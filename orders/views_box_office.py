@@ -61,7 +61,7 @@ class BoxOfficeSaleView(APIView):
 
     @api_operation(
         operation_id="box_office_orders_create", summary="Sell seats at the counter (box office)", tag=TAG_ORDERS,
-        auth=STAFF,
+        auth=STAFF, role=BOX_OFFICE,
         description="Role box_office. The buyer needs no account: the order belongs to the walk-in customer and is "
                     "paid at once (`paid_by`: cash or card_terminal); its tickets go to `email` if given. Two tills "
                     "selling one seat: one 201, one 409 seats_unavailable. Refund at the counter: "
@@ -88,7 +88,7 @@ class BoxOfficeTicketsPdfView(APIView):
 
     @api_operation(
         operation_id="box_office_orders_tickets_pdf", summary="Print a paid order's tickets (box office)",
-        tag=TAG_ORDERS, auth=STAFF, description="Role box_office. Any paid order; one ticket per page.",
+        tag=TAG_ORDERS, auth=STAFF, role=BOX_OFFICE, description="Role box_office. Any paid order; one ticket per page.",
         manual_parameters=[openapi.Parameter("format", openapi.IN_QUERY, type=openapi.TYPE_STRING,
                                              enum=list(box_office.PAGE_FORMATS),
                                              description="a4 (default) or ticket: an 80 mm ticket printer")],

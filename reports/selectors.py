@@ -104,10 +104,12 @@ class Subtotal:
     refunded_tickets: int = 0
     holds: int = 0
     holds_converted: int = 0
+    # Every ticket checked in (the door opens before the start, so a show to come may have some already).
     checked_in: int = 0
-    # Tickets sold for the shows that have started: the check-in rate's denominator.
+    # Tickets sold for the shows that have started, and those of them checked in: the check-in rate's terms.
     tickets_sold_started: int = 0
     cash_to_pay_out: Decimal = Decimal("0.00")
+    checked_in_started: int = 0
 
     @property
     def occupancy_percent(self) -> Decimal:
@@ -119,7 +121,7 @@ class Subtotal:
 
     @property
     def check_in_rate(self) -> Decimal | None:
-        return percent(self.checked_in, self.tickets_sold_started) if self.tickets_sold_started else None
+        return percent(self.checked_in_started, self.tickets_sold_started) if self.tickets_sold_started else None
 
     def add(self, row: ReportRow) -> None:
         self.shows += 1
@@ -132,13 +134,16 @@ class Subtotal:
         self.holds += row.holds
         self.holds_converted += row.holds_converted
         self.cash_to_pay_out += row.cash_to_pay_out
+        self.checked_in += row.checked_in
         if row.started:
-            self.checked_in += row.checked_in
+            self.checked_in_started += row.checked_in
             self.tickets_sold_started += row.tickets_sold
 
     def as_dict(self) -> dict:
         conversion, check_in = self.hold_conversion_percent, self.check_in_rate
-        return {**asdict(self), "occupancy_percent": str(self.occupancy_percent), "revenue": str(self.revenue),
+        data = asdict(self)
+        data.pop("checked_in_started")  # a term of check_in_rate, not a figure of its own
+        return {**data, "occupancy_percent": str(self.occupancy_percent), "revenue": str(self.revenue),
                 "refunds": str(self.refunds), "cash_to_pay_out": str(self.cash_to_pay_out),
                 "hold_conversion_percent": None if conversion is None else str(conversion),
                 "check_in_rate": None if check_in is None else str(check_in)}
@@ -284,3 +289,75 @@ CSV_COLUMNS = ["day", "movie_id", "movie_title", "show_id", "date_time", "cinema
 
 def cinema_choices() -> list[tuple[int, str]]:
     return list(Cinema.objects.order_by("name", "id").values_list("id", "name"))
+
+
+# --- Per movie and week, as film distributors ask for ----------------------------------------------------------
+MAX_REPORT_WEEKS = 13
+WEEKLY_CSV_COLUMNS = ["week", "week_start", "movie_id", "movie_title", "shows", "tickets", "gross", "refunds",
+                      "discounts", "net"]
+
+
+@dataclass
+class MovieWeek:
+    """A movie's week (Monday to Sunday, in each cinema's time zone). gross: what its tickets were sold for,
+    including tickets later refunded; refunds: what was given back; discounts: always 0 until vouchers exist (no
+    price is discounted yet); net = gross - refunds - discounts."""
+
+    week_start: date
+    movie_id: int
+    movie_title: str
+    shows: int = 0
+    tickets: int = 0
+    gross: Decimal = Decimal("0.00")
+    refunds: Decimal = Decimal("0.00")
+    discounts: Decimal = Decimal("0.00")
+
+    @property
+    def week(self) -> str:
+        year, week, _day = self.week_start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.refunds - self.discounts
+
+    def as_dict(self) -> dict:
+        return {"week": self.week, "week_start": self.week_start.isoformat(), "movie_id": self.movie_id,
+                "movie_title": self.movie_title, "shows": self.shows, "tickets": self.tickets,
+                "gross": str(self.gross), "refunds": str(self.refunds), "discounts": str(self.discounts),
+                "net": str(self.net)}
+
+
+def parse_weekly_params(params, *, today: date | None = None) -> dict:
+    """`week` (any day of the first week, YYYY-MM-DD; default this week), `weeks` (1..13, default 1), `movie`,
+    `cinema`: each wrong value is a 400 naming its parameter."""
+    today = today or timezone.localdate()
+    first = today
+    if params.get("week"):
+        try:
+            first = date.fromisoformat(params["week"])
+        except ValueError:
+            raise InvalidReportParameter("week", _("Enter a date as YYYY-MM-DD.")) from None
+    weeks = params.get("weeks") or "1"
+    if not (weeks.isascii() and weeks.isdigit() and 1 <= int(weeks) <= MAX_REPORT_WEEKS):
+        raise InvalidReportParameter("weeks", _("Between 1 and %(weeks)s weeks.") % {"weeks": MAX_REPORT_WEEKS})
+    monday = first - timedelta(days=first.weekday())
+    ids = parse_report_params({key: params.get(key) for key in ("movie", "cinema")}, today=today)
+    return {"week_start": monday, "weeks": int(weeks), "movie_id": ids["movie_id"], "cinema_id": ids["cinema_id"]}
+
+
+def movie_weekly_report(*, week_start: date, weeks: int = 1, movie_id: int | None = None,
+                        cinema_id: int | None = None, now: datetime | None = None) -> list[MovieWeek]:
+    """Per week and movie, built from sales_report's rows (one home for what a sold ticket and a refund are):
+    tickets are the active ones, gross adds back what was refunded, refunds are the orders' refunds."""
+    report = sales_report(date_from=week_start, date_to=week_start + timedelta(days=7 * weeks - 1),
+                          movie_id=movie_id, cinema_id=cinema_id, now=now)
+    found: dict[tuple[date, int], MovieWeek] = {}
+    for row in report.rows:
+        monday = row.day - timedelta(days=row.day.weekday())
+        entry = found.setdefault((monday, row.movie_id), MovieWeek(monday, row.movie_id, row.movie_title))
+        entry.shows += 1
+        entry.tickets += row.tickets_sold
+        entry.gross += row.revenue + row.refunds
+        entry.refunds += row.refunds
+    return sorted(found.values(), key=lambda w: (w.week_start, w.movie_title, w.movie_id))

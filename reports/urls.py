@@ -1,11 +1,14 @@
-from django.contrib import admin
 from django.urls import path
 
+from accounts.roles import MANAGER, admin_role_view
 from reports import views
 
 urlpatterns = [
     path("reports/sales/", views.SalesReportView.as_view(), name="reports-sales"),
     path("reports/sales.csv", views.SalesReportCsvView.as_view(), name="reports-sales-csv"),
-    # Staff only, like every admin page (admin_view redirects anyone else to the admin login).
-    path("admin/reports/sales/", admin.site.admin_view(views.admin_sales_report), name="admin-reports-sales"),
+    # Managers only: admin_role_view sends anyone signed out to the admin login and answers 403 to other staff.
+    path("admin/reports/sales/", admin_role_view(MANAGER, views.admin_sales_report), name="admin-reports-sales"),
+    path("reports/movies-weekly.csv", views.MovieWeeklyCsvView.as_view(), name="reports-movies-weekly-csv"),
+    path("admin/reports/movies-weekly/", admin_role_view(MANAGER, views.admin_movie_weekly_report),
+         name="admin-reports-movies-weekly"),
 ]

@@ -5,17 +5,20 @@ when one is configured (common.replica): a report may be a moment late, and its 
 which sells the seats, nothing.
 """
 import io
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from drf_yasg import openapi
-from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import MANAGER, role_required
 from common import csv_export
 from common.errors import DomainError
 from common.replica import reads_from_replica
@@ -24,9 +27,13 @@ from reports.charts import bar_chart_svg
 from reports.selectors import (
     CSV_COLUMNS,
     MAX_REPORT_DAYS,
+    MAX_REPORT_WEEKS,
+    WEEKLY_CSV_COLUMNS,
     cinema_choices,
     movie_choices,
+    movie_weekly_report,
     parse_report_params,
+    parse_weekly_params,
     sales_report,
 )
 from reports.serializers import ReportErrorSerializer, SalesReportSerializer
@@ -56,11 +63,11 @@ class SalesReportView(APIView):
     """Per day, movie and show: tickets sold, occupancy, revenue, cancellations, refunds, holds that turned into
     orders, check-in rate (staff only)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [role_required(MANAGER)]
 
     @api_operation(
-        operation_id="reports_sales", summary="Sales report per day, movie and show (staff)", tag=TAG_REPORTS,
-        auth=STAFF, manual_parameters=_PARAMETERS,
+        operation_id="reports_sales", summary="Sales report per day, movie and show (manager)", tag=TAG_REPORTS,
+        auth=STAFF, role=MANAGER, manual_parameters=_PARAMETERS,
         description="One row per show whose day (in its cinema's time zone) is in the period, with subtotals per "
                     "day and movie and the totals. The same rows as CSV: `GET /reports/sales.csv` with the same "
                     "parameters.",
@@ -76,7 +83,7 @@ class SalesReportView(APIView):
 class SalesReportCsvView(APIView):
     """The report's rows as CSV (staff only), for a spreadsheet."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [role_required(MANAGER)]
     swagger_schema = None  # not JSON; documented in docs/operations.md
 
     @reads_from_replica
@@ -87,9 +94,18 @@ class SalesReportCsvView(APIView):
         return response
 
 
+def _chart(bars, *, title, x_label, y_label, top=None) -> dict:
+    """A chart for the page: its title (shown above it), the SVG, and the same numbers for the table beside it."""
+    return {"title": title, "x_label": x_label, "y_label": y_label, "bars": bars,
+            # Built by reports.charts, which escapes every text it puts in.
+            "svg": mark_safe(bar_chart_svg(bars, label=title, x_label=x_label, y_label=y_label,  # nosec B308 B703
+                                           top=top))}
+
+
+@require_safe
 @reads_from_replica
 def admin_sales_report(request):
-    """The report as an admin page: filters, a chart of tickets sold per day, the tables, a CSV link."""
+    """The report as an admin page: filters, charts (each with its numbers in a table), the tables, a CSV link."""
     errors = {}
     try:
         params = parse_report_params(request.GET)
@@ -97,20 +113,24 @@ def admin_sales_report(request):
         errors = exc.extra
         params = parse_report_params({})
     report = sales_report(**params)
-    chart = bar_chart_svg([(d.label, d.tickets_sold) for d in report.days], title="Tickets sold per day")
-    # Money out beside money in, and the door: where refunds or no-shows cluster on some days.
-    refunds_chart = bar_chart_svg([(d.label, d.refunds) for d in report.days], title="Refunds per day")
-    check_in_chart = bar_chart_svg([(d.label, d.check_in_rate) for d in report.days if d.check_in_rate is not None],
-                                   title="Check-in rate per day (%), days whose shows have started")
+    day = _("Day")
+    charts = [
+        _chart([(d.label, d.tickets_sold) for d in report.days], title=_("Tickets sold per day"), x_label=day,
+               y_label=_("Tickets")),
+        # Money out beside money in, and the door: where refunds or no-shows cluster on some days.
+        _chart([(d.label, d.refunds) for d in report.days], title=_("Refunds per day (%(currency)s)")
+               % {"currency": settings.CURRENCY}, x_label=day, y_label=settings.CURRENCY),
+        # Every day with tickets at the door, started or not (the door opens before the start): the tickets
+        # checked in, not a rate that is empty until a show has started.
+        _chart([(d.label, d.checked_in) for d in report.days], title=_("Tickets checked in at the door per day"),
+               x_label=day, y_label=_("Tickets")),
+    ]
     context = {
         **admin.site.each_context(request),
-        "title": "Sales report",
+        "title": _("Sales report"),
         "report": report,
         "errors": errors,
-        # Built by reports.charts, which escapes every text it puts in.
-        "chart": mark_safe(chart),  # nosec B308 B703
-        "refunds_chart": mark_safe(refunds_chart),  # nosec B308 B703
-        "check_in_chart": mark_safe(check_in_chart),  # nosec B308 B703
+        "charts": charts,
         "movies": movie_choices(),
         "cinemas": cinema_choices(),
         "selected_movie": params["movie_id"],
@@ -119,3 +139,47 @@ def admin_sales_report(request):
         "query": request.GET.urlencode(),
     }
     return TemplateResponse(request, "admin/reports/sales.html", context)
+
+
+def _weekly_csv(weeks) -> str:
+    out = io.StringIO()
+    writer = csv_export.writer(out)
+    writer.writerow(WEEKLY_CSV_COLUMNS)
+    for week in weeks:
+        data = week.as_dict()
+        writer.writerow([data[c] for c in WEEKLY_CSV_COLUMNS])
+    return out.getvalue()
+
+
+class MovieWeeklyCsvView(APIView):
+    """Per movie and week: tickets, gross, refunds, discounts, net (manager only), as CSV for distributors."""
+
+    permission_classes = [role_required(MANAGER)]
+    swagger_schema = None  # not JSON; documented in docs/operations.md
+
+    @reads_from_replica
+    def get(self, request):
+        params = parse_weekly_params(request.query_params)
+        response = HttpResponse(_weekly_csv(movie_weekly_report(**params)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="movies-weekly-{params["week_start"]}.csv"'
+        return response
+
+
+@require_safe
+@reads_from_replica
+def admin_movie_weekly_report(request):
+    """The per-movie weekly report as an admin page: the week(s), the table with totals, a CSV link."""
+    errors = {}
+    try:
+        params = parse_weekly_params(request.GET)
+    except DomainError as exc:
+        errors = exc.extra
+        params = parse_weekly_params({})
+    weeks = movie_weekly_report(**params)
+    totals = {name: sum((getattr(w, name) for w in weeks), Decimal("0.00") if name != "tickets" else 0)
+              for name in ("tickets", "gross", "refunds", "discounts", "net")}
+    context = {**admin.site.each_context(request), "title": _("Per movie and week"), "weeks": weeks,
+               "totals": totals, "errors": errors, "params": params, "movies": movie_choices(),
+               "cinemas": cinema_choices(), "currency": settings.CURRENCY, "query": request.GET.urlencode(),
+               "max_weeks": MAX_REPORT_WEEKS}
+    return TemplateResponse(request, "admin/reports/movies_weekly.html", context)

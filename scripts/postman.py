@@ -103,6 +103,7 @@ RUN_ORDER = [
     ("show_seats_block", {}),
     ("show_seats_unblock", {}),
     ("shows_cancel", {}),
+    ("shows_schedule", {}),  # a week of shows in 2030 on the sample's first screen
     ("cinemas_create", {"cinema_id": "json.id"}),
     ("screens_create", {"screen_id": "json.id"}),
     ("cinemas_retrieve", {}),

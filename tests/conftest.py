@@ -23,7 +23,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from common.throttles import LoggedRateThrottle
 from tests import web_fixtures
-from tests.factories import MovieFactory, ShowFactory, UserFactory
+from tests.factories import MovieFactory, ShowFactory, StaffFactory, UserFactory
 from tests.outside_parts import (  # noqa: F401 -- fixtures
     LIVE_SERVER_ADDRESS,
     celery_worker_process,
@@ -131,7 +131,7 @@ def other_user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(is_staff=True)
+    return StaffFactory()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from core.models import Booking, Movie, Show, ShowSeat
@@ -26,6 +27,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def roles(obj, create, extracted, **kwargs):
+        """`UserFactory(roles=["door"])`: members of those role groups (made by accounts' data migration)."""
+        if create and extracted:
+            obj.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+class StaffFactory(UserFactory):
+    """A staff member as existing staff became when roles arrived: may enter the admin, role `manager`."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def roles(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(*Group.objects.filter(name__in=extracted or ["manager"]))
 
 
 class MovieFactory(factory.django.DjangoModelFactory):

@@ -1,27 +1,19 @@
 """HTTP endpoints of e-tickets and door check-in."""
 from django.http import HttpResponse
 from drf_yasg import openapi
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import DOOR, role_required
 from common.renderers import PNGRenderer, SVGRenderer
 from common.schema import BINARY, STAFF, TAG_TICKETS, USER, api_operation
 from common.serializers import ErrorSerializer
 from tickets import rendering, selectors, services
 
-DOOR_GROUP = "door"
-
-
-class IsDoorStaff(permissions.BasePermission):
-    """Staff, or members of the `door` group (ushers who scan tickets and nothing else)."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_staff or user.groups.filter(name=DOOR_GROUP).exists()
+# Ushers scan tickets and see who is in, nothing else (managers and superusers too: accounts.roles).
+IsDoorStaff = role_required(DOOR)
 
 
 class TicketSerializer(serializers.Serializer):
@@ -107,7 +99,7 @@ class CheckinView(APIView):
 
     @api_operation(
         operation_id="checkin", summary="Admit a scanned ticket at the door (door staff)", tag=TAG_TICKETS,
-        auth=STAFF, description="Staff, or the `door` group. 404 not_found: unknown code.",
+        auth=STAFF, role=DOOR, description="Role `door` (or manager). 404 not_found: unknown code.",
         request_body=CheckinRequestSerializer, example={"code": "<the ticket's code>"},
         success=(200, CheckinSerializer), error_schemas={409: CheckinErrorSerializer},
         errors=[(404, "not_found"), "already_checked_in", "ticket_cancelled", "wrong_show", "checkin_not_open",
@@ -132,6 +124,6 @@ class ShowCheckinsView(APIView):
     permission_classes = [IsDoorStaff]
 
     @api_operation(operation_id="show_checkins", summary="See who is in, and how many are still expected (door staff)",
-                   tag=TAG_TICKETS, auth=STAFF, success=(200, CheckinListSerializer), errors=[])
+                   tag=TAG_TICKETS, auth=STAFF, role=DOOR, success=(200, CheckinListSerializer), errors=[])
     def get(self, request, show_id):
         return Response(services.checkin_list(show_id=show_id))

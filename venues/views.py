@@ -4,8 +4,8 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import PROGRAMME, role_required_to_write
 from common.pagination import OptionalLimitOffsetPagination
-from common.permissions import IsStaffOrReadOnly
 from common.schema import PUBLIC, STAFF, TAG_VENUES, api_operation
 from venues import selectors, services
 from venues.serializers import (
@@ -28,7 +28,7 @@ EXAMPLE_LAYOUT = {"rows": [
 
 
 class CinemaListView(generics.ListAPIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = CinemaSerializer
     pagination_class = OptionalLimitOffsetPagination
 
@@ -40,7 +40,8 @@ class CinemaListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @api_operation(operation_id="cinemas_create", summary="Add a cinema (staff)", tag=TAG_VENUES, auth=STAFF,
+    @api_operation(operation_id="cinemas_create", summary="Add a cinema (programme)", tag=TAG_VENUES, auth=STAFF,
+                   role=PROGRAMME,
                    request_body=CinemaCreateSerializer,
                    example={"name": "Lumière", "city": "Lyon", "time_zone": "Europe/Paris"},
                    success=(201, CinemaSerializer), errors=[])
@@ -61,12 +62,12 @@ class CinemaDetailView(APIView):
 
 
 class CinemaScreensView(APIView):
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [role_required_to_write(PROGRAMME)]
 
     @api_operation(
-        operation_id="screens_create", summary="Add a screen with its seat layout (staff)", tag=TAG_VENUES,
-        auth=STAFF, description="See docs/api.md, \"Seat layouts\". Shows created on it afterwards are sold from "
-                                "this layout.",
+        operation_id="screens_create", summary="Add a screen with its seat layout (programme)", tag=TAG_VENUES,
+        auth=STAFF, role=PROGRAMME,
+        description="See docs/api.md, \"Seat layouts\". Shows created on it afterwards are sold from this layout.",
         request_body=ScreenCreateSerializer, example={"name": "Studio", "layout": EXAMPLE_LAYOUT},
         success=(201, ScreenSerializer), errors=["screen_name_taken"],
     )

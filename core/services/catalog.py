@@ -45,7 +45,7 @@ def movie_create(*, title: str, duration_minutes: int, **metadata) -> Movie:
     return Movie.objects.create(title=title, duration_minutes=duration_minutes, **metadata)
 
 
-def _checked_prices(prices: dict, categories: list[str], *, partial: bool = False) -> dict[str, Decimal]:
+def checked_prices(prices: dict, categories: list[str], *, partial: bool = False) -> dict[str, Decimal]:
     prices = {category: Decimal(price) for category, price in (prices or {}).items()}
     unknown = [c for c in prices if c not in categories]
     if unknown:
@@ -56,13 +56,13 @@ def _checked_prices(prices: dict, categories: list[str], *, partial: bool = Fals
     return prices
 
 
-def _check_screen_free(*, screen: Screen, movie: Movie, date_time: datetime, exclude_show_id: int | None) -> None:
-    """ScreenBusy if another scheduled show occupies the screen during [date_time, end + cleaning).
+def screen_clashes(*, screen: Screen, movie: Movie, date_time: datetime, exclude_show_id: int | None = None) -> list:
+    """The scheduled shows occupying the screen during [date_time, end + cleaning): the one overlap rule.
 
     Call with the screen row locked, so two shows cannot be put into the same slot at the same moment.
     """
     cleaning = timedelta(minutes=settings.CLEANING_MINUTES)
-    ends = date_time + timedelta(minutes=movie.duration_minutes) + cleaning
+    ends = show_end(date_time, movie)
     # A show starting up to its own (longest possible) duration before ours can still be running: look that far
     # back, then compare exact ends in Python (each show's end depends on its movie).
     longest = Movie.objects.order_by("-duration_minutes").values_list("duration_minutes", flat=True).first() or 0
@@ -70,13 +70,27 @@ def _check_screen_free(*, screen: Screen, movie: Movie, date_time: datetime, exc
                                       date_time__gt=date_time - timedelta(minutes=longest) - cleaning,
                                       date_time__lt=ends)
                   .exclude(pk=exclude_show_id).select_related("movie"))
-    clashes = [other.pk for other in candidates
-               if other.date_time + timedelta(minutes=other.movie.duration_minutes) + cleaning > date_time]
+    return [other for other in candidates if show_end(other.date_time, other.movie) > date_time]
+
+
+def check_in_future(date_time: datetime, *, now: datetime) -> None:
+    """A show is never scheduled (or moved) into the past."""
+    if date_time <= now:
+        raise InvalidDateTime()
+
+
+def show_end(date_time: datetime, movie: Movie) -> datetime:
+    """When the screen is free again after a show of `movie` starting at `date_time`: its duration plus cleaning."""
+    return date_time + timedelta(minutes=movie.duration_minutes + settings.CLEANING_MINUTES)
+
+
+def _check_screen_free(*, screen: Screen, movie: Movie, date_time: datetime, exclude_show_id: int | None) -> None:
+    clashes = screen_clashes(screen=screen, movie=movie, date_time=date_time, exclude_show_id=exclude_show_id)
     if clashes:
-        raise ScreenBusy(clashes)
+        raise ScreenBusy(other.pk for other in clashes)
 
 
-def _lock_screen(screen_id: int) -> Screen:
+def lock_screen(screen_id: int) -> Screen:
     screen = Screen.objects.select_for_update().filter(pk=screen_id).first()
     if screen is None:
         raise ScreenNotFound()
@@ -97,28 +111,35 @@ def show_create(*, movie_id: int, date_time: datetime, screen_id: int | None = N
         movie = Movie.objects.filter(pk=movie_id).first()
         if movie is None:
             raise MovieNotFound()
-        if date_time <= now:
-            raise InvalidDateTime()
+        check_in_future(date_time, now=now)
         if screen_id is not None:
             # The screen's row lock serialises show creation and rescheduling per screen, so two shows cannot both
             # pass the overlap check for the same slot.
-            screen = _lock_screen(screen_id)
+            screen = lock_screen(screen_id)
             seats = layout_seats(screen.layout)
-            checked = _checked_prices(prices, layout_categories(seats))
+            checked = checked_prices(prices, layout_categories(seats))
             _check_screen_free(screen=screen, movie=movie, date_time=date_time, exclude_show_id=None)
             screen_name = screen.name
         else:
             screen = None
             seats = layout_seats(plain_layout(total_seats))
             checked = {"standard": FREE_PRICE}
-        show = Show.objects.create(
-            movie=movie, screen=screen, screen_name=screen_name, date_time=date_time, total_seats=len(seats),
-            prices={category: price_text(price) for category, price in checked.items()},
-            language=language, format=format,
-        )
-        create_show_seats(show, seats, checked)
-        log_event_on_commit("show_created", show_id=show.pk, movie_id=movie.pk,
-                            screen_id=screen.pk if screen else None, date_time=date_time.isoformat())
+        show = show_insert(movie=movie, screen=screen, screen_name=screen_name, date_time=date_time, seats=seats,
+                           prices=checked, language=language, format=format)
+    return show
+
+
+def show_insert(*, movie: Movie, screen: Screen | None, screen_name: str, date_time: datetime,
+                seats: list[LayoutSeat], prices: dict[str, Decimal], language: str, format: str) -> Show:
+    """Write a show that passed the rules, with its seat rows. Call inside the transaction that checked them."""
+    show = Show.objects.create(
+        movie=movie, screen=screen, screen_name=screen_name, date_time=date_time, total_seats=len(seats),
+        prices={category: price_text(price) for category, price in prices.items()},
+        language=language, format=format,
+    )
+    create_show_seats(show, seats, prices)
+    log_event_on_commit("show_created", show_id=show.pk, movie_id=movie.pk,
+                        screen_id=screen.pk if screen else None, date_time=date_time.isoformat())
     return show
 
 
@@ -161,17 +182,16 @@ def show_update(*, show_id: int, date_time: datetime | None = None, prices: dict
             changes["movie_id"] = [show.movie_id, movie.pk]
             show.movie = movie
         if date_time is not None and date_time != show.date_time:
-            if date_time <= now:
-                raise InvalidDateTime()
+            check_in_future(date_time, now=now)
             if show.date_time <= now:
                 raise ShowStarted()
             changes["date_time"] = [show.date_time.isoformat(), date_time.isoformat()]
             show.date_time = date_time
         if show.screen_id is not None and ("date_time" in changes or "movie_id" in changes):
-            _check_screen_free(screen=_lock_screen(show.screen_id), movie=show.movie, date_time=show.date_time,
+            _check_screen_free(screen=lock_screen(show.screen_id), movie=show.movie, date_time=show.date_time,
                                exclude_show_id=show.pk)
         if prices:
-            checked = _checked_prices(prices, sorted(show.prices), partial=True)
+            checked = checked_prices(prices, sorted(show.prices), partial=True)
             for category, price in checked.items():
                 # Only seats not sold: a booking keeps its own price (Booking.price), and so does its seat row.
                 ShowSeat.objects.filter(show=show, category=category).exclude(state=ShowSeat.State.BOOKED).update(

@@ -13,7 +13,7 @@ from core.models import Booking, Show, ShowSeat
 from core.services import catalog
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
-from tests.factories import SMALL_PRICES, ScreenFactory, ShowFactory, UserFactory
+from tests.factories import SMALL_PRICES, ScreenFactory, ShowFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +75,7 @@ def test_overlapping_multi_seat_bookings_in_opposite_orders_never_deadlock_or_ov
 def test_bookings_racing_a_show_cancel_leave_no_active_booking():
     show = ShowFactory(total_seats=CLIENTS)
     users = UserFactory.create_batch(CLIENTS)
-    staff = client_for(UserFactory(is_staff=True))
+    staff = client_for(StaffFactory())
 
     def cancel():
         return staff.post(f"/shows/{show.id}/cancel/").status_code
@@ -97,7 +97,7 @@ def test_bookings_racing_a_block_end_booked_or_blocked_never_both():
     seats = list(range(1, 9))
     show = ShowFactory(total_seats=20)
     users = UserFactory.create_batch(len(seats) * 2)
-    staff = client_for(UserFactory(is_staff=True))
+    staff = client_for(StaffFactory())
 
     def block():
         return staff.post(f"/shows/{show.id}/seats/block/", {"seat_numbers": seats}, format="json").status_code

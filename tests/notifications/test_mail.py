@@ -17,7 +17,7 @@ from notifications.models import OutboxMessage
 from notifications.services import mail_send_on_commit
 from notifications.tasks import send_outbox_message
 from orders.services import order_create, order_mark_paid
-from tests.factories import CinemaFactory, ScreenFactory, ShowFactory, UserFactory
+from tests.factories import CinemaFactory, ScreenFactory, ShowFactory, StaffFactory, UserFactory
 from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +64,7 @@ def test_one_event_mails_once(smtp_server):
 
 def test_paid_order_mail_has_plain_html_inline_qr_codes_and_the_pdf(smtp_server, show, settings):
     set_seat_prices("10.00", show)
-    user, staff = UserFactory(), UserFactory(is_staff=True)
+    user, staff = UserFactory(), StaffFactory()
     order = order_create(user=user, hold_id=hold_create(user=user, show_id=show.pk, seat_numbers=[4, 5]).pk,
                          payment_method="box_office")
 

@@ -14,7 +14,7 @@ from core.services.holds import hold_create
 from notifications.models import OutboxMessage
 from orders.services import order_cancel, order_create, order_mark_paid
 from tests.conftest import client_for
-from tests.factories import PASSWORD, CinemaFactory, ScreenFactory, ShowFactory, UserFactory
+from tests.factories import PASSWORD, CinemaFactory, ScreenFactory, ShowFactory, StaffFactory, UserFactory
 from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +97,7 @@ def test_a_spanish_customers_booking_mail_arrives_in_spanish(smtp_server, madrid
 
 def test_a_hindi_customers_paid_order_mail_arrives_in_hindi_with_the_price_written_for_hindi(smtp_server, madrid_show):
     set_seat_prices("10.00", madrid_show)
-    user, staff = _user_speaking("hi"), UserFactory(is_staff=True)
+    user, staff = _user_speaking("hi"), StaffFactory()
     order = order_create(user=user, hold_id=hold_create(user=user, show_id=madrid_show.pk, seat_numbers=[4, 5],
                                                         now=START - timedelta(days=1)).pk,
                          payment_method="box_office", now=START - timedelta(days=1))
@@ -116,7 +116,7 @@ def test_a_hindi_customers_paid_order_mail_arrives_in_hindi_with_the_price_writt
 
 def test_a_refund_mail_gives_the_amount_the_spanish_way(smtp_server, madrid_show):
     set_seat_prices("12.50", madrid_show)
-    user, staff = _user_speaking("es"), UserFactory(is_staff=True)
+    user, staff = _user_speaking("es"), StaffFactory()
     day_before = START - timedelta(days=1)
     order = order_create(user=user, hold_id=hold_create(user=user, show_id=madrid_show.pk, seat_numbers=[7],
                                                         now=day_before).pk, payment_method="box_office",

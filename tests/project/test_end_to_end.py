@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.models import Booking
 from orders.models import Order, Refund
 from tests.conftest import client_for
-from tests.factories import ShowFactory, UserFactory
+from tests.factories import ShowFactory, StaffFactory, UserFactory
 from tests.notifications.test_mail import qr_codes_in
 from tests.seat_prices import set_seat_prices
 
@@ -32,7 +32,7 @@ def test_hold_order_pay_webhook_mail_checkin_cancel_refund(stripe_settings, live
     stripe.register_webhook(f"{live_server.url}/payments/stripe/webhook/")
     show = ShowFactory(movie=movie, date_time=timezone.now() + timedelta(minutes=30))
     set_seat_prices("12.50", show)
-    customer, usher = UserFactory(), UserFactory(is_staff=True)
+    customer, usher = UserFactory(), StaffFactory()
     api = client_for(customer)
 
     hold = api.post(f"/shows/{show.pk}/hold/", {"seat_numbers": [1, 2]}, format="json").json()

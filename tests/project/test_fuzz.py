@@ -21,7 +21,7 @@ from schemathesis import checks
 from core.services.holds import hold_create
 from orders.services import order_create
 from tests.conftest import bearer
-from tests.factories import BookingFactory, MovieFactory, ShowFactory, UserFactory
+from tests.factories import BookingFactory, MovieFactory, ShowFactory, StaffFactory, UserFactory
 from ticketing_system.wsgi import application
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
@@ -63,7 +63,7 @@ def fuzz_world(db, wsgi_like_test_client):
                          payment_method="box_office")
     return {
         "user": user,
-        "staff": UserFactory(is_staff=True),
+        "staff": StaffFactory(),
         # Path parameters by name -> ids that exist (see _aim_at_existing_rows).
         "ids": {"movie_id": movie.pk, "show_id": show.pk, "booking_id": bookings[0].pk,
                 "hold_id": hold.pk, "order_id": order.pk},

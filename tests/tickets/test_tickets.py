@@ -16,7 +16,7 @@ from core.services.booking import booking_cancel, booking_create
 from core.ticket_codes import ALPHABET, LENGTH, new_ticket_code
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
-from tests.factories import BookingFactory, ShowFactory, UserFactory
+from tests.factories import BookingFactory, ShowFactory, StaffFactory, UserFactory
 from tests.seat_prices import set_seat_prices
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ class TestCheckin:
         booking = booking_create(user=user, show_id=soon_show.pk, seat_number=4)
         assert checkin(client_for(user), booking.ticket_code).status_code == 403
         usher = UserFactory()
-        usher.groups.add(Group.objects.create(name="door"))
+        usher.groups.add(Group.objects.get(name="door"))
         assert checkin(client_for(usher), booking.ticket_code).status_code == 200
 
     def test_a_checked_in_ticket_cannot_be_cancelled(self, staff_client, auth_client, user, soon_show):
@@ -178,7 +178,7 @@ class TestCheckin:
 @pytest.mark.django_db(transaction=True)
 class TestCheckinRaces:
     def test_ten_scanners_one_ticket_exactly_one_200(self, soon_show):
-        staff = UserFactory(is_staff=True)
+        staff = StaffFactory()
         booking = booking_create(user=UserFactory(), show_id=soon_show.pk, seat_number=1)
 
         outcome = run_concurrently([lambda: checkin(client_for(staff), booking.ticket_code).status_code
@@ -189,7 +189,7 @@ class TestCheckinRaces:
 
     @pytest.mark.parametrize("trial", range(3))
     def test_cancel_racing_checkin_never_both(self, soon_show, trial):
-        staff, owner = UserFactory(is_staff=True), UserFactory()
+        staff, owner = StaffFactory(), UserFactory()
         booking = booking_create(user=owner, show_id=soon_show.pk, seat_number=1)
 
         outcome = run_concurrently([

@@ -16,7 +16,7 @@ from core.services import holds
 from orders.models import Order, Payment, Refund
 from orders.services import order_create, order_mark_paid, order_pay_with_card
 from tests.conftest import bearer
-from tests.factories import PASSWORD, BookingFactory, MovieFactory, UserFactory
+from tests.factories import PASSWORD, BookingFactory, MovieFactory, StaffFactory, UserFactory
 from tests.web.e2e.conftest import screenshot_path
 from tests.web_fixtures import laid_out_show
 
@@ -121,7 +121,7 @@ def test_browse_hold_with_countdown_pay_at_the_box_office_then_ticket_with_qr(ne
     expect(page.locator("img.qr")).to_have_count(0)
 
     # At the counter, staff take the money and record it through the API.
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     marked = requests.post(f"{live_server.url}/orders/{order.pk}/mark-paid/", headers={"Authorization": bearer(staff)},
                            timeout=10)
     assert marked.status_code == 200 and marked.json()["status"] == "paid"
@@ -324,7 +324,7 @@ def test_screenshot_seat_map_desktop_and_phone(new_page, show, tmp_path):
 
 
 def test_screenshot_my_tickets_on_a_phone(new_page, show, customer, tmp_path):
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     hold = holds.hold_create(user=customer, show_id=show.pk, seat_numbers=[25, 26])
     order = order_create(user=customer, hold_id=hold.pk, payment_method="box_office")
     order_mark_paid(order_id=order.pk, staff_user=staff)
