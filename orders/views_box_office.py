@@ -88,7 +88,8 @@ class BoxOfficeTicketsPdfView(APIView):
 
     @api_operation(
         operation_id="box_office_orders_tickets_pdf", summary="Print a paid order's tickets (box office)",
-        tag=TAG_ORDERS, auth=STAFF, role=BOX_OFFICE, description="Role box_office. Any paid order; one ticket per page.",
+        tag=TAG_ORDERS, auth=STAFF, role=BOX_OFFICE,
+        description="Role box_office. Any paid order; one ticket per page.",
         manual_parameters=[openapi.Parameter("format", openapi.IN_QUERY, type=openapi.TYPE_STRING,
                                              enum=list(box_office.PAGE_FORMATS),
                                              description="a4 (default) or ticket: an 80 mm ticket printer")],
