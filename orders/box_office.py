@@ -94,6 +94,8 @@ def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None)
         # card by order_cancel, through its provider, and the counter pays nothing out.
         for refund_id in Refund.objects.filter(order=order, state=Refund.State.TO_PAY_OUT).values_list("pk", flat=True):
             services.refund_paid_out(refund_id=refund_id, staff_user=staff_user, now=now)
+        if order.refund is not None:
+            order.refund.refresh_from_db()  # paid out just now: the page says so
     return order
 
 

@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from string import ascii_uppercase
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from web.templatetags.web_tags import STATE_NAMES
+
 FREE, HELD, BOOKED, BLOCKED = "free", "held", "booked", "blocked"
 STATES = (FREE, HELD, BOOKED, BLOCKED)
 # A seed show without a layout: how many seats per drawn row (a typical small auditorium's width).
@@ -134,4 +139,21 @@ def seat_state_payload(data: dict) -> dict:
         "booked": data["booked"],
         "held": data["held"],
         "blocked": data.get("blocked", []),
+    }
+
+
+def seat_map_texts() -> dict:
+    """The seat map's live texts (web/seatmap.js, for customers and the till), translated here from the catalogue
+    (the script only fills in the numbers)."""
+
+    return {
+        "states": {state: str(name) for state, name in STATE_NAMES.items()},
+        "chosen": _("Chosen: %(seats)s"),
+        "none": _("No seats chosen."),
+        "subtotal": _("%(count)s × %(category)s: %(amount)s"),
+        "total": _("Total: %(amount)s"),
+        "free_one": _("1 seat free"),
+        "free_many": _("%(count)s seats free"),
+        "taken": _("Seat %(seat)s was just taken by someone else."),
+        "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
     }

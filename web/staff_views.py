@@ -30,8 +30,8 @@ from orders.models import CounterMethod, Order
 from tickets import services as ticket_services
 from tickets.errors import TicketNotFound
 from tickets.selectors import seat_label
-from web.seatmap import build_seat_map
-from web.templatetags.web_tags import STATE_NAMES, category_name, money, show_local_time
+from web.seatmap import build_seat_map, seat_map_texts
+from web.templatetags.web_tags import category_name, money, show_local_time
 
 
 def staff_page(role: str):
@@ -70,8 +70,7 @@ def till(request):
     show = _chosen_show(request, shows)
     context = {"shows": shows, "show": show, "max_seats": settings.MAX_SEATS_PER_BOOKING,
                "poll_ms": settings.SEAT_MAP_POLL_MS,
-               "state_names": [(state, str(name)) for state, name in STATE_NAMES.items()],
-               "paid_by_choices": CounterMethod.choices}
+               "paid_by_choices": CounterMethod.choices, "seat_texts": seat_map_texts(), "currency": settings.CURRENCY}
     if show is not None:
         context["seat_map"] = build_seat_map(selectors.seat_map(show_id=show.pk))
     sold = request.GET.get("sold", "")

@@ -58,9 +58,9 @@ from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
 from venues.selectors import cinema_list
 from web import live
-from web.seatmap import build_seat_map
+from web.seatmap import build_seat_map, seat_map_texts
 from web.selectors import seat_labels_for_bookings
-from web.templatetags.web_tags import STATE_NAMES, money, show_local_time
+from web.templatetags.web_tags import money, show_local_time
 from web.throttling import throttle_wait
 
 logger = logging.getLogger(__name__)
@@ -317,24 +317,9 @@ def show_detail(request, show_id: int):
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "poll_ms": settings.SEAT_MAP_POLL_MS,
         "preselected": ",".join(str(n) for n in preselected),
-        "seat_texts": _seat_map_texts(),
+        "seat_texts": seat_map_texts(),
         "currency": settings.CURRENCY,
     })
-
-
-def _seat_map_texts() -> dict:
-    """The seat map's live texts, translated here from the catalogue (the script only fills in the numbers)."""
-    return {
-        "states": {state: str(name) for state, name in STATE_NAMES.items()},
-        "chosen": _("Chosen: %(seats)s"),
-        "none": _("No seats chosen."),
-        "subtotal": _("%(count)s × %(category)s: %(amount)s"),
-        "total": _("Total: %(amount)s"),
-        "free_one": _("1 seat free"),
-        "free_many": _("%(count)s seats free"),
-        "taken": _("Seat %(seat)s was just taken by someone else."),
-        "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
-    }
 
 
 def _number_list(value: str) -> list[int]:

@@ -20,6 +20,15 @@ from tests.seat_prices import set_seat_prices
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("priced_seats")]
 
 
+@pytest.fixture(autouse=True)
+def payment_window_in_force(settings):
+    """These tests pay at the box office (it needs no card provider) to test the payment window of a pending order.
+    An order paid at the counter keeps its seats until it must be collected (tests/orders/test_box_office.py); the
+    show is a day away, so a deadline a day before the show leaves the payment window in force."""
+    settings.RESERVATION_RELEASE_MINUTES = 24 * 60
+
+
+
 def make_order(client, hold_id, method="box_office", **extra):
     return client.post("/orders/", {"hold_id": hold_id, "payment_method": method}, format="json", **extra)
 

@@ -5,11 +5,14 @@ too long to convert, NaN and Infinity, lone surrogates, duplicate keys, a byte-o
 import hashlib
 import hmac
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.services.holds import hold_create
+from onsales.services import onsale_create
 from orders.services import order_create
 from tests.conftest import bearer
 from tests.factories import BookingFactory, CinemaFactory, MovieFactory, ScreenFactory, ShowFactory, UserFactory
@@ -49,8 +52,12 @@ def world():
     hold = hold_create(user=staff, show_id=show.pk, seat_numbers=[10, 11])
     order = order_create(user=staff, hold_id=hold_create(user=staff, show_id=show.pk, seat_numbers=[12]).pk,
                          payment_method="box_office")
+    # An on-sale of a show of its own: the shared show stays sellable without a queue pass.
+    onsale = onsale_create(shows=[ShowFactory(movie=movie).pk], opens_at=timezone.now() + timedelta(hours=1),
+                           admit_per_minute=60, pass_minutes=10)
     ids = {"movie_id": movie.pk, "show_id": show.pk, "booking_id": booking.pk, "hold_id": hold.pk,
-           "order_id": order.pk, "cinema_id": screen.cinema_id, "screen_id": screen.pk, "uid": "MQ", "token": "x"}
+           "order_id": order.pk, "cinema_id": screen.cinema_id, "screen_id": screen.pk, "uid": "MQ", "token": "x",
+           "onsale_id": onsale.pk}
     return {"user": user, "staff": staff, "ids": ids}
 
 
