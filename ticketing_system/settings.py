@@ -206,6 +206,18 @@ DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 
+# Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
+# once; one more is answered 503 `overloaded` at once. The server runs more threads than this
+# (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a thread.
+# 0 turns the limit off.
+SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=2)
+# Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
+# this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
+SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)
+SHED_TRUST_REQUEST_START = env.bool("SHED_TRUST_REQUEST_START", default=False)
+SHED_RETRY_AFTER_SECONDS = env.int("SHED_RETRY_AFTER_SECONDS", default=1)
+SHED_EXEMPT_PATHS = env.list("SHED_EXEMPT_PATHS", default=["/health/"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------------------
