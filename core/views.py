@@ -2,13 +2,12 @@
 the rules live in `core.services`, the error responses in `common.exception_handler`."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg.utils import no_body
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.filters import swagger_parameters
+from common.filters import CatalogueFilterBackend, swagger_parameters
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.permissions import IsStaff, IsStaffOrReadOnly
@@ -48,7 +47,7 @@ class MovieListView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = MovieFilter
 
     def get_queryset(self):
@@ -83,7 +82,7 @@ class MovieShowsView(generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = ShowFilter
 
     def get_queryset(self):
@@ -121,7 +120,7 @@ class ShowListView(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = ShowFilter
 
     def get_queryset(self):
