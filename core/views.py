@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.filters import CatalogueFilterBackend, swagger_parameters
+from common.httpcache import PubliclyCachedView
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.permissions import IsStaff, IsStaffOrReadOnly
@@ -43,7 +44,11 @@ from core.throttles import BookingUserThrottle, CancelUserThrottle, HoldUserThro
 
 CANCELLED_DETAIL = _("Booking cancelled successfully.")
 
-class MovieListView(generics.ListAPIView):
+
+# The catalogue's reads (movies, a movie's shows, what's on, a show) are answered from the shared cache for anonymous
+# visitors, with validators and a short public lifetime (common.httpcache, docs/decisions/0039); their writes
+# (POST, PATCH) go through as usual and make the next read fresh (core.receivers).
+class MovieListView(PubliclyCachedView, generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
@@ -69,7 +74,7 @@ class MovieListView(generics.ListAPIView):
         return Response(MovieDetailSerializer(movie).data, status=status.HTTP_201_CREATED)
 
 
-class MovieDetailView(APIView):
+class MovieDetailView(PubliclyCachedView, APIView):
     permission_classes = [permissions.AllowAny]
 
     @api_operation(operation_id="movies_retrieve", summary="Get one movie", tag=TAG_CATALOGUE, auth=PUBLIC,
@@ -78,7 +83,7 @@ class MovieDetailView(APIView):
         return Response(MovieDetailSerializer(selectors.movie_get(movie_id=movie_id)).data)
 
 
-class MovieShowsView(generics.ListAPIView):
+class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
@@ -114,7 +119,7 @@ class MovieShowsView(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
-class ShowListView(generics.ListAPIView):
+class ShowListView(PubliclyCachedView, generics.ListAPIView):
     """What's on: shows of every movie, soonest first, with the catalogue's filters."""
 
     permission_classes = [permissions.AllowAny]
@@ -143,7 +148,7 @@ class SeatMapView(APIView):
         return Response(selectors.seat_map(show_id=show_id))
 
 
-class ShowDetailView(APIView):
+class ShowDetailView(PubliclyCachedView, APIView):
     def get_permissions(self):
         return [permissions.AllowAny()] if self.request.method == "GET" else [IsStaff()]
 

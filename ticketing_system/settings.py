@@ -206,6 +206,12 @@ DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 
+# Anonymous catalogue reads (the API's movies and shows) are served from the cache for this long and may be kept by
+# browsers and proxies as long, then used stale for the second figure while they revalidate (common.httpcache,
+# docs/decisions/0039). Staff changes show at once on the service; sales (free seats) within the first figure.
+CATALOGUE_MAX_AGE_SECONDS = env.int("CATALOGUE_MAX_AGE_SECONDS", default=5)
+CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS = env.int("CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS", default=25)
+
 # Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
 # once; one more is answered 503 `overloaded` at once. The server runs more threads than this
 # (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a thread.
