@@ -141,3 +141,22 @@ class PubliclyCachedView:
     @classmethod
     def as_view(cls, **initkwargs):
         return publicly_cached(super().as_view(**initkwargs))
+
+
+def catalogue_cached(name: str, parts: tuple, compute):
+    """`compute()`, kept in the shared cache under the catalogue's version for CATALOGUE_MAX_AGE_SECONDS.
+
+    For the web's catalogue pages, which cannot be cached whole (each carries the visitor's CSRF token and, signed
+    in, their name): the data behind them (the shows, the cinemas) is the same for every visitor and is what costs.
+    The value must pickle (model instances do).
+    """
+    timeout = settings.CATALOGUE_MAX_AGE_SECONDS
+    if timeout <= 0:
+        return compute()
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"catalogue-data:{catalogue_version()}:{name}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    return value
