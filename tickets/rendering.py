@@ -3,6 +3,7 @@
 The QR code carries only the ticket code: the door looks it up (tickets.services.checkin), so a cancelled ticket
 stops admitting even though its picture cannot change.
 """
+import functools
 import io
 
 import segno
@@ -12,11 +13,17 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 
+# A ticket's QR code never changes, and building it is most of a mail's QR cost (about 1.3 ms of the 2 ms of a PNG,
+# bench/mail_cost.py): each is built once per process and its PNG kept, so a paid order's mail draws the same PNG
+# inline and in its PDF, a re-sent mail and the "My tickets" page reuse them. Bounded: a process keeps the most
+# recent ones (a PNG is about 1 KB).
+@functools.lru_cache(maxsize=2048)
 def _qr(code: str) -> segno.QRCode:
     # Error correction "M" (15%): survives a scuffed print or a cracked phone screen, still a small code.
     return segno.make_qr(code, error="m")
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_png(code: str, *, scale: int = 8) -> bytes:
     out = io.BytesIO()
     _qr(code).save(out, kind="png", scale=scale, border=4)
