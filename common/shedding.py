@@ -7,10 +7,11 @@ cache or database), so a flood of them still leaves the CPUs to the requests tha
 
 Two signals, either of which sheds:
 - **In flight**: requests of this process inside the application (granian hands each to one of its
-  `SERVE_THREADS` Python threads). More than `SHED_MAX_IN_FLIGHT` means the newcomer would wait behind the others
-  for the GIL and the database. The server must run more threads than the limit (ticketing_system/serve.py), so
-  that a request over the limit reaches Python and is answered 503 instead of waiting, unseen, in the server's own
-  queue, and so that `/health/` always finds a thread.
+  `SERVE_THREADS` Python threads). At `SHED_MAX_IN_FLIGHT`, a newcomer waits at most `SHED_WAIT_MS` for one of
+  them to finish, then is refused: a short burst on one process (the kernel spreads connections, not requests, over
+  the processes) is absorbed, a standing queue is not. The server must run more threads than the limit
+  (ticketing_system/serve.py), so that a request over the limit reaches Python and is answered 503 instead of
+  waiting, unseen, in the server's own queue, and so that `/health/` always finds a thread.
 - **Queue time** (behind a proxy): the proxy stamps `X-Request-Start: t=<epoch milliseconds>` when it receives the
   request (HAProxy in `make cluster`); a request that already waited longer than `SHED_QUEUE_DEADLINE_MS` is
   answered 503 instead of being served late, when its client may have given up (CoDel's point: judge the queue by
@@ -33,15 +34,18 @@ _OVERLOADED_DETAIL = "The service is busy; retry after Retry-After seconds."
 class LoadShedder:
     """WSGI middleware: `LoadShedder(app, max_in_flight=..., ...)`. `max_in_flight=0` turns the in-flight limit off."""
 
-    def __init__(self, app, *, max_in_flight: int, queue_deadline_ms: int = 0, trust_request_start: bool = False,
-                 retry_after_seconds: int = 1, exempt_paths=("/health/",), clock=time.time):
+    def __init__(self, app, *, max_in_flight: int, wait_ms: int = 0, queue_deadline_ms: int = 0,
+                 trust_request_start: bool = False, retry_after_seconds: int = 1, exempt_paths=("/health/",),
+                 clock=time.time):
         self.app = app
         self.max_in_flight = max_in_flight
+        self.wait_s = wait_ms / 1000
         self.queue_deadline_s = queue_deadline_ms / 1000
         self.trust_request_start = trust_request_start and queue_deadline_ms > 0
         self.exempt_paths = frozenset(exempt_paths)
         self.clock = clock
         self._lock = threading.Lock()
+        self._slot_freed = threading.Condition(self._lock)
         self.in_flight = 0
         self.shed_count = 0  # for the bench and the operator's curiosity; never reset
         self._body = json.dumps({"detail": _OVERLOADED_DETAIL, "code": OVERLOADED_CODE}).encode()
@@ -78,12 +82,12 @@ class LoadShedder:
             return self._shed(start_response)
         if self.max_in_flight <= 0:
             return self.app(environ, start_response)
-        with self._lock:
-            if self.in_flight >= self.max_in_flight:
-                admitted = False
-            else:
+        with self._slot_freed:
+            admitted = self.in_flight < self.max_in_flight or (
+                self.wait_s > 0
+                and self._slot_freed.wait_for(lambda: self.in_flight < self.max_in_flight, timeout=self.wait_s))
+            if admitted:
                 self.in_flight += 1
-                admitted = True
         if not admitted:
             return self._shed(start_response)
         try:
@@ -96,8 +100,9 @@ class LoadShedder:
         return _ReleasingIterable(result, self._leave)
 
     def _leave(self) -> None:
-        with self._lock:
+        with self._slot_freed:
             self.in_flight -= 1
+            self._slot_freed.notify()
 
 
 class _ReleasingIterable:
@@ -129,6 +134,7 @@ def from_settings(app):
     return LoadShedder(
         app,
         max_in_flight=settings.SHED_MAX_IN_FLIGHT,
+        wait_ms=settings.SHED_WAIT_MS,
         queue_deadline_ms=settings.SHED_QUEUE_DEADLINE_MS,
         trust_request_start=settings.SHED_TRUST_REQUEST_START,
         retry_after_seconds=settings.SHED_RETRY_AFTER_SECONDS,

@@ -213,10 +213,12 @@ CATALOGUE_MAX_AGE_SECONDS = env.int("CATALOGUE_MAX_AGE_SECONDS", default=5)
 CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS = env.int("CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS", default=25)
 
 # Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
-# once; one more is answered 503 `overloaded` at once. The server runs more threads than this
-# (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a thread.
-# 0 turns the limit off.
+# once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
+# than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
+# thread. 0 turns the limit off.
 SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=2)
+# How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
+SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
 # this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
 SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)

@@ -149,3 +149,33 @@ def test_the_server_runs_more_threads_than_the_shedding_limit(settings, monkeypa
     threads = int(args[args.index("--blocking-threads") + 1])
 
     assert threads > settings.SHED_MAX_IN_FLIGHT
+
+
+def test_a_request_over_the_limit_waits_briefly_for_a_place_and_is_served_if_one_frees():
+    inner = _App()
+    shedder = LoadShedder(inner, max_in_flight=1, wait_ms=5000)
+    threads, results = _hold(shedder, 1)
+    assert inner.entered.acquire(timeout=5)
+    waiting, waiting_results = _hold(shedder, 1)  # over the limit: waits for the place
+
+    inner.release.set()  # the first finishes within the wait
+    for thread in (*threads, *waiting):
+        thread.join(10)
+
+    assert [r[0] for r in results + waiting_results] == [200, 200]
+    assert shedder.shed_count == 0
+    assert shedder.in_flight == 0
+
+
+def test_a_request_over_the_limit_is_refused_when_no_place_frees_within_the_wait():
+    inner = _App()
+    shedder = LoadShedder(inner, max_in_flight=1, wait_ms=30)
+    threads, _ = _hold(shedder, 1)
+    assert inner.entered.acquire(timeout=5)
+
+    status, headers, _ = _call(shedder)
+
+    assert status == 503 and headers["Retry-After"] == "1"
+    inner.release.set()
+    for thread in threads:
+        thread.join(5)
