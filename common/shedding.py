@@ -29,6 +29,8 @@ import time
 # the contract; clients read Retry-After.
 OVERLOADED_CODE = "overloaded"
 _OVERLOADED_DETAIL = "The service is busy; retry after Retry-After seconds."
+# After a wait for a place timed out, requests over the limit are refused without waiting for this long.
+OVERLOAD_MEMORY_SECONDS = 1.0
 
 
 class LoadShedder:
@@ -47,6 +49,7 @@ class LoadShedder:
         self._lock = threading.Lock()
         self._slot_freed = threading.Condition(self._lock)
         self.in_flight = 0
+        self._no_wait_until = 0.0
         self.shed_count = 0  # for the bench and the operator's curiosity; never reset
         self._body = json.dumps({"detail": _OVERLOADED_DETAIL, "code": OVERLOADED_CODE}).encode()
         self._headers = [
@@ -83,9 +86,14 @@ class LoadShedder:
         if self.max_in_flight <= 0:
             return self.app(environ, start_response)
         with self._slot_freed:
-            admitted = self.in_flight < self.max_in_flight or (
-                self.wait_s > 0
-                and self._slot_freed.wait_for(lambda: self.in_flight < self.max_in_flight, timeout=self.wait_s))
+            admitted = self.in_flight < self.max_in_flight
+            # Wait for a place only while waits have been succeeding. Once one timed out, the queue is standing, not a
+            # burst: for the next second every request over the limit is refused at once (CoDel's switch from
+            # "absorb" to "drop"), so refusals stay fast and a waiting thread never holds up the one /health/ needs.
+            if not admitted and self.wait_s > 0 and self.clock() >= self._no_wait_until:
+                admitted = self._slot_freed.wait_for(lambda: self.in_flight < self.max_in_flight, timeout=self.wait_s)
+                if not admitted:
+                    self._no_wait_until = self.clock() + OVERLOAD_MEMORY_SECONDS
             if admitted:
                 self.in_flight += 1
         if not admitted:

@@ -2,6 +2,7 @@
 answered 503 `overloaded` with Retry-After at once, without reaching the application; /health/ is never refused."""
 import json
 import threading
+import time
 
 from common.error_codes import lookup
 from common.shedding import LoadShedder
@@ -179,3 +180,24 @@ def test_a_request_over_the_limit_is_refused_when_no_place_frees_within_the_wait
     inner.release.set()
     for thread in threads:
         thread.join(5)
+
+
+def test_after_a_wait_timed_out_requests_over_the_limit_are_refused_without_waiting():
+    inner = _App()
+    now = [1000.0]
+    shedder = LoadShedder(inner, max_in_flight=1, wait_ms=300, clock=lambda: now[0])
+    threads, _ = _hold(shedder, 1)
+    assert inner.entered.acquire(timeout=5)
+    assert _call(shedder)[0] == 503  # waited 300 ms, timed out: the queue is standing
+
+    began = time.monotonic()
+    assert _call(shedder)[0] == 503
+    assert time.monotonic() - began < 0.15  # refused at once, without the wait
+
+    now[0] += 2  # a second later it absorbs bursts again: this one waits and is served when the place frees
+    waiting, results = _hold(shedder, 1)
+    time.sleep(0.005)
+    inner.release.set()
+    for thread in (*threads, *waiting):
+        thread.join(5)
+    assert shedder.shed_count == 2
