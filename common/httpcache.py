@@ -18,6 +18,7 @@ docs/decisions/0039-catalogue-http-caching.md says why and for how long. In shor
 The wrapper runs around the Django view function, before DRF builds its request, authenticates or throttles: a hit
 costs a cache read and a response.
 """
+import functools
 import hashlib
 import time
 import uuid
@@ -26,6 +27,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
@@ -54,6 +56,7 @@ def catalogue_changed(**kwargs) -> None:
     map's state, throttles, sessions) stays, and the old entries expire on their own.
     """
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    forget_copies()
 
 
 def _has_credentials(request) -> bool:
@@ -112,6 +115,7 @@ def publicly_cached(view):
             key = f"catalogue:{catalogue_version()}:{get_language()}:{digest}"
             entry = cache.get(key)
             if entry is not None:
+                _remember(f"{request.path_info}?{query}", get_language(), entry)
                 return _answer(request, entry)
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.has_header("Cache-Control") or response.cookies:
@@ -122,8 +126,10 @@ def publicly_cached(view):
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         last_modified = time.time()
         if key is not None:
-            cache.set(key, (etag, last_modified, response["Content-Type"], body),
-                      timeout=settings.CATALOGUE_MAX_AGE_SECONDS)
+            entry = (etag, last_modified, response["Content-Type"], body)
+            cache.set(key, entry, timeout=settings.CATALOGUE_MAX_AGE_SECONDS)
+            if settings.CATALOGUE_MAX_AGE_SECONDS > 0:
+                _remember(f"{request.path_info}?{query}", get_language(), entry)
         if _not_modified(request, etag, last_modified):
             response = HttpResponseNotModified()
         _public_headers(response, etag=etag, last_modified=last_modified)
@@ -160,3 +166,92 @@ def catalogue_cached(name: str, parts: tuple, compute):
         value = compute()
         cache.set(key, value, timeout=timeout)
     return value
+
+
+# --- The process's own copies, answered in front of Django -----------------------------------------------------------
+# A hit through Django still pays the framework: the middleware chain, URL resolving, two cache reads (the version
+# and the entry). Each process therefore also keeps, for CATALOGUE_PROCESS_COPY_SECONDS (1), the answers it stored
+# or served, and `fast_path` (ticketing_system/wsgi.py) answers an anonymous, cookie-less GET of one of them from
+# memory before Django runs. What it cannot see is a staff change made through another process (the version is in
+# the shared cache): that is seen within that second; a change made in this process forgets the copies at once.
+_copies: dict[tuple[str, str], tuple[float, tuple]] = {}
+_COPIES_MAX = 2000
+_CATALOGUE_PREFIXES = ("/movies/", "/shows/")
+
+
+def _copy_seconds() -> float:
+    return settings.CATALOGUE_PROCESS_COPY_SECONDS
+
+
+def _remember(path_and_query: str, language: str, entry: tuple) -> None:
+    if _copy_seconds() <= 0:
+        return
+    if len(_copies) >= _COPIES_MAX:
+        _copies.clear()  # made-up query strings must not grow it; the next reads fill it again
+    _copies[(path_and_query, language)] = (time.monotonic(), entry)
+
+
+def forget_copies(**kwargs) -> None:
+    """A staff change in this process: its copies are out of date now (other processes' within the copy time)."""
+    _copies.clear()
+
+
+@functools.lru_cache(maxsize=256)
+def _language_of(accept_language: str) -> str:
+    """The language LocaleMiddleware would pick for a request without the language cookie: Django's own rule,
+    asked once per distinct Accept-Language header."""
+    return translation.get_language_from_request(_HeadersOnly(accept_language))
+
+
+class _HeadersOnly:
+    """What Django's language negotiation reads of a request without cookies and without i18n URL patterns."""
+
+    def __init__(self, accept_language: str):
+        self.COOKIES = {}
+        self.META = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+        self.path_info = "/"
+
+
+def _wsgi_headers(etag: str, last_modified: float, content_type: str, length: int | None) -> list:
+    headers = [("ETag", etag), ("Last-Modified", http_date(last_modified)),
+               ("Cache-Control", f"public, max-age={settings.CATALOGUE_MAX_AGE_SECONDS}, "
+                                 f"stale-while-revalidate={settings.CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS}"),
+               ("Vary", ", ".join(VARY)),
+               # What SecurityMiddleware and XFrameOptionsMiddleware add to every answer through Django.
+               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+               ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
+               ("X-Frame-Options", settings.X_FRAME_OPTIONS)]
+    if length is not None:
+        headers[:0] = [("Content-Type", content_type), ("Content-Length", str(length))]
+    return headers
+
+
+def fast_path(django_app):
+    """Wrap the WSGI application: an anonymous, cookie-less GET or HEAD of a catalogue read this process answered
+    less than CATALOGUE_PROCESS_COPY_SECONDS ago is answered from memory (200 or 304); anything else goes to Django."""
+
+    def application(environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if (method in ("GET", "HEAD") and path.startswith(_CATALOGUE_PREFIXES) and _copies
+                and "HTTP_AUTHORIZATION" not in environ and "HTTP_COOKIE" not in environ):
+            query = environ.get("QUERY_STRING", "")
+            key = (f"{path}?{query}", _language_of(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+            copy = _copies.get(key)
+            if copy is not None and time.monotonic() - copy[0] < _copy_seconds():
+                etag, last_modified, content_type, body = copy[1]
+                if _not_modified_environ(environ, etag, last_modified):
+                    start_response("304 Not Modified", _wsgi_headers(etag, last_modified, content_type, None))
+                    return [b""]
+                start_response("200 OK", _wsgi_headers(etag, last_modified, content_type, len(body)))
+                return [b"" if method == "HEAD" else body]
+        return django_app(environ, start_response)
+
+    return application
+
+
+def _not_modified_environ(environ, etag: str, last_modified: float) -> bool:
+    class _Meta:
+        META = environ
+
+    return _not_modified(_Meta, etag, last_modified)

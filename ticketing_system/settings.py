@@ -211,6 +211,9 @@ BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 # docs/decisions/0039). Staff changes show at once on the service; sales (free seats) within the first figure.
 CATALOGUE_MAX_AGE_SECONDS = env.int("CATALOGUE_MAX_AGE_SECONDS", default=5)
 CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS = env.int("CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS", default=25)
+# Each server process also answers, before Django, the anonymous catalogue reads it answered within this long (a
+# staff change made through another process is seen that much later; 0 turns it off).
+CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", default=1.0)
 
 # Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
 # once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads

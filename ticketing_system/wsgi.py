@@ -18,10 +18,13 @@ _ = get_resolver().url_patterns
 # of Django while this process holds a fresh copy of the show's state (web/live.py). Outermost, load shedding
 # (common/shedding.py, docs/decisions/0038): a request over this process's limit is answered 503 before anything
 # else runs, the live seat map's fast path included.
+# The catalogue's anonymous reads that this process answered within the last second are answered from its memory,
+# also in front of Django (common/httpcache.py).
+from common.httpcache import fast_path as catalogue_fast_path  # noqa: E402
 from common.shedding import from_settings as _load_shedder  # noqa: E402
 from web.live import fast_path  # noqa: E402  (needs the settings configured above)
 
-application = _load_shedder(fast_path(django_application))
+application = _load_shedder(catalogue_fast_path(fast_path(django_application)))
 
 # With several threads per process (load shedding needs them, ticketing_system/serve.py), a request that arrives
 # while another holds the GIL waits for the interpreter's switch interval (5 ms by default) before it can even be

@@ -204,3 +204,80 @@ def test_a_filtered_list_is_its_own_entry(api_client, catalogue):
 
     assert len(everything) == 1
     assert nothing == []
+
+
+# --- The process's copies, answered in front of Django (common.httpcache.fast_path) -----------------------------
+def _wsgi_get(app, path, query="", **environ):
+    captured = {}
+
+    def start_response(status, headers):
+        captured["status"], captured["headers"] = int(status.split()[0]), dict(headers)
+
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, **environ},
+                        start_response))
+    return captured["status"], captured["headers"], body
+
+
+@pytest.fixture
+def copies():
+    from common import httpcache
+
+    httpcache.forget_copies()
+    yield httpcache
+    httpcache.forget_copies()
+
+
+def _behind(app_calls):
+    def django_app(environ, start_response):
+        app_calls.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"from django"]
+
+    return django_app
+
+
+def test_a_read_answered_recently_is_answered_again_before_django(api_client, catalogue, copies):
+    path = f"/shows/{catalogue.id}/"
+    through_django = api_client.get(path)
+    calls = []
+    app = copies.fast_path(_behind(calls))
+
+    status, headers, body = _wsgi_get(app, path)
+    not_modified, _, empty = _wsgi_get(app, path, HTTP_IF_NONE_MATCH=through_django["ETag"])
+
+    assert calls == []
+    assert status == 200 and body == through_django.content
+    assert headers["ETag"] == through_django["ETag"]
+    assert headers["Cache-Control"] == through_django["Cache-Control"]
+    assert headers["Content-Type"] == through_django["Content-Type"]
+    assert not_modified == 304 and empty == b""
+
+
+def test_credentials_a_cookie_another_language_or_an_old_copy_go_to_django(api_client, catalogue, copies, settings):
+    path = "/movies/"
+    api_client.get(path)  # English
+    calls = []
+    app = copies.fast_path(_behind(calls))
+
+    _wsgi_get(app, path, HTTP_AUTHORIZATION="Bearer x")
+    _wsgi_get(app, path, HTTP_COOKIE="sessionid=x")
+    _wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="es")
+    _wsgi_get(app, path, "city=Paris")
+    assert _wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")[2] != b"from django"
+    settings.CATALOGUE_PROCESS_COPY_SECONDS = 0
+    _wsgi_get(app, path)
+
+    assert len(calls) == 5
+
+
+def test_a_staff_change_in_this_process_forgets_the_copies(api_client, catalogue, copies):
+    path = "/movies/"
+    api_client.get(path)
+    calls = []
+    app = copies.fast_path(_behind(calls))
+
+    catalogue.movie.title = "Renamed"
+    catalogue.movie.save()
+    _wsgi_get(app, path)
+
+    assert calls == [path]
