@@ -30,7 +30,7 @@ import time
 OVERLOADED_CODE = "overloaded"
 _OVERLOADED_DETAIL = "The service is busy; retry after Retry-After seconds."
 # After a wait for a place timed out, requests over the limit are refused without waiting for this long.
-OVERLOAD_MEMORY_SECONDS = 1.0
+OVERLOAD_MEMORY_SECONDS = 0.25
 
 
 class LoadShedder:
@@ -88,7 +88,7 @@ class LoadShedder:
         with self._slot_freed:
             admitted = self.in_flight < self.max_in_flight
             # Wait for a place only while waits have been succeeding. Once one timed out, the queue is standing, not a
-            # burst: for the next second every request over the limit is refused at once (CoDel's switch from
+            # burst: for the next quarter second every request over the limit is refused at once (CoDel's switch from
             # "absorb" to "drop"), so refusals stay fast and a waiting thread never holds up the one /health/ needs.
             if not admitted and self.wait_s > 0 and self.clock() >= self._no_wait_until:
                 admitted = self._slot_freed.wait_for(lambda: self.in_flight < self.max_in_flight, timeout=self.wait_s)

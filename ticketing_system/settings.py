@@ -219,7 +219,7 @@ CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", def
 # once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
 # than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
 # thread. 0 turns the limit off.
-SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=2)
+SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=4)
 # How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
 SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
