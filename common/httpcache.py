@@ -4,7 +4,7 @@ docs/decisions/0039-catalogue-http-caching.md says why and for how long. In shor
 - An anonymous `GET`/`HEAD` of a catalogue read (what's on, a movie's shows, a show) is answered from Django's
   cache (Redis with REDIS_URL, so shared by every worker and host; per process otherwise) while the entry is younger
   than `CATALOGUE_MAX_AGE_SECONDS`, with `ETag` and `Last-Modified`, `Cache-Control: public, max-age=...,
-  stale-while-revalidate=...` and `Vary: Accept, Accept-Language, Authorization, Cookie`; a matching
+  stale-while-revalidate=...` and `Vary: Accept, Accept-Language, Authorization`; a matching
   `If-None-Match` (or `If-Modified-Since`) is a `304` with no body, without running the view.
 - The cache key includes the catalogue's version, which staff changes (a movie, show, cinema, screen or price saved
   or deleted) replace (`catalogue_changed`), so their effect is seen by the next read: no cache-wide clear, and the
@@ -33,7 +33,10 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 
 VERSION_KEY = "catalogue:version"
-VARY = ("Accept", "Accept-Language", "Authorization", "Cookie")
+# Not Cookie: the API authenticates with bearer tokens only, so no cookie changes its answers (and a cookie-bearing
+# request bypasses the cache anyway when it is the session's); varying on it would make every browser's copy private
+# to its cookies.
+VARY = ("Accept", "Accept-Language", "Authorization")
 # Longer query strings are served but not stored: made-up parameters must not fill the cache.
 MAX_CACHED_QUERY = 256
 
