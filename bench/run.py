@@ -38,7 +38,8 @@ import psycopg2
 
 # BENCH_QUICK=1: every step, briefly (a check that the bench works, e.g. on a busy machine; its figures are not
 # results). Set before the knobs below and bench/rows.py read the environment; an explicit knob still wins.
-if os.environ.get("BENCH_QUICK", "0") != "0":
+QUICK = os.environ.get("BENCH_QUICK", "0") != "0"
+if QUICK:
     for _knob, _value in {"BENCH_LEVELS": "8", "BENCH_DURATION": "2", "BENCH_VIEWERS": "0", "BENCH_ROUNDS": "1",
                           "BENCH_HOT_LEVELS": "8", "BENCH_RACE_CLIENTS": "40", "BENCH_RAW_SHOWS": "20",
                           "BENCH_COST_DURATION": "2", "BENCH_OVERLOAD_DURATION": "3",
@@ -48,8 +49,8 @@ if os.environ.get("BENCH_QUICK", "0") != "0":
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # bench/rows.py reads its knobs when imported: after BENCH_QUICK above has set them.
-import rows as premiere_rows
-from json_http import call
+import rows as premiere_rows  # noqa: E402
+from json_http import call  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -1097,6 +1098,12 @@ def main() -> int:
         "targets": targets,
         "wall_time_s": round(time.time() - began, 1),
     }
+    if QUICK:
+        # A quick check is not a result: it must not replace the latest run (bench/results/*.tmp is not tracked).
+        (RESULTS / "quick.json.tmp").write_text(json.dumps(results, indent=2) + "\n")
+        log("BENCH_QUICK: wrote bench/results/quick.json.tmp (not a result; latest.json is left alone)")
+        flush_broker()
+        return 0 if checks["ok"] and race["ok"] else 1
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     plot(rows, RESULTS / "latest.png")
     flush_broker()
