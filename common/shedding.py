@@ -114,15 +114,24 @@ class LoadShedder:
 
 
 class _ReleasingIterable:
-    """Wraps a WSGI response iterable so that `close()` (which every WSGI server calls) releases the slot once."""
+    """Wraps a WSGI response iterable so that the slot is released once, when the body has been iterated to its end
+    or when `close()` is called (which the WSGI spec requires of servers; some test clients only read the body)."""
 
     def __init__(self, iterable, release):
         self._iterable = iterable
         self._release = release
         self._released = False
 
+    def _release_once(self):
+        if not self._released:
+            self._released = True
+            self._release()
+
     def __iter__(self):
-        return iter(self._iterable)
+        try:
+            yield from self._iterable
+        finally:
+            self._release_once()
 
     def close(self):
         try:
@@ -130,9 +139,7 @@ class _ReleasingIterable:
             if close is not None:
                 close()
         finally:
-            if not self._released:
-                self._released = True
-                self._release()
+            self._release_once()
 
 
 def from_settings(app):

@@ -201,3 +201,15 @@ def test_after_a_wait_timed_out_requests_over_the_limit_are_refused_without_wait
     for thread in (*threads, *waiting):
         thread.join(5)
     assert shedder.shed_count == 2
+
+
+def test_a_body_read_to_its_end_frees_its_place_even_without_close():
+    inner = _App()
+    inner.release.set()
+    shedder = LoadShedder(inner, max_in_flight=1)
+
+    for _ in range(3):
+        result = shedder({"PATH_INFO": "/shows/1/", "REQUEST_METHOD": "GET"}, lambda status, headers: None)
+        assert b"".join(result) == b"{}"  # read, never closed
+
+    assert shedder.in_flight == 0
