@@ -117,6 +117,9 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(503, "busy", "the show's lock could not be had within BOOKING_LOCK_TIMEOUT_MS; retry after "
                           "Retry-After seconds"),
     ApiError(503, "queue_unavailable", "the waiting room's Redis cannot be reached; retry"),
+    ApiError(503, "overloaded", "the server already has as many requests in hand as it can serve promptly (or this "
+                                "one waited too long in the proxy's queue); nothing was done, retry after "
+                                "Retry-After seconds"),
     ApiError(503, "unavailable", "the database cannot be reached; retry after Retry-After seconds (nothing was "
                                  "written)"),
 )

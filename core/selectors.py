@@ -44,7 +44,10 @@ def available_seat_count_per_show(*, now: datetime):
 def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
     """Shows with movie, screen and cinema (one query) and `available_seats` counted in the same query."""
     now = now or timezone.now()
-    return (Show.objects.select_related("movie", "screen__cinema")
+    # Not the screen's layout: a JSON document of every seat (tens of kilobytes for a big screen), decoded for each
+    # row of a list that never shows it. Profiled (docs/performance.md), decoding it was the largest share of a
+    # movie's shows' CPU; a show's seats are its own rows (ShowSeat), the layout is only read when shows are made.
+    return (Show.objects.select_related("movie", "screen__cinema").defer("screen__layout")
             .annotate(available_seats=available_seat_count_per_show(now=now)))
 
 

@@ -2,14 +2,14 @@
 the rules live in `core.services`, the error responses in `common.exception_handler`."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_yasg.utils import no_body
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import MANAGER, PROGRAMME, role_required, role_required_to_write
-from common.filters import swagger_parameters
+from common.filters import CatalogueFilterBackend, swagger_parameters
+from common.httpcache import PubliclyCachedView
 from common.idempotency import idempotent
 from common.pagination import OptionalLimitOffsetPagination
 from common.schema import (
@@ -52,11 +52,15 @@ def _queue_pass(request) -> str | None:
     """The waiting room's pass the request carries (`Queue-Pass` header), for the sale gates (core.signals)."""
     return request.headers.get("Queue-Pass")
 
-class MovieListView(generics.ListAPIView):
+
+# The catalogue's reads (movies, a movie's shows, what's on, a show) are answered from the shared cache for anonymous
+# visitors, with validators and a short public lifetime (common.httpcache, docs/decisions/0039); their writes
+# (POST, PATCH) go through as usual and make the next read fresh (core.receivers).
+class MovieListView(PubliclyCachedView, generics.ListAPIView):
     permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = MovieDetailSerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = MovieFilter
 
     def get_queryset(self):
@@ -79,7 +83,7 @@ class MovieListView(generics.ListAPIView):
         return Response(MovieDetailSerializer(movie).data, status=status.HTTP_201_CREATED)
 
 
-class MovieDetailView(APIView):
+class MovieDetailView(PubliclyCachedView, APIView):
     permission_classes = [permissions.AllowAny]
 
     @api_operation(operation_id="movies_retrieve", summary="Get one movie", tag=TAG_CATALOGUE, auth=PUBLIC,
@@ -88,11 +92,11 @@ class MovieDetailView(APIView):
         return Response(MovieDetailSerializer(selectors.movie_get(movie_id=movie_id)).data)
 
 
-class MovieShowsView(generics.ListAPIView):
+class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
     permission_classes = [role_required_to_write(PROGRAMME)]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = ShowFilter
 
     def get_queryset(self):
@@ -125,13 +129,13 @@ class MovieShowsView(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
-class ShowListView(generics.ListAPIView):
+class ShowListView(PubliclyCachedView, generics.ListAPIView):
     """What's on: shows of every movie, soonest first, with the catalogue's filters."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = ShowWithAvailabilitySerializer
     pagination_class = OptionalLimitOffsetPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [CatalogueFilterBackend]
     filterset_class = ShowFilter
 
     def get_queryset(self):
@@ -188,7 +192,7 @@ class SeatMapView(APIView):
         return Response(selectors.seat_map(show_id=show_id))
 
 
-class ShowDetailView(APIView):
+class ShowDetailView(PubliclyCachedView, APIView):
     def get_permissions(self):
         return [permissions.AllowAny()] if self.request.method == "GET" else [role_required(PROGRAMME)()]
 

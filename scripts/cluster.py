@@ -54,6 +54,10 @@ REDIS_DB = int(os.environ.get("CLUSTER_REDIS_DB", "13"))
 CLIENTS = int(os.environ.get("CLUSTER_CLIENTS", "8"))
 SECONDS = float(os.environ.get("CLUSTER_SECONDS", "24"))
 WORKERS = os.environ.get("CLUSTER_WORKERS", "2")  # per app host
+# Load shedding at the proxy: requests HAProxy lets each host work on at once (its workers x the service's own
+# in-flight limit, SHED_MAX_IN_FLIGHT's default 4), and how long an excess request may wait in its queue.
+HOST_MAXCONN = int(os.environ.get("CLUSTER_HOST_MAXCONN", str(int(WORKERS) * 4)))
+SHED_QUEUE_MS = int(os.environ.get("CLUSTER_SHED_QUEUE_MS", "100"))
 DB_NAME = "ticketing_cluster"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 SHOWS, SEATS, USERS = 6, 1000, 16
@@ -181,7 +185,14 @@ server_reset_query =
 
 def start_haproxy(d: Daemons) -> None:
     servers = "\n".join(
-        f"    server {h['name']} {h['ns_ip']}:{APP_PORT} check inter 300ms fall 2 rise 2" for h in HOSTS)
+        f"    server {h['name']} {h['ns_ip']}:{APP_PORT} check inter 300ms fall 2 rise 2 maxconn {HOST_MAXCONN}"
+        for h in HOSTS)
+    # HAProxy's own answer when a request timed out in its queue: the service's 503 `overloaded`, byte for byte
+    # in shape (common/shedding.py), so a client handles both alike.
+    body = '{"detail": "The service is busy; retry after Retry-After seconds.", "code": "overloaded"}'
+    (d.root / "overloaded.http").write_text(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        f"Cache-Control: no-store\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}")
     relays = "\n".join(f"    bind {h['host_ip']}:{REDIS_RELAY_PORT}" for h in HOSTS)
     (d.root / "haproxy.cfg").write_text(f"""\
 global
@@ -192,6 +203,11 @@ defaults
     timeout connect 1s
     timeout client 30s
     timeout server 30s
+    # Load shedding at the proxy (docs/decisions/0038-load-shedding.md): each host takes at most `maxconn`
+    # requests at once (below); the rest wait in the backend's queue, and one that waited `timeout queue` is
+    # answered 503 `overloaded` (JSON, Retry-After) instead of growing the queue without bound.
+    timeout queue {SHED_QUEUE_MS}ms
+    errorfile 503 {d.root / "overloaded.http"}
     # A request whose connection to a host failed was never sent: retried on the other host (redispatch).
     retries 2
     option redispatch
@@ -203,6 +219,9 @@ frontend api
 backend apps
     balance roundrobin
     option forwardfor
+    # When the proxy received the request: the hosts refuse one that already waited longer than their deadline
+    # (SHED_QUEUE_DEADLINE_MS, with SHED_TRUST_REQUEST_START on: only this proxy can reach them).
+    http-request set-header X-Request-Start t=%[date(0,ms)]
     http-reuse safe
     option httpchk
     http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host {HOSTNAME}
@@ -235,7 +254,8 @@ def app_env(h: dict) -> dict:
         BIND_HOST=h["ns_ip"], PORT=str(APP_PORT), WEB_CONCURRENCY=WORKERS,
         THROTTLE_BOOKING_USER="unlimited", THROTTLE_SIGNUP_IP="unlimited", THROTTLE_LOGIN_IP="unlimited",
         THROTTLE_LOGIN_USERNAME="unlimited", THROTTLE_HOLD_USER=f"{HOLD_RATE}/min",
-        SERVE_THREADS=os.environ.get("CLUSTER_THREADS", "1"),
+        SERVE_THREADS=os.environ.get("CLUSTER_THREADS", "6"),
+        SHED_TRUST_REQUEST_START="1",
     )
     return env
 
@@ -348,6 +368,7 @@ class Load:
         self.app_5xx = []
         self.proxy_5xx = []  # (time, status)
         self.connection_errors = []  # times
+        self.shed = 0  # 503 overloaded, from the service or the proxy
         self.retries = 0
         self.served_by = collections.Counter()
         self.stop = threading.Event()
@@ -373,12 +394,16 @@ class Load:
                     self.statuses[status] += 1
                     if "x-served-by" in headers:
                         self.served_by[headers["x-served-by"]] += 1
-                    if status >= 500:
+                    shed = status == 503 and isinstance(data, dict) and data.get("code") == "overloaded"
+                    if shed:
+                        # Load shedding (the service's or the proxy's): nothing was done; retried with the same key.
+                        self.shed += 1
+                    elif status >= 500:
                         if "x-request-id" in headers:
                             self.app_5xx.append((status, data))
                         else:
                             self.proxy_5xx.append((time.time(), status))
-                if status >= 500 and "x-request-id" not in headers:
+                if shed or (status >= 500 and "x-request-id" not in headers):
                     with self.lock:
                         self.retries += 1
                     time.sleep(0.2)
@@ -509,7 +534,8 @@ def main() -> int:
         print(f"retries with the same Idempotency-Key: {load.retries} (connection errors: "
               f"{len(load.connection_errors)}, proxy 5xx: {len(load.proxy_5xx)}, of which outside the window app1 "
               f"was down: {len(proxy_outside)})")
-        print(f"5xx from an application: {len(load.app_5xx)} {load.app_5xx[:3]}")
+        print(f"5xx from an application: {len(load.app_5xx)} {load.app_5xx[:3]}; 503 overloaded (shed, retried): "
+              f"{load.shed}")
         print(f"acknowledged bookings: {checks['acknowledged']}, in the database as acknowledged: "
               f"{checks['acknowledged'] - checks['acknowledged_missing_or_wrong']}; bookings in the database: "
               f"{checks['bookings_in_db']} ({checks['unacknowledged_bookings']} whose answer was lost with the host)")

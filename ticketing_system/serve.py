@@ -28,8 +28,10 @@ def granian_args() -> list[str]:
         "--host", os.environ.get("BIND_HOST", "127.0.0.1"), "--port", os.environ.get("PORT", "8000"),
         # Processes for parallelism (the GIL lets one thread of a process run Python at a time), as before.
         "--workers", str(_int("WEB_CONCURRENCY", cpus * 2 + 1)),
-        # Python threads per worker that run requests; I/O and slow clients never occupy them.
-        "--blocking-threads", str(_int("SERVE_THREADS", 1)),
+        # Python threads per worker that run requests; I/O and slow clients never occupy them. More of them than
+        # the load-shedding limit (SHED_MAX_IN_FLIGHT, 4): a request over the limit must reach Python to be answered
+        # 503 at once, rather than wait unseen in granian's queue for a thread (docs/decisions/0038).
+        "--blocking-threads", str(_int("SERVE_THREADS", 6)),
         "--runtime-threads", "1",
         "--http", "1", "--no-ws",
         # A client still sending its headers after this long is disconnected (slow-client attacks hold

@@ -217,6 +217,29 @@ DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 
 BUSY_RETRY_AFTER_SECONDS = env.int("BUSY_RETRY_AFTER_SECONDS", default=1)
 
+# Anonymous catalogue reads (the API's movies and shows) are served from the cache for this long and may be kept by
+# browsers and proxies as long, then used stale for the second figure while they revalidate (common.httpcache,
+# docs/decisions/0039). Staff changes show at once on the service; sales (free seats) within the first figure.
+CATALOGUE_MAX_AGE_SECONDS = env.int("CATALOGUE_MAX_AGE_SECONDS", default=5)
+CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS = env.int("CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS", default=25)
+# Each server process also answers, before Django, the anonymous catalogue reads it answered within this long (a
+# staff change made through another process is seen that much later; 0 turns it off).
+CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", default=1.0)
+
+# Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
+# once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
+# than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
+# thread. 0 turns the limit off.
+SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=4)
+# How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
+SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
+# Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
+# this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
+SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)
+SHED_TRUST_REQUEST_START = env.bool("SHED_TRUST_REQUEST_START", default=False)
+SHED_RETRY_AFTER_SECONDS = env.int("SHED_RETRY_AFTER_SECONDS", default=1)
+SHED_EXEMPT_PATHS = env.list("SHED_EXEMPT_PATHS", default=["/health/"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ lays it out for A4 (three to a page, to print) or for a phone screen (one to a p
 draw the same ticket on its own paper. Texts are in the active language (the request's, or the mail's recipient's),
 dates and money through common.dates and common.money.
 """
+import functools
 import io
 import logging
 from pathlib import Path
@@ -29,11 +30,17 @@ from common.money import money_text
 logger = logging.getLogger(__name__)
 
 
+# A ticket's QR code never changes, and building it is most of a mail's QR cost (about 1.3 ms of the 2 ms of a PNG,
+# bench/mail_cost.py): each is built once per process and its PNG kept, so a paid order's mail draws the same PNG
+# inline and in its PDF, a re-sent mail and the "My tickets" page reuse them. Bounded: a process keeps the most
+# recent ones (a PNG is about 1 KB).
+@functools.lru_cache(maxsize=2048)
 def _qr(code: str) -> segno.QRCode:
     # Error correction "M" (15%): survives a scuffed print or a cracked phone screen, still a small code.
     return segno.make_qr(code, error="m")
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_png(code: str, *, scale: int = 8) -> bytes:
     out = io.BytesIO()
     _qr(code).save(out, kind="png", scale=scale, border=4)

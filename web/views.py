@@ -25,6 +25,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -37,6 +38,7 @@ from accounts.services import passwords, users
 from accounts.services.login import login_check
 from accounts.throttles import LoginIPThrottle, LoginUsernameIPThrottle, PasswordResetIPThrottle, SignupIPThrottle
 from common.errors import DomainError, NotFound
+from common.httpcache import catalogue_cached
 from common.replica import reads_from_replica
 from core import selectors
 from core.errors import HoldExpired, SeatsUnavailable
@@ -107,12 +109,19 @@ def _catalogue(request, **fixed):
 
     A value the filters cannot parse is reported on the page and the list is shown unfiltered, never a 500."""
     params = {key: value for key, value in request.GET.items() if key in CATALOGUE_FILTERS and value}
-    catalogue = ShowFilter({**params, **fixed, "upcoming": "true"}, queryset=selectors.show_list())
-    if catalogue.is_valid():
-        return list(catalogue.qs), params, {}
-    errors = {name: [str(e) for e in errs] for name, errs in catalogue.errors.items()}
-    fallback = ShowFilter({**fixed, "upcoming": "true"}, queryset=selectors.show_list())
-    return list(fallback.qs), {}, errors
+
+    def compute():
+        catalogue = ShowFilter({**params, **fixed, "upcoming": "true"}, queryset=selectors.show_list())
+        if catalogue.is_valid():
+            return list(catalogue.qs), params, {}
+        errors = {name: [str(e) for e in errs] for name, errs in catalogue.errors.items()}
+        fallback = ShowFilter({**fixed, "upcoming": "true"}, queryset=selectors.show_list())
+        return list(fallback.qs), {}, errors
+
+    # The same for every visitor, so kept in the shared cache for a few seconds (common.httpcache; the free seats it
+    # shows are that old at most); the page around it is rendered per visitor. The errors are translated text: the
+    # language is part of the key.
+    return catalogue_cached("web-catalogue", (sorted(params.items()), sorted(fixed.items()), get_language()), compute)
 
 
 CATALOGUE_FILTERS = ("city", "cinema", "date", "language")
@@ -163,7 +172,7 @@ def whats_on(request):
     posters = media_for_movies([entry["movie"].pk for entry in movies])
     for entry in movies:
         entry["poster"] = posters.get(entry["movie"].pk)
-    cinemas = list(cinema_list())
+    cinemas = catalogue_cached("web-cinemas", (), lambda: list(cinema_list()))
     return render(request, "web/whats_on.html", {
         "movies": movies, "params": params, "errors": errors,
         "cinemas": cinemas,
