@@ -41,6 +41,7 @@ TAG_HOLDS = "holds"
 TAG_ORDERS = "orders"
 TAG_TICKETS = "tickets"
 TAG_REPORTS = "reports"
+TAG_WAITLIST = "waitlist"
 TAG_HEALTH = "health"
 # The order and one-line descriptions of the tags (Swagger UI and ReDoc show them in this order).
 TAGS = [
@@ -49,6 +50,8 @@ TAGS = [
     (TAG_VENUES, "Cinemas and their screens with seat layouts; staff add them."),
     (TAG_BOOKINGS, "Book seats, list and cancel your bookings."),
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
+    (TAG_WAITLIST, "Waiting lists of sold-out shows: join, see your place, take an offer, leave; staff see and "
+                   "close them."),
     (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
     (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
     (TAG_REPORTS, "Sales reports for staff: tickets, revenue, refunds, holds, check-in."),

@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "send-pending-mail": {"task": "notifications.tasks.send_pending_mail", "schedule": 300.0},
     "expire-orders": {"task": "orders.tasks.expire_orders", "schedule": 60.0},
     "process-refunds": {"task": "orders.tasks.process_refunds", "schedule": 300.0},
+    # Seats of holds and unpaid orders that ran out come back without an event: offered to the waiting lists.
+    "offer-waitlist-seats": {"task": "waitlist.tasks.offer_sweep", "schedule": 60.0},
 }

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "core",
     "tickets",
     "orders",
+    # Waiting lists of sold-out shows: offers seats that come back (holds, through core) before notifications,
+    # which mails the offers.
+    "waitlist",
     "notifications",
     # The staff's sales report (admin page, /reports/sales/ and its CSV).
     "reports",
@@ -350,6 +353,12 @@ RESERVATION_RELEASE_MINUTES = env.int("RESERVATION_RELEASE_MINUTES", default=30)
 # The box office may refund an order at the counter (cash paid out) up to this amount; above it, only a manager
 # (403 refund_above_limit). In the installation's CURRENCY.
 BOX_OFFICE_REFUND_LIMIT = Decimal(env.str("BOX_OFFICE_REFUND_LIMIT", default="100.00"))
+
+# --- Waiting lists (waitlist/) --------------------------------------------------------------------------
+# An offer to the waiting list holds the seats for the customer this long (never past the show's start).
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
+# The site's address, for links in e-mails (the waiting list's offer links to the web app's checkout).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
+from core import signals
 from core.errors import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
 from core.models import Hold, HoldSeat, Show, ShowSeat
 from core.sellable import is_sellable
@@ -127,3 +128,6 @@ def set_state(seats: list[ShowSeat], state: str, *, hold: Hold | None = None) ->
     ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(state=state, hold=hold, held_until=held_until)
     for seat in seats:
         seat.state, seat.hold, seat.held_until = state, hold, held_until
+    if state == ShowSeat.State.FREE:
+        signals.seats_returned.send(sender=ShowSeat, show_id=seats[0].show_id,
+                                    seat_numbers=sorted(seat.number for seat in seats))
