@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
-PYTHON_SOURCES = ["core", "accounts", "venues", "orders", "tickets", "notifications", "web", "reports",
+PYTHON_SOURCES = ["core", "accounts", "venues", "orders", "tickets", "waitlist", "notifications", "web", "reports",
                   "ticketing_system"]
 TEMPLATE_DIRS = ["web/templates", "notifications/templates"]  # the mails too (.html and .txt)
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language

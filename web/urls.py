@@ -12,6 +12,8 @@ urlpatterns = [
     # Outside the pages' prefixes (settings.WEB_PATHS): the poll needs no session, CSRF or messages.
     path("seat-state/<id:show_id>", views.seat_state, name="seat_state"),
     path("showings/<id:show_id>/hold/", views.hold_seats, name="hold"),
+    path("showings/<id:show_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path("my-tickets/waitlist/<id:entry_id>/leave/", views.waitlist_leave, name="waitlist_leave"),
     path("checkout/<id:hold_id>/", views.checkout, name="checkout"),
     path("checkout/<id:hold_id>/pay/", views.pay, name="pay"),
     path("checkout/orders/<id:order_id>/", views.order_page, name="order"),
