@@ -5,6 +5,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.signals import account_deleted
 from core.signals import seats_returned, show_cancelled
 from waitlist import services
 
@@ -28,3 +29,11 @@ def close_cancelled_show(sender, *, show, **kwargs):
     lock under them would invert the order offers take them in (list, then seats)."""
     now = show.cancelled_at or timezone.now()
     transaction.on_commit(partial(services.close, show_id=show.pk, now=now), robust=True)
+
+
+@receiver(account_deleted, dispatch_uid="waitlist.leave_deleted_accounts_lists")
+def leave_deleted_accounts_lists(sender, *, user, **kwargs):
+    """A deleted account leaves every list it is on (an anonymised account must not be offered seats). Sent after
+    the account's transaction committed: each leave locks its list in a transaction of its own."""
+    for entry_id in services.active_entry_ids(user=user):
+        services.leave(user=user, entry_id=entry_id)

@@ -107,6 +107,10 @@ def leave(*, user, entry_id: int, now: datetime | None = None) -> None:
         log_event_on_commit("waitlist_left", user_id=user.pk, show_id=show_id, entry_id=entry.pk)
 
 
+def active_entry_ids(*, user) -> list[int]:
+    return list(Entry.objects.filter(user=user, status__in=Entry.ACTIVE).order_by("pk").values_list("pk", flat=True))
+
+
 def offer_outcomes(entries, *, now: datetime) -> dict[int, str]:
     """What became of each offered entry at `now`: still `offered` while its hold lives (also while an order made
     from it waits for payment: the order extends the hold), `accepted` once the customer has bookings of the show

@@ -261,3 +261,17 @@ def test_a_cancelled_show_closes_its_list(sold_out, django_capture_on_commit_cal
         catalog.show_cancel(show_id=show.pk)
     entry.refresh_from_db()
     assert entry.status == "closed"
+
+
+def test_a_deleted_account_leaves_every_list(sold_out, django_capture_on_commit_callbacks):
+    show, _, bookings = sold_out
+    gone, next_in_line = UserFactory(), UserFactory()
+    services.join(user=gone, show_id=show.pk, seats=1)
+    services.join(user=next_in_line, show_id=show.pk, seats=1)
+    _cancel(bookings[0], django_capture_on_commit_callbacks)
+    assert Entry.objects.get(user=gone).status == "offered"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(gone).delete("/me").status_code in (200, 204)
+    assert Entry.objects.get(user=gone).status == "left"
+    # Its offer was released, and passed on.
+    assert Entry.objects.get(user=next_in_line).status == "offered"
