@@ -28,9 +28,13 @@ def entry_get(*, entry_id: int, now: datetime | None = None) -> Entry:
     return _with_positions([entry], now=now or timezone.now())[0]
 
 
-def entry_list_for_user(*, user, now: datetime | None = None) -> list[Entry]:
-    """The user's entries, newest first: waiting and offered ones with their place, and their history."""
-    entries = list(Entry.objects.filter(user=user).select_related("waiting_list__show__movie").order_by("-id"))
+def entry_list_for_user(*, user, now: datetime | None = None, active_only: bool = False) -> list[Entry]:
+    """The user's entries, newest first: waiting and offered ones with their place, and (unless `active_only`)
+    their history. One query, plus one per waiting entry (its place) and one per offer (what became of it)."""
+    entries = Entry.objects.filter(user=user).select_related("waiting_list__show__movie").order_by("-id")
+    if active_only:
+        entries = entries.filter(status__in=Entry.ACTIVE)
+    entries = list(entries)
     return _with_positions(entries, now=now or timezone.now())
 
 

@@ -462,7 +462,8 @@ def my_tickets(request):
     past = sorted((g for g in groups.values() if g["show"].date_time <= now), key=lambda g: g["show"].date_time,
                   reverse=True)
     return render(request, "web/my_tickets.html", {
-        "waitlist": [entry for entry in waitlist_selectors.entry_list_for_user(user=request.user, now=now)
+        "waitlist": [entry for entry in waitlist_selectors.entry_list_for_user(user=request.user, now=now,
+                                                                                active_only=True)
                      if entry.status in ("waiting", "offered")],
         "holds": list(selectors.hold_list_for_user(user=request.user)
                       .select_related("show__movie", "show__screen__cinema")),
