@@ -116,7 +116,8 @@ RUN_ORDER = [
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
-             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code", "entry_id"]
+             "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code",
+             "entry_id"]
 
 
 def swagger_document() -> dict:
