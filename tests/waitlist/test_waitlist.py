@@ -275,3 +275,32 @@ def test_a_deleted_account_leaves_every_list(sold_out, django_capture_on_commit_
     assert Entry.objects.get(user=gone).status == "left"
     # Its offer was released, and passed on.
     assert Entry.objects.get(user=next_in_line).status == "offered"
+
+
+def test_seats_of_a_hold_that_ran_out_are_offered_by_the_sweep_and_the_command():
+    show = ShowFactory(total_seats=2)
+    holder = UserFactory()
+    hold = hold_service.hold_create(user=holder, show_id=show.pk, seat_numbers=[1, 2])
+    first = services.join(user=UserFactory(), show_id=show.pk, seats=1)
+    second = services.join(user=UserFactory(), show_id=show.pk, seats=1)
+    # Before the hold ends nothing is free: nothing to offer.
+    assert services.offer_sweep() == 0
+    assert services.offer_sweep(now=hold.expires_at + timedelta(seconds=1)) == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("offered", "offered")
+    assert sorted(Hold.objects.get(pk=e.hold_id).seat_numbers[0] for e in (first, second)) == [1, 2]
+
+
+def test_the_command_runs_the_sweep(sold_out):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    show, _, bookings = sold_out
+    services.join(user=UserFactory(), show_id=show.pk, seats=1)
+    # Freed without the after-commit offer (as a crash between commit and offer would leave it).
+    ShowSeat.objects.filter(show=show, number=4).update(state="free")
+    out = StringIO()
+    call_command("offer_waitlist_seats", stdout=out)
+    assert "Offers made: 1" in out.getvalue()
