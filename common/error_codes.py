@@ -29,6 +29,7 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
     ApiError(400, "show_started", "booking, holding or cancelling after the show started (or after the "
                                   "cancellation cut-off)"),
+    ApiError(400, "invalid_category", "a waiting list's `category` that none of the show's seats has"),
     ApiError(400, "username_taken", "signup with an existing username (case-insensitive)"),
     ApiError(400, "email_taken", "signup or an e-mail change with an address another account has"),
     ApiError(400, "wrong_password", "a password change whose `old_password` is wrong"),
@@ -69,6 +70,11 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "seat_held", "the seat (`seat_number`) is in another customer's unexpired hold"),
     ApiError(409, "seats_unavailable", "some of `seat_numbers` are booked or held by someone else; \"seats\" "
                                        "lists them; nothing was written"),
+    ApiError(409, "seats_available", "joining a show's waiting list while it (or the `category` asked for) still "
+                                     "has the seats asked for on sale: book them instead"),
+    ApiError(409, "waitlist_closed", "joining a waiting list that staff closed (or whose show was cancelled)"),
+    ApiError(409, "already_on_waitlist", "joining a show's waiting list you are already waiting on (or have an "
+                                         "offer from)"),
     ApiError(409, "seat_blocked", "the seat (`seat_number`) was taken out of sale by staff"),
     ApiError(409, "show_cancelled", "booking, holding or changing a cancelled show"),
     ApiError(409, "screen_busy", "the show would overlap another on the same screen (movie duration + "

@@ -42,6 +42,7 @@ TAG_ONSALES = "onsales"
 TAG_ORDERS = "orders"
 TAG_TICKETS = "tickets"
 TAG_REPORTS = "reports"
+TAG_WAITLIST = "waitlist"
 TAG_HEALTH = "health"
 # The order and one-line descriptions of the tags (Swagger UI and ReDoc show them in this order).
 TAGS = [
@@ -51,6 +52,8 @@ TAGS = [
     (TAG_BOOKINGS, "Book seats, list and cancel your bookings."),
     (TAG_HOLDS, "Hold seats while you pay, then confirm or release the hold."),
     (TAG_ONSALES, "On-sales behind a waiting room: join the line, get a pass to hold and book their shows."),
+    (TAG_WAITLIST, "Waiting lists of sold-out shows: join, see your place, take an offer, leave; staff see and "
+                   "close them."),
     (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
     (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
     (TAG_REPORTS, "Sales reports for staff: tickets, revenue, refunds, holds, check-in."),

@@ -35,6 +35,13 @@ booking_cancelled = Signal()
 # holds, so a receiver can settle what is its own first (orders: cancel each order and refund what was paid).
 show_cancelling = Signal()
 
+# Seats of `show_id` came back on sale: `seat_numbers` were just written free (a booking or order cancelled, a
+# hold released or tidied after expiry, seats unblocked). Sent by `core.services.seats.set_state`, the one writer
+# of a seat's return, so a new path that frees seats announces it too. Inside the transaction, the seats locked: a
+# receiver that wants to act on the free seats (the waiting list offering them) does so after the commit, when the
+# seats are visible to everyone and its own locks are taken afresh. Not sent for a cancelled show's seats.
+seats_returned = Signal()
+
 # `show` was cancelled; `bookings` were its active bookings (now cancelled), the customers to tell.
 show_cancelled = Signal()
 

@@ -14,6 +14,7 @@ from notifications.composing import reservation_dedupe_key
 from notifications.dispatch import dispatch_on_commit
 from notifications.models import OutboxMessage
 from orders import signals as orders
+from waitlist import signals as waitlist
 
 
 class ReservationMailRow:
@@ -97,6 +98,11 @@ def order_refunded_mail(sender, *, order, **kwargs):
 @receiver(orders.order_tickets_resend_requested, dispatch_uid="notifications.tickets_resent_mail")
 def tickets_resent_mail(sender, *, order, **kwargs):
     services.order_tickets_resend(order)
+
+
+@receiver(waitlist.offer_made, dispatch_uid="notifications.waitlist_offer_mail")
+def waitlist_offer_mail(sender, *, entry, hold, **kwargs):
+    services.waitlist_offer(entry=entry, hold=hold)
 
 
 @receiver(password_reset_requested, dispatch_uid="notifications.password_reset_mail")

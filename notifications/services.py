@@ -5,8 +5,11 @@ after the commit hands it on (notifications.dispatch). The functions below it ar
 bookings and shows, which the receivers (notifications.receivers) call when the layers below announce an event;
 what each mail says is composed in notifications.composing.
 """
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from core.models import Booking
 from notifications.composing import (
@@ -198,3 +201,25 @@ def order_tickets_resend(order) -> None:
               subject=gettext("Your tickets (again): %(show)s") % {"show": show_title(order.show)},
               intro=gettext("Your tickets of order #%(order)s.") % {"order": order.pk},
               bookings=bookings, attach_order=order)
+
+
+def waitlist_offer(*, entry, hold) -> None:
+    """Seats came back for a customer on a waiting list: they are held for them; the link goes to the web app's
+    checkout of that hold (by its URL name: the web layer is above this one)."""
+    user, show = entry.user, hold.show
+    link = settings.SITE_URL.rstrip("/") + reverse("web:checkout", args=[hold.pk])
+    language = mail_language(user)
+    with translation.override(language):
+        until = date_format(hold.expires_at.astimezone(show.local_date_time().tzinfo), "DATETIME_FORMAT")
+        seats = ", ".join(str(number) for number in hold.seat_numbers)
+        intro = (ngettext("A seat came back for %(show)s and is held for you until %(until)s: seat %(seats)s.",
+                          "Seats came back for %(show)s and are held for you until %(until)s: seats %(seats)s.",
+                          len(hold.seat_numbers))
+                 % {"show": show_title(show), "until": until, "seats": seats})
+        note = gettext("Complete your order here: %(link)s. If you do not, the seats pass to the next person on "
+                       "the waiting list.") % {"link": link}
+        composed = compose(user=user, intro=intro, note=note)
+        mail_send_on_commit(to=user.email, kind="waitlist_offer", dedupe_key=f"waitlist_offer:{entry.pk}:{hold.pk}",
+                            language=language,
+                            subject=gettext("Seats for you: %(show)s") % {"show": show_title(show)},
+                            text=composed["body_text"], html=composed["body_html"])

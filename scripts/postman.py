@@ -86,6 +86,12 @@ RUN_ORDER = [
     ("onsales_queue_join", {}),
     ("onsales_queue_me", {}),
     ("onsales_update", {}),  # staff lift the waiting room: the sample show sells as before
+    # The waiting list: the sample show still has seats, so joining is refused (buy them instead); there is no
+    # entry to leave (404). The staff's view of the list is in the staff part.
+    ("waitlist_join", {}, 409),
+    ("my_waitlist_list", {}),
+    ("my_waitlist_page", {}),
+    ("waitlist_leave", {}, 404),
     # Tokens and the account, to its deletion.
     ("token_refresh", {"access_token": "json.access", "refresh_token": "json.refresh"}),  # nosec B105
     ("logout", {}),
@@ -102,6 +108,8 @@ RUN_ORDER = [
     ("shows_update", {}),
     ("show_seats_block", {}),
     ("show_seats_unblock", {}),
+    ("show_waitlist_retrieve", {}),
+    ("show_waitlist_close", {}),
     ("shows_cancel", {}),
     ("shows_schedule", {}),  # a week of shows in 2030 on the sample's first screen
     ("cinemas_create", {"cinema_id": "json.id"}),
@@ -119,7 +127,7 @@ BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "cod
 FORM_VALUES = {"trailer_url": "https://www.youtube.com/watch?v=YoHD9XEInc0"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
              "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code",
-             "onsale_id"]
+             "onsale_id", "entry_id"]
 
 
 def swagger_document() -> dict:

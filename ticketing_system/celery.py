@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
     "process-refunds": {"task": "orders.tasks.process_refunds", "schedule": 300.0},
     # Unpaid reservations: remind, then release at the collection deadline (core.services.reservations).
     "unpaid-reservations": {"task": "core.tasks.unpaid_reservations_upkeep", "schedule": 60.0},
+    # Seats of holds and unpaid orders that ran out come back without an event: offered to the waiting lists.
+    "offer-waitlist-seats": {"task": "waitlist.tasks.offer_sweep", "schedule": 60.0},
 }

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "moviemedia",
     "tickets",
     "orders",
+    # Waiting lists of sold-out shows: offers seats that come back (holds, through core) before notifications,
+    # which mails the offers.
+    "waitlist",
     "notifications",
     # The staff's sales report (admin page, /reports/sales/ and its CSV).
     "reports",
@@ -391,6 +394,12 @@ MAX_UNPAID_RESERVATIONS_PER_ACCOUNT = env.int("MAX_UNPAID_RESERVATIONS_PER_ACCOU
 # After this many declined cards an order accepts no more card payments (409 card_attempts_exhausted; its
 # PaymentIntent is cancelled, so Stripe.js cannot use it either): card testing (docs/security.md).
 MAX_CARD_DECLINES_PER_ORDER = env.int("MAX_CARD_DECLINES_PER_ORDER", default=3)
+
+# --- Waiting lists (waitlist/) --------------------------------------------------------------------------
+# An offer to the waiting list holds the seats for the customer this long (never past the show's start).
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
+# The site's address, for links in e-mails (the waiting list's offer links to the web app's checkout).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # Stripe (orders/payments/providers/stripe.py). Without STRIPE_SECRET_KEY the "stripe" payment method is refused
 # (400 payment_method_unavailable). STRIPE_API_BASE points the SDK at another Stripe-compatible server
 # (localstripe in the tests); unset, it talks to Stripe itself.

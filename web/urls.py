@@ -15,6 +15,8 @@ urlpatterns = [
     # An on-sale's waiting room (under /showings/ for the session) and its poll.
     path("showings/waiting-room/<id:onsale_id>/", views.waiting_room, name="waiting_room"),
     path("showings/waiting-room/<id:onsale_id>/status", views.waiting_room_status, name="waiting_room_status"),
+    path("showings/<id:show_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path("my-tickets/waitlist/<id:entry_id>/leave/", views.waitlist_leave, name="waitlist_leave"),
     path("checkout/<id:hold_id>/", views.checkout, name="checkout"),
     path("checkout/<id:hold_id>/pay/", views.pay, name="pay"),
     path("checkout/orders/<id:order_id>/", views.order_page, name="order"),

@@ -59,6 +59,8 @@ from orders.payments import get_provider
 from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
 from venues.selectors import cinema_list
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
 from web import live
 from web.seatmap import build_seat_map, seat_map_texts
 from web.selectors import seat_labels_for_bookings
@@ -311,13 +313,15 @@ def show_detail(request, show_id: int):
     onsale_id = _needs_queue(request, show_id)
     if onsale_id is not None:
         return _to_waiting_room(onsale_id, request.path)
-    my_holds = []
+    my_holds, waitlist_entry = [], None
     if request.user.is_authenticated:
         my_holds = [h for h in selectors.hold_list_for_user(user=request.user) if h.show_id == show_id]
+        waitlist_entry = waitlist_selectors.active_entry_for_show(user=request.user, show_id=show_id)
     # Seats chosen before signing in come back in the address (?seats=25,26, see docs/decisions): the map chooses
     # them again if they are still free. The hold starts only when the visitor, now signed in, presses "Hold".
     preselected = _number_list(request.GET.get("seats", ""))[:settings.MAX_SEATS_PER_BOOKING]
     return render(request, "web/show.html", {
+        "waitlist_entry": waitlist_entry,
         "show": show,
         "seat_map": seat_map,
         "my_holds": my_holds,
@@ -387,6 +391,47 @@ def hold_seats(request, show_id: int):
 
 def _own_hold(user, hold_id: int):
     return next((h for h in selectors.hold_list_for_user(user=user) if h.pk == hold_id), None)
+
+
+# --- The waiting list of a sold-out show ---------------------------------------------------------------
+@require_POST
+@login_required
+@limited_by(HoldUserThrottle)
+def waitlist_join(request, show_id: int):
+    """Join the show's waiting list for N seats (the API's POST /shows/<id>/waitlist/)."""
+    try:
+        seats = int(request.POST.get("seats", ""))
+    except ValueError:
+        seats = 0
+    if not 1 <= seats <= settings.MAX_SEATS_PER_BOOKING:
+        messages.error(request, _("Choose how many seats you are waiting for."))
+        return redirect("web:show", show_id=show_id)
+    try:
+        entry = waitlist_services.join(user=request.user, show_id=show_id, seats=seats)
+    except NotFound:
+        return _not_found(request, _("Show not found."))
+    except DomainError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        position = waitlist_selectors.entry_get(entry_id=entry.pk).position
+        messages.success(request, _("You are on the waiting list: number %(position)s in line. We will e-mail you "
+                                    "when seats come back.") % {"position": position})
+    return redirect("web:show", show_id=show_id)
+
+
+@require_POST
+@login_required
+@limited_by(CancelUserThrottle)
+def waitlist_leave(request, entry_id: int):
+    """Leave a waiting list (an offer not taken is declined); back to the page it was left from."""
+    try:
+        waitlist_services.leave(user=request.user, entry_id=entry_id)
+    except NotFound:
+        return _not_found(request, _("Waiting list entry not found."))
+    messages.success(request, _("You left the waiting list."))
+    if request.POST.get("back") == "show":
+        return redirect("web:show", show_id=waitlist_selectors.entry_get(entry_id=entry_id).waiting_list.show_id)
+    return redirect("web:my_tickets")
 
 
 @require_GET
@@ -580,6 +625,9 @@ def my_tickets(request):
     past = sorted((g for g in groups.values() if g["show"].date_time <= now), key=lambda g: g["show"].date_time,
                   reverse=True)
     return render(request, "web/my_tickets.html", {
+        "waitlist": [entry for entry in waitlist_selectors.entry_list_for_user(user=request.user, now=now,
+                                                                                active_only=True)
+                     if entry.status in ("waiting", "offered")],
         "holds": list(selectors.hold_list_for_user(user=request.user)
                       .select_related("show__movie", "show__screen__cinema")),
         "upcoming": upcoming,

@@ -42,8 +42,9 @@ def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
 
 
 def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None,
-                queue_pass: str | None = None, past_the_gates: bool = False) -> Hold:
-    """Hold the seats for `user` for SEAT_HOLD_MINUTES (never past the show's start), all or none.
+                queue_pass: str | None = None, past_the_gates: bool = False, minutes: int | None = None) -> Hold:
+    """Hold the seats for `user` for SEAT_HOLD_MINUTES (or `minutes`: the waiting list's offers), never past the
+    show's start, all or none.
 
     A seat already in an unexpired hold is unavailable, whoever holds it: a seat is in at most one hold, so a
     customer who wants it in another hold releases the first one (or confirms it). `queue_pass`: the request's
@@ -80,7 +81,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
                        if seat.hold_id is not None and is_sellable(seat.state, seat.held_until, now=now)}
         HoldSeat.objects.filter(Q(hold_id__in=stale_holds)
                                 | Q(show_id=show.pk, seat_number__in=numbers, hold__expires_at__lte=now)).delete()
-        expires_at = min(now + timedelta(minutes=settings.SEAT_HOLD_MINUTES), show.date_time)
+        minutes = settings.SEAT_HOLD_MINUTES if minutes is None else minutes
+        expires_at = min(now + timedelta(minutes=minutes), show.date_time)
         hold = Hold.objects.create(user=user, show=show, expires_at=expires_at, created_at=now)
         try:
             HoldSeat.objects.bulk_create([HoldSeat(hold=hold, show=show, seat_number=n) for n in numbers])

@@ -137,3 +137,6 @@ def set_state(seats: list[ShowSeat], state: str, *, hold: Hold | None = None) ->
     ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(state=state, hold=hold, held_until=held_until)
     for seat in seats:
         seat.state, seat.hold, seat.held_until = state, hold, held_until
+    if state == ShowSeat.State.FREE:
+        signals.seats_returned.send(sender=ShowSeat, show_id=seats[0].show_id,
+                                    seat_numbers=sorted(seat.number for seat in seats))
