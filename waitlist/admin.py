@@ -2,6 +2,7 @@
 and an action to close it. Read-only in forms: entries change only through waitlist.services."""
 from django.contrib import admin
 
+from accounts.roles import RoleActionsMixin
 from common.admin import ReadOnlyAdminMixin, apply_to_each
 from common.money import price_text
 from waitlist import selectors, services
@@ -24,7 +25,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(WaitingList)
-class WaitingListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WaitingListAdmin(RoleActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["show", "closed_at", "waiting"]
     list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["show__movie"]
@@ -38,7 +39,8 @@ class WaitingListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return (f"{summary['waiting_entries']} entries, {summary['waiting_seats']} seats, "
                 f"{summary['offered_seats']} on offer, {price_text(summary['revenue'])}")
 
-    @admin.action(description="Close the selected waiting lists (nobody joins; those waiting are told)")
+    @admin.action(description="Close the selected waiting lists (nobody joins; those waiting are told)",
+                  permissions=["manager"])
     def close(self, request, queryset):
         apply_to_each(self, request, queryset, lambda waiting_list: services.close(show_id=waiting_list.show_id),
                       name=lambda waiting_list: str(waiting_list),

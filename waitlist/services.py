@@ -26,7 +26,15 @@ from django.utils import timezone
 from common.db import locked_transaction
 from common.errors import Busy
 from common.events import log_event_on_commit
-from core.errors import HoldLimitReached, HoldNotFound, SeatsUnavailable, ShowCancelled, ShowNotFound, ShowStarted
+from core.errors import (
+    HoldLimitReached,
+    HoldNotFound,
+    SeatLimitReached,
+    SeatsUnavailable,
+    ShowCancelled,
+    ShowNotFound,
+    ShowStarted,
+)
 from core.models import Booking, Hold, Show, ShowSeat
 from core.sellable import sellable_now
 from core.services import holds
@@ -212,13 +220,14 @@ def _offer_to(entry: Entry, *, free: list, show_id: int, now: datetime) -> Hold 
             return None
         numbers = choose_seats(candidates, entry.seats)
         try:
-            # Its own savepoint (locked_transaction nests): a refusal undoes only this attempt.
+            # Its own savepoint (locked_transaction nests): a refusal undoes only this attempt. Past the waiting
+            # room's gate: the customer's turn came from this list.
             return holds.hold_create(user=entry.user, show_id=show_id, seat_numbers=numbers, now=now,
-                                     minutes=settings.WAITLIST_OFFER_MINUTES)
+                                     minutes=settings.WAITLIST_OFFER_MINUTES, past_the_gates=True)
         except SeatsUnavailable:
             # Someone bought or held one of them between our read and the seat locks: read again.
             free[:] = sellable_seats(show_id=show_id, now=now)
-        except HoldLimitReached:
+        except (HoldLimitReached, SeatLimitReached):
             return None  # the customer holds the most seats one may: skipped this time, keeps the place
         except (ShowStarted, ShowCancelled):
             return None

@@ -43,7 +43,8 @@ class ShowWaitlistView(APIView):
 
     @api_operation(
         operation_id="show_waitlist_retrieve", summary="See a show's waiting list (box office)", tag=TAG,
-        auth=STAFF, description="Role box_office. The waiting and offered entries in line order, the seats they "
+        auth=STAFF, role=BOX_OFFICE,
+        description="Role box_office. The waiting and offered entries in line order, the seats they "
                                 "wait for, and the revenue that represents at the standard price.",
         success=(200, ShowWaitlistSerializer), errors=[])
     def get(self, request, show_id):
@@ -55,6 +56,7 @@ class ShowWaitlistCloseView(APIView):
 
     @api_operation(
         operation_id="show_waitlist_close", summary="Close a show's waiting list (manager)", tag=TAG, auth=STAFF,
+        role=MANAGER,
         description="Role manager. Nobody may join any more and those waiting get `status: closed`; offers "
                     "already made stay valid until they lapse. Closing twice is harmless.",
         request_body=no_body, success=(200, ShowWaitlistSerializer), errors=[])

@@ -17,7 +17,8 @@ VIEW = ("view",)
 _PROGRAMME = {("core", "movie"): ALL, ("core", "show"): ALL, ("venues", "cinema"): ALL, ("venues", "screen"): ALL,
               ("moviemedia", "moviemedia"): ALL, ("onsales", "onsale"): ALL}
 _BOX_OFFICE = {("core", "movie"): VIEW, ("core", "show"): VIEW, ("core", "booking"): VIEW, ("core", "hold"): VIEW,
-               ("orders", "order"): VIEW, ("orders", "payment"): VIEW, ("orders", "refund"): VIEW}
+               ("orders", "order"): VIEW, ("orders", "payment"): VIEW, ("orders", "refund"): VIEW,
+               ("waitlist", "waitinglist"): VIEW, ("waitlist", "entry"): VIEW}
 _DOOR = {("core", "show"): VIEW, ("core", "booking"): VIEW, ("tickets", "checkin"): VIEW}
 _MANAGER_ONLY = {("auth", "user"): VIEW, ("notifications", "outboxmessage"): VIEW}
 
