@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.roles import BOX_OFFICE, role_required
 from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, api_operation
+from common.serializers import ErrorSerializer
 from core.models import Booking
 from core.throttles import BookingUserThrottle
 from orders import box_office
@@ -69,8 +70,11 @@ class BoxOfficeSaleView(APIView):
         request_body=BoxOfficeSaleRequestSerializer,
         example={"show_id": 1, "seats": [41, 42], "paid_by": "cash"},
         success=(201, BoxOfficeOrderSerializer),
-        errors=[(404, "not_found"), "invalid_seat", "seats_unavailable", "hold_limit_reached", "show_started",
-                "show_cancelled"],
+        errors=[(404, "not_found"), "invalid", "invalid_seat", "seats_unavailable", "hold_limit_reached",
+                "show_started", "show_cancelled"],
+        # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for
+        # `invalid_seat`, so the 400 shape is the plain error's (the 409's keeps the numbers).
+        error_schemas={400: ErrorSerializer},
     )
     def post(self, request):
         serializer = BoxOfficeSaleRequestSerializer(data=request.data)
@@ -94,7 +98,7 @@ class BoxOfficeTicketsPdfView(APIView):
                                              enum=list(box_office.PAGE_FORMATS),
                                              description="a4 (default) or ticket: an 80 mm ticket printer")],
         success=(200, openapi.Response("application/pdf", schema=BINARY)),
-        errors=[(404, "not_found"), "order_not_paid"],
+        errors=["invalid", (404, "not_found"), "order_not_paid"],
     )
     def get(self, request, order_id):
         page_format = request.query_params.get("format", "a4")

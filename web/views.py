@@ -159,6 +159,11 @@ def _by_cinema(shows) -> list[dict]:
 
 # The catalogue pages may be read from the replica (common.replica): what's on may be a moment late. The show page
 # is not: its seat map and the visitor's own holds must be as the primary has them when they book.
+def _posters(movie_ids: tuple) -> dict:
+    """The movies' posters, from the catalogue's cache (a poster's change makes it fresh: moviemedia.receivers)."""
+    return catalogue_cached("web-posters", (movie_ids,), lambda: media_for_movies(movie_ids))
+
+
 @require_GET
 @reads_from_replica
 def whats_on(request):
@@ -171,7 +176,7 @@ def whats_on(request):
         movie_shows = list(movie_shows)
         movies.append({"movie": movie_shows[0].movie, "cinemas": _by_cinema(movie_shows[:HOME_TIMES]),
                        "more": len(movie_shows) > HOME_TIMES, "price_from": selectors.from_price(movie_shows)})
-    posters = media_for_movies([entry["movie"].pk for entry in movies])
+    posters = _posters(tuple(sorted(entry["movie"].pk for entry in movies)))
     for entry in movies:
         entry["poster"] = posters.get(entry["movie"].pk)
     cinemas = catalogue_cached("web-cinemas", (), lambda: list(cinema_list()))
@@ -204,7 +209,7 @@ def movie_detail(request, movie_id: int):
         days.append({"day": day, "cinemas": cinemas})
         groups += [{"day": day, **g, "price_from": selectors.from_price(g["shows"])} for g in cinemas]
     return render(request, "web/movie.html", {"movie": movie, "groups": groups, "days": days,
-                                              "poster": media_for_movies([movie.pk]).get(movie.pk),
+                                              "poster": _posters((movie.pk,)).get(movie.pk),
                                               "price_from": selectors.from_price(shows),
                                               "date_strip": _date_strip(request, params)})
 
