@@ -6,7 +6,8 @@ stops admitting even though its picture cannot change.
 A ticket is drawn by one function, `draw_ticket` (a box of any size on any reportlab canvas): the customer's PDF
 lays it out for A4 (three to a page, to print) or for a phone screen (one to a page), and the box office's till can
 draw the same ticket on its own paper. Texts are in the active language (the request's, or the mail's recipient's),
-dates and money through common.dates and common.money.
+dates and money through common.dates and common.money. Devanagari (Hindi) is shaped by HarfBuzz (uharfbuzz) and
+drawn in Noto Sans Devanagari when the server has it (docs/decisions/0043-hindi-ticket-pdf-shaped-with-harfbuzz.md).
 """
 import functools
 import io
@@ -175,8 +176,8 @@ def _draw_text(pdf: canvas.Canvas, x: float, y: float, text: str, font: str, siz
 
 
 def _split(text: str, font: str, size: float, width: float, devanagari: str | None) -> list[str]:
-    """Lines of at most `width` (words kept whole), measured with the fonts that draw them."""
-    if devanagari is None:
+    """Lines of at most `width`, measured with the fonts that draw them (Latin text as before: simpleSplit)."""
+    if devanagari is None or not any(map(_is_devanagari, text)):
         return simpleSplit(text, font, size, width)
     lines: list[str] = []
     for word in text.split():
