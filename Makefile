@@ -129,10 +129,12 @@ translations: install
 
 # Debian's Chromium for the end-to-end tests of the web pages (tests/web/e2e/, Playwright). Not needed for `make run`;
 # `make test` runs the browser tests only when /usr/bin/chromium exists (CI installs it with this target).
-# poppler-utils (pdftoppm, pdftotext) lets tests/tickets/test_ticket_pdf.py render the ticket PDF and read it back.
+# poppler-utils (pdftoppm, pdftotext) lets tests/tickets/test_ticket_pdf.py render the ticket PDF and read it back;
+# fonts-noto-core's Noto Sans Devanagari writes Hindi ticket PDFs in Hindi (TICKET_DEVANAGARI_FONT_DIR; else English).
 browser:
 	command -v chromium >/dev/null || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
 	command -v pdftoppm >/dev/null || apt-get install -y poppler-utils || { apt-get update && apt-get install -y poppler-utils; }
+	test -e /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf || apt-get install -y fonts-noto-core || { apt-get update && apt-get install -y fonts-noto-core; }
 
 browser-note:
 	@command -v chromium >/dev/null || echo "NOTE: Chromium not found: the browser tests (tests/web/e2e) will be skipped. 'make browser' installs it (root, apt)."

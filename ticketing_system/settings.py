@@ -464,6 +464,9 @@ TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 # The ticket PDF's font (tickets.rendering): DejaVu Sans from here if present (Debian's fonts-dejavu-core), for
 # every Latin letter and "€"; reportlab's Helvetica otherwise.
 TICKET_FONT_DIR = env.str("TICKET_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
+# Noto Sans Devanagari from here (Debian's fonts-noto-core; `make browser` installs it) writes a Hindi reader's ticket
+# PDF in Hindi; without it the PDF is in English (a log line says so).
+TICKET_DEVANAGARI_FONT_DIR = env.str("TICKET_DEVANAGARI_FONT_DIR", default="/usr/share/fonts/truetype/noto")
 USE_I18N = True
 USE_TZ = True
 

@@ -2,22 +2,26 @@
 code, and its text (pdftotext) reads back every field in the customer's language: film, cinema and address,
 screen, seat, local date and time, price, order reference, the code. On A4 (three to a page) and on a phone."""
 import io
+import logging
 import re
 import shutil
 import subprocess  # nosec B404 - poppler's tools on a file of this test
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
+from django.conf import settings
 from django.utils import timezone, translation
-from PIL import Image
+from PIL import Image, ImageOps
 
 from core.models import Booking
 from core.services import catalog, holds
 from orders.services import order_create, order_mark_paid, order_tickets_pdf
 from tests.factories import CinemaFactory, MovieFactory, ScreenFactory, UserFactory
 from tests.web_fixtures import AUDITORIUM, PRICES
+from tickets import rendering
 
 pytestmark = [
     pytest.mark.django_db,
@@ -100,12 +104,76 @@ def test_the_phone_pdf_has_one_tall_page_per_ticket(paid_order, tmp_path):
     assert "Cine Callao" in text and "Plaza del Callao 3" in text
 
 
-def test_a_hindi_reader_gets_the_pdf_in_english_not_broken_glyphs(paid_order, tmp_path):
-    customer, order, _when = paid_order
+needs_devanagari = pytest.mark.skipif(
+    not (Path(settings.TICKET_DEVANAGARI_FONT_DIR) / "NotoSansDevanagari-Regular.ttf").exists(),
+    reason="needs Noto Sans Devanagari: apt-get install fonts-noto-core (make browser)")
+
+
+@pytest.fixture
+def fresh_font_lookup():
+    # The Devanagari font is looked up once per process; a test that moves it starts and ends with a fresh lookup.
+    rendering._devanagari_font.cache_clear()
+    yield
+    rendering._devanagari_font.cache_clear()
+
+
+@needs_devanagari
+def test_a_hindi_reader_gets_the_pdf_in_hindi_and_its_text_reads_back(paid_order, tmp_path):
+    customer, order, when = paid_order
     with translation.override("hi"):
         pdf = order_tickets_pdf(user=customer, order_id=order.pk)
     text = squash(pdf_text(pdf, tmp_path))
+    weekday = ["सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार"][when.weekday()]
+    # Conjuncts (स्क्र), a reph (र्ड, र्च) and a vowel sign drawn before its consonant (सि) read back as typed.
+    for expected in ["सिनेमाघर Cine Callao", "पता Plaza del Callao 3, Madrid", "स्क्रीन Sala 2", "सीट C5",
+                     f"तारीख {weekday}, 14 मार्च {when.year}", "समय 7:30", "कीमत", "€12.50", "€18.00",
+                     f"ऑर्डर {order.pk}", "El laberinto del fauno"]:
+        assert expected in text, (expected, text)
+    for code in Booking.objects.filter(order=order).values_list("ticket_code", flat=True):
+        assert code in text
+    (page,) = pdf_pages(pdf, tmp_path)
+    assert len(zxingcpp.read_barcodes(page)) == 2
+
+
+def ink_width(draw, tmp_path) -> int:
+    """Width in pixels of what draw(canvas) puts on a small page."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=(300, 60))
+    draw(page)
+    page.save()
+    (image,) = pdf_pages(out.getvalue(), tmp_path, dpi=150)
+    left, _top, right, _bottom = ImageOps.invert(image).getbbox()
+    return right - left
+
+
+@needs_devanagari
+def test_devanagari_is_shaped_not_drawn_letter_by_letter(tmp_path, fresh_font_lookup):
+    # "मार्च": shaped, the र् is a reph (a hook above the च), not a half letter beside it, and the halant vanishes;
+    # drawn one glyph after the other the word is wider.
+    font = rendering._devanagari_font("regular")
+
+    def shaped(page):
+        rendering._draw_text(page, 10, 20, "मार्च", "Helvetica", 30, font)
+
+    def unshaped(page):
+        page.setFont(font, 30)
+        page.drawString(10, 20, "मार्च")
+
+    assert ink_width(shaped, tmp_path) < 0.9 * ink_width(unshaped, tmp_path)
+
+
+def test_without_the_devanagari_font_a_hindi_reader_gets_english(paid_order, tmp_path, settings, caplog,
+                                                                   fresh_font_lookup):
+    settings.TICKET_DEVANAGARI_FONT_DIR = str(tmp_path / "no-fonts")
+    customer, order, _when = paid_order
+    with translation.override("hi"), caplog.at_level(logging.WARNING, logger="tickets.rendering"):
+        pdf = order_tickets_pdf(user=customer, order_id=order.pk)
+    text = squash(pdf_text(pdf, tmp_path))
     assert "SEAT C5" in text and "March 14" in text
+    assert "Hindi ticket PDFs are written in English" in caplog.text
+    assert "hi" not in rendering.pdf_languages()
 
 
 def test_the_single_ticket_drawing_fits_any_box(paid_order):
