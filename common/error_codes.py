@@ -26,6 +26,7 @@ ERRORS: tuple[ApiError, ...] = (
                                       "megapixels)"),
     ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
     ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
+    ApiError(400, "ticket_type_code_taken", "the cinema already has a ticket type with that code"),
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
     ApiError(400, "show_started", "booking, holding or cancelling after the show started (or after the "
                                   "cancellation cut-off)"),
