@@ -196,6 +196,8 @@ class InvalidPrices(DomainError):
     message = _("Invalid input.")
     MISSING = _("A price is needed for every seat category of the screen; missing: {categories}.")
     UNKNOWN = _("The screen has no seats of category: {categories}.")
+    UNKNOWN_TYPES = _("The cinema has no ticket type: {types}.")
+    NO_ADULT = _("Every seat category needs an adult price; missing in: {categories}.")
 
     def __init__(self, reason: str, **params):
         super().__init__(extra={"prices": [translated(reason, **params)]})

@@ -102,6 +102,38 @@ class ShowCinemaSerializer(serializers.Serializer):
     city = serializers.CharField()
 
 
+def _price_field():
+    # Decimal strings (or numbers) in, exact Decimals out: money never goes through a float.
+    return serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+
+
+class CategoryPriceField(serializers.Field):
+    """One seat category's price: a bare price (the Adult price) or `{ticket type code: price}` (core.prices)."""
+
+    default_error_messages = {"invalid": "A price, or an object of ticket type codes to prices."}
+
+    class Meta:
+        swagger_schema_fields = {"type": "object", "description": "\"12.50\" (the adult price) or "
+                                                               "{\"adult\": \"12.50\", \"child\": \"8.00\"}"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if not data:
+                self.fail("invalid")
+            return serializers.DictField(child=_price_field()).run_validation(
+                {str(kind): price for kind, price in data.items()})
+        if isinstance(data, (list, bool)):
+            self.fail("invalid")
+        return _price_field().run_validation(data)
+
+    def to_representation(self, value):
+        return value
+
+
+def _prices_field(**kwargs):
+    return serializers.DictField(child=CategoryPriceField(), **kwargs)
+
+
 class ShowScreenSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -111,8 +143,9 @@ class ShowScreenSerializer(serializers.Serializer):
 class ShowSerializer(serializers.ModelSerializer):
     movie = MovieSerializer(read_only=True)
     screen = serializers.SerializerMethodField(help_text="Null for shows created with screen_name/total_seats.")
-    prices = serializers.DictField(child=serializers.CharField(), read_only=True,
-                                   help_text="Price per seat category, decimal strings in `currency`.")
+    prices = serializers.DictField(child=CategoryPriceField(), read_only=True,
+                                   help_text="Per seat category, decimal strings in `currency`: the adult price, or "
+                                             "an object of ticket type codes to prices.")
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code (the CURRENCY setting).")
     local_date_time = serializers.SerializerMethodField(help_text="date_time in the cinema's time zone.")
     language = serializers.CharField(read_only=True, allow_blank=True)
@@ -206,7 +239,10 @@ class SeatRowSerializer(serializers.Serializer):
 
 class SeatCategorySerializer(serializers.Serializer):
     name = serializers.CharField()
-    price = serializers.CharField()
+    price = serializers.CharField(help_text="The adult price: each seat's `price`.")
+    prices = serializers.DictField(child=serializers.CharField(),
+                                   help_text="Each ticket type offered in this category with its price, e.g. "
+                                             "{\"adult\": \"12.50\", \"child\": \"8.00\"}.")
     available = serializers.IntegerField()
 
 
@@ -280,19 +316,15 @@ class MovieCreateSerializer(serializers.Serializer):
     poster_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
 
-def _price_field():
-    # Decimal strings (or numbers) in, exact Decimals out: money never goes through a float.
-    return serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
-
-
 class ShowCreateSerializer(serializers.Serializer):
     """On a screen: `{"screen", "date_time", "prices"}`; or the seed's form `{"screen_name", "date_time",
     "total_seats"}` (one row of that many standard seats, price 0)."""
 
     screen = serializers.IntegerField(required=False, help_text="Screen id: seats and screen_name come from it.")
-    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
-                                   help_text="A price for every seat category of the screen, e.g. {\"standard\": "
-                                             "\"12.50\"}. Required with `screen`.")
+    prices = _prices_field(required=False, allow_empty=False,
+                           help_text="A price for every seat category of the screen, e.g. {\"standard\": \"12.50\"} "
+                                     "(the adult price) or per ticket type {\"standard\": {\"adult\": \"12.50\", "
+                                     "\"child\": \"8.00\"}}. Required with `screen`.")
     screen_name = SingleLineField(max_length=100, required=False, help_text="Seed form (without `screen`).")
     date_time = serializers.DateTimeField()
     total_seats = serializers.IntegerField(min_value=1, max_value=Show.MAX_TOTAL_SEATS, required=False,
@@ -325,8 +357,9 @@ class ShowUpdateSerializer(serializers.Serializer):
     """PATCH /shows/<id>/: what staff may change on a scheduled show."""
 
     date_time = serializers.DateTimeField(required=False, help_text="Reschedule (bookings are kept).")
-    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
-                                   help_text="New prices of some categories; applied to seats not yet sold.")
+    prices = _prices_field(required=False, allow_empty=False,
+                           help_text="New prices of some categories (or of some ticket types of a category); "
+                                     "applied to seats not yet sold.")
     movie = serializers.IntegerField(required=False, help_text="Only while the show has no bookings or holds.")
     language = SingleLineField(max_length=50, required=False, allow_blank=True)
     format = SingleLineField(max_length=20, required=False, allow_blank=True)
@@ -361,8 +394,8 @@ class ShowScheduleSerializer(serializers.Serializer):
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), min_length=1,
                                      max_length=7, required=False, default=[1, 2, 3, 4, 5, 6, 7],
                                      help_text="ISO weekdays, Monday = 1 (default: every day).")
-    prices = serializers.DictField(child=_price_field(), allow_empty=False,
-                                   help_text="A price for every seat category of the screen.")
+    prices = _prices_field(allow_empty=False,
+                           help_text="A price for every seat category of the screen (or a table per ticket type).")
     language = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     format = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     dry_run = serializers.BooleanField(required=False, default=False,

@@ -33,3 +33,7 @@ def ticket_type_list(*, cinema_id: int) -> list[TicketType]:
     if not Cinema.objects.filter(pk=cinema_id).exists():
         raise CinemaNotFound()
     return list(TicketType.objects.filter(cinema_id=cinema_id).order_by("id"))
+
+
+def ticket_type_codes(*, cinema_id: int) -> set[str]:
+    return set(TicketType.objects.filter(cinema_id=cinema_id).values_list("code", flat=True))

@@ -105,7 +105,8 @@ class TicketTypeCreateSerializer(serializers.Serializer):
         languages = {code for code, _name in settings.LANGUAGES}
         unknown = sorted(set(value) - languages)
         if unknown:
-            raise serializers.ValidationError(f"Unknown language {unknown[0]!r}; one of {', '.join(sorted(languages))}.")
+            raise serializers.ValidationError(
+                f"Unknown language {unknown[0]!r}; one of {', '.join(sorted(languages))}.")
         return value
 
     def validate(self, attrs):

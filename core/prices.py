@@ -1,0 +1,34 @@
+"""A show's prices: seat category × ticket type, the one home of how they are written and read.
+
+`Show.prices` holds, per seat category, either a bare price (the seed's and every older show's form: the Adult
+price, the only type offered) or a table `{"adult": "12.50", "child": "8.00"}`; a type missing from a category is
+not offered there. Every category has an Adult price: it is its seats' `ShowSeat.price` (decision 0044).
+"""
+from decimal import Decimal
+
+from common.money import price_text
+from venues.models import ADULT
+
+
+def price_table(prices: dict | None) -> dict[str, dict[str, Decimal]]:
+    """{category: {ticket type: price}} of stored or given prices; a bare price is the Adult price."""
+    return {category: {kind: Decimal(str(price)) for kind, price in
+                       (entry.items() if isinstance(entry, dict) else [(ADULT, entry)])}
+            for category, entry in (prices or {}).items()}
+
+
+def stored_prices(table: dict[str, dict[str, Decimal]]) -> dict:
+    """The form kept in Show.prices: a category that offers only Adult stays a bare price, as older shows have."""
+    return {category: price_text(types[ADULT]) if set(types) == {ADULT}
+            else {kind: price_text(price) for kind, price in types.items()}
+            for category, types in table.items()}
+
+
+def adult_prices(prices: dict | None) -> dict[str, Decimal]:
+    """Each category's Adult price: its seats' price, what a seat held without a type costs."""
+    return {category: types[ADULT] for category, types in price_table(prices).items() if ADULT in types}
+
+
+def category_prices(prices: dict | None, category: str) -> dict[str, str]:
+    """The types offered in one category with their prices as decimal strings (the seat map's shape)."""
+    return {kind: price_text(price) for kind, price in price_table(prices).get(category, {}).items()}
