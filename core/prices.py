@@ -32,3 +32,11 @@ def adult_prices(prices: dict | None) -> dict[str, Decimal]:
 def category_prices(prices: dict | None, category: str) -> dict[str, str]:
     """The types offered in one category with their prices as decimal strings (the seat map's shape)."""
     return {kind: price_text(price) for kind, price in price_table(prices).get(category, {}).items()}
+
+
+def seat_price(seat, ticket_type: str, prices: dict | None) -> Decimal:
+    """What `seat` (a ShowSeat) costs as `ticket_type`: its own row's price for Adult (kept equal to the show's
+    Adult price of its category by every price change), the show's table for the others."""
+    if ticket_type == ADULT:
+        return seat.price
+    return price_table(prices)[seat.category][ticket_type]

@@ -10,6 +10,7 @@ from common.money import price_text
 from common.serializers import ErrorSerializer, MultiLineField, SingleLineField
 from core.models import Booking, Hold, Movie, Show
 from venues.layouts import SEAT_CATEGORIES
+from venues.models import ADULT
 
 User = get_user_model()
 
@@ -191,8 +192,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seat_number", "status", "price", "created_at", "cancelled_at", "order_id",
-                  "payment_status"]
+        fields = ["id", "show", "seat_number", "status", "price", "ticket_type", "created_at", "cancelled_at",
+                  "order_id", "payment_status"]
 
     # Not model-derived: `order_id` is the FK's column (null for a reservation made without an order).
     order_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -205,6 +206,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "seat_number": instance.seat_number,
             "status": str(instance.status),
             "price": price_text(instance.price),
+            "ticket_type": instance.ticket_type,
             "created_at": _datetime.to_representation(instance.created_at),
             "cancelled_at": _datetime.to_representation(instance.cancelled_at),
             "order_id": instance.order_id,
@@ -212,13 +214,24 @@ class BookingSerializer(serializers.ModelSerializer):
         }
 
 
+class HeldSeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    ticket_type = serializers.CharField(help_text="A ticket type code of the cinema, or \"adult\".")
+
+
 class HoldSerializer(serializers.ModelSerializer):
     show_id = serializers.IntegerField(read_only=True)
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    seats = serializers.SerializerMethodField(help_text="Each seat with its ticket type, in seat order.")
 
     class Meta:
         model = Hold
-        fields = ["id", "show_id", "seat_numbers", "expires_at"]
+        fields = ["id", "show_id", "seat_numbers", "seats", "expires_at"]
+
+    @swagger_serializer_method(serializer_or_field=HeldSeatSerializer(many=True))
+    def get_seats(self, hold):
+        return [{"number": seat.seat_number, "ticket_type": seat.ticket_type}
+                for seat in sorted(hold.seats.all(), key=lambda seat: seat.seat_number)]
 
 
 class SeatSerializer(serializers.Serializer):
@@ -299,6 +312,38 @@ class SeatNumbersSerializer(serializers.Serializer):
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True,
                                          max_length=Show.MAX_TOTAL_SEATS,
                                          help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats.")
+
+
+class TypedSeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    ticket_type = serializers.SlugField(max_length=32, required=False, default=ADULT,
+                                        help_text="A ticket type code the show offers for this seat (default adult).")
+
+
+class HoldCreateSerializer(serializers.Serializer):
+    """Seats of one show, for a hold: `seats` with a ticket type each, or `seat_numbers` (all Adult)."""
+
+    seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, required=False,
+                                         max_length=Show.MAX_TOTAL_SEATS,
+                                         help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats, "
+                                                   "sold as Adult.")
+    seats = serializers.ListField(child=TypedSeatSerializer(), allow_empty=True, required=False,
+                                  max_length=Show.MAX_TOTAL_SEATS,
+                                  help_text="The seats with their ticket types, e.g. [{\"number\": 14, "
+                                            "\"ticket_type\": \"child\"}, {\"number\": 15}].")
+
+    def validate(self, attrs):
+        if "seats" in attrs and "seat_numbers" in attrs:
+            raise serializers.ValidationError("Send either seats or seat_numbers, not both.")
+        if "seats" not in attrs and "seat_numbers" not in attrs:
+            raise serializers.ValidationError({"seat_numbers": ["This field is required."]})
+        if "seats" in attrs:
+            seats = attrs.pop("seats")
+            attrs["seat_numbers"] = [seat["number"] for seat in seats]
+            # Adult is what a seat without a type is: only the others are checked (core.ticket_types).
+            attrs["ticket_types"] = {seat["number"]: seat["ticket_type"] for seat in seats
+                                     if seat["ticket_type"] != ADULT}
+        return attrs
 
 
 class MultiSeatBookingSerializer(SeatNumbersSerializer):
