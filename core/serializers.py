@@ -9,6 +9,7 @@ from rest_framework import serializers
 from common.money import price_text
 from common.serializers import ErrorSerializer, MultiLineField, SingleLineField
 from core.models import Booking, Hold, Movie, Show
+from core.prices import adult_prices
 from venues.layouts import SEAT_CATEGORIES
 from venues.models import ADULT
 
@@ -60,7 +61,8 @@ def _show_data(show: Show) -> dict:
         "date_time": _datetime.to_representation(show.date_time),
         "total_seats": show.total_seats,
         "screen": _screen_data(show),
-        "prices": dict(show.prices),
+        # The Adult price per category, as before ticket types; the seat map lists every type's (core.prices).
+        "prices": {category: price_text(price) for category, price in adult_prices(show.prices).items()},
         "currency": settings.CURRENCY,
         "local_date_time": _local_date_time(show),
         "language": show.language,
@@ -114,8 +116,10 @@ class CategoryPriceField(serializers.Field):
     default_error_messages = {"invalid": "A price, or an object of ticket type codes to prices."}
 
     class Meta:
-        swagger_schema_fields = {"type": "object", "description": "\"12.50\" (the adult price) or "
-                                                               "{\"adult\": \"12.50\", \"child\": \"8.00\"}"}
+        # Swagger 2.0 has no oneOf: documented as the price string every client sends today; the object form is in
+        # the description and docs/api.md ("Ticket types and age ratings").
+        swagger_schema_fields = {"type": "string", "description": "\"12.50\" (the adult price), or an object "
+                                 "of ticket type codes to prices {\"adult\": \"12.50\", \"child\": \"8.00\"}"}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -144,9 +148,9 @@ class ShowScreenSerializer(serializers.Serializer):
 class ShowSerializer(serializers.ModelSerializer):
     movie = MovieSerializer(read_only=True)
     screen = serializers.SerializerMethodField(help_text="Null for shows created with screen_name/total_seats.")
-    prices = serializers.DictField(child=CategoryPriceField(), read_only=True,
-                                   help_text="Per seat category, decimal strings in `currency`: the adult price, or "
-                                             "an object of ticket type codes to prices.")
+    prices = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                   help_text="The adult price per seat category, decimal strings in `currency` (the "
+                                             "seat map's `categories` list each ticket type's price).")
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code (the CURRENCY setting).")
     local_date_time = serializers.SerializerMethodField(help_text="date_time in the cinema's time zone.")
     language = serializers.CharField(read_only=True, allow_blank=True)

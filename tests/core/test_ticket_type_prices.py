@@ -30,10 +30,11 @@ def test_a_show_priced_per_ticket_type(staff_client, api_client, movie, screen):
     response = create(staff_client, movie.id, screen=screen.id, prices=TABLE)
 
     assert response.status_code == 201
-    # A category offering only Adult is kept as a bare price, as older shows have it.
-    assert response.json()["prices"] == {"standard": {"adult": "10.00", "child": "6.50"}, "premium": "15.50",
-                                         "wheelchair": "10.00", "companion": "5.00"}
+    # The show's `prices` stay the Adult price per category, as every client reads them today.
+    assert response.json()["prices"] == SMALL_PRICES
     show = Show.objects.get()
+    # Stored as a table where a category offers more than Adult, a bare price where it offers only Adult.
+    assert show.prices == {**SMALL_PRICES, "standard": {"adult": "10.00", "child": "6.50"}}
     assert ShowSeat.objects.get(show=show, label="A1").price == Decimal("10.00")  # the Adult price
     seat_map = api_client.get(f"/shows/{show.id}/seats/").json()
     assert seat_map["categories"] == [
@@ -90,8 +91,14 @@ def test_a_price_change_keeps_the_other_types(staff_client, movie, screen):
     response = staff_client.patch(f"/shows/{show.id}/", {"prices": {"standard": "11.00"}}, format="json")
 
     assert response.status_code == 200
-    assert response.json()["prices"]["standard"] == {"adult": "11.00", "child": "6.50"}
+    assert response.json()["prices"]["standard"] == "11.00"
+    assert catalog_prices(staff_client, show)["standard"] == {"adult": "11.00", "child": "6.50"}
     assert ShowSeat.objects.get(show=show, label="A1").price == Decimal("11.00")
     child = staff_client.patch(f"/shows/{show.id}/", {"prices": {"premium": {"child": "9.00"}}}, format="json")
-    assert child.json()["prices"]["premium"] == {"adult": "15.50", "child": "9.00"}
+    assert child.json()["prices"]["premium"] == "15.50"
+    assert catalog_prices(staff_client, show)["premium"] == {"adult": "15.50", "child": "9.00"}
     assert ShowSeat.objects.get(show=show, label="B1").price == Decimal("15.50")
+
+
+def catalog_prices(client, show):
+    return {c["name"]: c["prices"] for c in client.get(f"/shows/{show.id}/seats/").json()["categories"]}
