@@ -7,13 +7,14 @@ not offered there. Every category has an Adult price: it is its seats' `ShowSeat
 from decimal import Decimal
 
 from common.money import price_text
+from core.errors import InvalidTicketType
 from venues.models import ADULT
 
 
 def price_table(prices: dict | None) -> dict[str, dict[str, Decimal]]:
     """{category: {ticket type: price}} of stored or given prices; a bare price is the Adult price."""
     return {category: {kind: Decimal(str(price)) for kind, price in
-                       (entry.items() if isinstance(entry, dict) else [(ADULT, entry)])}
+                       (entry.items() if isinstance(entry, dict) else [(ADULT, entry)]) if price is not None}
             for category, entry in (prices or {}).items()}
 
 
@@ -39,4 +40,8 @@ def seat_price(seat, ticket_type: str, prices: dict | None) -> Decimal:
     Adult price of its category by every price change), the show's table for the others."""
     if ticket_type == ADULT:
         return seat.price
-    return price_table(prices)[seat.category][ticket_type]
+    price = price_table(prices).get(seat.category, {}).get(ticket_type)
+    if price is None:
+        # Staff took the type off the show (in the admin) after the seat was held as it: refused, never a 500.
+        raise InvalidTicketType(ticket_type, [seat.number])
+    return price

@@ -389,7 +389,7 @@ class HoldConfirmView(APIView):
         description="Books every seat of your unexpired hold and consumes the hold, atomically; answers the "
                     "bookings in seat order.",
         request_body=no_body, success=(201, BookingSerializer(many=True)),
-        errors=["show_started", "show_cancelled", "seats_unavailable", "hold_expired", "busy"],
+        errors=["show_started", "show_cancelled", "seats_unavailable", "hold_expired", "invalid_ticket_type", "busy"],
     )
     @idempotent
     def post(self, request, hold_id):

@@ -113,3 +113,16 @@ def test_malformed_seat_lists_are_400(auth_client, body):
 
     assert (response.status_code, response.json()["code"]) == (400, "invalid")
     assert not HoldSeat.objects.exists()
+
+
+def test_a_type_taken_off_the_show_after_holding_is_refused_at_confirm_not_a_500(auth_client):
+    show = typed_show()
+    held = hold(auth_client, show, {"seats": [{"number": 1, "ticket_type": "child"}]}).json()
+    show.prices = SMALL_PRICES  # staff edit the prices in the admin: Adult only
+    show.save(update_fields=["prices"])
+
+    response = auth_client.post(f"/holds/{held['id']}/confirm/")
+
+    assert (response.status_code, response.json()["code"], response.json()["seats"]) == (400, "invalid_ticket_type",
+                                                                                         [1])
+    assert not Booking.objects.exists()
