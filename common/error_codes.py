@@ -26,7 +26,10 @@ ERRORS: tuple[ApiError, ...] = (
                                       "megapixels)"),
     ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
     ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
+    ApiError(400, "ticket_type_code_taken", "the cinema already has a ticket type with that code"),
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
+    ApiError(400, "invalid_ticket_type", "holding a seat as a ticket type the show does not offer for its category "
+                                         "(\"ticket_type\" and \"seats\" name them)"),
     ApiError(400, "show_started", "booking, holding or cancelling after the show started (or after the "
                                   "cancellation cut-off)"),
     ApiError(400, "invalid_category", "a waiting list's `category` that none of the show's seats has"),
@@ -68,6 +71,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(405, "method_not_allowed", "an HTTP method the path does not answer"),
     ApiError(409, "seat_taken", "the seat has an active booking"),
     ApiError(409, "seat_held", "the seat (`seat_number`) is in another customer's unexpired hold"),
+    ApiError(409, "ticket_type_not_allowed", "holding a ticket type whose max_age is below the minimum age of the "
+                                             "movie's certificate (\"certificate\", \"min_age\", \"ticket_type\")"),
     ApiError(409, "seats_unavailable", "some of `seat_numbers` are booked or held by someone else; \"seats\" "
                                        "lists them; nothing was written"),
     ApiError(409, "seats_available", "joining a show's waiting list while it (or the `category` asked for) still "

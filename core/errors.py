@@ -196,6 +196,32 @@ class InvalidPrices(DomainError):
     message = _("Invalid input.")
     MISSING = _("A price is needed for every seat category of the screen; missing: {categories}.")
     UNKNOWN = _("The screen has no seats of category: {categories}.")
+    UNKNOWN_TYPES = _("The cinema has no ticket type: {types}.")
+    NO_ADULT = _("Every seat category needs an adult price; missing in: {categories}.")
 
     def __init__(self, reason: str, **params):
         super().__init__(extra={"prices": [translated(reason, **params)]})
+
+
+class InvalidTicketType(DomainError):
+    """A ticket type the show does not offer for a seat's category; "seats" lists those seats."""
+
+    status_code = 400
+    code = "invalid_ticket_type"
+    message = _("Ticket type \"{ticket_type}\" is not offered for some of these seats.")
+
+    def __init__(self, ticket_type: str, seats):
+        super().__init__(params={"ticket_type": ticket_type},
+                         extra={"ticket_type": ticket_type, "seats": sorted(seats)})
+
+
+class TicketTypeNotAllowed(DomainError):
+    """The movie's certificate refuses a ticket type: its maximum age is below the certificate's minimum age."""
+
+    status_code = 409
+    code = "ticket_type_not_allowed"
+    message = _("This film is rated {certificate}: \"{ticket_type}\" tickets cannot be sold for it.")
+
+    def __init__(self, ticket_type: str, certificate: str, min_age: int):
+        super().__init__(params={"ticket_type": ticket_type, "certificate": certificate},
+                         extra={"ticket_type": ticket_type, "certificate": certificate, "min_age": min_age})

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from common.text import validate_multi_line, validate_single_line, validate_single_line_each
 from core.ticket_codes import new_ticket_code
 from venues.layouts import MAX_TOTAL_SEATS
+from venues.models import ADULT
 
 
 def search_text(value: str) -> str:
@@ -126,6 +127,8 @@ class Booking(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     # The price the seat was sold at, in settings.CURRENCY: a later price change never rewrites what was paid.
     price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    # The ticket type it was sold as (`price` is that type's): the door checks proof for some (tickets.services).
+    ticket_type = models.CharField(max_length=32, default=ADULT)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The paid order the booking belongs to; null for the direct reservation (POST /shows/<id>/book/, holds).
@@ -248,6 +251,8 @@ class HoldSeat(models.Model):
     hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="seats")
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="hold_seats")
     seat_number = models.PositiveIntegerField()
+    # Who the seat is for (a code of venues.TicketType, or the built-in "adult"): it decides the price charged.
+    ticket_type = models.CharField(max_length=32, default=ADULT)
 
     class Meta:
         ordering = ["seat_number"]

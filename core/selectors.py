@@ -15,6 +15,7 @@ from django.utils import timezone
 from common.money import price_text
 from core.errors import MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
+from core.prices import adult_prices, category_prices
 from core.sellable import is_sellable, sellable_now
 from venues.layouts import SEAT_CATEGORIES
 
@@ -115,6 +116,7 @@ def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
             "restricted_view": restricted_view,
         })
     unavailable = len(states["booked"]) + len(states["held"]) + len(states["blocked"])
+    adult = adult_prices(show["prices"])
     return {
         "show_id": show_id,
         "total_seats": show["total_seats"],
@@ -123,7 +125,9 @@ def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
         "held": states["held"],
         "blocked": states["blocked"],
         "currency": settings.CURRENCY,
-        "categories": [{"name": name, "price": show["prices"].get(name), "available": count}
+        # `price` is the Adult price, as before ticket types; `prices` each offered type's.
+        "categories": [{"name": name, "price": price_text(adult[name]) if name in adult else None,
+                        "prices": category_prices(show["prices"], name), "available": count}
                        for name, count in sorted(categories.items(), key=lambda item: _category_order(item[0]))],
         "rows": rows,
     }
@@ -183,7 +187,7 @@ def from_price(shows) -> Decimal | None:
     that category is what this returns."""
     prices = []
     for show in shows:
-        listed = {name: Decimal(str(price)) for name, price in (show.prices or {}).items() if price is not None}
+        listed = adult_prices(show.prices)
         if "standard" in listed:
             prices.append(listed["standard"])
         else:

@@ -9,7 +9,9 @@ from rest_framework import serializers
 from common.money import price_text
 from common.serializers import ErrorSerializer, MultiLineField, SingleLineField
 from core.models import Booking, Hold, Movie, Show
+from core.prices import adult_prices
 from venues.layouts import SEAT_CATEGORIES
+from venues.models import ADULT
 
 User = get_user_model()
 
@@ -59,7 +61,8 @@ def _show_data(show: Show) -> dict:
         "date_time": _datetime.to_representation(show.date_time),
         "total_seats": show.total_seats,
         "screen": _screen_data(show),
-        "prices": dict(show.prices),
+        # The Adult price per category, as before ticket types; the seat map lists every type's (core.prices).
+        "prices": {category: price_text(price) for category, price in adult_prices(show.prices).items()},
         "currency": settings.CURRENCY,
         "local_date_time": _local_date_time(show),
         "language": show.language,
@@ -102,6 +105,40 @@ class ShowCinemaSerializer(serializers.Serializer):
     city = serializers.CharField()
 
 
+def _price_field():
+    # Decimal strings (or numbers) in, exact Decimals out: money never goes through a float.
+    return serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+
+
+class CategoryPriceField(serializers.Field):
+    """One seat category's price: a bare price (the Adult price) or `{ticket type code: price}` (core.prices)."""
+
+    default_error_messages = {"invalid": "A price, or an object of ticket type codes to prices."}
+
+    class Meta:
+        # Swagger 2.0 has no oneOf: documented as the price string every client sends today; the object form is in
+        # the description and docs/api.md ("Ticket types and age ratings").
+        swagger_schema_fields = {"type": "string", "description": "\"12.50\" (the adult price), or an object "
+                                 "of ticket type codes to prices {\"adult\": \"12.50\", \"child\": \"8.00\"}"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if not data:
+                self.fail("invalid")
+            return serializers.DictField(child=_price_field()).run_validation(
+                {str(kind): price for kind, price in data.items()})
+        if isinstance(data, (list, bool)):
+            self.fail("invalid")
+        return _price_field().run_validation(data)
+
+    def to_representation(self, value):
+        return value
+
+
+def _prices_field(**kwargs):
+    return serializers.DictField(child=CategoryPriceField(), **kwargs)
+
+
 class ShowScreenSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -112,7 +149,8 @@ class ShowSerializer(serializers.ModelSerializer):
     movie = MovieSerializer(read_only=True)
     screen = serializers.SerializerMethodField(help_text="Null for shows created with screen_name/total_seats.")
     prices = serializers.DictField(child=serializers.CharField(), read_only=True,
-                                   help_text="Price per seat category, decimal strings in `currency`.")
+                                   help_text="The adult price per seat category, decimal strings in `currency` (the "
+                                             "seat map's `categories` list each ticket type's price).")
     currency = serializers.SerializerMethodField(help_text="ISO 4217 code (the CURRENCY setting).")
     local_date_time = serializers.SerializerMethodField(help_text="date_time in the cinema's time zone.")
     language = serializers.CharField(read_only=True, allow_blank=True)
@@ -158,8 +196,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Booking
-        fields = ["id", "show", "seat_number", "status", "price", "created_at", "cancelled_at", "order_id",
-                  "payment_status"]
+        fields = ["id", "show", "seat_number", "status", "price", "ticket_type", "created_at", "cancelled_at",
+                  "order_id", "payment_status"]
 
     # Not model-derived: `order_id` is the FK's column (null for a reservation made without an order).
     order_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -172,6 +210,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "seat_number": instance.seat_number,
             "status": str(instance.status),
             "price": price_text(instance.price),
+            "ticket_type": instance.ticket_type,
             "created_at": _datetime.to_representation(instance.created_at),
             "cancelled_at": _datetime.to_representation(instance.cancelled_at),
             "order_id": instance.order_id,
@@ -179,13 +218,24 @@ class BookingSerializer(serializers.ModelSerializer):
         }
 
 
+class HeldSeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    ticket_type = serializers.CharField(help_text="A ticket type code of the cinema, or \"adult\".")
+
+
 class HoldSerializer(serializers.ModelSerializer):
     show_id = serializers.IntegerField(read_only=True)
     seat_numbers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    seats = serializers.SerializerMethodField(help_text="Each seat with its ticket type, in seat order.")
 
     class Meta:
         model = Hold
-        fields = ["id", "show_id", "seat_numbers", "expires_at"]
+        fields = ["id", "show_id", "seat_numbers", "seats", "expires_at"]
+
+    @swagger_serializer_method(serializer_or_field=HeldSeatSerializer(many=True))
+    def get_seats(self, hold):
+        return [{"number": seat.seat_number, "ticket_type": seat.ticket_type}
+                for seat in sorted(hold.seats.all(), key=lambda seat: seat.seat_number)]
 
 
 class SeatSerializer(serializers.Serializer):
@@ -206,7 +256,10 @@ class SeatRowSerializer(serializers.Serializer):
 
 class SeatCategorySerializer(serializers.Serializer):
     name = serializers.CharField()
-    price = serializers.CharField()
+    price = serializers.CharField(help_text="The adult price: each seat's `price`.")
+    prices = serializers.DictField(child=serializers.CharField(),
+                                   help_text="Each ticket type offered in this category with its price, e.g. "
+                                             "{\"adult\": \"12.50\", \"child\": \"8.00\"}.")
     available = serializers.IntegerField()
 
 
@@ -265,6 +318,38 @@ class SeatNumbersSerializer(serializers.Serializer):
                                          help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats.")
 
 
+class TypedSeatSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    ticket_type = serializers.SlugField(max_length=32, required=False, default=ADULT,
+                                        help_text="A ticket type code the show offers for this seat (default adult).")
+
+
+class HoldCreateSerializer(serializers.Serializer):
+    """Seats of one show, for a hold: `seats` with a ticket type each, or `seat_numbers` (all Adult)."""
+
+    seat_numbers = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, required=False,
+                                         max_length=Show.MAX_TOTAL_SEATS,
+                                         help_text="At most MAX_SEATS_PER_BOOKING (default 10) distinct seats, "
+                                                   "sold as Adult.")
+    seats = serializers.ListField(child=TypedSeatSerializer(), allow_empty=True, required=False,
+                                  max_length=Show.MAX_TOTAL_SEATS,
+                                  help_text="The seats with their ticket types, e.g. [{\"number\": 14, "
+                                            "\"ticket_type\": \"child\"}, {\"number\": 15}].")
+
+    def validate(self, attrs):
+        if "seats" in attrs and "seat_numbers" in attrs:
+            raise serializers.ValidationError("Send either seats or seat_numbers, not both.")
+        if "seats" not in attrs and "seat_numbers" not in attrs:
+            raise serializers.ValidationError({"seat_numbers": ["This field is required."]})
+        if "seats" in attrs:
+            seats = attrs.pop("seats")
+            attrs["seat_numbers"] = [seat["number"] for seat in seats]
+            # Adult is what a seat without a type is: only the others are checked (core.ticket_types).
+            attrs["ticket_types"] = {seat["number"]: seat["ticket_type"] for seat in seats
+                                     if seat["ticket_type"] != ADULT}
+        return attrs
+
+
 class MultiSeatBookingSerializer(SeatNumbersSerializer):
     """Seats of one show, to book together (all or none). Its own class, so its own definition and example."""
 
@@ -280,19 +365,15 @@ class MovieCreateSerializer(serializers.Serializer):
     poster_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
 
-def _price_field():
-    # Decimal strings (or numbers) in, exact Decimals out: money never goes through a float.
-    return serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
-
-
 class ShowCreateSerializer(serializers.Serializer):
     """On a screen: `{"screen", "date_time", "prices"}`; or the seed's form `{"screen_name", "date_time",
     "total_seats"}` (one row of that many standard seats, price 0)."""
 
     screen = serializers.IntegerField(required=False, help_text="Screen id: seats and screen_name come from it.")
-    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
-                                   help_text="A price for every seat category of the screen, e.g. {\"standard\": "
-                                             "\"12.50\"}. Required with `screen`.")
+    prices = _prices_field(required=False, allow_empty=False,
+                           help_text="A price for every seat category of the screen, e.g. {\"standard\": \"12.50\"} "
+                                     "(the adult price) or per ticket type {\"standard\": {\"adult\": \"12.50\", "
+                                     "\"child\": \"8.00\"}}. Required with `screen`.")
     screen_name = SingleLineField(max_length=100, required=False, help_text="Seed form (without `screen`).")
     date_time = serializers.DateTimeField()
     total_seats = serializers.IntegerField(min_value=1, max_value=Show.MAX_TOTAL_SEATS, required=False,
@@ -325,8 +406,9 @@ class ShowUpdateSerializer(serializers.Serializer):
     """PATCH /shows/<id>/: what staff may change on a scheduled show."""
 
     date_time = serializers.DateTimeField(required=False, help_text="Reschedule (bookings are kept).")
-    prices = serializers.DictField(child=_price_field(), required=False, allow_empty=False,
-                                   help_text="New prices of some categories; applied to seats not yet sold.")
+    prices = _prices_field(required=False, allow_empty=False,
+                           help_text="New prices of some categories (or of some ticket types of a category); "
+                                     "applied to seats not yet sold.")
     movie = serializers.IntegerField(required=False, help_text="Only while the show has no bookings or holds.")
     language = SingleLineField(max_length=50, required=False, allow_blank=True)
     format = SingleLineField(max_length=20, required=False, allow_blank=True)
@@ -361,8 +443,8 @@ class ShowScheduleSerializer(serializers.Serializer):
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7), min_length=1,
                                      max_length=7, required=False, default=[1, 2, 3, 4, 5, 6, 7],
                                      help_text="ISO weekdays, Monday = 1 (default: every day).")
-    prices = serializers.DictField(child=_price_field(), allow_empty=False,
-                                   help_text="A price for every seat category of the screen.")
+    prices = _prices_field(allow_empty=False,
+                           help_text="A price for every seat category of the screen (or a table per ticket type).")
     language = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     format = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     dry_run = serializers.BooleanField(required=False, default=False,

@@ -29,6 +29,7 @@ from core.serializers import (
     BookingSerializer,
     BookOneSeatSerializer,
     BookSeatSerializer,
+    HoldCreateSerializer,
     HoldSerializer,
     MovieCreateSerializer,
     MovieDetailSerializer,
@@ -36,7 +37,6 @@ from core.serializers import (
     ScheduleCreatedSerializer,
     ScheduleErrorSerializer,
     SeatMapSerializer,
-    SeatNumbersSerializer,
     ShowCreateSerializer,
     ShowScheduleSerializer,
     ShowUpdateSerializer,
@@ -364,16 +364,18 @@ class HoldCreateView(APIView):
         operation_id="holds_create", summary="Hold seats while you pay, all or none", tag=TAG_HOLDS, auth=USER,
         description="Held seats are unavailable to everyone else for SEAT_HOLD_MINUTES (default 8, never past the "
                     "show's start); confirm the hold to book them.",
-        request_body=SeatNumbersSerializer, example={"seat_numbers": [20, 21]}, success=(201, HoldSerializer),
-        errors=["invalid", "invalid_seat", "show_started", "show_cancelled", "seats_unavailable",
-                "hold_limit_reached", "queue_required", "busy"],
+        request_body=HoldCreateSerializer,
+        example={"seats": [{"number": 20, "ticket_type": "child"}, {"number": 21}]}, success=(201, HoldSerializer),
+        errors=["invalid", "invalid_seat", "invalid_ticket_type", "show_started", "show_cancelled",
+                "seats_unavailable", "ticket_type_not_allowed", "hold_limit_reached", "queue_required", "busy"],
     )
     @idempotent
     def post(self, request, show_id):
-        serializer = SeatNumbersSerializer(data=request.data)
+        serializer = HoldCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hold = holds.hold_create(user=request.user, show_id=show_id,
                                  seat_numbers=serializer.validated_data["seat_numbers"],
+                                 ticket_types=serializer.validated_data.get("ticket_types"),
                                  queue_pass=_queue_pass(request))
         return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
@@ -387,7 +389,7 @@ class HoldConfirmView(APIView):
         description="Books every seat of your unexpired hold and consumes the hold, atomically; answers the "
                     "bookings in seat order.",
         request_body=no_body, success=(201, BookingSerializer(many=True)),
-        errors=["show_started", "show_cancelled", "seats_unavailable", "hold_expired", "busy"],
+        errors=["show_started", "show_cancelled", "seats_unavailable", "hold_expired", "invalid_ticket_type", "busy"],
     )
     @idempotent
     def post(self, request, hold_id):

@@ -32,8 +32,8 @@ class Order(models.Model):
     hold = models.OneToOneField(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="order")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     payment_method = models.CharField(max_length=20, choices=Method.choices)
-    # What was sold, as sold: [{"number", "label", "category", "price"}], in seat order. A later price change
-    # never rewrites it.
+    # What was sold, as sold: [{"number", "label", "category", "price", "ticket_type"}], in seat order (before
+    # ticket types, without "ticket_type": Adult). A later price change never rewrites it.
     seats = models.JSONField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)

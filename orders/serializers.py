@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from orders.models import Order
 from orders.payments import get_provider
+from venues.models import ADULT
 
 _datetime = serializers.DateTimeField()
 
@@ -18,7 +19,9 @@ class OrderSeatSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     label = serializers.CharField()
     category = serializers.CharField()
-    price = serializers.CharField(help_text="Decimal string, e.g. \"12.50\".")
+    price = serializers.CharField(help_text="Decimal string, e.g. \"12.50\": the price of its ticket type, fixed "
+                                            "when the order was created.")
+    ticket_type = serializers.CharField(help_text="The ticket type code it is sold as (\"adult\" by default).")
 
 
 class OrderPaymentSerializer(serializers.Serializer):
@@ -59,7 +62,8 @@ class OrderSerializer(serializers.Serializer):
             "id": order.pk,
             "status": order.current_status(),
             "show_id": order.show_id,
-            "seats": order.seats,
+            # Orders from before ticket types sold every seat as Adult.
+            "seats": [{**seat, "ticket_type": seat.get("ticket_type", ADULT)} for seat in order.seats],
             "total": str(order.total),
             "currency": order.currency,
             "expires_at": _datetime.to_representation(order.expires_at),

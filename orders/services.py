@@ -23,7 +23,7 @@ from core.locks import lock_seats
 from core.models import Booking, Hold, HoldRecord, HoldSeat, Show, ShowSeat
 from core.reservations import collect_by
 from core.services.booking import insert_bookings
-from core.services.holds import hold_lock_own, hold_record_converted, hold_record_unconverted
+from core.services.holds import hold_lock_own, hold_record_converted, hold_record_unconverted, hold_seat_types
 from core.services.seats import is_live_hold, set_state, show_for_sale
 from orders import signals
 from orders.errors import (
@@ -43,6 +43,7 @@ from orders.payments import get_provider
 from orders.payments.providers.base import Outcome, to_minor_units
 from orders.pricing import PricedSeat
 from tickets.services import refuse_cancel_if_admitted
+from venues.models import ADULT
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +65,15 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
         if hold.expires_at <= now:
             raise HoldExpired()
         show = show_for_sale(hold.show_id, now=now)
-        still_held = set(HoldSeat.objects.filter(hold=hold).values_list("seat_number", flat=True))
+        still_held = hold_seat_types(hold.pk)
         seats = sorted((seat for seat in seats if seat.number in still_held), key=lambda seat: seat.number)
         if not seats:
             raise HoldExpired()  # its seats were reclaimed by someone who saw it expired (core.services.holds)
         lost = [seat.number for seat in seats if seat.state != ShowSeat.State.HELD or seat.hold_id != hold.pk]
         if lost:
             raise SeatsUnavailable(lost)
-        priced = [PricedSeat.of(seat) for seat in seats]
+        # The price is fixed here, per seat and ticket type: the order keeps it whatever the show's prices become.
+        priced = [PricedSeat.of(seat, still_held[seat.number], show.prices) for seat in seats]
         total = sum((seat.price for seat in priced), Decimal("0.00"))
         # The hold now keeps the seats for the order: extended to the payment window, never past the show. An order
         # paid at the counter is a reservation: kept until it must be collected (core.reservations.collect_by),
@@ -577,8 +579,10 @@ def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_stat
         # Only now that its seats are booked: a hold still named by held seats cannot be deleted (core.models).
         Hold.objects.filter(pk=order.hold_id).delete()
     prices = {seat["number"]: Decimal(seat["price"]) for seat in order.seats}
+    # Orders made before ticket types sold every seat as Adult.
+    kinds = {seat["number"]: seat.get("ticket_type", ADULT) for seat in order.seats}
     bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status,
-                               prices=prices)
+                               prices=prices, ticket_types=kinds)
     order.status = Order.Status.PAID
     order.paid_at = now
     order.save(update_fields=["status", "paid_at"])

@@ -45,7 +45,7 @@ class OrderCreateView(APIView):
         request_body=OrderCreateSerializer, example={"hold_id": 1, "payment_method": "box_office"},
         success=(201, OrderSerializer),
         errors=[(404, "not_found"), "hold_expired", "show_started", "show_cancelled", "payment_method_unavailable",
-                "payment_provider_error"],
+                "invalid_ticket_type", "payment_provider_error"],
     )
     @idempotent(atomic=False)
     def post(self, request):

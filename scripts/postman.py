@@ -114,6 +114,8 @@ RUN_ORDER = [
     ("shows_schedule", {}),  # a week of shows in 2030 on the sample's first screen
     ("cinemas_create", {"cinema_id": "json.id"}),
     ("screens_create", {"screen_id": "json.id"}),
+    ("ticket_types_create", {}),
+    ("ticket_types_list", {}),
     ("cinemas_retrieve", {}),
     ("screens_retrieve", {}),
     ("cinemas_list", {}),
@@ -123,6 +125,8 @@ RUN_ORDER = [
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}
+# Operations whose example body is sent as it is: a ticket type's `code` is its own, not a ticket's.
+CONSTANT_BODIES = {"ticket_types_create"}
 # Form fields (multipart operations) and their values; a file field is left disabled (no file in the collection).
 FORM_VALUES = {"trailer_url": "https://www.youtube.com/watch?v=YoHD9XEInc0"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
@@ -223,7 +227,8 @@ def _prepare(item, operation_id, operation, captures, expected: int | None = Non
     body = request.get("body") or {}
     if body.get("mode") == "raw" and body.get("raw"):
         data = json.loads(body["raw"])
-        data.update({k: v for k, v in BODY_VARIABLES.items() if k in data})
+        if operation_id not in CONSTANT_BODIES:
+            data.update({k: v for k, v in BODY_VARIABLES.items() if k in data})
         body["raw"] = json.dumps(data, indent=2)
     if body.get("mode") == "formdata":
         for field in body.get("formdata", []):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.models import Booking, Movie, Show, ShowSeat
 from core.services.catalog import FREE_PRICE, create_show_seats
 from venues.layouts import layout_seats, plain_layout
-from venues.models import Cinema, Screen
+from venues.models import Cinema, Screen, TicketType
 
 PASSWORD = "Str0ng-enough-pass"
 
@@ -122,3 +122,13 @@ class ScreenFactory(factory.django.DjangoModelFactory):
     cinema = factory.SubFactory(CinemaFactory)
     name = factory.Sequence(lambda n: f"Screen {n}")
     layout = factory.LazyFunction(lambda: SMALL_LAYOUT)
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketType
+
+    cinema = factory.SubFactory(CinemaFactory)
+    code = "child"
+    name = "Child"
+    max_age = 14

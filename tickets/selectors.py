@@ -1,7 +1,10 @@
 """What a ticket says: one dict per booking, shared by the API (GET /bookings/<id>/ticket/), the PDF and the
 e-mails, so they can never disagree."""
+from django.utils.translation import get_language, gettext
+
 from core.errors import BookingNotFound
 from core.models import Booking, ShowSeat
+from venues.models import ADULT, TicketType
 
 
 def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
@@ -40,7 +43,21 @@ def ticket_data(booking: Booking, *, checked_in: bool | None = None) -> dict:
         "local_date_time": show.local_date_time().isoformat(),
         "status": ticket_status(booking, checked_in=checked_in),
         "payment_status": booking.payment_status,
+        "ticket_type": booking.ticket_type,
     }
+
+
+def door_ticket_type(booking: Booking) -> dict:
+    """What door staff are told of the ticket's type: its code, its name in the active language, and whether to
+    check proof (the cinema's TicketType says; the built-in Adult, or a seed-form show's seat, needs none)."""
+    show = booking.show
+    kind = (TicketType.objects.filter(cinema_id=show.screen.cinema_id, code=booking.ticket_type).first()
+            if show.screen_id is not None else None)
+    if kind is None:
+        name = gettext("Adult") if booking.ticket_type == ADULT else booking.ticket_type
+        return {"ticket_type": booking.ticket_type, "ticket_type_name": name, "check_proof": False}
+    return {"ticket_type": kind.code, "ticket_type_name": kind.name_in(get_language() or ""),
+            "check_proof": kind.proof_required}
 
 
 def booking_for_ticket(*, user, booking_id: int) -> Booking:

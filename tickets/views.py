@@ -26,6 +26,7 @@ class TicketSerializer(serializers.Serializer):
     local_date_time = serializers.CharField()
     status = serializers.CharField(help_text="valid, checked_in or cancelled")
     payment_status = serializers.CharField(help_text="paid, unpaid, free or refunded")
+    ticket_type = serializers.CharField(help_text="The ticket type code it was sold as (\"adult\" by default).")
 
 
 class CheckinRequestSerializer(serializers.Serializer):
@@ -40,6 +41,9 @@ class CheckinSerializer(serializers.Serializer):
     movie_title = serializers.CharField()
     show_id = serializers.IntegerField()
     checked_in_at = serializers.DateTimeField()
+    ticket_type = serializers.CharField(help_text="The ticket type code it was sold as.")
+    ticket_type_name = serializers.CharField(help_text="Its name in the request's language.")
+    check_proof = serializers.BooleanField(help_text="The type needs proof at the door (age, a card): ask for it.")
 
 
 class CheckinErrorSerializer(ErrorSerializer):
@@ -117,6 +121,7 @@ class CheckinView(APIView):
             "movie_title": booking.show.movie.title,
             "show_id": booking.show_id,
             "checked_in_at": serializers.DateTimeField().to_representation(entry.checked_in_at),
+            **selectors.door_ticket_type(booking),
         })
 
 

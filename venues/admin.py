@@ -1,7 +1,7 @@
 """Staff manage cinemas and screens here; a screen's layout is validated like the API's (row and seat named)."""
 from django.contrib import admin
 
-from venues.models import Cinema, Screen
+from venues.models import Cinema, Screen, TicketType
 
 
 class ScreenInline(admin.TabularInline):
@@ -15,12 +15,18 @@ class ScreenInline(admin.TabularInline):
     show_change_link = True
 
 
+class TicketTypeInline(admin.TabularInline):
+    model = TicketType
+    extra = 0
+    fields = ["code", "name", "names", "min_age", "max_age", "proof_required"]
+
+
 @admin.register(Cinema)
 class CinemaAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "city", "time_zone"]
     list_filter = ["city"]
     search_fields = ["name", "city"]
-    inlines = [ScreenInline]
+    inlines = [ScreenInline, TicketTypeInline]
 
 
 @admin.register(Screen)

@@ -27,3 +27,9 @@ class ScreenNameTaken(DomainError):
     status_code = 400
     code = "screen_name_taken"
     message = _("This cinema already has a screen with that name.")
+
+
+class TicketTypeCodeTaken(DomainError):
+    status_code = 400
+    code = "ticket_type_code_taken"
+    message = _("This cinema already has a ticket type with that code.")

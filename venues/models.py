@@ -58,3 +58,35 @@ class Screen(models.Model):
 
     def __str__(self):
         return f"{self.cinema.name} — {self.name}"
+
+
+# The full price: every show offers it, and a price given without a type (the seed's `{"standard": "12.50"}`, the
+# old `seat_numbers` form of holding) is for it. A cinema needs no row for it; one with this code only names it.
+ADULT = "adult"
+
+
+class TicketType(models.Model):
+    """Who a seat is sold to at a cinema (Adult, Child, Senior...): its name, ages and whether the door asks proof.
+
+    A show prices each seat category per type code (core.Show.prices); a type a show gives no price is not offered.
+    """
+
+    cinema = models.ForeignKey(Cinema, on_delete=models.PROTECT, related_name="ticket_types")
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    # The name in other languages, {"es": "Niño", "hi": "बच्चा"}: the staff who create a type write its names;
+    # `name` is the one shown when the reader's language has none (decision 0044).
+    names = models.JSONField(default=dict, blank=True)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    proof_required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["cinema_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["cinema", "code"], name="ticket_type_code_unique_per_cinema")]
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language) or self.name
+
+    def __str__(self):
+        return f"{self.cinema.name} — {self.name}"

@@ -2,7 +2,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from venues.errors import CinemaNotFound, ScreenNotFound
-from venues.models import Cinema, Screen
+from venues.models import Cinema, Screen, TicketType
 
 
 def cinema_list(*, city: str | None = None) -> QuerySet[Cinema]:
@@ -26,3 +26,14 @@ def screen_get(*, screen_id: int) -> Screen:
     if screen is None:
         raise ScreenNotFound()
     return screen
+
+
+def ticket_type_list(*, cinema_id: int) -> list[TicketType]:
+    """The cinema's ticket types in the order they were created (two queries: the cinema, its types)."""
+    if not Cinema.objects.filter(pk=cinema_id).exists():
+        raise CinemaNotFound()
+    return list(TicketType.objects.filter(cinema_id=cinema_id).order_by("id"))
+
+
+def ticket_type_codes(*, cinema_id: int) -> set[str]:
+    return set(TicketType.objects.filter(cinema_id=cinema_id).values_list("code", flat=True))

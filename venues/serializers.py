@@ -1,10 +1,11 @@
 """Request and response shapes of cinemas and screens."""
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from common.serializers import SingleLineField
 from venues.layouts import LayoutError, layout_seats
-from venues.models import Cinema, Screen, validate_time_zone
+from venues.models import Cinema, Screen, TicketType, validate_time_zone
 
 
 class CinemaBriefSerializer(serializers.ModelSerializer):
@@ -74,3 +75,41 @@ class CinemaCreateSerializer(serializers.Serializer):
 class ScreenCreateSerializer(serializers.Serializer):
     name = SingleLineField(max_length=100)
     layout = LayoutField()
+
+
+class TicketTypeSerializer(serializers.ModelSerializer):
+    names = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                  help_text="The name in other languages, by language code.")
+
+    class Meta:
+        model = TicketType
+        fields = ["id", "code", "name", "names", "min_age", "max_age", "proof_required"]
+
+
+class TicketTypeCreateSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=32, help_text="Lower-case letters, digits, - and _; unique per cinema.")
+    name = SingleLineField(max_length=100)
+    names = serializers.DictField(child=SingleLineField(max_length=100), required=False, default=dict,
+                                  help_text="The name in other languages, e.g. {\"es\": \"Niño\"}.")
+    min_age = serializers.IntegerField(min_value=0, max_value=150, required=False, allow_null=True, default=None)
+    max_age = serializers.IntegerField(min_value=0, max_value=150, required=False, allow_null=True, default=None)
+    proof_required = serializers.BooleanField(required=False, default=False,
+                                              help_text="Door staff are told to check proof (of age, a card...).")
+
+    def validate_code(self, value):
+        if value != value.lower():
+            raise serializers.ValidationError("Use lower-case letters.")
+        return value
+
+    def validate_names(self, value):
+        languages = {code for code, _name in settings.LANGUAGES}
+        unknown = sorted(set(value) - languages)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown language {unknown[0]!r}; one of {', '.join(sorted(languages))}.")
+        return value
+
+    def validate(self, attrs):
+        if attrs["min_age"] is not None and attrs["max_age"] is not None and attrs["min_age"] > attrs["max_age"]:
+            raise serializers.ValidationError({"max_age": ["Must not be below min_age."]})
+        return attrs

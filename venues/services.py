@@ -1,9 +1,9 @@
 """Staff operations on cinemas and screens."""
 from django.db import IntegrityError, transaction
 
-from venues.errors import CinemaNotFound, InvalidLayout, ScreenNameTaken
+from venues.errors import CinemaNotFound, InvalidLayout, ScreenNameTaken, TicketTypeCodeTaken
 from venues.layouts import LayoutError, layout_seats
-from venues.models import Cinema, Screen
+from venues.models import Cinema, Screen, TicketType
 
 
 def cinema_create(*, name: str, city: str, address: str = "", time_zone: str = "UTC") -> Cinema:
@@ -26,3 +26,19 @@ def screen_create(*, cinema_id: int, name: str, layout: dict) -> Screen:
             return Screen.objects.create(cinema=cinema, name=name, layout=layout)
     except IntegrityError as exc:  # the same name created at the same moment: the unique constraint decided
         raise ScreenNameTaken() from exc
+
+
+def ticket_type_create(*, cinema_id: int, code: str, name: str, names: dict | None = None, min_age: int | None = None,
+                       max_age: int | None = None, proof_required: bool = False) -> TicketType:
+    """A ticket type of the cinema; its code is unique per cinema (the constraint decides between two at once)."""
+    cinema = Cinema.objects.filter(pk=cinema_id).first()
+    if cinema is None:
+        raise CinemaNotFound()
+    if TicketType.objects.filter(cinema=cinema, code=code).exists():
+        raise TicketTypeCodeTaken()
+    try:
+        with transaction.atomic():
+            return TicketType.objects.create(cinema=cinema, code=code, name=name, names=names or {},
+                                             min_age=min_age, max_age=max_age, proof_required=proof_required)
+    except IntegrityError as exc:
+        raise TicketTypeCodeTaken() from exc

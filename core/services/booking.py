@@ -31,6 +31,7 @@ from core.errors import (
 )
 from core.locks import lock_seats
 from core.models import Booking, Movie, Show, ShowSeat
+from core.prices import seat_price
 from core.sellable import sellable_now
 from core.services.seats import (
     check_sale_gates,
@@ -42,7 +43,7 @@ from core.services.seats import (
     show_for_sale,
     validated_seat_selection,
 )
-from venues.models import Cinema, Screen
+from venues.models import ADULT, Cinema, Screen
 
 logger = logging.getLogger(__name__)
 
@@ -354,8 +355,9 @@ def reservation_payment_statuses(seats: list[ShowSeat]) -> dict[int, str]:
 
 
 def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, payment_status: str | None = None,
-                    prices: dict | None = None) -> list[Booking]:
-    """Insert one booking per seat (ascending), each at the seat's current price. Call with the seats locked.
+                    prices: dict | None = None, ticket_types: dict | None = None) -> list[Booking]:
+    """Insert one booking per seat (ascending), each at the seat's current price for its ticket type
+    (`ticket_types`: seat number -> type; Adult when absent). Call with the seats locked.
 
     With an `order`, the bookings are that order's, at the prices it sold them at (`prices`: seat number ->
     price), all with `payment_status`; without, they are reservations (free, or unpaid at the box office:
@@ -364,8 +366,12 @@ def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, paym
     statuses = ({seat.number: payment_status for seat in seats} if payment_status
                 else reservation_payment_statuses(seats))
     prices = prices or {}
-    bookings = [Booking(user=user, show=show, seat_number=seat.number, price=prices.get(seat.number, seat.price),
-                        order=order, payment_status=statuses[seat.number])
+    kinds = ticket_types or {}
+    bookings = [Booking(user=user, show=show, seat_number=seat.number, order=order,
+                        ticket_type=kinds.get(seat.number, ADULT),
+                        price=prices[seat.number] if seat.number in prices
+                        else seat_price(seat, kinds.get(seat.number, ADULT), show.prices),
+                        payment_status=statuses[seat.number])
                 for seat in sorted(seats, key=lambda s: s.number)]
     try:
         # One INSERT for all seats; ids come back through RETURNING (PostgreSQL, SQLite >= 3.35).

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from common.db import locked_transaction
 from common.events import log_event_on_commit
-from common.money import price_text
 from core import signals
 from core.errors import (
     InvalidDateTime,
@@ -28,10 +27,12 @@ from core.errors import (
 )
 from core.locks import lock_seats, lock_show_and_all_seats
 from core.models import Booking, Hold, Movie, Show, ShowSeat
+from core.prices import price_table, stored_prices
 from core.services.seats import check_seats_exist, classify, is_live_hold, set_state
 from venues.errors import ScreenNotFound
 from venues.layouts import LayoutSeat, layout_categories, layout_seats, plain_layout
-from venues.models import Screen
+from venues.models import ADULT, Screen
+from venues.selectors import ticket_type_codes
 
 MOVIE_FIELDS = ("genres", "language", "certificate", "release_date", "synopsis", "poster_url")
 # Seed-form shows (no screen) are sold at this price: the seed had no prices.
@@ -45,15 +46,29 @@ def movie_create(*, title: str, duration_minutes: int, **metadata) -> Movie:
     return Movie.objects.create(title=title, duration_minutes=duration_minutes, **metadata)
 
 
-def checked_prices(prices: dict, categories: list[str], *, partial: bool = False) -> dict[str, Decimal]:
-    prices = {category: Decimal(price) for category, price in (prices or {}).items()}
+def checked_prices(prices: dict, categories: list[str], *, ticket_types: set[str] = frozenset({ADULT}),
+                   partial: bool = False) -> dict[str, dict[str, Decimal]]:
+    """The price table (core.prices) of `prices` given for a show: every category its seats have (all of them
+    unless `partial`), an Adult price in each, and only the cinema's `ticket_types`."""
+    prices = price_table(prices)
     unknown = [c for c in prices if c not in categories]
     if unknown:
         raise InvalidPrices(InvalidPrices.UNKNOWN, categories=", ".join(sorted(unknown)))
     missing = [c for c in categories if c not in prices]
     if missing and not partial:
         raise InvalidPrices(InvalidPrices.MISSING, categories=", ".join(missing))
+    unknown_types = sorted({kind for types in prices.values() for kind in types} - set(ticket_types))
+    if unknown_types:
+        raise InvalidPrices(InvalidPrices.UNKNOWN_TYPES, types=", ".join(unknown_types))
+    no_adult = [c for c, types in prices.items() if ADULT not in types]
+    if no_adult and not partial:
+        raise InvalidPrices(InvalidPrices.NO_ADULT, categories=", ".join(sorted(no_adult)))
     return prices
+
+
+def offered_types(screen: Screen | None) -> set[str]:
+    """The ticket types a show on `screen` may price: Adult and its cinema's own."""
+    return {ADULT} | (ticket_type_codes(cinema_id=screen.cinema_id) if screen is not None else set())
 
 
 def screen_clashes(*, screen: Screen, movie: Movie, date_time: datetime, exclude_show_id: int | None = None) -> list:
@@ -117,34 +132,35 @@ def show_create(*, movie_id: int, date_time: datetime, screen_id: int | None = N
             # pass the overlap check for the same slot.
             screen = lock_screen(screen_id)
             seats = layout_seats(screen.layout)
-            checked = checked_prices(prices, layout_categories(seats))
+            checked = checked_prices(prices, layout_categories(seats), ticket_types=offered_types(screen))
             _check_screen_free(screen=screen, movie=movie, date_time=date_time, exclude_show_id=None)
             screen_name = screen.name
         else:
             screen = None
             seats = layout_seats(plain_layout(total_seats))
-            checked = {"standard": FREE_PRICE}
+            checked = {"standard": {ADULT: FREE_PRICE}}
         show = show_insert(movie=movie, screen=screen, screen_name=screen_name, date_time=date_time, seats=seats,
                            prices=checked, language=language, format=format)
     return show
 
 
 def show_insert(*, movie: Movie, screen: Screen | None, screen_name: str, date_time: datetime,
-                seats: list[LayoutSeat], prices: dict[str, Decimal], language: str, format: str) -> Show:
+                seats: list[LayoutSeat], prices: dict[str, dict[str, Decimal]], language: str,
+                format: str) -> Show:
     """Write a show that passed the rules, with its seat rows. Call inside the transaction that checked them."""
     show = Show.objects.create(
         movie=movie, screen=screen, screen_name=screen_name, date_time=date_time, total_seats=len(seats),
-        prices={category: price_text(price) for category, price in prices.items()},
+        prices=stored_prices(prices),
         language=language, format=format,
     )
-    create_show_seats(show, seats, prices)
+    create_show_seats(show, seats, {category: types[ADULT] for category, types in prices.items()})
     log_event_on_commit("show_created", show_id=show.pk, movie_id=movie.pk,
                         screen_id=screen.pk if screen else None, date_time=date_time.isoformat())
     return show
 
 
 def create_show_seats(show: Show, seats: list[LayoutSeat], prices: dict[str, Decimal]) -> list[ShowSeat]:
-    """The show's seat rows, one per layout seat, all free (one INSERT)."""
+    """The show's seat rows, one per layout seat, all free (one INSERT), at `prices` (each category's Adult)."""
     return ShowSeat.objects.bulk_create([
         ShowSeat(show=show, number=seat.number, label=seat.label, row_label=seat.row_label,
                  row_index=seat.row_index, column=seat.column, category=seat.category,
@@ -191,12 +207,15 @@ def show_update(*, show_id: int, date_time: datetime | None = None, prices: dict
             _check_screen_free(screen=lock_screen(show.screen_id), movie=show.movie, date_time=show.date_time,
                                exclude_show_id=show.pk)
         if prices:
-            checked = checked_prices(prices, sorted(show.prices), partial=True)
-            for category, price in checked.items():
-                # Only seats not sold: a booking keeps its own price (Booking.price), and so does its seat row.
-                ShowSeat.objects.filter(show=show, category=category).exclude(state=ShowSeat.State.BOOKED).update(
-                    price=price)
-            new_prices = {**show.prices, **{c: price_text(p) for c, p in checked.items()}}
+            current = price_table(show.prices)
+            checked = checked_prices(prices, sorted(current), ticket_types=offered_types(show.screen), partial=True)
+            for category, types in checked.items():
+                if ADULT in types:
+                    # Only seats not sold: a booking keeps its own price (Booking.price), and so does its seat row.
+                    ShowSeat.objects.filter(show=show, category=category).exclude(
+                        state=ShowSeat.State.BOOKED).update(price=types[ADULT])
+            # A category's types not named keep their prices.
+            new_prices = stored_prices({c: {**types, **checked.get(c, {})} for c, types in current.items()})
             if new_prices != show.prices:
                 changes["prices"] = [show.prices, new_prices]
                 show.prices = new_prices

@@ -30,6 +30,8 @@ from core.services.seats import (
     show_for_sale,
     validated_seat_selection,
 )
+from core.ticket_types import check_ticket_types
+from venues.models import ADULT
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +44,16 @@ def _is_hold_seat_conflict(exc: IntegrityError) -> bool:
 
 
 def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | None = None,
-                queue_pass: str | None = None, past_the_gates: bool = False, minutes: int | None = None) -> Hold:
+                queue_pass: str | None = None, past_the_gates: bool = False, minutes: int | None = None,
+                ticket_types: dict[int, str] | None = None) -> Hold:
     """Hold the seats for `user` for SEAT_HOLD_MINUTES (or `minutes`: the waiting list's offers), never past the
     show's start, all or none.
 
     A seat already in an unexpired hold is unavailable, whoever holds it: a seat is in at most one hold, so a
     customer who wants it in another hold releases the first one (or confirms it). `queue_pass`: the request's
     waiting-room pass, for the sale gates (`check_sale_gates`). `past_the_gates`: a sale at the counter, to
-    someone standing there; a waiting room orders the online crowd, not the queue at the till.
+    someone standing there; a waiting room orders the online crowd, not the queue at the till. `ticket_types`:
+    seat number -> ticket type code for seats named with one (core.ticket_types checks them); the others are Adult.
     """
     now = now or timezone.now()
     if not past_the_gates:
@@ -63,6 +67,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
         seats = lock_seats(show_id, numbers)
         show = show_for_sale(show_id, now=now)
         check_seats_exist(seats, numbers)
+        if ticket_types:
+            check_ticket_types(show, seats, ticket_types)
         classes = classify(seats, user=user, now=now)
         unavailable = classes.booked + classes.blocked + classes.held_by_user + classes.held_by_others
         if unavailable:
@@ -85,7 +91,8 @@ def hold_create(*, user, show_id: int, seat_numbers: list[int], now: datetime | 
         expires_at = min(now + timedelta(minutes=minutes), show.date_time)
         hold = Hold.objects.create(user=user, show=show, expires_at=expires_at, created_at=now)
         try:
-            HoldSeat.objects.bulk_create([HoldSeat(hold=hold, show=show, seat_number=n) for n in numbers])
+            HoldSeat.objects.bulk_create([HoldSeat(hold=hold, show=show, seat_number=n,
+                                                   ticket_type=(ticket_types or {}).get(n, ADULT)) for n in numbers])
         except IntegrityError as exc:
             if not _is_hold_seat_conflict(exc):
                 raise
@@ -107,7 +114,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
     with locked_transaction():
         limits.lock_account(user.pk)  # before the seats, as every writer (core.limits)
         hold, locked = hold_lock_own(user=user, hold_id=hold_id)
-        still_held = set(_hold_seat_numbers(hold_id))
+        still_held = hold_seat_types(hold_id)
         seats = [seat for seat in locked if seat.number in still_held]
         # The decision is taken under the seat locks with one `now`: a confirm and a booking of the same seats by
         # someone who sees the hold expired are serialised, and exactly one of them gets the seats.
@@ -131,7 +138,7 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         set_state(seats, ShowSeat.State.BOOKED)
         hold.delete()
         hold_record_converted(hold_id=hold_pk, to=HoldRecord.ConvertedTo.RESERVATION, now=now)
-        bookings = insert_bookings(user=user, show=show, seats=seats)
+        bookings = insert_bookings(user=user, show=show, seats=seats, ticket_types=still_held)
         log_event_on_commit("hold_confirmed", user_id=user.pk, hold_id=hold_pk, show_id=show.pk,
                             booking_ids=[b.pk for b in bookings], seat_numbers=[s.number for s in seats])
         signals.bookings_reserved.send(sender=Booking, bookings=bookings, statement_rows=False)
@@ -178,6 +185,12 @@ def hold_record_converted(*, hold_id: int, to: str, now: datetime) -> None:
 def hold_record_unconverted(*, hold_id: int) -> None:
     """The order made from the hold was undone and the hold given back (orders.services): not converted."""
     HoldRecord.objects.filter(hold_id=hold_id).update(converted_at=None, converted_to="")
+
+
+def hold_seat_types(hold_id: int) -> dict[int, str]:
+    """The hold's seats (seat number -> ticket type), in one query: what confirming or ordering it sells."""
+    return dict(HoldSeat.objects.filter(hold_id=hold_id).order_by("seat_number")
+                .values_list("seat_number", "ticket_type"))
 
 
 def _hold_seat_numbers(hold_id: int) -> list[int]:

@@ -14,7 +14,15 @@ from django.utils import timezone
 from common.db import locked_transaction
 from core.errors import MovieNotFound, ScreenBusy
 from core.models import Movie, Show
-from core.services.catalog import check_in_future, checked_prices, lock_screen, screen_clashes, show_end, show_insert
+from core.services.catalog import (
+    check_in_future,
+    checked_prices,
+    lock_screen,
+    offered_types,
+    screen_clashes,
+    show_end,
+    show_insert,
+)
 from venues.layouts import layout_categories, layout_seats
 
 
@@ -61,7 +69,7 @@ def shows_schedule(*, movie_id: int, screen_id: int, date_from: date, date_to: d
         # into a slot of this run between our checks and our inserts.
         screen = lock_screen(screen_id)
         seats = layout_seats(screen.layout)
-        checked = checked_prices(prices, layout_categories(seats))
+        checked = checked_prices(prices, layout_categories(seats), ticket_types=offered_types(screen))
         zone = zoneinfo.ZoneInfo(screen.cinema.time_zone)
         schedule = Schedule(schedule_starts(date_from=date_from, date_to=date_to, times=times, weekdays=weekdays,
                                             zone=zone), zone)

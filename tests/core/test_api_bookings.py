@@ -54,6 +54,8 @@ class TestBook:
             "seat_number": 15,
             "status": "booked",
             "price": "0.00",
+            # Added with ticket types: the old forms sell Adult.
+            "ticket_type": "adult",
             "created_at": iso(booking.created_at),
             "cancelled_at": None,
             "order_id": None,

@@ -40,6 +40,7 @@ class TestCreateHold:
         assert response.status_code == 201
         created = Hold.objects.get()
         assert response.json() == {"id": created.id, "show_id": show.id, "seat_numbers": [10, 11, 12],
+                                   "seats": [{"number": n, "ticket_type": "adult"} for n in (10, 11, 12)],
                                    "expires_at": iso(created.expires_at)}
         assert before + EIGHT_MINUTES <= parse(response.json()["expires_at"]) <= after + EIGHT_MINUTES
         assert created.user == user
@@ -173,7 +174,7 @@ class TestConfirm:
         bookings = list(Booking.objects.filter(user=user).order_by("seat_number"))
         assert response.json() == [
             {"id": b.id, "show": expected_show(show), "seat_number": b.seat_number, "status": "booked",
-             "price": "0.00", "created_at": iso(b.created_at), "cancelled_at": None,
+             "price": "0.00", "ticket_type": "adult", "created_at": iso(b.created_at), "cancelled_at": None,
              "order_id": None, "payment_status": "free"}
             for b in bookings
         ]
@@ -268,8 +269,11 @@ class TestMyHolds:
 
         assert response.status_code == 200
         assert response.json() == [
-            {"id": sooner.id, "show_id": sooner.show_id, "seat_numbers": [1], "expires_at": iso(sooner.expires_at)},
-            {"id": later.id, "show_id": show.id, "seat_numbers": [4, 5], "expires_at": iso(later.expires_at)},
+            {"id": sooner.id, "show_id": sooner.show_id, "seat_numbers": [1],
+             "seats": [{"number": 1, "ticket_type": "adult"}], "expires_at": iso(sooner.expires_at)},
+            {"id": later.id, "show_id": show.id, "seat_numbers": [4, 5],
+             "seats": [{"number": 4, "ticket_type": "adult"}, {"number": 5, "ticket_type": "adult"}],
+             "expires_at": iso(later.expires_at)},
         ]
 
     def test_query_count_does_not_grow_with_holds(self, auth_client, user, django_assert_max_num_queries):

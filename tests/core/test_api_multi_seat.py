@@ -35,6 +35,7 @@ class TestBookSeveralSeats:
                 "seat_number": seat,
                 "status": "booked",
                 "price": "0.00",
+                "ticket_type": "adult",
                 "created_at": iso(bookings[seat].created_at),
                 "cancelled_at": None,
                 "order_id": None,

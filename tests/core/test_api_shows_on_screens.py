@@ -120,10 +120,10 @@ class TestSeatMapAndBooking:
         assert (data["booked"], data["held"], data["blocked"], data["available_seats"]) == ([4], [1], [7], 4)
         assert data["currency"] == "EUR"
         assert data["categories"] == [
-            {"name": "standard", "price": "10.00", "available": 2},
-            {"name": "premium", "price": "15.50", "available": 1},
-            {"name": "wheelchair", "price": "10.00", "available": 1},
-            {"name": "companion", "price": "5.00", "available": 0},
+            {"name": "standard", "price": "10.00", "prices": {"adult": "10.00"}, "available": 2},
+            {"name": "premium", "price": "15.50", "prices": {"adult": "15.50"}, "available": 1},
+            {"name": "wheelchair", "price": "10.00", "prices": {"adult": "10.00"}, "available": 1},
+            {"name": "companion", "price": "5.00", "prices": {"adult": "5.00"}, "available": 0},
         ]
         seat = {"wheelchair": False, "companion": False, "restricted_view": False}
         assert data["rows"] == [

@@ -48,8 +48,8 @@ class TestCreate:
         body = response.json()
         assert body == {
             "id": order.pk, "status": "pending", "show_id": show.pk,
-            "seats": [{"number": 3, "label": "3", "category": "standard", "price": "12.50"},
-                      {"number": 5, "label": "5", "category": "standard", "price": "12.50"}],
+            "seats": [{"number": 3, "label": "3", "category": "standard", "price": "12.50", "ticket_type": "adult"},
+                      {"number": 5, "label": "5", "category": "standard", "price": "12.50", "ticket_type": "adult"}],
             "total": "25.00", "currency": "EUR", "expires_at": iso(order.expires_at), "payment_method": "box_office",
             "payment": {"status": "created",
                         "instructions": "Pay at the box office before the order expires; staff mark it paid."},

@@ -81,8 +81,9 @@ def test_customer_and_staff_flows_with_the_generated_client(client_package):
     assert (one.seat_number, one.status) == (15, "booked")
     many = bookings.bookings_create_many(show.id, tc.MultiSeatBooking(seat_numbers=[3, 4]))
     assert [b.seat_number for b in many] == [3, 4]
-    hold = holds.holds_create(show.id, tc.SeatNumbers(seat_numbers=[20, 21]), idempotency_key="gen-hold-1")
+    hold = holds.holds_create(show.id, tc.HoldCreate(seat_numbers=[20, 21]), idempotency_key="gen-hold-1")
     assert hold.seat_numbers == [20, 21]
+    assert [(seat.number, seat.ticket_type) for seat in hold.seats] == [(20, "adult"), (21, "adult")]
     assert [h.id for h in holds.my_holds_list()] == [hold.id]
     assert catalogue.show_seat_map(show.id).held == [20, 21]
     confirmed = holds.holds_confirm(hold.id)

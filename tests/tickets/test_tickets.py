@@ -58,7 +58,7 @@ class TestTicketEndpoints:
         assert body == {
             "code": booking.ticket_code, "booking_id": booking.pk, "movie": "Inception", "cinema": None,
             "screen": "Screen 1", "seat_label": "7", "local_date_time": timezone.localtime(show.date_time).isoformat(),
-            "status": "valid", "payment_status": "free",
+            "status": "valid", "payment_status": "free", "ticket_type": "adult",
         }
 
     def test_png_and_svg_qr_codes_carry_the_code(self, auth_client, user, show):
@@ -122,7 +122,8 @@ class TestCheckin:
 
         assert first.status_code == 200
         assert first.json() == {"booking_id": booking.pk, "seat_label": "4", "movie_title": "Inception",
-                                "show_id": soon_show.pk, "checked_in_at": first.json()["checked_in_at"]}
+                                "show_id": soon_show.pk, "checked_in_at": first.json()["checked_in_at"],
+                                "ticket_type": "adult", "ticket_type_name": "Adult", "check_proof": False}
         assert again.status_code == 409
         assert again.json() == {"detail": "This ticket was already checked in.", "code": "already_checked_in",
                                 "checked_in_at": first.json()["checked_in_at"]}
