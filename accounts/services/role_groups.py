@@ -15,7 +15,8 @@ VIEW = ("view",)
 # {(app_label, model_name): actions}. What the admin lists show each role; the jobs that are not model edits
 # (reports, cancelling shows, marking paid, refunds) are checked by role, not by these.
 _PROGRAMME = {("core", "movie"): ALL, ("core", "show"): ALL, ("venues", "cinema"): ALL, ("venues", "screen"): ALL,
-              ("moviemedia", "moviemedia"): ALL, ("onsales", "onsale"): ALL}
+              ("moviemedia", "moviemedia"): ALL, ("onsales", "onsale"): ALL,
+              ("venues", "tickettype"): ALL}
 _BOX_OFFICE = {("core", "movie"): VIEW, ("core", "show"): VIEW, ("core", "booking"): VIEW, ("core", "hold"): VIEW,
                ("orders", "order"): VIEW, ("orders", "payment"): VIEW, ("orders", "refund"): VIEW,
                ("waitlist", "waitinglist"): VIEW, ("waitlist", "entry"): VIEW}
