@@ -21,7 +21,7 @@ from common.schema import (
     USER,
     api_operation,
 )
-from common.serializers import DetailSerializer
+from common.serializers import DetailSerializer, ErrorSerializer
 from core import selectors
 from core.filters import MovieFilter, ShowFilter
 from core.serializers import (
@@ -368,6 +368,9 @@ class HoldCreateView(APIView):
         example={"seats": [{"number": 20, "ticket_type": "child"}, {"number": 21}]}, success=(201, HoldSerializer),
         errors=["invalid", "invalid_seat", "invalid_ticket_type", "show_started", "show_cancelled",
                 "seats_unavailable", "ticket_type_not_allowed", "hold_limit_reached", "queue_required", "busy"],
+        # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for
+        # `invalid_seat`, so the 400 shape is the plain error's (the 409's keeps the numbers).
+        error_schemas={400: ErrorSerializer},
     )
     @idempotent
     def post(self, request, show_id):
