@@ -203,7 +203,9 @@ def test_screenshot_home_movie_and_checkout_desktop_and_phone(new_page, tmp_path
     desktop = new_page(viewport={"width": 1200, "height": 900})
     desktop.goto("/")
     expect(desktop.locator(".card img.poster").first).to_be_visible()
-    assert desktop.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    # Every poster loads (none broken): waited for, since the others may still be on their way when the first shows.
+    desktop.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
+                              timeout=15000)
     desktop.screenshot(path=str(screenshot_path("web-home-desktop.png", tmp_path)))
     phone = new_page(**PHONE)
     phone.goto("/")
