@@ -365,7 +365,7 @@ class HoldCreateView(APIView):
         description="Held seats are unavailable to everyone else for SEAT_HOLD_MINUTES (default 8, never past the "
                     "show's start); confirm the hold to book them.",
         request_body=HoldCreateSerializer,
-        example={"seats": [{"number": 20, "ticket_type": "child"}, {"number": 21}]}, success=(201, HoldSerializer),
+        example={"seats": [{"number": 20, "ticket_type": "adult"}, {"number": 21}]}, success=(201, HoldSerializer),
         errors=["invalid", "invalid_seat", "invalid_ticket_type", "show_started", "show_cancelled",
                 "seats_unavailable", "ticket_type_not_allowed", "hold_limit_reached", "queue_required", "busy"],
         # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for

@@ -19,6 +19,7 @@ import os
 import subprocess  # nosec B404 - runs only the tools it names (never a shell, never outside input)
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,6 +277,9 @@ def _text(collection: dict) -> str:
 def run(port: int) -> int:
     from tests.make_run_server import make_run_server
 
+    # The sample on-sale's waiting line lives in Redis, which outlives the run's database: a prefix of this run's
+    # own, so a second run on one machine is not "already in line" from the first.
+    os.environ["ONSALE_REDIS_PREFIX"] = f"postman-{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory() as tmp, make_run_server(Path(tmp), port=port, staff=STAFF) as (base, _):
         return subprocess.run([str(NODE_BIN / "newman"), "run", str(COLLECTION),  # nosec B603
                                "--env-var", f"baseUrl={base}",
