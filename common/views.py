@@ -1,13 +1,27 @@
-"""Operations of the service itself rather than of a domain: the health check."""
-from rest_framework import permissions
+"""Operations of the service itself rather than of a domain (the health check), and the shape every "your own
+things" list shares."""
+from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.health import database_ping
+from common.pagination import OptionalLimitOffsetPagination
 from common.schema import PUBLIC, TAG_HEALTH, api_operation
 from common.serializers import HealthSerializer
 
 HEALTH_OK = "ok"
+
+
+class OwnListView(generics.ListAPIView):
+    """The signed-in user's own bookings, holds, orders or waiting-list entries: a plain JSON array, paged on
+    request (`?limit=`), with a `page/` twin. A subclass names its app's selector, `list_for_user(user=...)`, and
+    documents its `get`."""
+
+    pagination_class = OptionalLimitOffsetPagination
+    list_for_user = None
+
+    def get_queryset(self):
+        return type(self).list_for_user(user=self.request.user)
 
 
 # --- Operations -------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from common.schema import (
     api_operation,
 )
 from common.serializers import DetailSerializer, ErrorSerializer
+from common.views import OwnListView
 from core import selectors
 from core.filters import MovieFilter, ShowFilter
 from core.serializers import (
@@ -342,12 +343,9 @@ class CancelBookingView(APIView):
         return Response({"detail": gettext(CANCELLED_DETAIL)})
 
 
-class MyBookingsView(generics.ListAPIView):
+class MyBookingsView(OwnListView):
     serializer_class = BookingSerializer
-    pagination_class = OptionalLimitOffsetPagination
-
-    def get_queryset(self):
-        return selectors.booking_list_for_user(user=self.request.user)
+    list_for_user = staticmethod(selectors.booking_list_for_user)
 
     @api_operation(operation_id="my_bookings_list", summary="List your bookings, newest first", tag=TAG_BOOKINGS,
                    auth=USER, description="Cancelled bookings are included (status `cancelled`).",
@@ -412,12 +410,9 @@ class HoldDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyHoldsView(generics.ListAPIView):
+class MyHoldsView(OwnListView):
     serializer_class = HoldSerializer
-    pagination_class = OptionalLimitOffsetPagination
-
-    def get_queryset(self):
-        return selectors.hold_list_for_user(user=self.request.user)
+    list_for_user = staticmethod(selectors.hold_list_for_user)
 
     @api_operation(operation_id="my_holds_list", summary="List your unexpired holds, soonest to expire first",
                    tag=TAG_HOLDS, auth=USER, success=(200, HoldSerializer(many=True)), errors=[])

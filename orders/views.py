@@ -2,16 +2,16 @@
 from django.http import HttpResponse
 from drf_yasg import openapi
 from drf_yasg.utils import no_body
-from rest_framework import generics, permissions, status
+from rest_framework import permissions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import BOX_OFFICE, has_role, role_required
 from common.idempotency import idempotent
-from common.pagination import OptionalLimitOffsetPagination
 from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, USER, api_operation
+from common.views import OwnListView
 from core.throttles import BookingUserThrottle, CancelUserThrottle
 from orders import box_office, services
 from orders.models import Order
@@ -64,12 +64,9 @@ class OrderDetailView(APIView):
         return Response(OrderSerializer(services.order_get(user=request.user, order_id=order_id)).data)
 
 
-class MyOrdersView(generics.ListAPIView):
+class MyOrdersView(OwnListView):
     serializer_class = OrderSerializer
-    pagination_class = OptionalLimitOffsetPagination
-
-    def get_queryset(self):
-        return services.order_list_for_user(user=self.request.user)
+    list_for_user = staticmethod(services.order_list_for_user)
 
     @api_operation(operation_id="my_orders_list", summary="List your orders, newest first", tag=TAG_ORDERS,
                    auth=USER, success=(200, OrderSerializer(many=True)), errors=[])

@@ -1,12 +1,12 @@
 """The waiting list's endpoints: they parse, call one service or selector, and serialize (waitlist.services)."""
 from drf_yasg.utils import no_body
-from rest_framework import generics, permissions, status
+from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import BOX_OFFICE, MANAGER, role_required
-from common.pagination import OptionalLimitOffsetPagination
 from common.schema import STAFF, TAG_WAITLIST, USER, api_operation
+from common.views import OwnListView
 from core.throttles import HoldUserThrottle
 from waitlist import selectors, services
 from waitlist.serializers import EntrySerializer, JoinSerializer, ShowWaitlistSerializer
@@ -75,12 +75,9 @@ class WaitlistEntryView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyWaitlistView(generics.ListAPIView):
+class MyWaitlistView(OwnListView):
     serializer_class = EntrySerializer
-    pagination_class = OptionalLimitOffsetPagination
-
-    def get_queryset(self):
-        return selectors.entry_list_for_user(user=self.request.user)
+    list_for_user = staticmethod(selectors.entry_list_for_user)
 
     @api_operation(operation_id="my_waitlist_list", summary="List your waiting-list entries, newest first",
                    tag=TAG, auth=USER, description="With your place in line while waiting; an offered entry has "
