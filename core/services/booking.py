@@ -349,9 +349,14 @@ def reservation_payment_status(price) -> str:
     return Booking.PaymentStatus.UNPAID
 
 
-def reservation_payment_statuses(seats: list[ShowSeat]) -> dict[int, str]:
-    """`reservation_payment_status` of each seat, by seat number (PaymentRequired if any seat needs paying)."""
-    return {seat.number: reservation_payment_status(seat.price) for seat in seats}
+def reservation_payment_statuses(seats: list[ShowSeat], ticket_types: dict | None = None,
+                                 prices: dict | None = None) -> dict[int, str]:
+    """`reservation_payment_status` of each seat, by seat number (PaymentRequired if any seat needs paying), judged
+    on what the seat costs as its ticket type (`ticket_types`: seat number -> type, Adult when absent; `prices`: the
+    show's, needed for a type other than Adult): a child seat free where the adult one is not is free."""
+    kinds = ticket_types or {}
+    return {seat.number: reservation_payment_status(seat_price(seat, kinds.get(seat.number, ADULT), prices))
+            for seat in seats}
 
 
 def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, payment_status: str | None = None,
@@ -363,10 +368,10 @@ def insert_bookings(*, user, show: Show, seats: list[ShowSeat], order=None, paym
     price), all with `payment_status`; without, they are reservations (free, or unpaid at the box office:
     `reservation_payment_statuses`).
     """
-    statuses = ({seat.number: payment_status for seat in seats} if payment_status
-                else reservation_payment_statuses(seats))
-    prices = prices or {}
     kinds = ticket_types or {}
+    statuses = ({seat.number: payment_status for seat in seats} if payment_status
+                else reservation_payment_statuses(seats, kinds, show.prices))
+    prices = prices or {}
     bookings = [Booking(user=user, show=show, seat_number=seat.number, order=order,
                         ticket_type=kinds.get(seat.number, ADULT),
                         price=prices[seat.number] if seat.number in prices

@@ -132,7 +132,8 @@ def hold_confirm(*, user, hold_id: int, now: datetime | None = None) -> list[Boo
         if lost:
             raise SeatsUnavailable(lost)
         # Its seats are counted already (held); those to pay at the box office become unpaid reservations.
-        unpaid = sum(status == Booking.PaymentStatus.UNPAID for status in reservation_payment_statuses(seats).values())
+        unpaid = sum(status == Booking.PaymentStatus.UNPAID for status in reservation_payment_statuses(
+            seats, still_held, show.prices).values())
         limits.check_limits(user_id=user.pk, show_id=show.pk, now=now, adding_seats=0, adding_unpaid=unpaid)
         hold_pk = hold.pk
         set_state(seats, ShowSeat.State.BOOKED)

@@ -126,3 +126,36 @@ def test_a_type_taken_off_the_show_after_holding_is_refused_at_confirm_not_a_500
     assert (response.status_code, response.json()["code"], response.json()["seats"]) == (400, "invalid_ticket_type",
                                                                                          [1])
     assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("table, expected", [
+    # A child seat free where the adult one costs: a free reservation, not one to pay at the box office.
+    ({"adult": "10.00", "child": "0.00"}, {1: ("0.00", "free"), 2: ("10.00", "unpaid")}),
+    # The other way round: a child seat with a price where the adult one is free must be paid for at the door.
+    ({"adult": "0.00", "child": "4.00"}, {1: ("4.00", "unpaid"), 2: ("0.00", "free")}),
+])
+def test_a_reservation_is_free_or_unpaid_by_its_own_types_price(auth_client, table, expected):
+    screen = ScreenFactory()
+    TicketTypeFactory(cinema=screen.cinema, code="child", max_age=14)
+    show = catalog.show_create(movie_id=MovieFactory().id, screen_id=screen.id, date_time=STARTS,
+                               prices={**SMALL_PRICES, "standard": table})
+    held = hold(auth_client, show, {"seats": [{"number": 1, "ticket_type": "child"}, {"number": 2}]}).json()
+
+    confirmed = auth_client.post(f"/holds/{held['id']}/confirm/")
+
+    assert confirmed.status_code == 201
+    assert {b["seat_number"]: (b["price"], b["payment_status"]) for b in confirmed.json()} == expected
+
+
+def test_without_unpaid_reservations_a_seat_free_as_its_type_can_still_be_reserved(auth_client, settings):
+    settings.ALLOW_UNPAID_RESERVATIONS = False
+    screen = ScreenFactory()
+    TicketTypeFactory(cinema=screen.cinema, code="child", max_age=14)
+    show = catalog.show_create(movie_id=MovieFactory().id, screen_id=screen.id, date_time=STARTS,
+                               prices={**SMALL_PRICES, "standard": {"adult": "10.00", "child": "0.00"}})
+    held = hold(auth_client, show, {"seats": [{"number": 1, "ticket_type": "child"}]}).json()
+
+    confirmed = auth_client.post(f"/holds/{held['id']}/confirm/")
+
+    assert confirmed.status_code == 201
+    assert [(b["ticket_type"], b["payment_status"]) for b in confirmed.json()] == [("child", "free")]
