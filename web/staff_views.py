@@ -5,7 +5,6 @@ orders.box_office's, a check-in is tickets.services.checkin; a domain error beco
 the red answer). Signed out, a page sends to the login page; signed in without the role, 403.
 """
 import functools
-import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,18 +19,20 @@ from django.utils.formats import time_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import ParseError
 
 from accounts.roles import BOX_OFFICE, DOOR, has_role
 from common.errors import DomainError, NotFound
+from common.parsers import json_loads
 from core import selectors
 from core.models import Booking, Show
 from orders import box_office
 from orders.models import CounterMethod, Order
 from tickets import services as ticket_services
 from tickets.errors import TicketNotFound
-from tickets.selectors import seat_label
+from tickets.selectors import door_ticket_type, seat_label
 from web.seatmap import build_seat_map, seat_map_texts
-from web.templatetags.web_tags import category_name, money, show_local_time
+from web.templatetags.web_tags import money, show_local_time
 
 
 def staff_page(role: str):
@@ -206,11 +207,12 @@ def _show_text(show) -> str:
 
 
 def _ticket_type(booking) -> str:
-    """The ticket's seat category ("premium", "wheelchair space") when it is not a standard seat."""
-    for seat in (booking.order.seats if booking.order_id else []):
-        if seat["number"] == booking.seat_number and seat.get("category", "standard") != "standard":
-            return category_name(seat["category"])
-    return ""
+    """The ticket's type as the API's check-in tells it (tickets.selectors.door_ticket_type), with the reminder to
+    ask for proof when the type needs it (a child's age, a student card)."""
+    kind = door_ticket_type(booking)
+    if kind["check_proof"]:
+        return _("%(ticket_type)s: check proof") % {"ticket_type": kind["ticket_type_name"]}
+    return kind["ticket_type_name"]
 
 
 @require_POST
@@ -218,11 +220,13 @@ def _ticket_type(booking) -> str:
 def door_checkin(request):
     """The scanner's request (JSON in, JSON out): admit the code through the check-in service and say why not."""
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_loads(request.body or b"{}")
         code = str(body.get("code", "")).strip().upper()[:64]
         show_id = int(body["show_id"]) if body.get("show_id") not in (None, "") else None
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ParseError, ValueError, TypeError, AttributeError, KeyError, OverflowError):
         return JsonResponse({"detail": _("Bad request."), "code": "invalid"}, status=400)
+    if not (code.isascii() and code.isprintable()):
+        code = ""  # a ticket code is printable ASCII; anything else (a NUL from a crafted QR code) is no ticket
     show = Show.objects.select_related("movie", "screen__cinema").filter(pk=show_id).first() if show_id else None
     booking = (Booking.objects.select_related("show__movie", "show__screen__cinema", "order")
                .filter(ticket_code=code).first()) if code else None

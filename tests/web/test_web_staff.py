@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.roles import BOX_OFFICE, DOOR, MANAGER
 from core.models import Booking
 from orders.models import Order, Payment, Refund
-from tests.factories import MovieFactory, UserFactory
+from tests.factories import MovieFactory, TicketTypeFactory, UserFactory
 from tests.web_fixtures import laid_out_show
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +146,27 @@ class TestDoor:
         assert cancelled["reason"] == "Cancelled ticket." and cancelled["seat"] == "A1"
         # The other show's own door is not open yet (two days ahead).
         assert self.checkin(door, elsewhere.ticket_code, other)["reason"].startswith("Not open yet: the door opens at ")
+
+    def test_the_ticket_type_and_its_proof_are_said(self, soon_show):
+        TicketTypeFactory(cinema=soon_show.screen.cinema, code="student", name="Student", max_age=None,
+                          proof_required=True, names={"es": "Estudiante"})
+        sell(staff_client(BOX_OFFICE), soon_show, [25, 26])
+        Booking.objects.filter(seat_number=25).update(ticket_type="student")
+        student, adult = Booking.objects.order_by("seat_number")
+
+        assert self.checkin(staff_client(DOOR), adult.ticket_code, soon_show)["type"] == "Adult"
+        assert self.checkin(staff_client(DOOR), student.ticket_code, soon_show)["type"] == "Student: check proof"
+        spanish = staff_client(DOOR, HTTP_ACCEPT_LANGUAGE="es")
+        assert self.checkin(spanish, student.ticket_code, soon_show)["type"] == "Estudiante: pida acreditación"
+
+    @pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"code": 1e999999, "show_id": "x"}',
+                                      b'{"code": "A\u0000B"}', b'{"code": "\ud800"}', b"\xff"])
+    def test_a_hostile_body_or_code_is_a_plain_answer_never_a_500(self, soon_show, body):
+        response = staff_client(DOOR).post(reverse("web:door_checkin"), body, content_type="application/json")
+
+        assert response.status_code in (200, 400)
+        answer = response.json()
+        assert answer.get("code") == "invalid" if response.status_code == 400 else answer["reason"] == "Unknown ticket."
 
     def test_in_hindi(self, soon_show):
         sell(staff_client(BOX_OFFICE), soon_show, [25])
