@@ -175,6 +175,22 @@ def percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# The dates a report may name: far enough either way for any real question, and far enough from date.max that a
+# period of MAX_REPORT_DAYS or weeks after it, in any time zone, is still a date (beyond it: OverflowError, a 500).
+FIRST_REPORT_DATE, LAST_REPORT_DATE = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def _report_date(name: str, value: str) -> date:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidReportParameter(name, _("Enter a date as YYYY-MM-DD.")) from None
+    if not FIRST_REPORT_DATE <= day <= LAST_REPORT_DATE:
+        raise InvalidReportParameter(name, _("Enter a date between %(first)s and %(last)s.") % {
+            "first": FIRST_REPORT_DATE.isoformat(), "last": LAST_REPORT_DATE.isoformat()})
+    return day
+
+
 def parse_report_params(params, *, today: date | None = None) -> dict:
     """`from`, `to` (YYYY-MM-DD, inclusive), `movie`, `cinema` (ids): each wrong value is a 400 naming its parameter."""
     today = today or timezone.localdate()
@@ -183,10 +199,7 @@ def parse_report_params(params, *, today: date | None = None) -> dict:
     for name, key in (("from", "date_from"), ("to", "date_to")):
         value = params.get(name)
         if value:
-            try:
-                parsed[key] = date.fromisoformat(value)
-            except ValueError:
-                raise InvalidReportParameter(name, _("Enter a date as YYYY-MM-DD.")) from None
+            parsed[key] = _report_date(name, value)
     if parsed["date_to"] < parsed["date_from"]:
         raise InvalidReportParameter("to", _("Must not be before 'from'."))
     if (parsed["date_to"] - parsed["date_from"]).days >= MAX_REPORT_DAYS:
@@ -334,10 +347,7 @@ def parse_weekly_params(params, *, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     first = today
     if params.get("week"):
-        try:
-            first = date.fromisoformat(params["week"])
-        except ValueError:
-            raise InvalidReportParameter("week", _("Enter a date as YYYY-MM-DD.")) from None
+        first = _report_date("week", params["week"])
     weeks = params.get("weeks") or "1"
     if not (weeks.isascii() and weeks.isdigit() and 1 <= int(weeks) <= MAX_REPORT_WEEKS):
         raise InvalidReportParameter("weeks", _("Between 1 and %(weeks)s weeks.") % {"weeks": MAX_REPORT_WEEKS})

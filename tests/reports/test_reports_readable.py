@@ -103,7 +103,7 @@ def test_the_weekly_page_and_csv_carry_the_same_figures(funnel):  # noqa: F811
 
 
 @pytest.mark.parametrize("query, parameter", [("week=soon", "week"), ("weeks=0", "weeks"), ("weeks=14", "weeks"),
-                                              ("movie=x", "movie")])
+                                              ("movie=x", "movie"), ("week=9999-12-31", "week")])
 def test_bad_weekly_parameters_are_400_naming_the_parameter(query, parameter):
     response = client_for(UserFactory(roles=["manager"])).get(f"/reports/movies-weekly.csv?{query}")
     assert response.status_code == 400
