@@ -433,6 +433,9 @@ def waitlist_leave(request, entry_id: int):
         waitlist_services.leave(user=request.user, entry_id=entry_id)
     except NotFound:
         return _not_found(request, _("Waiting list entry not found."))
+    except DomainError as exc:  # busy: the list's lock was not free in time; nothing changed, they may try again
+        messages.error(request, _error_message(exc))
+        return redirect("web:my_tickets")
     messages.success(request, _("You left the waiting list."))
     if request.POST.get("back") == "show":
         return redirect("web:show", show_id=waitlist_selectors.entry_get(entry_id=entry_id).waiting_list.show_id)

@@ -3,8 +3,10 @@
 import pytest
 from django.test import Client
 
+from common.errors import Busy
 from core.services import booking as booking_service
 from tests.factories import BookingFactory, ShowFactory, UserFactory
+from waitlist import services as waitlist_services
 from waitlist.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,21 @@ def test_the_list_speaks_spanish_and_hindi(sold_out, language, text):
     show, _ = sold_out
     page = _client(UserFactory(), language).get(f"/showings/{show.pk}/")
     assert text in page.content.decode()
+
+
+def test_leaving_while_the_list_is_busy_says_so_and_leaves_the_entry(sold_out, monkeypatch):
+    show, _ = sold_out
+    user = UserFactory()
+    client = _client(user)
+    client.post(f"/showings/{show.pk}/waitlist/", {"seats": "1"})
+    entry = Entry.objects.get(user=user)
+
+    def lock_not_free_in_time(**kwargs):
+        raise Busy()  # what locked_transaction raises when the list's lock times out
+    monkeypatch.setattr(waitlist_services, "leave", lock_not_free_in_time)
+    response = client.post(f"/my-tickets/waitlist/{entry.pk}/leave/", follow=True)
+
+    assert response.status_code == 200
+    assert "Too many bookings for this show right now, please retry." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
