@@ -21,6 +21,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from common.db import locked_transaction
@@ -80,6 +81,9 @@ def join(*, user, show_id: int, seats: int, category: str = "", now: datetime | 
         waiting_list = _lock_or_create_list(show.pk, now=now)
         if waiting_list.is_closed:
             raise WaitlistClosed()
+        # An offer that lapsed since the last offer round is written down first: the customer's list already
+        # shows it expired, so they may join again.
+        _settle_offers(waiting_list, now=now)
         if Entry.objects.filter(waiting_list=waiting_list, user=user, status__in=Entry.ACTIVE).exists():
             raise AlreadyOnWaitlist()
         if len(sellable_seats(show_id=show.pk, now=now, category=category)) >= seats:
@@ -239,9 +243,11 @@ def offer_sweep(*, now: datetime | None = None) -> int:
     offers, for every open list of a show to come with someone on it; returns the number of offers made.
     Run by the worker every minute (ticketing_system.celery) and by `manage.py offer_waitlist_seats`."""
     now = now or timezone.now()
-    show_ids = list(WaitingList.objects.filter(closed_at__isnull=True, show__date_time__gt=now,
-                                               entries__status__in=Entry.ACTIVE)
-                    .order_by("show_id").values_list("show_id", flat=True).distinct())
+    # A closed list offers nothing more, but its last offers still lapse and are written down (offer_returned_seats
+    # settles them before it looks at whether the list is closed).
+    show_ids = list(WaitingList.objects.filter(
+        Q(closed_at__isnull=True, entries__status__in=Entry.ACTIVE) | Q(entries__status=Entry.Status.OFFERED),
+        show__date_time__gt=now).order_by("show_id").values_list("show_id", flat=True).distinct())
     made = 0
     for show_id in show_ids:
         try:

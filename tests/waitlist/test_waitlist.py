@@ -304,3 +304,33 @@ def test_the_command_runs_the_sweep(sold_out):
     out = StringIO()
     call_command("offer_waitlist_seats", stdout=out)
     assert "Offers made: 1" in out.getvalue()
+
+
+def test_after_an_offer_lapses_the_customer_may_join_again_before_any_sweep(
+        sold_out, django_capture_on_commit_callbacks, settings):
+    settings.WAITLIST_OFFER_MINUTES = 30
+    show, _, bookings = sold_out
+    lapsed = services.join(user=UserFactory(), show_id=show.pk, seats=1)
+    _cancel(bookings[0], django_capture_on_commit_callbacks)
+    later = timezone.now() + timedelta(minutes=31)
+    # Someone else takes the seat the lapsed offer gave back: sold out again.
+    hold_service.hold_create(user=UserFactory(), show_id=show.pk, seat_numbers=[1], now=later)
+
+    again = services.join(user=lapsed.user, show_id=show.pk, seats=1, now=later)
+
+    lapsed.refresh_from_db()
+    assert (lapsed.status, again.status) == ("expired", "waiting")
+
+
+def test_offers_of_a_closed_list_are_still_written_down_when_they_lapse(
+        sold_out, django_capture_on_commit_callbacks, settings):
+    settings.WAITLIST_OFFER_MINUTES = 30
+    show, _, bookings = sold_out
+    entry = services.join(user=UserFactory(), show_id=show.pk, seats=1)
+    _cancel(bookings[0], django_capture_on_commit_callbacks)
+    services.close(show_id=show.pk)
+
+    assert services.offer_sweep(now=timezone.now() + timedelta(minutes=31)) == 0
+
+    entry.refresh_from_db()
+    assert entry.status == "expired"
