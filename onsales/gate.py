@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -41,7 +42,14 @@ def _gated_shows() -> dict[int, tuple[int, datetime | None]]:
 
 
 def invalidate(**_kwargs) -> None:
-    """Forget this process's map of gated shows (an on-sale or its shows changed)."""
+    """Forget this process's map of gated shows (an on-sale or its shows changed): now, and again once the change
+    commits, since a request served meanwhile by another thread reads the map as it was before the commit and
+    would keep that for ONSALE_GATE_REFRESH_SECONDS."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget() -> None:
     global _read_at
     _read_at = None
 

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.db import transaction
+from django.utils import timezone
 
 from core.services import booking, holds
-from onsales import passes, services
+from onsales import gate, passes, services
 from onsales.errors import QueueRequired
 from tests.factories import ShowFactory
 
@@ -151,3 +153,18 @@ def test_a_sale_at_the_counter_is_past_the_gate(onsale, show, user):
 
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "paid"
+
+
+@pytest.mark.django_db
+def test_a_map_read_before_the_new_onsale_commits_is_forgotten_when_it_commits(
+        movie, django_capture_on_commit_callbacks):
+    show = ShowFactory(movie=movie, total_seats=10)
+    opens_at = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            onsale = services.onsale_create(shows=[show.pk], opens_at=opens_at, admit_per_minute=60,
+                                            pass_minutes=10)
+            # Another thread of this process reads the map now, before the commit: it sees no on-sale yet.
+            gate.assume_none()
+
+    assert gate.gating_onsale(show_id=show.pk, now=opens_at) == onsale.pk
