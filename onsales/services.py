@@ -23,11 +23,25 @@ def shows_of_movie(*, movie_id: int, first_day: date, last_day: date) -> list[in
 
 
 def check_shows_free(*, show_ids, onsale_id: int | None = None) -> None:
-    """A show sells through one waiting room at most: refuse shows already in another enabled on-sale."""
-    taken = (OnSale.shows.through.objects.filter(show_id__in=list(show_ids), onsale__enabled=True)
-             .exclude(onsale_id=onsale_id).values_list("show_id", flat=True))
+    """A show sells through one waiting room at most: refuse shows already in another enabled on-sale. Call in
+    the transaction that then enables the on-sale: the shows' rows stay locked until it commits, so two staff
+    putting one show in two on-sales at once are served one after the other, and the second is refused. (FOR NO
+    KEY UPDATE: it does not wait for, or stop, the bookings that refer to the show.)"""
+    show_ids = list(show_ids)
+    _lock_shows(show_ids)
+    taken = _shows_gated(show_ids, but=onsale_id)
     if taken:
-        raise ShowsAlreadyGated(set(taken))
+        raise ShowsAlreadyGated(taken)
+
+
+def _lock_shows(show_ids: list[int]) -> None:
+    list(Show.objects.select_for_update(no_key=True).filter(pk__in=show_ids).order_by("pk")
+         .values_list("pk", flat=True))
+
+
+def _shows_gated(show_ids: list[int], *, but: int | None) -> set[int]:
+    return set(OnSale.shows.through.objects.filter(show_id__in=show_ids, onsale__enabled=True)
+               .exclude(onsale_id=but).values_list("show_id", flat=True))
 
 
 def onsale_create(*, shows: list[int], opens_at: datetime, admit_per_minute: int, pass_minutes: int,
