@@ -19,6 +19,14 @@ class MovieMediaForm(forms.ModelForm):
         model = MovieMedia
         fields = ["movie", "trailer_url"]
 
+    def clean_trailer_url(self):
+        trailer_url = self.cleaned_data.get("trailer_url", "")
+        try:
+            services.trailer_url_check(trailer_url)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
+        return trailer_url
+
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("poster_upload")

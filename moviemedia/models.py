@@ -5,6 +5,8 @@ from django.db import models
 
 from core.models import Movie
 
+# How long a trailer link may be (moviemedia.services.trailer_url_check).
+TRAILER_URL_MAX_LENGTH = 500
 
 class MovieMedia(models.Model):
     movie = models.OneToOneField(Movie, on_delete=models.CASCADE, related_name="media")
@@ -15,7 +17,7 @@ class MovieMedia(models.Model):
     poster_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # {"160": "posters/<hash>-160.jpg", ...}: the resized copies by width, for <img srcset>.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
-    trailer_url = models.URLField(max_length=500, blank=True)
+    trailer_url = models.URLField(max_length=TRAILER_URL_MAX_LENGTH, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

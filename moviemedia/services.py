@@ -2,15 +2,18 @@
 import hashlib
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import URLValidator
 from django.db import transaction
 
 from common.events import log_event_on_commit
 from core.errors import MovieNotFound
 from core.models import Movie
 from moviemedia import images
-from moviemedia.models import MovieMedia
+from moviemedia.errors import MediaRequestInvalid
+from moviemedia.models import TRAILER_URL_MAX_LENGTH, MovieMedia
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,21 @@ def poster_set(*, movie_id: int, data: bytes) -> MovieMedia:
     return media
 
 
+def trailer_url_check(trailer_url: str) -> None:
+    """A trailer link is an http or https URL of at most 500 characters (empty: no trailer), or
+    MediaRequestInvalid: the one rule, for the API and the admin."""
+    if not trailer_url:
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(trailer_url)
+    except ValidationError as exc:
+        raise MediaRequestInvalid(MediaRequestInvalid.BAD_LINK) from exc
+    if len(trailer_url) > TRAILER_URL_MAX_LENGTH:
+        raise MediaRequestInvalid(MediaRequestInvalid.BAD_LINK)
+
+
 def trailer_set(*, movie_id: int, trailer_url: str) -> MovieMedia:
+    trailer_url_check(trailer_url)
     media = _media_for(movie_id)
     media.trailer_url = trailer_url
     media.save(update_fields=["trailer_url", "updated_at"])

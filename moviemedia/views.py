@@ -2,9 +2,7 @@
 import mimetypes
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.core.validators import URLValidator
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 from drf_yasg import openapi
@@ -44,12 +42,8 @@ class MovieMediaView(APIView):
         if upload is None and trailer is None:
             raise MediaRequestInvalid()
         if trailer:
-            try:
-                URLValidator(schemes=["http", "https"])(trailer)
-            except ValidationError as exc:
-                raise MediaRequestInvalid(MediaRequestInvalid.BAD_LINK) from exc
-            if len(trailer) > 500:
-                raise MediaRequestInvalid(MediaRequestInvalid.BAD_LINK)
+            # Checked before a poster is stored: a bad link refuses the whole request.
+            services.trailer_url_check(trailer)
         media = None
         if upload is not None:
             if upload.size > settings.POSTER_MAX_BYTES:

@@ -129,3 +129,14 @@ def test_the_admin_uploads_through_the_same_checks(client, movie, media_root):
         "movie": other.pk, "trailer_url": "", "poster_upload": SimpleUploadedFile("x.png", image_bytes())})
     assert added.status_code == 302
     assert sorted(MovieMedia.objects.get(movie=other).renditions, key=int) == ["160", "320", "640"]
+
+
+def test_the_admin_refuses_a_trailer_link_the_api_refuses(client, movie, media_root):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    refused = client.post("/admin/moviemedia/moviemedia/add/", {"movie": movie.pk,
+                                                                 "trailer_url": "ftp://example.com/trailer"})
+    assert refused.status_code == 200
+    assert "trailer_url must be an http or https link of at most 500 characters." in refused.content.decode()
+    assert not MovieMedia.objects.exists()
