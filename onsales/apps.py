@@ -8,7 +8,7 @@ class OnsalesConfig(AppConfig):
 
     def ready(self):
         from core.signals import register_sale_gate
-        from onsales import gate
+        from onsales import gate, receivers  # noqa: F401  (connects the receivers)
 
         gate.connect_invalidation()
         register_sale_gate(gate.ONSALE_GATE)

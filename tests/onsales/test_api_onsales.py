@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from onsales import services
+from onsales import line, services
 from onsales.models import OnSale
 from tests.conftest import client_for
 from tests.factories import ShowFactory
@@ -174,3 +174,14 @@ def test_programme_staff_lift_the_waiting_room_and_turn_it_on_again(onsale, show
     assert again.status_code == 200 and again.json()["enabled"] is True
     assert client_for(user).post(f"/shows/{show.pk}/book/", {"seat_number": 2}, format="json").status_code == 429
     assert staff.patch("/onsales/999999/", {"enabled": True}, format="json").status_code == 404
+
+
+@pytest.mark.django_db
+def test_deleting_an_onsale_removes_its_line_from_redis(onsale, user, onsale_redis, django_capture_on_commit_callbacks):
+    services.queue_join(onsale=onsale, user=user, now=onsale.opens_at - timedelta(minutes=1))
+    assert line.client().exists(f"{onsale_redis}:{onsale.pk}:line")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        onsale.delete()
+
+    assert not line.client().exists(f"{onsale_redis}:{onsale.pk}:line", f"{onsale_redis}:{onsale.pk}:meta")
