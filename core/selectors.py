@@ -179,12 +179,11 @@ _NOT_FOR_EVERYONE = frozenset({"wheelchair", "companion"})
 
 
 def from_price(shows) -> Decimal | None:
-    """The honest "from" price of some shows: the lowest price a person without special needs pays (a standard
-    adult seat), the one home of the rule for the pages, the API and the e-mails.
+    """The honest "from" price of some shows: what a person without special needs pays at the least for an Adult
+    ticket, the one home of that rule (the pages' "from" prices, the waiting list's worth in revenue).
 
-    Today a show's price list is per seat category: its "standard" price, or, for a show with no standard seats,
-    its cheapest category open to everyone. When ticket types (adult, child, ...) exist, the adult type's price of
-    that category is what this returns."""
+    Per show: its "standard" category's Adult price, or, for a show with no standard seats, its cheapest category
+    open to everyone. Child and other types' cheaper prices are not a "from" price: they are not everyone's."""
     prices = []
     for show in shows:
         listed = adult_prices(show.prices)

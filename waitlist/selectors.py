@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.errors import ShowNotFound
 from core.models import Show, ShowSeat
 from core.prices import adult_prices
+from core.selectors import from_price
 from waitlist.models import Entry, WaitingList
 from waitlist.services import offer_outcomes
 
@@ -46,15 +47,14 @@ def active_entry_for_show(*, user, show_id: int, now: datetime | None = None) ->
 
 
 def seat_price(show: Show, category: str) -> Decimal:
-    """The standard price of one seat of `category`; for "any category", the `standard` category's price, else
-    the show's cheapest (what the list is worth at the least)."""
+    """The Adult price of one seat of `category`; for "any category", the show's "from" price (core.selectors:
+    what the list is worth at the least)."""
     prices = adult_prices(show.prices)
     if category in prices:
         return prices[category]
-    if "standard" in prices:
-        return prices["standard"]
-    if prices:
-        return min(prices.values())
+    least = from_price([show])
+    if least is not None:
+        return least
     cheapest = ShowSeat.objects.filter(show=show).order_by("price").values_list("price", flat=True).first()
     return cheapest if cheapest is not None else Decimal("0.00")
 
