@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ from common.events import log_event_on_commit
 from core.models import Booking
 from core.services.holds import hold_create
 from orders import services
-from orders.errors import OrderNotFound, OrderNotPaid, RefundAboveLimit
+from orders.errors import BuyerEmailInvalid, OrderNotFound, OrderNotPaid, RefundAboveLimit
 from orders.models import CounterMethod, Order, Payment, Refund
 
 WALK_IN_USERNAME = "walk-in"
@@ -39,6 +41,20 @@ def walk_in_customer():
     return user
 
 
+def buyer_email(email: str) -> str:
+    """The buyer's address for the tickets, checked as Django's EmailField checks it (Order.email's length too),
+    or BuyerEmailInvalid; blank: none given."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise BuyerEmailInvalid() from None
+        if len(email) > Order._meta.get_field("email").max_length:
+            raise BuyerEmailInvalid()
+    return email
+
+
 def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_by: str = CounterMethod.CASH,
                     email: str = "", now: datetime | None = None) -> Order:
     """Sell the seats at the counter: a paid order of the walk-in customer, all or nothing.
@@ -47,6 +63,7 @@ def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_b
     `hold_create` locks to count its held seats): the second finds the seat sold, SeatsUnavailable (409).
     """
     now = now or timezone.now()
+    email = buyer_email(email)
     customer = walk_in_customer()
     with transaction.atomic():
         hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now, past_the_gates=True)

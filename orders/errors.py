@@ -81,6 +81,18 @@ class RefundAboveLimit(DomainError):
 
     def __init__(self, limit):
         super().__init__(params={"limit": limit}, extra={"limit": str(limit)})
+
+
+class BuyerEmailInvalid(DomainError):
+    """The address a counter sale's tickets are to go to is not an e-mail address (or longer than one can be)."""
+
+    code = "invalid"
+    message = _("That e-mail address does not look right.")
+
+    def __init__(self):
+        super().__init__(extra={"email": [str(self.message)]})
+
+
 class RefundNotToPayOut(DomainError):
     """Staff marked a refund paid out at the counter that is not cash waiting there (already paid out, or a card
     refund)."""

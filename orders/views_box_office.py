@@ -24,7 +24,8 @@ class BoxOfficeSaleRequestSerializer(serializers.Serializer):
     show_id = serializers.IntegerField(min_value=1)
     seats = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
                                   help_text="Seat numbers, as in the show's seat map.")
-    email = serializers.EmailField(required=False, allow_blank=True,
+    # The address is checked by the sale (orders.box_office.buyer_email); the field documents its format.
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254,
                                    help_text="Where to send the tickets (the buyer has no account).")
     paid_by = serializers.ChoiceField(choices=CounterMethod.choices, default=CounterMethod.CASH,
                                       help_text="cash (default) or card_terminal: the cinema's own card terminal.")

@@ -106,9 +106,6 @@ def till_sell(request):
     if not seat_numbers:
         messages.error(request, _("Choose at least one seat."))
         return redirect(_till_url(show_id))
-    if email and "@" not in email:
-        messages.error(request, _("That e-mail address does not look right."))
-        return redirect(_till_url(show_id))
     try:
         order = box_office.box_office_sell(staff_user=request.user, show_id=show_id, seat_numbers=seat_numbers,
                                            paid_by=paid_by, email=email)

@@ -174,3 +174,12 @@ class TestDoor:
         assert "दरवाज़ा" in door.get("/door/").content.decode()
         answer = self.checkin(door, "NOSUCHCODE", soon_show)
         assert answer["reason"] == "अज्ञात टिकट।"
+
+
+@pytest.mark.parametrize("email", ["no-at-sign", "two@@example.com",
+                                   "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"])
+def test_the_till_refuses_an_address_that_is_not_one_and_sells_nothing(soon_show, email):
+    page = staff_client(BOX_OFFICE).post(reverse("web:till_sell"), {"show": soon_show.pk, "seat": [25],
+                                                                    "email": email}, follow=True)
+    assert "That e-mail address does not look right." in page.content.decode()
+    assert not Order.objects.exists()
