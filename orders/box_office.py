@@ -23,7 +23,7 @@ from common.events import log_event_on_commit
 from core.models import Booking
 from core.services.holds import hold_create
 from orders import services
-from orders.errors import BuyerEmailInvalid, OrderNotFound, OrderNotPaid, RefundAboveLimit
+from orders.errors import BuyerEmailInvalid, OrderNotFound, OrderNotPaid
 from orders.models import CounterMethod, Order, Payment, Refund
 
 WALK_IN_USERNAME = "walk-in"
@@ -80,37 +80,29 @@ def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_b
     return services.order_detail(order_id=order.pk)
 
 
-def refundable_amount(order: Order) -> Decimal:
-    """What cancelling the order now would refund: the prices of its paid, active bookings."""
-    numbers = Booking.objects.filter(order=order, status=Booking.Status.BOOKED,
-                                     payment_status=Booking.PaymentStatus.PAID).values_list("seat_number", flat=True)
-    return sum((order.seat_price(number) for number in numbers), Decimal("0.00"))
-
-
 def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None) -> Order:
     """Cancel an order at the counter, up to BOX_OFFICE_REFUND_LIMIT (above it, a manager's job: RefundAboveLimit).
     The cancel and refund are orders.services.order_cancel's, as staff (no customer cut-off; an admitted ticket
-    still refuses it); this only checks the limit and, for money taken at the box office, records who paid the cash
-    out.
+    still refuses it), which checks the limit under the order's locks, against what it is about to refund; this
+    records who paid the cash out.
 
-    The limit is checked before the cancel's locks: an order's refundable amount only ever goes down (a booking
-    cancelled meanwhile), so the check can only be stricter than the truth, never looser.
-    """
+    The returned order's `cash_paid_out` is all the cash the cashier hands over now: this cancel's refund of money
+    taken at the counter, and any earlier one still waiting there (a seat cancelled online from an order paid at
+    the box office)."""
     now = now or timezone.now()
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
+    if not Order.objects.filter(pk=order_id).exists():
         raise OrderNotFound()
-    limit = settings.BOX_OFFICE_REFUND_LIMIT
-    if refundable_amount(order) > limit and not has_role(staff_user, MANAGER):
-        raise RefundAboveLimit(limit)
+    limit = None if has_role(staff_user, MANAGER) else settings.BOX_OFFICE_REFUND_LIMIT
     with transaction.atomic():
         order = services.order_cancel(user=staff_user, order_id=order_id, now=now, by_staff=True,
-                                      reason="refunded_at_counter")
+                                      reason="refunded_at_counter", max_refund=limit)
         # Money taken at the counter goes back across it, in cash, now: the cashier pays out what the order's
         # refunds left waiting there (orders.services: state to_pay_out). An online payment was refunded to the
         # card by order_cancel, through its provider, and the counter pays nothing out.
-        for refund_id in Refund.objects.filter(order=order, state=Refund.State.TO_PAY_OUT).values_list("pk", flat=True):
-            services.refund_paid_out(refund_id=refund_id, staff_user=staff_user, now=now)
+        waiting = list(Refund.objects.filter(order=order, state=Refund.State.TO_PAY_OUT).order_by("pk"))
+        for refund in waiting:
+            services.refund_paid_out(refund_id=refund.pk, staff_user=staff_user, now=now)
+        order.cash_paid_out = sum((refund.amount for refund in waiting), Decimal("0.00"))
         if order.refund is not None:
             order.refund.refresh_from_db()  # paid out just now: the page says so
     return order

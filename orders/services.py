@@ -36,6 +36,7 @@ from orders.errors import (
     PaymentDeclined,
     PaymentMethodUnavailable,
     PaymentProviderError,
+    RefundAboveLimit,
     RefundNotToPayOut,
 )
 from orders.models import Order, Payment, ProviderCustomer, Refund
@@ -309,9 +310,11 @@ def expire_orders(*, now: datetime | None = None) -> int:
 
 # --- Cancelling and refunding ---------------------------------------------------------------------------
 def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: bool = False,
-                 reason: str = "cancelled_by_customer") -> Order:
+                 reason: str = "cancelled_by_customer", max_refund: Decimal | None = None) -> Order:
     """Cancel the order: a pending one gives its seats back; a paid one cancels every active booking and refunds
     what was paid for them, through the provider that took it. Closes at the cancellation cut-off (customers).
+    `max_refund`: the most this caller may refund (the box office's limit), judged under the locks on what is
+    refunded now, else RefundAboveLimit and nothing changes.
     The returned order's `refund` is the Refund this cancel recorded (None: nothing was paid), for the caller to
     tell the customer."""
     now = now or timezone.now()
@@ -337,6 +340,8 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
             refuse_cancel_if_admitted(bookings)
             # One refund for everything paid, through the payment that took it.
             to_refund = _cancel_order_bookings(order=order, bookings=bookings, now=now)
+            if max_refund is not None and to_refund > max_refund:
+                raise RefundAboveLimit(max_refund)  # the transaction is undone: nothing was cancelled
             cancelled_seats = {booking.seat_number for booking in bookings}
             set_state([seat for seat in seats if seat.number in cancelled_seats], ShowSeat.State.FREE)
             refund = next(iter(_refund_money(order=order, amount=to_refund, reason=reason)), None)

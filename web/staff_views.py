@@ -146,11 +146,11 @@ def till_refund(request):
         messages.error(request, exc.detail)
         return redirect(_till_url(show_id))
     refund = order.refund
-    if refund is None:
-        messages.success(request, _("Order #%(order)s cancelled: nothing was paid.") % {"order": order.pk})
-    elif refund.paid_out_by_id:
+    if order.cash_paid_out:
         messages.success(request, _("Order #%(order)s refunded: pay out %(amount)s in cash.")
-                         % {"order": order.pk, "amount": money(refund.amount)})
+                         % {"order": order.pk, "amount": money(order.cash_paid_out)})
+    elif refund is None:
+        messages.success(request, _("Order #%(order)s cancelled: nothing was paid.") % {"order": order.pk})
     else:
         messages.success(request, _("Order #%(order)s refunded: %(amount)s goes back to the card it was paid with.")
                          % {"order": order.pk, "amount": money(refund.amount)})

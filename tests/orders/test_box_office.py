@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from accounts.roles import BOX_OFFICE, MANAGER
 from core.models import Booking, HoldSeat, ShowSeat
 from core.services import holds as hold_service
-from orders.box_office import WALK_IN_USERNAME
+from orders import services as order_services
+from orders.box_office import WALK_IN_USERNAME, box_office_refund
 from orders.models import Order, Payment, Refund
 from tests.concurrency_helpers import run_concurrently
 from tests.conftest import client_for
@@ -159,6 +160,42 @@ class TestCounterRefund:
         settings.BOX_OFFICE_REFUND_LIMIT = Decimal("25.00")
         order_id = sell(till, show, [1, 2]).json()["id"]
         assert till.post(f"/orders/{order_id}/cancel/").status_code == 200
+
+    def test_the_limit_is_judged_on_what_is_refunded_under_the_locks(self, till, cashier, show, user, settings):
+        """The order is paid at the counter just before the cancel takes its locks: the limit counts that money."""
+        settings.BOX_OFFICE_REFUND_LIMIT = Decimal("20.00")
+        hold = hold_service.hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2])
+        order = order_services.order_create(user=user, hold_id=hold.pk, payment_method="box_office")
+        real = order_services._locked_order
+        manager = member_of(MANAGER)
+        paid = []
+
+        def paid_just_before(order_id):
+            if not paid:  # the cancel's own locking; order_mark_paid's goes straight through
+                paid.append(True)
+                order_services.order_mark_paid(order_id=order_id, staff_user=manager)
+            return real(order_id)
+
+        with mock.patch.object(order_services, "_locked_order", paid_just_before):
+            refused = till.post(f"/orders/{order.pk}/cancel/")
+
+        assert refused.status_code == 403 and refused.json()["code"] == "refund_above_limit"
+        # Nothing cancelled or refunded (the payment, made inside the refused request here, went with it).
+        assert Order.objects.get().status != "cancelled" and not Refund.objects.exists()
+
+    def test_the_cash_paid_out_includes_an_earlier_refund_still_waiting_at_the_counter(self, cashier, show, user):
+        hold = hold_service.hold_create(user=user, show_id=show.pk, seat_numbers=[1, 2])
+        order = order_services.order_create(user=user, hold_id=hold.pk, payment_method="box_office")
+        order_services.order_mark_paid(order_id=order.pk, staff_user=cashier)
+        # The customer gives one seat back online: its cash waits at the counter.
+        seat_1 = Booking.objects.get(order=order, seat_number=1)
+        assert client_for(user).post(f"/bookings/{seat_1.pk}/cancel/").status_code == 200
+        assert Refund.objects.get().state == "to_pay_out"
+
+        cancelled = box_office_refund(staff_user=cashier, order_id=order.pk)
+
+        assert cancelled.cash_paid_out == Decimal("25.00")
+        assert list(Refund.objects.values_list("state", "amount")) == [("done", Decimal("12.50"))] * 2
 
     def test_a_customer_still_cannot_cancel_anyone_elses_order(self, till, show, user):
         order_id = sell(till, show, [1]).json()["id"]
