@@ -30,6 +30,11 @@ def adult_prices(prices: dict | None) -> dict[str, Decimal]:
     return {category: types[ADULT] for category, types in price_table(prices).items() if ADULT in types}
 
 
+def offers_types(prices: dict | None) -> bool:
+    """Whether the show sells anything but Adult: pages then name each seat's type (decision 0048)."""
+    return any(set(types) != {ADULT} for types in price_table(prices).values())
+
+
 def category_prices(prices: dict | None, category: str) -> dict[str, str]:
     """The types offered in one category with their prices as decimal strings (the seat map's shape)."""
     return {kind: price_text(price) for kind, price in price_table(prices).get(category, {}).items()}

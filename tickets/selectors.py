@@ -4,6 +4,7 @@ from django.utils.translation import get_language, gettext
 
 from core.errors import BookingNotFound
 from core.models import Booking, ShowSeat
+from core.selectors import TicketTypeNames, show_offers_types, ticket_type_names
 from venues.models import ADULT, TicketType
 
 
@@ -68,18 +69,36 @@ def booking_for_ticket(*, user, booking_id: int) -> Booking:
     return booking
 
 
-def printable_ticket(booking: Booking, *, checked_in: bool | None = None) -> dict:
+def ticket_type_names_for(bookings) -> TicketTypeNames:
+    """The names of the bookings' ticket types in the active language, one query (for printable_ticket's `names`)."""
+    # Only the cinemas whose tickets name their type: an Adult-only show's reads nothing more.
+    return ticket_type_names(cinema_ids={b.show.screen.cinema_id for b in bookings if b.show.screen_id is not None
+                                         and _names_type(b)}, language=get_language() or "")
+
+
+def _names_type(booking: Booking) -> bool:
+    return booking.ticket_type != ADULT or show_offers_types(booking.show)
+
+
+def printable_ticket(booking: Booking, *, checked_in: bool | None = None, names: TicketTypeNames | None = None) -> dict:
     """What a printed or mailed ticket shows, beyond ticket_data: where (the cinema's address), when as a moment
-    in the cinema's time zone (written in the reader's language by tickets.rendering and the mails), the price,
-    the ticket type (none yet: one price per seat category) and the order's reference. Select
-    show__screen__cinema and order with the booking."""
+    in the cinema's time zone (written in the reader's language by tickets.rendering and the mails), the price
+    charged, the ticket type's name in the active language and whether the door asks proof of it (on a show that
+    sells more than Adult, or a seat sold as another type: an Adult-only show's ticket reads as before) and the
+    order's reference. Select show__screen__cinema and order with the booking; `names`: ticket_type_names_for the
+    bookings printed together (one query for all, rather than one each)."""
     show = booking.show
     cinema = show.screen.cinema if show.screen_id is not None else None
+    kind = None
+    if _names_type(booking):
+        names = names if names is not None else ticket_type_names_for([booking])
+        kind = names.get(cinema.pk if cinema else None, booking.ticket_type)
     return {
         **ticket_data(booking, checked_in=checked_in),
         "cinema_address": ", ".join(part for part in (cinema.address, cinema.city) if part) if cinema else "",
         "starts_at": show.local_date_time(),
         "price": booking.price,
-        "ticket_type": getattr(booking, "ticket_type_name", None),
+        "ticket_type": kind.name if kind else None,
+        "proof_required": bool(kind and kind.proof_required),
         "order_reference": str(booking.order_id) if booking.order_id is not None else f"B{booking.pk}",
     }
