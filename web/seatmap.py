@@ -158,7 +158,7 @@ def seat_map_texts() -> dict:
         "taken": _("Seat %(seat)s was just taken by someone else."),
         # A chosen seat's choice of ticket type (shows that sell more than Adult): its label and each option.
         "seat_type": _("Seat %(seat)s"),
-        "type_option": _("%(type)s, %(amount)s"),
+        "type_option": "%(type)s, %(amount)s",
         "type_option_proof": _("%(type)s, %(amount)s (proof required at the door)"),
         "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
     }

@@ -630,7 +630,9 @@ def my_tickets(request):
     labels = seat_labels_for_bookings(bookings)
     orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user)
               .select_related("show__screen__cinema")}
-    names = selectors.ticket_type_names(cinema_ids={b.show.screen.cinema_id for b in bookings if b.show.screen_id},
+    # Types are named on shows that sell more than Adult (as on their seat map and checkout): only those are read.
+    typed = {b.pk: b for b in bookings if b.ticket_type != ADULT or selectors.show_offers_types(b.show)}
+    names = selectors.ticket_type_names(cinema_ids={b.show.screen.cinema_id for b in typed.values() if b.show.screen_id},
                                         language=get_language())
     groups: dict = {}
     for order in orders.values():
@@ -640,9 +642,8 @@ def my_tickets(request):
         b.seat_label = labels.get((b.show_id, b.seat_number), str(b.seat_number))
         b.active = b.status == "booked" and b.payment_status != "refunded"
         b.qr = qr_svg_data_uri(b.ticket_code) if b.active else None
-        # The type is named on a show that sells more than Adult (as on its seat map and checkout).
         b.type_name = (names.get(b.show.screen.cinema_id if b.show.screen_id else None, b.ticket_type).name
-                       if b.ticket_type != ADULT or selectors.show_offers_types(b.show) else "")
+                       if b.pk in typed else "")
         order = orders.get(b.order_id)
         key = ("order", b.order_id) if order is not None else ("booking", b.pk)
         groups.setdefault(key, _ticket_group(b.show, order))["tickets"].append(b)
