@@ -27,9 +27,9 @@ from venues.models import ADULT
 class BoxOfficeSaleRequestSerializer(serializers.Serializer):
     show_id = serializers.IntegerField(min_value=1)
     seats = serializers.ListField(child=TypedSeatSerializer(), allow_empty=False, max_length=Show.MAX_TOTAL_SEATS,
-                                  help_text="The seats with their ticket types, as a hold takes them: [{\"number\": 41, "
-                                            "\"ticket_type\": \"child\"}, {\"number\": 42}]. A plain seat number "
-                                            "(the older form, [41, 42]) is that seat as Adult.")
+                                  help_text="The seats with their ticket types, as a hold takes them: "
+                                            "[{\"number\": 41, \"ticket_type\": \"child\"}, {\"number\": 42}]. "
+                                            "A plain seat number (the older form, [41, 42]) is that seat as Adult.")
     email = serializers.EmailField(required=False, allow_blank=True,
                                    help_text="Where to send the tickets (the buyer has no account).")
     paid_by = serializers.ChoiceField(choices=CounterMethod.choices, default=CounterMethod.CASH,

@@ -632,8 +632,8 @@ def my_tickets(request):
               .select_related("show__screen__cinema")}
     # Types are named on shows that sell more than Adult (as on their seat map and checkout): only those are read.
     typed = {b.pk: b for b in bookings if b.ticket_type != ADULT or selectors.show_offers_types(b.show)}
-    names = selectors.ticket_type_names(cinema_ids={b.show.screen.cinema_id for b in typed.values() if b.show.screen_id},
-                                        language=get_language())
+    names = selectors.ticket_type_names(
+        cinema_ids={b.show.screen.cinema_id for b in typed.values() if b.show.screen_id}, language=get_language())
     groups: dict = {}
     for order in orders.values():
         if order.current_status(now) == Order.Status.PENDING:
