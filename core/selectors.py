@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from common.money import price_text
@@ -229,6 +229,7 @@ class TicketTypeNames:
     """The names of some cinemas' ticket types in one language, read in one query (`ticket_type_names`)."""
 
     def __init__(self, types: Iterable[TicketType], language: str):
+        self._language = language
         self._labels = {(kind.cinema_id, kind.code): TicketTypeLabel(kind.code, kind.name_in(language),
                                                                      kind.proof_required) for kind in types}
 
@@ -238,7 +239,10 @@ class TicketTypeNames:
         label = self._labels.get((cinema_id, code))
         if label is not None:
             return label
-        return TicketTypeLabel(code, gettext("Adult") if code == ADULT else code)
+        if code != ADULT:
+            return TicketTypeLabel(code, code)
+        with translation.override(self._language or None):
+            return TicketTypeLabel(code, gettext("Adult"))
 
 
 def ticket_type_names(*, cinema_ids: Iterable[int | None], language: str) -> TicketTypeNames:
