@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from common.money import price_text
 from core.errors import InvalidTicketType, MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
-from core.prices import adult_prices, category_prices, offers_types, seat_price
+from core.prices import adult_prices, category_prices, offers_types, seat_price, sells_types
 from core.sellable import is_sellable, sellable_now
 from core.ticket_types import types_for_sale
 from venues.layouts import SEAT_CATEGORIES
@@ -261,7 +261,7 @@ def ticket_type_choices(*, show: Show, language: str) -> dict:
     (core.ticket_types, the rule holding applies), Adult first, with their names in `language`; prices as decimal
     strings. Empty when the show sells only Adult: its page stays as it was."""
     table = types_for_sale(show)
-    if not any(set(types) != {ADULT} for types in table.values()):
+    if not sells_types(table):
         return {}
     cinema_id = show.screen.cinema_id if show.screen_id is not None else None
     kinds = list(TicketType.objects.filter(cinema_id=cinema_id).order_by("id")) if cinema_id is not None else []

@@ -5,7 +5,7 @@ import re
 from core.errors import InvalidTicketType, TicketTypeNotAllowed
 from core.models import Show, ShowSeat
 from core.prices import price_table
-from venues.models import ADULT, TicketType
+from venues.models import TicketType
 
 # The youngest person a film of that certificate may be sold to (BBFC and MPA ratings, which the movies'
 # `certificate` field carries). Advisory ratings (U, PG, 12A, PG-13, R: younger with an adult) refuse no one; a
@@ -55,12 +55,6 @@ def check_ticket_types(show: Show, seats: list[ShowSeat], ticket_types: dict[int
                    and kind not in table.get(seat.category, {})]
         if refused:
             raise InvalidTicketType(kind, refused)
-    min_age = certificate_min_age(show.movie.certificate)
-    if min_age is None or show.screen_id is None:
-        return
-    kinds = set(ticket_types.values()) - {ADULT}
-    too_young = sorted(code for code, max_age in TicketType.objects.filter(cinema_id=show.screen.cinema_id,
-                                                                          code__in=kinds)
-                       .values_list("code", "max_age") if refused_by_certificate(max_age, min_age))
+    too_young = sorted(refused_types(show) & set(ticket_types.values()))
     if too_young:
-        raise TicketTypeNotAllowed(too_young[0], show.movie.certificate, min_age)
+        raise TicketTypeNotAllowed(too_young[0], show.movie.certificate, certificate_min_age(show.movie.certificate))

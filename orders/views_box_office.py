@@ -15,13 +15,12 @@ from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, api_operation
 from common.serializers import ErrorSerializer
 from core.models import Booking, Show
-from core.serializers import TypedSeatSerializer
+from core.serializers import TypedSeatSerializer, typed_seats
 from core.throttles import BookingUserThrottle
 from orders import box_office
 from orders.models import CounterMethod
 from orders.serializers import OrderSerializer
 from tickets.selectors import ticket_data
-from venues.models import ADULT
 
 
 class BoxOfficeSaleRequestSerializer(serializers.Serializer):
@@ -43,10 +42,7 @@ class BoxOfficeSaleRequestSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        seats = attrs.pop("seats")
-        attrs["seat_numbers"] = [seat["number"] for seat in seats]
-        # Adult is what a seat without a type is: only the others are checked (core.ticket_types), as for a hold.
-        attrs["ticket_types"] = {seat["number"]: seat["ticket_type"] for seat in seats if seat["ticket_type"] != ADULT}
+        attrs["seat_numbers"], attrs["ticket_types"] = typed_seats(attrs.pop("seats"))  # as a hold takes them
         return attrs
 
 
