@@ -260,8 +260,10 @@ def ticket_type_choices(*, show: Show, language: str) -> dict:
     """What the seat map offers per seat: the types the show prices for each category and its certificate allows
     (core.ticket_types, the rule holding applies), Adult first, with their names in `language`; prices as decimal
     strings. Empty when the show sells only Adult: its page stays as it was."""
+    if not offers_types(show.prices):  # read nothing more for an Adult-only show
+        return {}
     table = types_for_sale(show)
-    if not sells_types(table):
+    if not sells_types(table):  # every other type refused by the certificate
         return {}
     cinema_id = show.screen.cinema_id if show.screen_id is not None else None
     kinds = list(TicketType.objects.filter(cinema_id=cinema_id).order_by("id")) if cinema_id is not None else []
