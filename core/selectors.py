@@ -256,6 +256,12 @@ def show_offers_types(show: Show) -> bool:
     return offers_types(show.prices)
 
 
+def names_ticket_types(show: Show, ticket_types: Iterable[str]) -> bool:
+    """Whether pages, tickets and mails name the types of seats sold as `ticket_types` for `show`: on a show that
+    sells more than Adult, or when a seat was sold as another type; an Adult-only show reads as before (0048)."""
+    return any(kind != ADULT for kind in ticket_types) or show_offers_types(show)
+
+
 def ticket_type_choices(*, show: Show, language: str) -> dict:
     """What the seat map offers per seat: the types the show prices for each category and its certificate allows
     (core.ticket_types, the rule holding applies), Adult first, with their names in `language`; prices as decimal

@@ -1,11 +1,10 @@
 """What a ticket says: one dict per booking, shared by the API (GET /bookings/<id>/ticket/), the PDF and the
 e-mails, so they can never disagree."""
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 
 from core.errors import BookingNotFound
 from core.models import Booking, ShowSeat
-from core.selectors import TicketTypeNames, show_offers_types, ticket_type_names
-from venues.models import ADULT, TicketType
+from core.selectors import TicketTypeNames, names_ticket_types, ticket_type_names
 
 
 def ticket_status(booking: Booking, *, checked_in: bool | None = None) -> str:
@@ -52,13 +51,9 @@ def door_ticket_type(booking: Booking) -> dict:
     """What door staff are told of the ticket's type: its code, its name in the active language, and whether to
     check proof (the cinema's TicketType says; the built-in Adult, or a seed-form show's seat, needs none)."""
     show = booking.show
-    kind = (TicketType.objects.filter(cinema_id=show.screen.cinema_id, code=booking.ticket_type).first()
-            if show.screen_id is not None else None)
-    if kind is None:
-        name = gettext("Adult") if booking.ticket_type == ADULT else booking.ticket_type
-        return {"ticket_type": booking.ticket_type, "ticket_type_name": name, "check_proof": False}
-    return {"ticket_type": kind.code, "ticket_type_name": kind.name_in(get_language() or ""),
-            "check_proof": kind.proof_required}
+    cinema_id = show.screen.cinema_id if show.screen_id is not None else None
+    kind = ticket_type_names(cinema_ids=[cinema_id], language=get_language() or "").get(cinema_id, booking.ticket_type)
+    return {"ticket_type": kind.code, "ticket_type_name": kind.name, "check_proof": kind.proof_required}
 
 
 def booking_for_ticket(*, user, booking_id: int) -> Booking:
@@ -77,7 +72,7 @@ def ticket_type_names_for(bookings) -> TicketTypeNames:
 
 
 def _names_type(booking: Booking) -> bool:
-    return booking.ticket_type != ADULT or show_offers_types(booking.show)
+    return names_ticket_types(booking.show, [booking.ticket_type])
 
 
 def printable_ticket(booking: Booking, *, checked_in: bool | None = None, names: TicketTypeNames | None = None) -> dict:

@@ -92,7 +92,7 @@ def _sale_seats(order) -> str:
     """"A1, A2", or with each seat's type on a show that sells more than Adult: "A1 (Child), A2 (Adult)"."""
     show = order.show
     cinema_id = show.screen.cinema_id if show.screen_id is not None else None
-    if not selectors.show_offers_types(show) and all(seat.get("ticket_type", ADULT) == ADULT for seat in order.seats):
+    if not selectors.names_ticket_types(show, (seat.get("ticket_type", ADULT) for seat in order.seats)):
         return ", ".join(seat["label"] for seat in order.seats)
     names = selectors.ticket_type_names(cinema_ids=[cinema_id], language=get_language())
     return ", ".join(f"{seat['label']} ({names.get(cinema_id, seat.get('ticket_type', ADULT)).name})"

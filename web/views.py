@@ -467,11 +467,11 @@ def checkout(request, hold_id: int):
 def _seat_lines(show, lines: list[dict]) -> tuple[list[dict], bool]:
     """Seat lines (a hold's, or an order's `seats`) with their ticket type's name in the page's language, and
     whether the page names types at all: only for a show that sells more than Adult (or a seat sold as another)."""
+    if not selectors.names_ticket_types(show, (line.get("ticket_type", ADULT) for line in lines)):
+        return lines, False
     cinema_id = show.screen.cinema_id if show.screen_id is not None else None
     names = selectors.ticket_type_names(cinema_ids=[cinema_id], language=get_language())
-    lines = [{**line, "type_name": names.get(cinema_id, line.get("ticket_type", ADULT)).name} for line in lines]
-    typed = selectors.show_offers_types(show) or any(line.get("ticket_type", ADULT) != ADULT for line in lines)
-    return lines, typed
+    return [{**line, "type_name": names.get(cinema_id, line.get("ticket_type", ADULT)).name} for line in lines], True
 
 
 def _card_available() -> bool:
@@ -631,7 +631,7 @@ def my_tickets(request):
     orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user)
               .select_related("show__screen__cinema")}
     # Types are named on shows that sell more than Adult (as on their seat map and checkout): only those are read.
-    typed = {b.pk: b for b in bookings if b.ticket_type != ADULT or selectors.show_offers_types(b.show)}
+    typed = {b.pk: b for b in bookings if selectors.names_ticket_types(b.show, [b.ticket_type])}
     names = selectors.ticket_type_names(
         cinema_ids={b.show.screen.cinema_id for b in typed.values() if b.show.screen_id}, language=get_language())
     groups: dict = {}
