@@ -1,5 +1,6 @@
 """Load the sample programme: two cinemas in two cities, three screens with real seat layouts, four movies with
-their metadata, and a week of priced shows.
+their metadata, each cinema's ticket types (Adult, Child, Senior, Student) and a week of shows priced per seat
+category and ticket type.
 
 Idempotent: run it any number of times. Cinemas, screens and movies are created once (by name / title); a show
 is created for each planned (screen, day, start) that has no show yet and has not started, so a second run adds
@@ -24,7 +25,8 @@ from core.models import Movie, Show  # noqa: E402
 from core.services import catalog  # noqa: E402
 from moviemedia import services as media  # noqa: E402
 from moviemedia.models import MovieMedia  # noqa: E402
-from venues.models import Cinema, Screen  # noqa: E402
+from venues import services as venue_services  # noqa: E402
+from venues.models import Cinema, Screen, TicketType  # noqa: E402
 
 MOVIES = {
     # title: (duration, metadata)
@@ -84,17 +86,34 @@ def lounge_layout() -> dict:
     return {"rows": [_row(label, ["recliner"] * 7) for label in "AB"]}
 
 
+# Each cinema's ticket types besides the built-in Adult (decision 0044): code, name, names in Spanish and Hindi,
+# min age, max age, proof asked at the door. The certificate of a film rated 15 (Amélie) refuses Child (0045).
+TICKET_TYPES = [
+    ("child", "Child", {"es": "Niño", "hi": "बच्चा"}, None, 14, False),
+    ("senior", "Senior", {"es": "Mayor de 65", "hi": "वरिष्ठ नागरिक"}, 65, None, True),
+    ("student", "Student", {"es": "Estudiante", "hi": "छात्र"}, None, None, True),
+]
+
+
+def _prices(adult: str, child: str | None, senior: str, student: str) -> dict:
+    """One category's price per ticket type (a type without a price is not sold there)."""
+    return {kind: price for kind, price in (("adult", adult), ("child", child), ("senior", senior),
+                                            ("student", student)) if price is not None}
+
+
 CINEMAS = [
     # name, city, address, time zone, [(screen, layout, prices, [(movie, local start, format, language)])]
     ("Cineville Centre", "Paris", "12 Rue de Rivoli, 75004 Paris", "Europe/Paris", [
         ("Salle 1", main_hall_layout(),
-         {"standard": "12.50", "premium": "18.00", "wheelchair": "12.50", "companion": "6.00"},
+         {"standard": _prices("12.50", "8.00", "9.50", "10.00"), "premium": _prices("18.00", "13.00", "15.00", "15.50"),
+          "wheelchair": _prices("12.50", "8.00", "9.50", "10.00"), "companion": "6.00"},
          [("Inception", time(18, 0), "2D", "en"), ("Interstellar", time(21, 0), "IMAX", "en")]),
-        ("Lounge", lounge_layout(), {"recliner": "24.00"},
+        # No child price in the lounge (a bar): Child is not offered there.
+        ("Lounge", lounge_layout(), {"recliner": _prices("24.00", None, "20.00", "21.00")},
          [("Amélie", time(19, 30), "2D", "fr")]),
     ]),
     ("Northlight Cinema", "Manchester", "1 Deansgate, Manchester M3 1AZ", "Europe/London", [
-        ("Screen 2", studio_layout(), {"standard": "9.50"},
+        ("Screen 2", studio_layout(), {"standard": _prices("9.50", "6.50", "7.50", "8.00")},
          [("Spirited Away", time(17, 0), "2D", "ja"), ("Inception", time(20, 0), "3D", "en")]),
     ]),
 ]
@@ -168,6 +187,10 @@ def seed(now: datetime | None = None) -> tuple[int, int]:
         for name, city, address, zone_name, screens in CINEMAS:
             cinema, _ = Cinema.objects.get_or_create(name=name, defaults={"city": city, "address": address,
                                                                          "time_zone": zone_name})
+            for code, type_name, names, min_age, max_age, proof in TICKET_TYPES:
+                if not TicketType.objects.filter(cinema=cinema, code=code).exists():
+                    venue_services.ticket_type_create(cinema_id=cinema.pk, code=code, name=type_name, names=names,
+                                                      min_age=min_age, max_age=max_age, proof_required=proof)
             zone = zoneinfo.ZoneInfo(cinema.time_zone)
             # One calendar for every cinema (UTC's date), not each cinema's own: between 23:00 and 24:00 UTC Paris
             # is already a day ahead of London, and its programme would start a day later than Manchester's.

@@ -30,6 +30,16 @@ def adult_prices(prices: dict | None) -> dict[str, Decimal]:
     return {category: types[ADULT] for category, types in price_table(prices).items() if ADULT in types}
 
 
+def sells_types(table: dict[str, dict]) -> bool:
+    """Whether a price table (price_table's form) sells anything but Adult: pages then name each seat's type."""
+    return any(kind != ADULT for types in table.values() for kind in types)
+
+
+def offers_types(prices: dict | None) -> bool:
+    """Whether a show's prices sell anything but Adult (decision 0048)."""
+    return sells_types(price_table(prices))
+
+
 def category_prices(prices: dict | None, category: str) -> dict[str, str]:
     """The types offered in one category with their prices as decimal strings (the seat map's shape)."""
     return {kind: price_text(price) for kind, price in price_table(prices).get(category, {}).items()}

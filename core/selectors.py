@@ -4,20 +4,25 @@ Availability counts a seat as taken when it has an active booking or is in an un
 "unexpired" means (core.sellable, the one definition), so an expired hold frees its seats in every read without
 any job having run.
 """
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from common.money import price_text
-from core.errors import MovieNotFound, ShowNotFound
+from core.errors import InvalidTicketType, MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
-from core.prices import adult_prices, category_prices
+from core.prices import adult_prices, category_prices, offers_types, seat_price, sells_types
 from core.sellable import is_sellable, sellable_now
+from core.ticket_types import types_for_sale
 from venues.layouts import SEAT_CATEGORIES
+from venues.models import ADULT, TicketType
 
 
 def movie_list() -> QuerySet[Movie]:
@@ -76,6 +81,23 @@ def seats_for_show(*, show_id: int, seat_numbers: list[int]) -> list[ShowSeat]:
     A read for display and quotes: the price can change until a seat is booked (Booking.price is what was paid).
     """
     return list(ShowSeat.objects.filter(show_id=show_id, number__in=seat_numbers).order_by("number"))
+
+
+def held_seat_lines(*, hold: Hold, show: Show) -> list[dict]:
+    """A hold's seats as checkout lists them, in seat order: label, category, ticket type and its price now (the
+    order stores what is charged: `orders.models.Order.seats` has this shape). A type staff have since taken off
+    the show has no price (None): paying is refused, the page must still show."""
+    kinds = {seat.seat_number: seat.ticket_type for seat in hold.seats.all()}
+    lines = []
+    for seat in seats_for_show(show_id=show.pk, seat_numbers=list(kinds)):
+        kind = kinds.get(seat.number, ADULT)
+        try:
+            price = seat_price(seat, kind, show.prices)
+        except InvalidTicketType:
+            price = None
+        lines.append({"number": seat.number, "label": seat.label, "category": seat.category, "ticket_type": kind,
+                      "price": price})
+    return lines
 
 
 def seat_map(*, show_id: int, now: datetime | None = None) -> dict:
@@ -192,3 +214,71 @@ def from_price(shows) -> Decimal | None:
         else:
             prices += [price for name, price in listed.items() if name not in _NOT_FOR_EVERYONE]
     return min(prices) if prices else None
+
+
+# --- Ticket types as pages, tickets and mails name them -----------------------------------------------------------
+@dataclass(frozen=True)
+class TicketTypeLabel:
+    code: str
+    name: str
+    proof_required: bool = False
+
+
+class TicketTypeNames:
+    """The names of some cinemas' ticket types in one language, read in one query (`ticket_type_names`)."""
+
+    def __init__(self, types: Iterable[TicketType], language: str):
+        self._language = language
+        self._labels = {(kind.cinema_id, kind.code): TicketTypeLabel(kind.code, kind.name_in(language),
+                                                                     kind.proof_required) for kind in types}
+
+    def get(self, cinema_id: int | None, code: str) -> TicketTypeLabel:
+        """The type `code` of that cinema; Adult without a row of its own is "Adult" in the active language, and a
+        code the cinema no longer has is shown as the code (what was sold stays readable)."""
+        label = self._labels.get((cinema_id, code))
+        if label is not None:
+            return label
+        if code != ADULT:
+            return TicketTypeLabel(code, code)
+        with translation.override(self._language or None):
+            return TicketTypeLabel(code, gettext("Adult"))
+
+
+def ticket_type_names(*, cinema_ids: Iterable[int | None], language: str) -> TicketTypeNames:
+    """The ticket types of the given cinemas (None: a seed-form show's, which has only Adult), one query."""
+    wanted = sorted({cinema_id for cinema_id in cinema_ids if cinema_id is not None})
+    return TicketTypeNames(TicketType.objects.filter(cinema_id__in=wanted) if wanted else [], language)
+
+
+def show_offers_types(show: Show) -> bool:
+    """Whether the show sells other types than Adult (its pages then name each seat's type)."""
+    return offers_types(show.prices)
+
+
+def names_ticket_types(show: Show, ticket_types: Iterable[str]) -> bool:
+    """Whether pages, tickets and mails name the types of seats sold as `ticket_types` for `show`: on a show that
+    sells more than Adult, or when a seat was sold as another type; an Adult-only show reads as before (0048)."""
+    return any(kind != ADULT for kind in ticket_types) or show_offers_types(show)
+
+
+def ticket_type_choices(*, show: Show, language: str) -> dict:
+    """What the seat map offers per seat: the types the show prices for each category and its certificate allows
+    (core.ticket_types, the rule holding applies), Adult first, with their names in `language`; prices as decimal
+    strings. Empty when the show sells only Adult: its page stays as it was."""
+    if not offers_types(show.prices):  # read nothing more for an Adult-only show
+        return {}
+    table = types_for_sale(show)
+    if not sells_types(table):  # every other type refused by the certificate
+        return {}
+    cinema_id = show.screen.cinema_id if show.screen_id is not None else None
+    kinds = list(TicketType.objects.filter(cinema_id=cinema_id).order_by("id")) if cinema_id is not None else []
+    names = TicketTypeNames(kinds, language)
+    order = [ADULT] + [kind.code for kind in kinds if kind.code != ADULT]
+    offered = {kind for types in table.values() for kind in types}
+    return {
+        "types": [{"code": code, "name": names.get(cinema_id, code).name,
+                   "proof_required": names.get(cinema_id, code).proof_required}
+                  for code in order + sorted(offered - set(order)) if code in offered],
+        "prices": {category: {kind: price_text(price) for kind, price in types.items()}
+                   for category, types in table.items()},
+    }

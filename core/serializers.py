@@ -324,6 +324,13 @@ class TypedSeatSerializer(serializers.Serializer):
                                         help_text="A ticket type code the show offers for this seat (default adult).")
 
 
+def typed_seats(seats: list[dict]) -> tuple[list[int], dict[int, str]]:
+    """TypedSeatSerializer's seats as the hold service takes them: the numbers, and the type of each seat named as
+    another than Adult (Adult is what a seat without a type is: only the others are checked, core.ticket_types)."""
+    return ([seat["number"] for seat in seats],
+            {seat["number"]: seat["ticket_type"] for seat in seats if seat["ticket_type"] != ADULT})
+
+
 class HoldCreateSerializer(serializers.Serializer):
     """Seats of one show, for a hold: `seats` with a ticket type each, or `seat_numbers` (all Adult)."""
 
@@ -342,11 +349,7 @@ class HoldCreateSerializer(serializers.Serializer):
         if "seats" not in attrs and "seat_numbers" not in attrs:
             raise serializers.ValidationError({"seat_numbers": ["This field is required."]})
         if "seats" in attrs:
-            seats = attrs.pop("seats")
-            attrs["seat_numbers"] = [seat["number"] for seat in seats]
-            # Adult is what a seat without a type is: only the others are checked (core.ticket_types).
-            attrs["ticket_types"] = {seat["number"]: seat["ticket_type"] for seat in seats
-                                     if seat["ticket_type"] != ADULT}
+            attrs["seat_numbers"], attrs["ticket_types"] = typed_seats(attrs.pop("seats"))
         return attrs
 
 

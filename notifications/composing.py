@@ -21,7 +21,7 @@ from common.money import money_text
 from common.text import one_line
 from core.models import Booking, ShowSeat
 from core.reservations import collect_by
-from tickets.selectors import printable_ticket
+from tickets.selectors import printable_ticket, ticket_type_names_for
 
 PAYMENT_STATUS_NAMES = {
     "paid": gettext_noop("paid"),
@@ -55,8 +55,10 @@ def compose(*, user, intro: str, bookings=(), note: str = "") -> dict:
     """The message's texts and the codes of its inline QR images, as OutboxMessage fields. Call under
     `translation.override` of the recipient's language."""
     tickets = []
+    bookings = list(bookings)
+    names = ticket_type_names_for(bookings)  # in the recipient's language: called under its override
     for booking in bookings:
-        ticket = printable_ticket(booking, checked_in=False)  # mails go out before anyone is admitted
+        ticket = printable_ticket(booking, checked_in=False, names=names)  # mails go out before anyone is admitted
         ticket["when"] = when(booking.show)
         ticket["price_text"] = money(ticket["price"])
         ticket["payment"] = gettext(PAYMENT_STATUS_NAMES.get(ticket["payment_status"], ticket["payment_status"]))

@@ -18,7 +18,7 @@ from core.models import Booking
 from notifications import composing
 from notifications.models import OutboxMessage
 from tickets.rendering import qr_png, tickets_pdf
-from tickets.selectors import printable_ticket
+from tickets.selectors import printable_ticket, ticket_type_names_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,11 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
     if message.attach_order_pdf_id:
         bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
                     .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
+        bookings = list(bookings)
+        names = ticket_type_names_for(bookings)
         mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",
-                    tickets_pdf([printable_ticket(b, checked_in=False) for b in bookings]), "application/pdf")
+                    tickets_pdf([printable_ticket(b, checked_in=False, names=names) for b in bookings]),
+                    "application/pdf")
     return mail
 
 

@@ -56,8 +56,9 @@ def buyer_email(email: str) -> str:
 
 
 def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_by: str = CounterMethod.CASH,
-                    email: str = "", now: datetime | None = None) -> Order:
-    """Sell the seats at the counter: a paid order of the walk-in customer, all or nothing.
+                    email: str = "", now: datetime | None = None, ticket_types: dict[int, str] | None = None) -> Order:
+    """Sell the seats at the counter: a paid order of the walk-in customer, all or nothing. `ticket_types`: seat
+    number -> type code for the seats sold as another type than Adult (checked by the hold, as online).
 
     Two tills selling one seat at the same moment queue on the seat rows (and on the walk-in identity's row, which
     `hold_create` locks to count its held seats): the second finds the seat sold, SeatsUnavailable (409).
@@ -66,7 +67,8 @@ def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_b
     email = buyer_email(email)
     customer = walk_in_customer()
     with transaction.atomic():
-        hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now, past_the_gates=True)
+        hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now, past_the_gates=True,
+                           ticket_types=ticket_types)
         order = services.order_create(user=customer, hold_id=hold.pk, payment_method=Order.Method.BOX_OFFICE,
                                       now=now)
         if email:
@@ -111,7 +113,7 @@ def box_office_refund(*, staff_user, order_id: int, now: datetime | None = None)
 def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
     """Any paid order's tickets for the counter's printer: one ticket per page, A4 or a ticket printer's roll."""
     from tickets.rendering import A4_SINGLE_LAYOUT, TICKET_ROLL_LAYOUT, tickets_pdf
-    from tickets.selectors import printable_ticket
+    from tickets.selectors import printable_ticket, ticket_type_names_for
 
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
@@ -121,4 +123,6 @@ def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
     bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
                 .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
     layout = TICKET_ROLL_LAYOUT if page_format == "ticket" else A4_SINGLE_LAYOUT
-    return tickets_pdf([printable_ticket(b) for b in bookings], layout=layout)
+    bookings = list(bookings)
+    names = ticket_type_names_for(bookings)
+    return tickets_pdf([printable_ticket(b, names=names) for b in bookings], layout=layout)

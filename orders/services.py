@@ -526,14 +526,16 @@ def order_tickets_pdf(*, user, order_id: int, layout: str = "a4") -> bytes:
     """The printable tickets of the user's paid order (tickets.rendering: on A4, or one per phone-sized page): for
     the API and the pages. Someone else's order is OrderNotFound; one not paid, OrderNotPaid."""
     from tickets.rendering import tickets_pdf
-    from tickets.selectors import printable_ticket
+    from tickets.selectors import printable_ticket, ticket_type_names_for
 
     order = order_get(user=user, order_id=order_id)
     if order.status != Order.Status.PAID:
         raise OrderNotPaid()
     bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
                 .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
-    return tickets_pdf([printable_ticket(b) for b in bookings], layout=layout)
+    bookings = list(bookings)
+    names = ticket_type_names_for(bookings)
+    return tickets_pdf([printable_ticket(b, names=names) for b in bookings], layout=layout)
 
 
 def order_list_for_user(*, user):

@@ -1,5 +1,7 @@
 """HTTP endpoints of the box office (role box_office): sell at the counter, print the tickets. Refunds at the
 counter are POST /orders/<id>/cancel/ by the same role (orders.views)."""
+from collections.abc import Mapping
+
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_yasg import openapi
@@ -12,7 +14,8 @@ from accounts.roles import BOX_OFFICE, role_required
 from common.renderers import PDFRenderer
 from common.schema import BINARY, STAFF, TAG_ORDERS, api_operation
 from common.serializers import ErrorSerializer
-from core.models import Booking
+from core.models import Booking, Show
+from core.serializers import TypedSeatSerializer, typed_seats
 from core.throttles import BookingUserThrottle
 from orders import box_office
 from orders.models import CounterMethod
@@ -22,13 +25,26 @@ from tickets.selectors import ticket_data
 
 class BoxOfficeSaleRequestSerializer(serializers.Serializer):
     show_id = serializers.IntegerField(min_value=1)
-    seats = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
-                                  help_text="Seat numbers, as in the show's seat map.")
+    seats = serializers.ListField(child=TypedSeatSerializer(), allow_empty=False, max_length=Show.MAX_TOTAL_SEATS,
+                                  help_text="The seats with their ticket types, as a hold takes them: "
+                                            "[{\"number\": 41, \"ticket_type\": \"child\"}, {\"number\": 42}]. "
+                                            "A plain seat number (the older form, [41, 42]) is that seat as Adult.")
     # The address is checked by the sale (orders.box_office.buyer_email); the field documents its format.
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254,
                                    help_text="Where to send the tickets (the buyer has no account).")
     paid_by = serializers.ChoiceField(choices=CounterMethod.choices, default=CounterMethod.CASH,
                                       help_text="cash (default) or card_terminal: the cinema's own card terminal.")
+
+    def to_internal_value(self, data):
+        # The older form, plain seat numbers, is the same seats as Adult (the number is then validated as one).
+        if isinstance(data, Mapping) and isinstance(data.get("seats"), list):
+            data = {**data, "seats": [seat if isinstance(seat, Mapping) else {"number": seat}
+                                      for seat in data["seats"]]}
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        attrs["seat_numbers"], attrs["ticket_types"] = typed_seats(attrs.pop("seats"))  # as a hold takes them
+        return attrs
 
 
 class BoxOfficeTicketSerializer(serializers.Serializer):
@@ -69,10 +85,10 @@ class BoxOfficeSaleView(APIView):
                     "selling one seat: one 201, one 409 seats_unavailable. Refund at the counter: "
                     "POST /orders/<id>/cancel/ (up to BOX_OFFICE_REFUND_LIMIT; above it, a manager).",
         request_body=BoxOfficeSaleRequestSerializer,
-        example={"show_id": 1, "seats": [41, 42], "paid_by": "cash"},
+        example={"show_id": 1, "seats": [{"number": 41, "ticket_type": "adult"}, {"number": 42}], "paid_by": "cash"},
         success=(201, BoxOfficeOrderSerializer),
         errors=[(404, "not_found"), "invalid", "invalid_seat", "seats_unavailable", "hold_limit_reached",
-                "show_started", "show_cancelled"],
+                "show_started", "show_cancelled", "invalid_ticket_type", "ticket_type_not_allowed"],
         # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for
         # `invalid_seat`, so the 400 shape is the plain error's (the 409's keeps the numbers).
         error_schemas={400: ErrorSerializer},
@@ -82,8 +98,8 @@ class BoxOfficeSaleView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         order = box_office.box_office_sell(staff_user=request.user, show_id=data["show_id"],
-                                           seat_numbers=data["seats"], paid_by=data["paid_by"],
-                                           email=data.get("email", ""))
+                                           seat_numbers=data["seat_numbers"], paid_by=data["paid_by"],
+                                           email=data.get("email", ""), ticket_types=data["ticket_types"])
         return Response(box_office_order_data(request, order), status=status.HTTP_201_CREATED)
 
 

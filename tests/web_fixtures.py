@@ -26,3 +26,23 @@ def laid_out_show(*, movie=None, when=None, screen=None, **screen_fields):
     screen = screen or ScreenFactory(layout=AUDITORIUM, **screen_fields)
     when = when or timezone.now().replace(microsecond=0) + timedelta(days=1)
     return catalog.show_create(movie_id=movie.pk, date_time=when, screen_id=screen.pk, prices=PRICES)
+
+
+# The same auditorium selling ticket types (decision 0044): Child (up to 14) and Senior (65 and over, proof asked at
+# the door) besides Adult, named in Spanish and Hindi; Senior is not sold in the premium row.
+TYPED_PRICES = {"standard": {"adult": "12.50", "child": "8.00", "senior": "9.00"},
+                "premium": {"adult": "18.00", "child": "13.00"}, "wheelchair": "12.50", "companion": "6.00"}
+
+
+def typed_show(*, certificate: str = "PG", title: str = "Paddington", when=None):
+    from tests.factories import TicketTypeFactory
+
+    screen = ScreenFactory(layout=AUDITORIUM)
+    TicketTypeFactory(cinema=screen.cinema, code="child", name="Child", names={"es": "Niño", "hi": "बच्चा"},
+                      max_age=14)
+    TicketTypeFactory(cinema=screen.cinema, code="senior", name="Senior",
+                      names={"es": "Mayor de 65", "hi": "वरिष्ठ नागरिक"}, min_age=65, max_age=None,
+                      proof_required=True)
+    when = when or timezone.now().replace(microsecond=0) + timedelta(days=1)
+    movie = MovieFactory(title=title, certificate=certificate)
+    return catalog.show_create(movie_id=movie.pk, date_time=when, screen_id=screen.pk, prices=TYPED_PRICES)

@@ -201,6 +201,8 @@ def ticket_lines(ticket: dict) -> list[tuple[str, str]]:
     ]
     if ticket.get("ticket_type"):
         lines.append((_("Ticket type"), ticket["ticket_type"]))
+        if ticket.get("proof_required"):
+            lines.append((_("Proof"), _("proof required at the door")))
     lines += [
         (_("Price"), money_text(ticket["price"])),
         (_("Order"), ticket["order_reference"]),

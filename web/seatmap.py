@@ -13,6 +13,7 @@ from string import ascii_uppercase
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from venues.models import ADULT
 from web.templatetags.web_tags import STATE_NAMES
 
 FREE, HELD, BOOKED, BLOCKED = "free", "held", "booked", "blocked"
@@ -155,5 +156,16 @@ def seat_map_texts() -> dict:
         "free_one": _("1 seat free"),
         "free_many": _("%(count)s seats free"),
         "taken": _("Seat %(seat)s was just taken by someone else."),
+        # A chosen seat's choice of ticket type (shows that sell more than Adult): its label and each option.
+        "seat_type": _("Seat %(seat)s"),
+        "type_option": "%(type)s, %(amount)s",
+        "type_option_proof": _("%(type)s, %(amount)s (proof required at the door)"),
         "limit": _("You can choose at most %(max)s seats.") % {"max": settings.MAX_SEATS_PER_BOOKING},
     }
+
+
+def chosen_ticket_types(post, seat_numbers: list[int]) -> dict[int, str]:
+    """The seat map's choice of type per seat (the form's "ticket_type_<seat>"), for hold_create's `ticket_types`;
+    a seat without one is Adult (a show that sells only Adult, or a form posted without the script)."""
+    return {number: post[f"ticket_type_{number}"] for number in seat_numbers
+            if post.get(f"ticket_type_{number}", ADULT) != ADULT}

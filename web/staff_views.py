@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import time_format
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ParseError
@@ -31,7 +32,8 @@ from orders.models import CounterMethod, Order
 from tickets import services as ticket_services
 from tickets.errors import TicketNotFound
 from tickets.selectors import door_ticket_type, seat_label
-from web.seatmap import build_seat_map, seat_map_texts
+from venues.models import ADULT
+from web.seatmap import build_seat_map, chosen_ticket_types, seat_map_texts
 from web.templatetags.web_tags import money, show_local_time
 
 
@@ -74,15 +76,28 @@ def till(request):
                "paid_by_choices": CounterMethod.choices, "seat_texts": seat_map_texts(), "currency": settings.CURRENCY}
     if show is not None:
         context["seat_map"] = build_seat_map(selectors.seat_map(show_id=show.pk))
+        context["ticket_types"] = selectors.ticket_type_choices(show=show, language=get_language())
     sold = request.GET.get("sold", "")
     if sold.isdigit():
-        order = Order.objects.filter(pk=int(sold)).prefetch_related("payments", "refunds").first()
+        order = (Order.objects.filter(pk=int(sold)).select_related("show__screen")
+                 .prefetch_related("payments", "refunds").first())
         if order is not None:
             payment = next((p for p in order.payments.all() if p.counter_method), None)
-            context["sale"] = {"order": order, "labels": ", ".join(seat["label"] for seat in order.seats),
+            context["sale"] = {"order": order, "labels": _sale_seats(order),
                                "paid_by": dict(CounterMethod.choices).get(payment.counter_method) if payment
                                else "", "refunded": sum(r.amount for r in order.refunds.all())}
     return render(request, "web/staff/till.html", context)
+
+
+def _sale_seats(order) -> str:
+    """"A1, A2", or with each seat's type on a show that sells more than Adult: "A1 (Child), A2 (Adult)"."""
+    show = order.show
+    cinema_id = show.screen.cinema_id if show.screen_id is not None else None
+    if not selectors.names_ticket_types(show, (seat.get("ticket_type", ADULT) for seat in order.seats)):
+        return ", ".join(seat["label"] for seat in order.seats)
+    names = selectors.ticket_type_names(cinema_ids=[cinema_id], language=get_language())
+    return ", ".join(f"{seat['label']} ({names.get(cinema_id, seat.get('ticket_type', ADULT)).name})"
+                     for seat in order.seats)
 
 
 def _till_url(show_id=None, sold=None) -> str:
@@ -108,7 +123,8 @@ def till_sell(request):
         return redirect(_till_url(show_id))
     try:
         order = box_office.box_office_sell(staff_user=request.user, show_id=show_id, seat_numbers=seat_numbers,
-                                           paid_by=paid_by, email=email)
+                                           paid_by=paid_by, email=email,
+                                           ticket_types=chosen_ticket_types(request.POST, seat_numbers))
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect(_till_url(show_id))

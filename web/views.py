@@ -58,11 +58,12 @@ from orders.models import Order, Refund
 from orders.payments import get_provider
 from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
+from venues.models import ADULT
 from venues.selectors import cinema_list
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from web import live
-from web.seatmap import build_seat_map, seat_map_texts
+from web.seatmap import build_seat_map, chosen_ticket_types, seat_map_texts
 from web.selectors import seat_labels_for_bookings
 from web.templatetags.web_tags import money, show_local_time
 from web.throttling import throttle_wait
@@ -336,6 +337,7 @@ def show_detail(request, show_id: int):
         "poll_ms": settings.SEAT_MAP_POLL_MS,
         "preselected": ",".join(str(n) for n in preselected),
         "seat_texts": seat_map_texts(),
+        "ticket_types": selectors.ticket_type_choices(show=show, language=get_language()),
         "currency": settings.CURRENCY,
     })
 
@@ -382,7 +384,8 @@ def hold_seats(request, show_id: int):
         return redirect(show_url)
     try:
         hold = holds.hold_create(user=request.user, show_id=show_id, seat_numbers=seats,
-                                 queue_pass=_queue_pass(request, show_id))
+                                 queue_pass=_queue_pass(request, show_id),
+                                 ticket_types=chosen_ticket_types(request.POST, seats))
     except NotFound:
         return _not_found(request, _("Show not found."))
     except QueueRequired as exc:
@@ -450,17 +453,28 @@ def checkout(request, hold_id: int):
         messages.error(request, _("This hold has expired or was released; choose your seats again."))
         return redirect("web:my_tickets")
     show = selectors.show_get(show_id=hold.show_id)
-    seats = selectors.seats_for_show(show_id=hold.show_id, seat_numbers=hold.seat_numbers)
+    seats, typed = _seat_lines(show, selectors.held_seat_lines(hold=hold, show=show))
     return render(request, "web/checkout.html", {
         "hold": hold,
         "show": show,
         "seats": seats,
-        "seat_labels": [seat.label for seat in seats],
-        "total": sum((seat.price for seat in seats), Decimal("0")),
+        "typed": typed,
+        "seat_labels": [seat["label"] for seat in seats],
+        "total": sum((seat["price"] or Decimal("0") for seat in seats), Decimal("0")),
         "now": timezone.now(),
         "card_available": _card_available(),
         "collect_by": collect_by(show.date_time),
     })
+
+
+def _seat_lines(show, lines: list[dict]) -> tuple[list[dict], bool]:
+    """Seat lines (a hold's, or an order's `seats`) with their ticket type's name in the page's language, and
+    whether the page names types at all: only for a show that sells more than Adult (or a seat sold as another)."""
+    if not selectors.names_ticket_types(show, (line.get("ticket_type", ADULT) for line in lines)):
+        return lines, False
+    cinema_id = show.screen.cinema_id if show.screen_id is not None else None
+    names = selectors.ticket_type_names(cinema_ids=[cinema_id], language=get_language())
+    return [{**line, "type_name": names.get(cinema_id, line.get("ticket_type", ADULT)).name} for line in lines], True
 
 
 def _card_available() -> bool:
@@ -517,9 +531,13 @@ def order_page(request, order_id: int):
         return redirect("web:my_tickets")
     payment = max((p for p in order.payments.all() if p.provider == order.payment_method),
                   key=lambda p: p.pk, default=None)
+    show = selectors.show_get(show_id=order.show_id)
+    seats, typed = _seat_lines(show, order.seats)
     return render(request, "web/order.html", {
         "order": order,
-        "show": selectors.show_get(show_id=order.show_id),
+        "show": show,
+        "seats": seats,
+        "typed": typed,
         "payment": payment,
         "card": order.payment_method == Order.Method.STRIPE,
         "card_available": _card_available(),
@@ -615,6 +633,10 @@ def my_tickets(request):
     labels = seat_labels_for_bookings(bookings)
     orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user)
               .select_related("show__screen__cinema")}
+    # Types are named on shows that sell more than Adult (as on their seat map and checkout): only those are read.
+    typed = {b.pk: b for b in bookings if selectors.names_ticket_types(b.show, [b.ticket_type])}
+    names = selectors.ticket_type_names(
+        cinema_ids={b.show.screen.cinema_id for b in typed.values() if b.show.screen_id}, language=get_language())
     groups: dict = {}
     for order in orders.values():
         if order.current_status(now) == Order.Status.PENDING:
@@ -623,6 +645,8 @@ def my_tickets(request):
         b.seat_label = labels.get((b.show_id, b.seat_number), str(b.seat_number))
         b.active = b.status == "booked" and b.payment_status != "refunded"
         b.qr = qr_svg_data_uri(b.ticket_code) if b.active else None
+        b.type_name = (names.get(b.show.screen.cinema_id if b.show.screen_id else None, b.ticket_type).name
+                       if b.pk in typed else "")
         order = orders.get(b.order_id)
         key = ("order", b.order_id) if order is not None else ("booking", b.pk)
         groups.setdefault(key, _ticket_group(b.show, order))["tickets"].append(b)

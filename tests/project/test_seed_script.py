@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.models import Movie, Show, ShowSeat
 from seed_script import seed
-from venues.models import Cinema, Screen
+from venues.models import Cinema, Screen, TicketType
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,12 @@ def test_loads_the_sample_programme():
     assert seats.count() == 120
     assert seats.filter(wheelchair=True).count() == 2 and seats.filter(companion=True).count() == 2
     assert seats.filter(category="premium").count() == 24
-    assert hall_show.prices["premium"] == "18.00"
+    assert hall_show.prices["premium"] == {"adult": "18.00", "child": "13.00", "senior": "15.00", "student": "15.50"}
+    assert hall_show.prices["companion"] == "6.00"  # a category that sells only Adult
+    kinds = {t.code: (t.name_in("es"), t.name_in("hi"), t.max_age, t.proof_required)
+             for t in TicketType.objects.filter(cinema=hall_show.screen.cinema)}
+    assert kinds == {"child": ("Niño", "बच्चा", 14, False), "senior": ("Mayor de 65", "वरिष्ठ नागरिक", None, True),
+                     "student": ("Estudiante", "छात्र", None, True)}
     for show in Show.objects.all():
         assert timezone.is_aware(show.date_time)
         assert show.date_time > now

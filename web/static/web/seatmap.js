@@ -12,6 +12,12 @@
  * this script only fills in seats, counts and amounts (amounts in the page's language with Intl, as the server's
  * CLDR formatting does).
  *
+ * Ticket types: when the show sells more than Adult, the page carries the "ticket-types" JSON (the types each seat
+ * category offers that the film's certificate allows, named in the page's language, with their prices: from
+ * core.selectors.ticket_type_choices). Each chosen seat is then listed with a choice of its category's types,
+ * Adult first; the choice is a field of the form ("ticket_type_<seat>") and the total follows it. A show that sells
+ * only Adult has no such JSON and the summary is the categories' subtotals, as before.
+ *
  * Signing in: the chosen seats ride along in the log-in and sign-up links' "next" address (?seats=25,26), and the
  * page chooses them again on the way back if they are still free (docs/decisions).
  */
@@ -34,6 +40,12 @@
   var texts = JSON.parse(document.getElementById("seat-texts").textContent);
   var subtotals = document.getElementById("subtotals");
   var runningTotal = document.getElementById("running-total");
+  var typeList = document.getElementById("seat-types");
+  var typeData = document.getElementById("ticket-types");
+  typeData = typeData ? JSON.parse(typeData.textContent) : null;
+  var typeNames = {};
+  if (typeData) { typeData.types.forEach(function (t) { typeNames[t.code] = t; }); }
+  var typeOf = {};  // seat number -> the chosen type's code (Adult when not chosen)
   var moneyFormat = null;
   try {
     moneyFormat = new Intl.NumberFormat(map.dataset.locale, { style: "currency", currency: map.dataset.currency });
@@ -46,7 +58,19 @@
     var amount = cents / 100;
     return moneyFormat ? moneyFormat.format(amount) : amount.toFixed(2) + " " + map.dataset.currency;
   }
-  function cents(button) { return Math.round(parseFloat(button.dataset.price) * 100); }
+  function seatType(button) {
+    var offered = typeData ? typeData.prices[button.dataset.cat] || {} : {};
+    var code = typeOf[button.dataset.seat];
+    return code && code in offered ? code : "adult";
+  }
+  function priceText(button) {
+    if (typeData) {
+      var offered = typeData.prices[button.dataset.cat] || {};
+      return offered[seatType(button)];
+    }
+    return button.dataset.price;
+  }
+  function cents(button) { return Math.round(parseFloat(priceText(button)) * 100); }
   function stateName(state) { return texts.states[state] || state; }
   function chosen() { return seats.filter(function (b) { return b.getAttribute("aria-pressed") === "true"; }); }
 
@@ -64,34 +88,83 @@
     describe(button);
   }
 
+  function typeName(code) { return typeNames[code] ? typeNames[code].name : code; }
+
+  // One line per chosen seat with its types (only on a show that sells more than Adult). Redrawn when the seats
+  // change, not when a type does, so the choice being made keeps the focus.
+  function drawTypeList(list) {
+    if (!typeList) { return; }
+    typeList.textContent = "";
+    if (!typeData) { return; }
+    list.forEach(function (b) {
+      var offered = typeData.prices[b.dataset.cat] || {};
+      var li = document.createElement("li");
+      var id = "ticket-type-" + b.dataset.seat;
+      var label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = fill(texts.seat_type, { seat: b.dataset.label });
+      var select = document.createElement("select");
+      select.id = id;
+      select.name = "ticket_type_" + b.dataset.seat;
+      select.dataset.seat = b.dataset.seat;
+      typeData.types.forEach(function (t) {
+        if (!(t.code in offered)) { return; }
+        var option = document.createElement("option");
+        option.value = t.code;
+        option.textContent = fill(t.proof_required ? texts.type_option_proof : texts.type_option,
+                                  { type: t.name, amount: money(Math.round(parseFloat(offered[t.code]) * 100)) });
+        option.selected = t.code === seatType(b);
+        select.appendChild(option);
+      });
+      li.appendChild(label);
+      li.appendChild(select);
+      typeList.appendChild(li);
+    });
+  }
+  if (typeList) {
+    typeList.addEventListener("change", function (event) {
+      var select = event.target.closest("select");
+      if (!select) { return; }
+      typeOf[select.dataset.seat] = select.value;
+      updateTotals(chosen());
+    });
+  }
+
+  function updateTotals(list) {
+    if (subtotals) { subtotals.textContent = ""; }
+    if (runningTotal) { runningTotal.textContent = ""; }
+    if (list.length === 0) { return; }
+    // The running total, per category (per ticket type on a show that sells several) in the order first chosen.
+    var order = [], groups = {}, total = 0, priced = true;
+    list.forEach(function (b) {
+      var name = typeData ? typeName(seatType(b)) : b.dataset.category;
+      if (!(name in groups)) { groups[name] = { count: 0, cents: 0 }; order.push(name); }
+      groups[name].count += 1;
+      if (priceText(b) === undefined) { priced = false; return; }
+      groups[name].cents += cents(b);
+      total += cents(b);
+    });
+    if (!priced) { return; }
+    if (subtotals) {
+      order.forEach(function (name) {
+        var li = document.createElement("li");
+        li.textContent = fill(texts.subtotal, { count: groups[name].count, category: name,
+                                                amount: money(groups[name].cents) });
+        subtotals.appendChild(li);
+      });
+    }
+    if (runningTotal) { runningTotal.textContent = fill(texts.total, { amount: money(total) }); }
+  }
+
   function updateSummary() {
     var list = chosen();
-    subtotals.textContent = "";
-    runningTotal.textContent = "";
     if (list.length === 0) {
       selection.textContent = texts.none;
     } else {
       selection.textContent = fill(texts.chosen, { seats: list.map(function (b) { return b.dataset.label; }).join(", ") });
-      // The running total, per category in the order the categories are first chosen.
-      var order = [], byCategory = {}, total = 0, priced = true;
-      list.forEach(function (b) {
-        var name = b.dataset.category;
-        if (!(name in byCategory)) { byCategory[name] = { count: 0, cents: 0 }; order.push(name); }
-        byCategory[name].count += 1;
-        if (b.dataset.price === undefined) { priced = false; return; }
-        byCategory[name].cents += cents(b);
-        total += cents(b);
-      });
-      if (priced) {
-        order.forEach(function (name) {
-          var li = document.createElement("li");
-          li.textContent = fill(texts.subtotal, { count: byCategory[name].count, category: name,
-                                                  amount: money(byCategory[name].cents) });
-          subtotals.appendChild(li);
-        });
-        runningTotal.textContent = fill(texts.total, { amount: money(total) });
-      }
     }
+    drawTypeList(list);
+    updateTotals(list);
     if (holdButton) { holdButton.disabled = list.length === 0; }
     keepSeatsInLinks(list);
   }
