@@ -4,20 +4,24 @@ Availability counts a seat as taken when it has an active booking or is in an un
 "unexpired" means (core.sellable, the one definition), so an expired hold frees its seats in every read without
 any job having run.
 """
-from datetime import datetime
+import functools
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common import precomposed
 from common.money import price_text
 from core.errors import MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
 from core.prices import adult_prices, category_prices
 from core.sellable import is_sellable, sellable_now
 from venues.layouts import SEAT_CATEGORIES
+from venues.models import Cinema, Screen
 
 
 def movie_list() -> QuerySet[Movie]:
@@ -63,10 +67,90 @@ def show_list_for_movie(*, movie_id: int, now: datetime | None = None) -> QueryS
     return shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id")
 
 
+def shows_of_movie(*, movie_id: int, now: datetime | None = None) -> list[Show]:
+    """`show_list_for_movie`, unfiltered, as a list: what `GET /movies/<id>/shows/` without parameters answers."""
+    now = now or timezone.now()
+    using = Show.objects.all().db
+    composed = _composed_shows("movie", connections[using].vendor)
+    if composed is None:
+        shows = list(shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id"))
+    else:
+        shows = [_show_from_row(row, using) for row in composed.fetch(using, key=movie_id, now=now)]
+    # Shows prove the movie exists: only an empty list asks.
+    if not shows and not Movie.objects.filter(pk=movie_id).exists():
+        raise MovieNotFound()
+    return shows
+
+
 def show_get(*, show_id: int, now: datetime | None = None) -> Show:
-    show = shows_with_availability(now).filter(pk=show_id).first()
+    now = now or timezone.now()
+    using = Show.objects.all().db
+    composed = _composed_shows("show", connections[using].vendor)
+    if composed is None:
+        show = shows_with_availability(now).filter(pk=show_id).first()
+    else:
+        found = composed.fetch(using, key=show_id, now=now)
+        show = _show_from_row(found[0], using) if found else None
     if show is None:
         raise ShowNotFound()
+    return show
+
+
+# --- The show reads, composed once per process --------------------------------------------------------------
+# Profiled (bench/profile_reads.py, docs/performance.md), building and compiling `shows_with_availability`'s query
+# (three joins, the availability subquery from core.sellable) cost several times what PostgreSQL spends running it,
+# and was most of a show's CPU. The same querysets are therefore compiled once per process (common.precomposed:
+# the ORM composes the SQL, so the availability rule keeps its one home) and run with the show's or movie's id and
+# `now` bound; the rows become the same instances (`Model.from_db`) the queryset would have made. Where a value
+# does not reach the database as given (SQLite turns datetimes into text), the queryset runs as before.
+def _model_fields(model, prefix: str, *, leave_out: tuple = ()) -> list[tuple[str, str]]:
+    return [(f.attname, prefix + f.attname) for f in model._meta.concrete_fields if f.name not in leave_out]
+
+
+# (attname, the values_list() path) per model; the screen's layout stays out, as in `shows_with_availability`.
+_SHOW_FIELDS = _model_fields(Show, "")
+_MOVIE_FIELDS = _model_fields(Movie, "movie__")
+_SCREEN_FIELDS = _model_fields(Screen, "screen__", leave_out=("layout",))
+_CINEMA_FIELDS = _model_fields(Cinema, "screen__cinema__")
+# The annotation last: values_list() puts annotations after the fields in the SQL, so the columns are in this order.
+_ROW_PATHS = [path for fields in (_SHOW_FIELDS, _MOVIE_FIELDS, _SCREEN_FIELDS, _CINEMA_FIELDS)
+              for _, path in fields] + ["available_seats"]
+_SHOW_MOVIE, _SHOW_SCREEN = Show._meta.get_field("movie"), Show._meta.get_field("screen")
+_SCREEN_CINEMA = Screen._meta.get_field("cinema")
+_SAMPLES = ({"key": 900_000_001, "now": datetime(2000, 1, 1, tzinfo=UTC)},
+            {"key": 900_000_002, "now": datetime(2001, 1, 1, tzinfo=UTC)})
+
+
+@functools.cache
+def _composed_shows(kind: str, vendor: str) -> precomposed.Rows | None:
+    def build(*, key, now):
+        if kind == "show":
+            queryset = shows_with_availability(now).filter(pk=key)
+        else:
+            queryset = shows_with_availability(now).filter(movie_id=key).order_by("date_time", "id")
+        return queryset.values_list(*_ROW_PATHS)
+
+    try:
+        return precomposed.rows(build, _SAMPLES)
+    except ValueError:
+        return None  # e.g. SQLite: the queryset runs each time
+
+
+def _show_from_row(row: tuple, using: str) -> Show:
+    def part(model, fields, start):
+        return model.from_db(using, [attname for attname, _ in fields], row[start:start + len(fields)])
+
+    show = part(Show, _SHOW_FIELDS, 0)
+    at = len(_SHOW_FIELDS)
+    # As select_related fills them (the relation's cache), without the descriptor's checks of a new assignment.
+    _SHOW_MOVIE.set_cached_value(show, part(Movie, _MOVIE_FIELDS, at))
+    at += len(_MOVIE_FIELDS)
+    screen = None
+    if show.screen_id is not None:
+        screen = part(Screen, _SCREEN_FIELDS, at)
+        _SCREEN_CINEMA.set_cached_value(screen, part(Cinema, _CINEMA_FIELDS, at + len(_SCREEN_FIELDS)))
+    _SHOW_SCREEN.set_cached_value(show, screen)
+    show.available_seats = row[-1]
     return show
 
 

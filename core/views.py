@@ -106,6 +106,11 @@ class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
                    tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
+        if not request.GET:
+            # No filter and no page: the list the queryset would give, from the show read composed once per
+            # process (core.selectors.shows_of_movie); with parameters, the filters and pages of a ListAPIView.
+            shows = selectors.shows_of_movie(movie_id=self.kwargs["movie_id"])
+            return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
         return super().get(request, *args, **kwargs)
 
     @api_operation(

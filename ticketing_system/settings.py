@@ -509,7 +509,7 @@ ONSALE_POLL_MS = env.int("ONSALE_POLL_MS", default=3000)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",  # Django's, one client per pool (common/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ticketing"),
         }
