@@ -67,17 +67,19 @@ def show_list_for_movie(*, movie_id: int, now: datetime | None = None) -> QueryS
     return shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id")
 
 
-def shows_of_movie(*, movie_id: int, now: datetime | None = None) -> list[Show]:
-    """`show_list_for_movie`, unfiltered, as a list: what `GET /movies/<id>/shows/` without parameters answers."""
+def shows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist: bool = True) -> list[Show]:
+    """`show_list_for_movie`, unfiltered, as a list: what `GET /movies/<id>/shows/` without parameters answers, and
+    (`must_exist=False`: an unknown movie has no shows) `GET /shows/?movie=<id>`."""
     now = now or timezone.now()
     using = Show.objects.all().db
     composed = _composed_shows("movie", connections[using].vendor)
     if composed is None:
         shows = list(shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id"))
     else:
-        shows = [_show_from_row(row, using) for row in composed.fetch(using, key=movie_id, now=now)]
+        related = {}
+        shows = [_show_from_row(row, using, related) for row in composed.fetch(using, key=movie_id, now=now)]
     # Shows prove the movie exists: only an empty list asks.
-    if not shows and not Movie.objects.filter(pk=movie_id).exists():
+    if not shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
         raise MovieNotFound()
     return shows
 
@@ -115,6 +117,7 @@ _CINEMA_FIELDS = _model_fields(Cinema, "screen__cinema__")
 # The annotation last: values_list() puts annotations after the fields in the SQL, so the columns are in this order.
 _ROW_PATHS = [path for fields in (_SHOW_FIELDS, _MOVIE_FIELDS, _SCREEN_FIELDS, _CINEMA_FIELDS)
               for _, path in fields] + ["available_seats"]
+_SHOW_ATTNAMES = [attname for attname, _ in _SHOW_FIELDS]
 _SHOW_MOVIE, _SHOW_SCREEN = Show._meta.get_field("movie"), Show._meta.get_field("screen")
 _SCREEN_CINEMA = Screen._meta.get_field("cinema")
 _SAMPLES = ({"key": 900_000_001, "now": datetime(2000, 1, 1, tzinfo=UTC)},
@@ -136,11 +139,20 @@ def _composed_shows(kind: str, vendor: str) -> precomposed.Rows | None:
         return None  # e.g. SQLite: the queryset runs each time
 
 
-def _show_from_row(row: tuple, using: str) -> Show:
-    def part(model, fields, start):
-        return model.from_db(using, [attname for attname, _ in fields], row[start:start + len(fields)])
+def _show_from_row(row: tuple, using: str, related: dict | None = None) -> Show:
+    """A show with its movie, screen and cinema from one row; `related` (id -> instance, per list) lets the shows of
+    one movie or screen share its instance, as they would share the values (a movie's dozen shows: one Movie)."""
+    related = {} if related is None else related
 
-    show = part(Show, _SHOW_FIELDS, 0)
+    def part(model, fields, start):
+        key = (model, row[start])  # the primary key comes first in each model's fields
+        instance = related.get(key)
+        if instance is None:
+            instance = related[key] = model.from_db(using, [attname for attname, _ in fields],
+                                                    row[start:start + len(fields)])
+        return instance
+
+    show = Show.from_db(using, _SHOW_ATTNAMES, row[:len(_SHOW_FIELDS)])
     at = len(_SHOW_FIELDS)
     # As select_related fills them (the relation's cache), without the descriptor's checks of a new assignment.
     _SHOW_MOVIE.set_cached_value(show, part(Movie, _MOVIE_FIELDS, at))
@@ -148,7 +160,8 @@ def _show_from_row(row: tuple, using: str) -> Show:
     screen = None
     if show.screen_id is not None:
         screen = part(Screen, _SCREEN_FIELDS, at)
-        _SCREEN_CINEMA.set_cached_value(screen, part(Cinema, _CINEMA_FIELDS, at + len(_SCREEN_FIELDS)))
+        if not _SCREEN_CINEMA.is_cached(screen):
+            _SCREEN_CINEMA.set_cached_value(screen, part(Cinema, _CINEMA_FIELDS, at + len(_SCREEN_FIELDS)))
     _SHOW_SCREEN.set_cached_value(show, screen)
     show.available_seats = row[-1]
     return show
