@@ -71,6 +71,9 @@ class MovieListView(PubliclyCachedView, generics.ListAPIView):
                    manual_parameters=swagger_parameters(MovieFilter),
                    success=(200, MovieDetailSerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
+        if not request.GET:
+            # No filter and no page: the list the queryset would give, composed once per process (core.selectors).
+            return Response(MovieDetailSerializer(selectors.movies(), many=True).data)
         return super().get(request, *args, **kwargs)
 
     @api_operation(operation_id="movies_create", summary="Add a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
