@@ -71,7 +71,7 @@ class MovieListView(PubliclyCachedView, generics.ListAPIView):
                    manual_parameters=swagger_parameters(MovieFilter),
                    success=(200, MovieDetailSerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
-        if not request.GET:
+        if _unpaged(self) and not request.GET:
             # No filter and no page: the list the queryset would give, composed once per process (core.selectors).
             return Response(MovieDetailSerializer(selectors.movies(), many=True).data)
         return super().get(request, *args, **kwargs)
@@ -110,7 +110,7 @@ class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
                    tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
-        if not request.GET:
+        if _unpaged(self) and not request.GET:
             # No filter and no page: the list the queryset would give, from the show read composed once per
             # process (core.selectors.shows_of_movie); with parameters, the filters and pages of a ListAPIView.
             shows = selectors.shows_of_movie(movie_id=self.kwargs["movie_id"])
@@ -154,13 +154,19 @@ class ShowListView(PubliclyCachedView, generics.ListAPIView):
                    tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
-        movie_id = _only_movie_filter(request)
+        movie_id = _only_movie_filter(request) if _unpaged(self) else None
         if movie_id is not None:
             # The commonest filter, one movie's shows (`?movie=<id>` alone): the read composed once per process,
             # which is exactly the filtered list (an unknown movie: none).
             shows = selectors.shows_of_movie(movie_id=movie_id, must_exist=False)
             return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
         return super().get(request, *args, **kwargs)
+
+
+def _unpaged(view) -> bool:
+    """Whether the list view answers a plain array when no `limit` is given (not its paged twin, which always pages:
+    common.schema.paged_twin)."""
+    return getattr(view.pagination_class, "default_limit", None) is None
 
 
 def _only_movie_filter(request) -> int | None:
