@@ -55,8 +55,8 @@ CLIENTS = int(os.environ.get("CLUSTER_CLIENTS", "8"))
 SECONDS = float(os.environ.get("CLUSTER_SECONDS", "24"))
 WORKERS = os.environ.get("CLUSTER_WORKERS", "2")  # per app host
 # Load shedding at the proxy: requests HAProxy lets each host work on at once (its workers x the service's own
-# in-flight limit, SHED_MAX_IN_FLIGHT's default 2, decision 0050), and how long an excess request may wait in its queue.
-HOST_MAXCONN = int(os.environ.get("CLUSTER_HOST_MAXCONN", str(int(WORKERS) * 2)))
+# in-flight limit, SHED_MAX_IN_FLIGHT's default 4), and how long an excess request may wait in its queue.
+HOST_MAXCONN = int(os.environ.get("CLUSTER_HOST_MAXCONN", str(int(WORKERS) * 4)))
 SHED_QUEUE_MS = int(os.environ.get("CLUSTER_SHED_QUEUE_MS", "100"))
 # The on-sale's admissions: about a third of the users are admitted by the time app1 is killed.
 ONSALE_RATE = int(os.environ.get("CLUSTER_ONSALE_RATE", "0")) or max(1, round(60 * 16 / 3 / (SECONDS / 3)))
@@ -275,7 +275,7 @@ def app_env(h: dict) -> dict:
         BIND_HOST=h["ns_ip"], PORT=str(APP_PORT), WEB_CONCURRENCY=WORKERS,
         THROTTLE_BOOKING_USER="unlimited", THROTTLE_SIGNUP_IP="unlimited", THROTTLE_LOGIN_IP="unlimited",
         THROTTLE_LOGIN_USERNAME="unlimited", THROTTLE_HOLD_USER=f"{HOLD_RATE}/min",
-        SERVE_THREADS=os.environ.get("CLUSTER_THREADS", "8"),
+        SERVE_THREADS=os.environ.get("CLUSTER_THREADS", "6"),
         SHED_TRUST_REQUEST_START="1",
     )
     return env

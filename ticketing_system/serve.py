@@ -29,11 +29,9 @@ def granian_args() -> list[str]:
         # Processes for parallelism (the GIL lets one thread of a process run Python at a time), as before.
         "--workers", str(_int("WEB_CONCURRENCY", cpus * 2 + 1)),
         # Python threads per worker that run requests; I/O and slow clients never occupy them. More of them than
-        # the load-shedding limit (SHED_MAX_IN_FLIGHT, 2): a request over the limit must reach Python to be answered
-        # 503 at once, rather than wait unseen in granian's queue for a thread (docs/decisions/0038). 8: the limit,
-        # its waiters and /health/ (docs/decisions/0050); each thread that served a request keeps a database
-        # connection, so more threads are more connections (5 processes x 8).
-        "--blocking-threads", str(_int("SERVE_THREADS", 8)),
+        # the load-shedding limit (SHED_MAX_IN_FLIGHT, 4): a request over the limit must reach Python to be answered
+        # 503 at once, rather than wait unseen in granian's queue for a thread (docs/decisions/0038).
+        "--blocking-threads", str(_int("SERVE_THREADS", 6)),
         "--runtime-threads", "1",
         "--http", "1", "--no-ws",
         # A client still sending its headers after this long is disconnected (slow-client attacks hold

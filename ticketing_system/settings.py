@@ -233,15 +233,11 @@ CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", def
 # once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
 # than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
 # thread. 0 turns the limit off.
-# 2: one request runs Python while another waits for PostgreSQL (one GIL per process); with `make serve`'s
-# 2 x CPUs + 1 processes that is about the connections that saturate the service (`make bench`: 8 on 2 CPUs), and
-# more in hand only lengthened every request's wait for the CPUs (the overload row: 4 gave a p99 of the successes of
-# 418-648 ms at 10x, 2 gave 141-167 ms on the same shared machine; docs/performance.md).
-SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=2)
-# How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process
-# (the kernel spreads connections, not requests, over the processes). Short: a refusal that waited is not a fast one
-# (at 50 ms, only 4-6% of the answers were refusals under 50 ms, of some 30% refused, at 10x).
-SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=10)
+# 4, with a 50 ms wait below: a trial of 2 and 10 ms (decision 0050) shed requests at the load that merely saturates
+# the service (8 connections in `make bench`) on a busy machine, where a booking took tens of ms of wall time.
+SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=4)
+# How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
+SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
 # this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
 SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)
