@@ -18,8 +18,8 @@ UPDATE bench_showseat SET state = 'booked', hold_id = NULL, held_until = NULL
   WHERE show_id = :show AND number = :seat AND (state = 'free' OR (state = 'held' AND held_until IS NOT NULL AND held_until <= now()))
   RETURNING price;
 WITH on_sale AS (SELECT 1 FROM bench_show WHERE id = :show AND status = 'scheduled' AND date_time > now()),
-  ins AS (INSERT INTO bench_booking (user_id, show_id, seat_number, status, price, created_at, cancelled_at, payment_status, ticket_code)
-          SELECT :user_id, :show, :seat, 'booked', 0, now(), NULL, 'free', md5(random()::text) FROM on_sale RETURNING id)
+  ins AS (INSERT INTO bench_booking (user_id, show_id, seat_number, status, price, created_at, cancelled_at, payment_status, ticket_code, ticket_type)
+          SELECT :user_id, :show, :seat, 'booked', 0, now(), NULL, 'free', md5(random()::text), 'adult' FROM on_sale RETURNING id)
 SELECT ins.id, s.id, s.movie_id, s.screen_name, s.date_time, s.total_seats, s.status, m.id, m.title
   FROM ins JOIN bench_show s ON s.id = :show JOIN core_movie m ON m.id = s.movie_id;
 COMMIT;

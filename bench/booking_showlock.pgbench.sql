@@ -10,6 +10,6 @@
 BEGIN;
 SELECT id, total_seats, status, date_time FROM bench_show WHERE id = :show FOR UPDATE;
 SELECT 1 FROM bench_booking WHERE show_id = :show AND seat_number = :seat AND status = 'booked';
-INSERT INTO bench_booking (user_id, show_id, seat_number, status, price, created_at, cancelled_at, payment_status, ticket_code)
-  VALUES (:user_id, :show, :seat, 'booked', 0, now(), NULL, 'free', md5(random()::text)) RETURNING id;
+INSERT INTO bench_booking (user_id, show_id, seat_number, status, price, created_at, cancelled_at, payment_status, ticket_code, ticket_type)
+  VALUES (:user_id, :show, :seat, 'booked', 0, now(), NULL, 'free', md5(random()::text), 'adult') RETURNING id;
 COMMIT;

@@ -32,7 +32,7 @@ def measure(samples: int) -> dict:
     from notifications import composing, sending
     from notifications.models import OutboxMessage
     from tickets.rendering import qr_png, tickets_pdf
-    from tickets.selectors import ticket_data
+    from tickets.selectors import printable_ticket
 
     rows = list(OutboxMessage.objects.filter(kind=composing.RESERVATION).order_by("-id")[:samples])
     if not rows:
@@ -54,7 +54,7 @@ def measure(samples: int) -> dict:
         codes = list(row.ticket_codes)
         bookings = list(Booking.objects.filter(ticket_code__in=codes)
                         .select_related("show__movie", "show__screen__cinema", "order"))
-        pdf = tickets_pdf([ticket_data(b, checked_in=False) for b in bookings])
+        pdf = tickets_pdf([printable_ticket(b, checked_in=False) for b in bookings])
         done = _cpu()
         assert mail and pdf
         stages["compose_ms"] += (composed - began) * 1000

@@ -111,7 +111,10 @@ def publicly_cached(view):
             patch_vary_headers(response, VARY)
             return response
         query = request.META.get("QUERY_STRING", "")
-        storable = len(query) <= MAX_CACHED_QUERY
+        # With no lifetime (CATALOGUE_MAX_AGE_SECONDS=0) nothing is stored, so nothing is looked up either: three
+        # round trips to the cache (the version, the entry, the delete a zero-timeout set is) were a quarter of a
+        # show's CPU with the cache off (bench/profile_reads.py).
+        storable = len(query) <= MAX_CACHED_QUERY and settings.CATALOGUE_MAX_AGE_SECONDS > 0
         key = None
         if storable:
             digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()[:32]

@@ -156,3 +156,43 @@ def query(build: Callable[..., QuerySet], samples: tuple[dict, dict]) -> Query:
     if {name for _, name in slots} != set(samples[0]):
         raise ValueError("a per-call value does not reach the database as given")
     return Query(sql, tuple(None if i in dict(slots) else p for i, p in enumerate(first)), tuple(slots))
+
+
+class Rows(NamedTuple):
+    """A `values_list()` query the ORM composed once (`rows`): the `Query` to bind, and the converters the ORM's
+    compiler would apply to which column (JSON decoding, the backend's own), so that `fetch` returns exactly the
+    tuples the queryset would."""
+
+    query: Query
+    converters: tuple[tuple[int, tuple, object], ...]
+
+    def fetch(self, using: str, **values) -> list[tuple]:
+        conn = connections[using]
+        with conn.cursor() as cursor:
+            cursor.execute(self.query.sql, self.query.bind(**values))
+            rows = cursor.fetchall()
+        if not self.converters:
+            return rows
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, functions, expression in self.converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, expression, conn)
+                row[index] = value
+            converted.append(tuple(row))
+        return converted
+
+
+def rows(build: Callable[..., QuerySet], samples: tuple[dict, dict]) -> Rows:
+    """`build(**values)`, a `values_list()` queryset, composed once (see `query`) for reads on the hot path whose
+    query building and compiling cost more than the database's work (the catalogue's shows, docs/performance.md)."""
+    composed = query(build, samples)
+    queryset = build(**samples[0])
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    compiler.setup_query()
+    expressions = [selected[0] for selected in compiler.select[:compiler.col_count]]
+    converters = compiler.get_converters(expressions)
+    return Rows(composed, tuple((index, tuple(functions), expression)
+                                for index, (functions, expression) in sorted(converters.items())))

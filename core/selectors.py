@@ -4,17 +4,21 @@ Availability counts a seat as taken when it has an active booking or is in an un
 "unexpired" means (core.sellable, the one definition), so an expired hold frees its seats in every read without
 any job having run.
 """
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from common import precomposed
 from common.money import price_text
 from core.errors import InvalidTicketType, MovieNotFound, ShowNotFound
 from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
@@ -22,11 +26,22 @@ from core.prices import adult_prices, category_prices, offers_types, seat_price,
 from core.sellable import is_sellable, sellable_now
 from core.ticket_types import types_for_sale
 from venues.layouts import SEAT_CATEGORIES
-from venues.models import ADULT, TicketType
+from venues.models import ADULT, Cinema, Screen, TicketType
 
 
 def movie_list() -> QuerySet[Movie]:
     return Movie.objects.order_by("id")
+
+
+def movies() -> list[Movie]:
+    """`movie_list()` as a list, from its query composed once per process (see the show reads below): what
+    `GET /movies/` without parameters answers."""
+    using = Movie.objects.all().db
+    composed = _composed_movies(connections[using].vendor)
+    if composed is None:
+        return list(movie_list())
+    attnames = [attname for attname, _ in _MOVIE_LIST_FIELDS]
+    return [Movie.from_db(using, attnames, row) for row in composed.fetch(using)]
 
 
 def movie_get(*, movie_id: int) -> Movie:
@@ -68,10 +83,137 @@ def show_list_for_movie(*, movie_id: int, now: datetime | None = None) -> QueryS
     return shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id")
 
 
+def shows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist: bool = True) -> list[Show]:
+    """`show_list_for_movie`, unfiltered, as a list: what `GET /movies/<id>/shows/` without parameters answers, and
+    (`must_exist=False`: an unknown movie has no shows) `GET /shows/?movie=<id>`."""
+    now = now or timezone.now()
+    using = Show.objects.all().db
+    composed = _composed_shows("movie", connections[using].vendor)
+    if composed is None:
+        shows = list(shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id"))
+    else:
+        related = {}
+        shows = [_show_from_row(row, using, _LISTED, related) for row in composed.fetch(using, key=movie_id, now=now)]
+    # Shows prove the movie exists: only an empty list asks.
+    if not shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
+        raise MovieNotFound()
+    return shows
+
+
 def show_get(*, show_id: int, now: datetime | None = None) -> Show:
-    show = shows_with_availability(now).filter(pk=show_id).first()
+    now = now or timezone.now()
+    using = Show.objects.all().db
+    composed = _composed_shows("show", connections[using].vendor)
+    if composed is None:
+        show = shows_with_availability(now).filter(pk=show_id).first()
+    else:
+        found = composed.fetch(using, key=show_id, now=now)
+        show = _show_from_row(found[0], using) if found else None
     if show is None:
         raise ShowNotFound()
+    return show
+
+
+# --- The show reads, composed once per process --------------------------------------------------------------
+# Profiled (bench/profile_reads.py, docs/performance.md), building and compiling `shows_with_availability`'s query
+# (three joins, the availability subquery from core.sellable) cost several times what PostgreSQL spends running it,
+# and was most of a show's CPU. The same querysets are therefore compiled once per process (common.precomposed:
+# the ORM composes the SQL, so the availability rule keeps its one home) and run with the show's or movie's id and
+# `now` bound; the rows become the same instances (`Model.from_db`) the queryset would have made. Where a value
+# does not reach the database as given (SQLite turns datetimes into text), the queryset runs as before.
+def _model_fields(model, prefix: str, *, leave_out: tuple = ()) -> list[tuple[str, str]]:
+    return [(f.attname, prefix + f.attname) for f in model._meta.concrete_fields if f.name not in leave_out]
+
+
+def _only(model, prefix: str, names: tuple) -> list[tuple[str, str]]:
+    return [(f.attname, prefix + f.attname) for f in model._meta.concrete_fields if f.name in names]
+
+
+class _Layout(NamedTuple):
+    """Which fields of each model a composed show read selects: (attname, the values_list() path) per model."""
+
+    show: list
+    movie: list
+    screen: list
+    cinema: list
+
+    def paths(self) -> list[str]:
+        # The annotation last: values_list() puts annotations after the fields in the SQL, so the columns are in
+        # this order.
+        return [path for fields in self for _, path in fields] + ["available_seats"]
+
+
+# One show (`show_get`, also the pages'): every field, as `shows_with_availability` (the screen's layout left out).
+_FULL = _Layout(_model_fields(Show, ""), _model_fields(Movie, "movie__"),
+                _model_fields(Screen, "screen__", leave_out=("layout",)), _model_fields(Cinema, "screen__cinema__"))
+# A movie's shows for the API: only what ShowWithAvailabilitySerializer writes (the other fields would be converted,
+# JSON-decoded for the movie's genres, on every row for nothing). tests/core/test_query_budgets.py fails if the
+# serializer ever reads a field left out here (a deferred field is one more query per show).
+_LISTED = _Layout(
+    _only(Show, "", ("id", "movie", "screen_name", "date_time", "total_seats", "screen", "prices", "language", "format",
+                     "status")),
+    _only(Movie, "movie__", ("id", "title", "duration_minutes")),
+    _only(Screen, "screen__", ("id", "name", "cinema")),
+    _only(Cinema, "screen__cinema__", ("id", "name", "city", "time_zone")))
+_SHOW_MOVIE, _SHOW_SCREEN = Show._meta.get_field("movie"), Show._meta.get_field("screen")
+_SCREEN_CINEMA = Screen._meta.get_field("cinema")
+_SAMPLES = ({"key": 900_000_001, "now": datetime(2000, 1, 1, tzinfo=UTC)},
+            {"key": 900_000_002, "now": datetime(2001, 1, 1, tzinfo=UTC)})
+
+
+@functools.cache
+def _composed_shows(kind: str, vendor: str) -> precomposed.Rows | None:
+    layout = _FULL if kind == "show" else _LISTED
+
+    def build(*, key, now):
+        if kind == "show":
+            queryset = shows_with_availability(now).filter(pk=key)
+        else:
+            queryset = shows_with_availability(now).filter(movie_id=key).order_by("date_time", "id")
+        return queryset.values_list(*layout.paths())
+
+    try:
+        return precomposed.rows(build, _SAMPLES)
+    except ValueError:
+        return None  # e.g. SQLite: the queryset runs each time
+
+
+_MOVIE_LIST_FIELDS = _model_fields(Movie, "")
+
+
+@functools.cache
+def _composed_movies(vendor: str) -> precomposed.Rows | None:
+    try:
+        return precomposed.rows(lambda: movie_list().values_list(*[path for _, path in _MOVIE_LIST_FIELDS]), ({}, {}))
+    except ValueError:
+        return None
+
+
+def _show_from_row(row: tuple, using: str, layout: _Layout = _FULL, related: dict | None = None) -> Show:
+    """A show with its movie, screen and cinema from one row of a `layout`; `related` (per list) lets the shows of
+    one movie or screen share its instance, as they would share the values (a movie's dozen shows: one Movie)."""
+    related = {} if related is None else related
+
+    def part(model, fields, start):
+        key = (model, row[start])  # the primary key comes first in each model's fields
+        instance = related.get(key)
+        if instance is None:
+            instance = related[key] = model.from_db(using, [attname for attname, _ in fields],
+                                                    row[start:start + len(fields)])
+        return instance
+
+    show = Show.from_db(using, [attname for attname, _ in layout.show], row[:len(layout.show)])
+    at = len(layout.show)
+    # As select_related fills them (the relation's cache), without the descriptor's checks of a new assignment.
+    _SHOW_MOVIE.set_cached_value(show, part(Movie, layout.movie, at))
+    at += len(layout.movie)
+    screen = None
+    if show.screen_id is not None:
+        screen = part(Screen, layout.screen, at)
+        if not _SCREEN_CINEMA.is_cached(screen):
+            _SCREEN_CINEMA.set_cached_value(screen, part(Cinema, layout.cinema, at + len(layout.screen)))
+    _SHOW_SCREEN.set_cached_value(show, screen)
+    show.available_seats = row[-1]
     return show
 
 

@@ -1,5 +1,6 @@
 """HTTP endpoints. Each view parses its input, calls one service or selector, and serializes the result;
 the rules live in `core.services`, the error responses in `common.exception_handler`."""
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from drf_yasg.utils import no_body
@@ -71,6 +72,9 @@ class MovieListView(PubliclyCachedView, generics.ListAPIView):
                    manual_parameters=swagger_parameters(MovieFilter),
                    success=(200, MovieDetailSerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
+        if _unpaged(self) and not request.GET:
+            # No filter and no page: the list the queryset would give, composed once per process (core.selectors).
+            return Response(MovieDetailSerializer(selectors.movies(), many=True).data)
         return super().get(request, *args, **kwargs)
 
     @api_operation(operation_id="movies_create", summary="Add a movie (programme)", tag=TAG_CATALOGUE, auth=STAFF,
@@ -107,6 +111,11 @@ class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
                    tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
+        if _unpaged(self) and not request.GET:
+            # No filter and no page: the list the queryset would give, from the show read composed once per
+            # process (core.selectors.shows_of_movie); with parameters, the filters and pages of a ListAPIView.
+            shows = selectors.shows_of_movie(movie_id=self.kwargs["movie_id"])
+            return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
         return super().get(request, *args, **kwargs)
 
     @api_operation(
@@ -146,7 +155,29 @@ class ShowListView(PubliclyCachedView, generics.ListAPIView):
                    tag=TAG_CATALOGUE, auth=PUBLIC, manual_parameters=swagger_parameters(ShowFilter),
                    success=(200, ShowWithAvailabilitySerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
+        movie_id = _only_movie_filter(request) if _unpaged(self) else None
+        if movie_id is not None:
+            # The commonest filter, one movie's shows (`?movie=<id>` alone): the read composed once per process,
+            # which is exactly the filtered list (an unknown movie: none).
+            shows = selectors.shows_of_movie(movie_id=movie_id, must_exist=False)
+            return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
         return super().get(request, *args, **kwargs)
+
+
+def _unpaged(view) -> bool:
+    """Whether the list view answers a plain array when no `limit` is given (not its paged twin, which always pages:
+    common.schema.paged_twin)."""
+    return getattr(view.pagination_class, "default_limit", None) is None
+
+
+def _only_movie_filter(request) -> int | None:
+    """The movie id when `movie` is the request's only query parameter and ShowFilter's own field accepts it."""
+    if len(request.GET) != 1 or "movie" not in request.GET or len(request.GET.getlist("movie")) != 1:
+        return None
+    try:
+        return ShowFilter.base_filters["movie"].field.clean(request.GET["movie"])
+    except ValidationError:
+        return None  # the FilterSet answers it (a 400 naming the parameter)
 
 
 class ShowScheduleView(APIView):

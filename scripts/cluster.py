@@ -58,6 +58,8 @@ WORKERS = os.environ.get("CLUSTER_WORKERS", "2")  # per app host
 # in-flight limit, SHED_MAX_IN_FLIGHT's default 4), and how long an excess request may wait in its queue.
 HOST_MAXCONN = int(os.environ.get("CLUSTER_HOST_MAXCONN", str(int(WORKERS) * 4)))
 SHED_QUEUE_MS = int(os.environ.get("CLUSTER_SHED_QUEUE_MS", "100"))
+# The on-sale's admissions: about a third of the users are admitted by the time app1 is killed.
+ONSALE_RATE = int(os.environ.get("CLUSTER_ONSALE_RATE", "0")) or max(1, round(60 * 16 / 3 / (SECONDS / 3)))
 DB_NAME = "ticketing_cluster"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 SHOWS, SEATS, USERS = 6, 1000, 16
@@ -212,6 +214,17 @@ defaults
     retries 2
     option redispatch
 
+# The public catalogue reads, kept by the proxy for their own max-age (Cache-Control: public, max-age=5 from the
+# service, decision 0039). HAProxy 2.6 stores nothing whose Vary it cannot process (it processes Accept-Encoding,
+# Referer and Origin only), so the service's Vary (Accept, Accept-Language, Authorization) is taken off the copy it
+# stores and put back on what it forwards. That is sound only because of what is stored: anonymous GETs (no
+# Authorization, no Cookie) of the catalogue, whose JSON is the same in every language (nothing in it is
+# translated) and is only ever JSON (an unacceptable Accept is a 406, never stored: only 200s are).
+cache catalogue
+    total-max-size 16
+    max-object-size 262144
+    max-age 5
+
 frontend api
     bind 127.0.0.1:{PROXY_PORT}
     default_backend apps
@@ -223,6 +236,14 @@ backend apps
     # (SHED_QUEUE_DEADLINE_MS, with SHED_TRUST_REQUEST_START on: only this proxy can reach them).
     http-request set-header X-Request-Start t=%[date(0,ms)]
     http-reuse safe
+    acl catalogue path_beg /movies/ /shows/
+    acl credentials req.hdr(authorization) -m found
+    acl credentials req.hdr(cookie) -m found
+    http-request set-var(txn.public_read) bool(true) if METH_GET catalogue !credentials
+    http-request cache-use catalogue if {{ var(txn.public_read) -m bool }}
+    http-response del-header Vary if {{ var(txn.public_read) -m bool }}
+    http-response cache-store catalogue if {{ var(txn.public_read) -m bool }}
+    http-response set-header Vary "Accept, Accept-Language, Authorization" if {{ var(txn.public_read) -m bool }}
     option httpchk
     http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host {HOSTNAME}
     http-check expect status 200
@@ -249,6 +270,8 @@ def app_env(h: dict) -> dict:
         DATABASE_POOL_MODE="transaction",
         REDIS_URL=f"redis://{h['host_ip']}:{REDIS_RELAY_PORT}/{REDIS_DB}",
         CACHE_KEY_PREFIX=f"cluster-{SECRET_KEY[-8:]}",
+        # The waiting lines of this run only: the database (and so the on-sale's id) is new each run, Redis is not.
+        ONSALE_REDIS_PREFIX=f"cluster-onsale-{SECRET_KEY[-8:]}",
         DJANGO_DEBUG="0", DJANGO_SECRET_KEY=SECRET_KEY, DJANGO_ALLOWED_HOSTS=f"{HOSTNAME},127.0.0.1,{h['ns_ip']}",
         DJANGO_SECURE_SSL_REDIRECT="0", NUM_PROXIES="1", LOG_LEVEL="WARNING",
         BIND_HOST=h["ns_ip"], PORT=str(APP_PORT), WEB_CONCURRENCY=WORKERS,
@@ -288,11 +311,22 @@ def wait_healthy(h: dict, d: Daemons, timeout=60) -> None:
 
 
 # --- HTTP through the proxy -------------------------------------------------------------------------------
-def call(method, path, body=None, token=None, key=None, timeout=15):
+def call(method, path, body=None, token=None, key=None, timeout=15, extra=None):
     """One request through the proxy: (status, json or None, headers) or raises OSError."""
-    headers = {"Host": HOSTNAME, **({"Idempotency-Key": key} if key else {})}
+    headers = {"Host": HOSTNAME, **({"Idempotency-Key": key} if key else {}), **(extra or {})}
     answer = json_http.call("127.0.0.1", PROXY_PORT, method, path, body, token=token, headers=headers, timeout=timeout)
     return answer.status, answer.data, answer.headers
+
+
+def setup_call(method, path, body=None, token=None):
+    """`call` for the rehearsal's own setup: a 503 `overloaded` (a host's or the proxy's shedding: signups hash a
+    password for a third of a second each) did nothing, so it is retried after a moment, as a client would."""
+    for _attempt in range(30):
+        result = call(method, path, body, token)
+        if not (result[0] == 503 and isinstance(result[1], dict) and result[1].get("code") == "overloaded"):
+            return result
+        time.sleep(0.3)
+    return result
 
 
 def expect(result, status, what):
@@ -301,26 +335,31 @@ def expect(result, status, what):
     return result[1]
 
 
-def create_data(d: Daemons) -> tuple[list[int], list[str], int]:
+def create_data(d: Daemons) -> tuple[list[int], list[str], int, str]:
     env = {**app_env(HOSTS[0]), "DATABASE_URL": f"postgres://root@{PG_HOST}:{PG_PORT}/{DB_NAME}",
            "DATABASE_POOL_MODE": "session"}
     password = uuid.uuid4().hex
     run(PY, "manage.py", "createsuperuser", "--noinput", "--username", "cluster-staff", "--email", "s@example.com",
         cwd=BASE_DIR, env={**env, "DJANGO_SUPERUSER_PASSWORD": password})
-    staff = expect(call("POST", "/login", {"username": "cluster-staff", "password": password}), 200, "login")["access"]
-    movie = expect(call("POST", "/movies/", {"title": "Cluster night", "duration_minutes": 100}, staff), 201, "movie")
+    staff = expect(setup_call("POST", "/login", {"username": "cluster-staff", "password": password}), 200,
+                   "login")["access"]
+    movie = expect(setup_call("POST", "/movies/", {"title": "Cluster night", "duration_minutes": 100}, staff), 201,
+                   "movie")
     start = time.time() + 30 * 86400
     shows = []
     for i in range(SHOWS):
         body = {"screen_name": f"Cluster #{i + 1}", "total_seats": SEATS,
                 "date_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + i * 3 * 3600))}
-        shows.append(expect(call("POST", f"/movies/{movie['id']}/shows/", body, staff), 201, "show")["id"])
+        shows.append(expect(setup_call("POST", f"/movies/{movie['id']}/shows/", body, staff), 201, "show")["id"])
+    body = {"screen_name": "Cluster on-sale", "total_seats": SEATS,
+            "date_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + SHOWS * 3 * 3600))}
+    gated = expect(setup_call("POST", f"/movies/{movie['id']}/shows/", body, staff), 201, "show")["id"]
     tokens = []
     for i in range(USERS):
         user = {"username": f"cluster-user-{i}", "password": "Cluster-" + uuid.uuid4().hex[:12]}
-        expect(call("POST", "/signup", {**user, "email": f"cluster-user-{i}@example.com"}), 201, "signup")
-        tokens.append(expect(call("POST", "/login", user), 200, "login")["access"])
-    return shows, tokens, movie["id"]
+        expect(setup_call("POST", "/signup", {**user, "email": f"cluster-user-{i}@example.com"}), 201, "signup")
+        tokens.append(expect(setup_call("POST", "/login", user), 200, "login")["access"])
+    return shows, tokens, gated, staff
 
 
 # --- Checks -----------------------------------------------------------------------------------------------
@@ -415,13 +454,25 @@ class Load:
                 break
             # Now and then, re-send an acknowledged request with its key, as a client that lost the answer would.
             if first_id is not None and rng.random() < 0.1:
-                try:
-                    status, data, headers = call("POST", f"/shows/{show}/book/", body, self.tokens[user], key)
+                for _attempt in range(8):
+                    try:
+                        status, data, headers = call("POST", f"/shows/{show}/book/", body, self.tokens[user], key)
+                    except OSError:
+                        time.sleep(0.2)
+                        continue
+                    # Refused before anything ran (shed by a host or the proxy, or the proxy's own 5xx while a host
+                    # is down): a client retries these with the same key, so the rehearsal does too. Counting such a
+                    # refusal as "another answer" failed the first run of the shedding settings.
+                    if status >= 500 and ("x-request-id" not in headers
+                                          or (isinstance(data, dict) and data.get("code") == "overloaded")):
+                        with self.lock:
+                            self.shed += status == 503
+                        time.sleep(0.2)
+                        continue
                     with self.lock:
                         self.replays.append((key, first_id, data.get("id") if status == 201 and data else status,
                                              headers.get("idempotent-replayed")))
-                except OSError:
-                    pass
+                    break
 
 
 def throttle_across_hosts(shows, tokens) -> dict:
@@ -437,11 +488,127 @@ def throttle_across_hosts(shows, tokens) -> dict:
             "ok": passed == HOLD_RATE and results[429] == HOLD_RATE and len(hosts) == 2}
 
 
-def verify(load: Load) -> dict:
+def check_proxy_cache(show: int, token: str) -> dict:
+    """A public read twice: the second answered by the proxy's cache (HAProxy adds `Age`; no host named it); the
+    same read with a token always reaches a host and is private."""
+    path = f"/shows/{show}/"
+    first = call("GET", path)
+    second = call("GET", path)
+    signed_in = call("GET", path, token=token)
+    result = {
+        "first": {"status": first[0], "served_by": first[2].get("x-served-by"), "vary": first[2].get("vary")},
+        "second": {"status": second[0], "age": second[2].get("age"), "served_by": second[2].get("x-served-by"),
+                   "vary": second[2].get("vary")},
+        "with_token": {"status": signed_in[0], "age": signed_in[2].get("age"),
+                       "cache_control": signed_in[2].get("cache-control")},
+        "same_body": first[1] == second[1] == signed_in[1],
+    }
+    result["ok"] = (first[0] == second[0] == signed_in[0] == 200 and second[2].get("age") is not None
+                    and signed_in[2].get("age") is None and "private" in (signed_in[2].get("cache-control") or "")
+                    and result["same_body"])
+    return result
+
+
+class OnSaleRehearsal:
+    """The waiting room during the crash: every user in an on-sale's line for a show of its own, admitted at
+    ONSALE_RATE per minute from the start of the load, so that when app1 is killed some hold a pass and the rest are
+    still waiting. The line lives in the shared Redis, and a pass is signed (no server state): both must survive
+    the host. Checked: nobody's place is lost, a waiting place does not move back, an admitted visitor's pass is
+    the same token after the crash as before, admitted visitors book the gated show with their pass through the
+    surviving host (and those bookings are in the database), and a booking without a pass is still refused."""
+
+    def __init__(self, staff: str, show: int, tokens: list[str]):
+        self.staff, self.show, self.tokens = staff, show, tokens
+        self.onsale = None
+        self.acked = []  # (booking id, user index, seat)
+        self.errors = []
+
+    def _retrying(self, method, path, body=None, token=None, extra=None, tries=20):
+        for _ in range(tries):
+            try:
+                status, data, headers = call(method, path, body, token, extra=extra)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if status >= 500 and ("x-request-id" not in headers
+                                  or (isinstance(data, dict) and data.get("code") == "overloaded")):
+                time.sleep(0.2)  # the proxy's answer while a host is down, or a shed request: nothing was done
+                continue
+            return status, data
+        raise RuntimeError(f"{method} {path}: no answer after {tries} tries")
+
+    def open_and_join(self) -> dict:
+        opens_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        # (bandit B105 reads "pass_minutes" as a password: it is a number of minutes.)
+        body = {"shows": [self.show], "opens_at": opens_at, "admit_per_minute": ONSALE_RATE,
+                "pass_minutes": 15}  # nosec B105
+        status, data = self._retrying("POST", "/onsales/", body, self.staff)
+        if status != 201:
+            raise RuntimeError(f"on-sale: {status} {data}")
+        self.onsale = data["id"]
+        joined = collections.Counter()
+        for token in self.tokens:
+            joined[self._retrying("POST", f"/onsales/{self.onsale}/queue/", None, token)[0]] += 1
+        return dict(joined)
+
+    def snapshot(self) -> list:
+        places = []
+        for token in self.tokens:
+            status, data = self._retrying("GET", f"/onsales/{self.onsale}/queue/me", None, token)
+            places.append((status, data.get("status"), data.get("position"), data.get("pass"))
+                          if isinstance(data, dict) else (status, None, None, None))
+        return places
+
+    def book_with_passes(self, places) -> collections.Counter:
+        results = collections.Counter()
+        for user, (_, state, _, queue_pass) in enumerate(places):
+            if state != "admitted":
+                continue
+            seat = user + 1
+            status, data = self._retrying("POST", f"/shows/{self.show}/book/", {"seat_number": seat},
+                                          self.tokens[user], extra={"Queue-Pass": queue_pass})
+            results[status] += 1
+            if status == 201:
+                self.acked.append((data["id"], user, seat))
+        return results
+
+    def check(self, before, after, booked, refused_status) -> dict:
+        lost = [i for i, place in enumerate(after) if place[0] != 200]
+        moved_back = [i for i, (b, a) in enumerate(zip(before, after, strict=True))
+                      if b[1] == "waiting" and a[1] == "waiting" and a[2] > b[2]]
+        pass_changed = [i for i, (b, a) in enumerate(zip(before, after, strict=True))
+                        if b[1] == "admitted" and (a[1] != "admitted" or a[3] != b[3])]
+        admitted_before = sum(1 for p in before if p[1] == "admitted")
+        waiting_before = sum(1 for p in before if p[1] == "waiting")
+        admitted_after = sum(1 for p in after if p[1] == "admitted")
+        return {"admitted_before_kill": admitted_before, "waiting_before_kill": waiting_before,
+                "admitted_while_down": admitted_after, "places_lost": len(lost), "moved_back": len(moved_back),
+                "passes_changed": len(pass_changed), "bookings_with_pass": dict(booked),
+                "booking_without_pass": refused_status,
+                "ok": (not lost and not moved_back and not pass_changed and admitted_before > 0
+                       and waiting_before > 0 and booked.get(201, 0) == admitted_after
+                       and refused_status == 429)}
+
+    def in_database(self) -> dict:
+        conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="root", dbname=DB_NAME)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT b.id, u.username, b.seat_number, b.status FROM core_booking b JOIN auth_user u "
+                            "ON u.id = b.user_id WHERE b.show_id = %s", [self.show])
+                rows = {r[0]: r[1:] for r in cur.fetchall()}
+        finally:
+            conn.close()
+        missing = [bid for bid, user, seat in self.acked if rows.get(bid) != (f"cluster-user-{user}", seat, "booked")]
+        return {"acknowledged": len(self.acked), "missing": len(missing), "ok": not missing}
+
+
+def verify(load: Load, *, leave_out_show: int) -> dict:
     conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="root", dbname=DB_NAME)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT id, user_id, show_id, seat_number, status FROM core_booking")
+            # The on-sale's show is OnSaleRehearsal's to check (its bookings are not the load's).
+            cur.execute("SELECT id, user_id, show_id, seat_number, status FROM core_booking WHERE show_id <> %s",
+                        [leave_out_show])
             rows = {r[0]: r[1:] for r in cur.fetchall()}
             cur.execute("SELECT id, username FROM auth_user WHERE username LIKE 'cluster-user-%%'")
             user_ids = {int(name.rsplit("-", 1)[1]): pk for pk, name in cur.fetchall()}
@@ -458,6 +625,8 @@ def verify(load: Load) -> dict:
                if rows.get(bid) != (user_ids[user], show, seat, "booked")]
     acked_ids = [bid for bid, *_ in load.acked.values()]
     bad_replays = [r for r in load.replays if r[1] != r[2] or r[3] != "true"]
+    if bad_replays:
+        print(f"re-sent keys answered otherwise (key, booking, answer, Idempotent-Replayed): {bad_replays[:5]}")
     return {
         "acknowledged": len(load.acked), "acknowledged_missing_or_wrong": len(missing),
         "bookings_in_db": len(rows), "seats_sold_twice": doubles,
@@ -498,7 +667,10 @@ def main() -> int:
             wait_healthy(h, d)
         time.sleep(1.5)  # HAProxy's health checks see both hosts up
         log("app hosts up; creating data through the proxy")
-        shows, tokens, _ = create_data(d)
+        shows, tokens, gated, staff = create_data(d)
+        proxy_cache = check_proxy_cache(shows[0], tokens[0])
+        log(f"HAProxy's cache of the public catalogue: {json.dumps(proxy_cache)}")
+        onsale = OnSaleRehearsal(staff, gated, tokens)
 
         lock_check = check_lock_timeout_through_pgbouncer(HOSTS[0])
         log(f"lock_timeout through PgBouncer: {json.dumps(lock_check)}")
@@ -507,14 +679,24 @@ def main() -> int:
         threads = [threading.Thread(target=load.client, args=(i,)) for i in range(CLIENTS)]
         log(f"booking from {CLIENTS} clients for {SECONDS:.0f} s; app1 is killed at {SECONDS / 3:.0f} s and "
             f"restarted at {2 * SECONDS / 3:.0f} s")
+        joined = onsale.open_and_join()
+        log(f"on-sale {onsale.onsale} for show {gated}: {len(tokens)} users joined its line {joined}, admitted at "
+            f"{ONSALE_RATE}/min")
         began = time.time()
         for t in threads:
             t.start()
-        time.sleep(SECONDS / 3)
+        time.sleep(max(0.0, began + SECONDS / 3 - 1 - time.time()))
+        line_before = onsale.snapshot()
         down_at = time.time()
         log("killing app1 (SIGKILL)")
         d.kill("app1", signal.SIGKILL)
-        time.sleep(SECONDS / 3)
+        time.sleep(1.0)  # the proxy's checks (inter 300ms, fall 2) take app1 out
+        line_after = onsale.snapshot()
+        booked_with_pass = onsale.book_with_passes(line_after)
+        refused = onsale._retrying("POST", f"/shows/{gated}/book/", {"seat_number": SEATS}, tokens[0])[0]
+        line_check = onsale.check(line_before, line_after, booked_with_pass, refused)
+        log(f"waiting room across the crash: {json.dumps(line_check)}")
+        time.sleep(max(0.0, down_at + SECONDS / 3 - time.time()))
         log("restarting app1")
         start_app(d, HOSTS[0])
         wait_healthy(HOSTS[0], d)
@@ -526,7 +708,8 @@ def main() -> int:
             t.join(timeout=60)
 
         throttle = throttle_across_hosts(shows, tokens)
-        checks = verify(load)
+        checks = verify(load, leave_out_show=gated)
+        onsale_db = onsale.in_database()
         proxy_outside = [s for t, s in load.proxy_5xx if not down_at - 0.5 <= t <= up_at + 2]
 
         print()
@@ -548,8 +731,12 @@ def main() -> int:
               f"{lock_check['option_as_connection_parameter']} (dropped: {lock_check['option_dropped_by_pgbouncer']}); "
               f"with DATABASE_POOL_MODE=transaction -> "
               f"{lock_check['transaction_mode_setting']}")
+        print(f"HAProxy's cache of the public catalogue: {proxy_cache}")
+        print(f"waiting room across the crash: {line_check}; its bookings in the database: {onsale_db}")
         ok = {
-            "database": checks["ok"], "no_app_5xx": not load.app_5xx, "proxy_5xx_only_while_down": not proxy_outside,
+            "database": checks["ok"], "proxy_cache": proxy_cache["ok"], "waiting_room": line_check["ok"],
+            "waiting_room_bookings": onsale_db["ok"],
+            "no_app_5xx": not load.app_5xx, "proxy_5xx_only_while_down": not proxy_outside,
             "throttle": throttle["ok"], "lock_timeout": lock_check["ok"],
             "both_hosts_served": len(load.served_by) == 2, "bookings_made": checks["acknowledged"] > 0,
         }

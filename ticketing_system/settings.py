@@ -233,6 +233,8 @@ CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", def
 # once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
 # than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
 # thread. 0 turns the limit off.
+# 4, with a 50 ms wait below: a trial of 2 and 10 ms (decision 0050) shed requests at the load that merely saturates
+# the service (8 connections in `make bench`) on a busy machine, where a booking took tens of ms of wall time.
 SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=4)
 # How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
 SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
@@ -509,7 +511,7 @@ ONSALE_POLL_MS = env.int("ONSALE_POLL_MS", default=3000)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",  # Django's, one client per pool (common/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ticketing"),
         }

@@ -17,8 +17,9 @@ from tests.factories import BookingFactory, MovieFactory, ShowFactory, UserFacto
 
 # GET /movies/: the movies. (Anonymous: no user look-up.)
 MOVIES_QUERIES = 1
-# GET /movies/<id>/shows/: does the movie exist, then its shows with movie and availability in one query.
-SHOWS_QUERIES = 2
+# GET /movies/<id>/shows/: its shows with movie and availability in one query (only an empty list then asks whether
+# the movie exists).
+SHOWS_QUERIES = 1
 # GET /my-bookings/: the user (authentication), then the bookings with show and movie in one query.
 MY_BOOKINGS_QUERIES = 2
 # POST /shows/<id>/book/, counted as production runs it (outside a test transaction, so no savepoints), each a

@@ -1,0 +1,42 @@
+"""Only the overload row of `make bench` (bench/rows.py), for tuning load shedding: the same database, server, data
+and client as the full run, without the other steps. Not part of `make bench`.
+
+    BENCH_OVERLOAD_FACTORS=1,10 BENCH_SATURATION=8 SERVE_THREADS=16 .venv/bin/python bench/overload_only.py
+
+Every knob of bench/run.py and the server's (SHED_*, SERVE_THREADS, WEB_CONCURRENCY) is read from the environment.
+"""
+import math
+import os
+import sys
+
+import run  # bench/run.py: its plumbing (database, server, data, wrk)
+
+
+def main() -> int:
+    run.check_loopback()
+    run.create_database()
+    env = run.server_env()
+    run.flush_broker()
+    run.start_server(env, run.RESULTS / "server.log.tmp")
+    try:
+        staff = run.staff_token(env)
+        tokens = run.user_tokens(run.USERS)
+        movie = run.create_movie(staff, "Bench: overload")
+        per_level = math.ceil(run.MAX_EXPECTED_RATE * run.premiere_rows.OVERLOAD_DURATION / run.SEATS)
+        shows = {f: run.create_shows(staff, movie, per_level, f"overload {f}x")
+                 for f in run.premiere_rows.OVERLOAD_FACTORS}
+        warm = run.create_shows(staff, movie, 2, "warm-up")
+        run.run_wrk("book.lua", 8, {"shows": warm, "seats": run.SEATS, "tokens": tokens}, 3)
+        saturation = int(os.environ.get("BENCH_SATURATION", 8))
+        row = run.premiere_rows.overload_row(saturation, lambda f: shows[f], tokens, host=run.HOST, port=run.PORT,
+                                             seats=run.SEATS, log=run.log)
+        print()
+        run.premiere_rows.print_overload(row)
+    finally:
+        run.stop_server()
+        run.flush_broker()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
