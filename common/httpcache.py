@@ -26,6 +26,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -57,7 +58,15 @@ def catalogue_changed(**kwargs) -> None:
 
     A signal receiver (any sender); also called directly. A new version, not a clear: other cached data (the seat
     map's state, throttles, sessions) stays, and the old entries expire on their own.
+
+    Now, and again once the change commits: a read served by another connection before the commit sees the old
+    catalogue and would store it under the new version until its lifetime ran out.
     """
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     forget_copies()
 

@@ -3,6 +3,7 @@ answers from the shared cache without the database, a fresh answer after staff c
 signed-in ever cached publicly."""
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.http import http_date
 
 from common.httpcache import VERSION_KEY, catalogue_changed
@@ -281,3 +282,19 @@ def test_a_staff_change_in_this_process_forgets_the_copies(api_client, catalogue
     _wsgi_get(app, path)
 
     assert calls == [path]
+
+
+def test_an_answer_stored_before_the_change_commits_is_not_served_after_it(
+        api_client, catalogue, django_capture_on_commit_callbacks):
+    """Another connection reads the movies between the staff's save and its commit: it sees the old title and
+    stores it under the version the save made. The commit makes a version of its own, so that copy is never served."""
+    path = "/movies/"
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            catalogue.movie.title = "Inception (re-release)"
+            catalogue.movie.save()
+            # The version another connection's read of the old catalogue would be stored under.
+            stale_version = cache.get(VERSION_KEY)
+
+    assert cache.get(VERSION_KEY) != stale_version
+    assert [m["title"] for m in api_client.get(path).json()] == ["Inception (re-release)"]
