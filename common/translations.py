@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
-PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "orders", "tickets", "waitlist", "notifications", "web",
+PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "vouchers", "orders", "tickets", "waitlist", "notifications", "web",
                   "reports",
                   "ticketing_system"]
 # The pages, the mails (.html and .txt) and the staff's admin pages.
