@@ -26,6 +26,7 @@ PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "vouchers", "order
                   "ticketing_system"]
 # The pages, the mails (.html and .txt) and the staff's admin pages.
 TEMPLATE_DIRS = ["web/templates", "notifications/templates", "accounts/templates", "core/templates",
+                 "vouchers/templates",
                  "reports/templates"]
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
