@@ -69,7 +69,7 @@ class VoucherListView(APIView):
                     "another voucher has in any case is 400 voucher_code_taken.",
         request_body=VoucherCreateSerializer,
         example={"code": "TUESDAY5", "kind": "fixed_price", "value": "5.00", "max_uses": 10,
-                 "max_uses_per_account": 1, "movies": [], "shows": [], "ticket_types": ["adult"]},
+                 "max_uses_per_account": 4, "movies": [], "shows": [], "ticket_types": ["adult"]},
         success=(201, VoucherSerializer), errors=["voucher_code_taken"],
     )
     def post(self, request):
