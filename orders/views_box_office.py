@@ -28,6 +28,8 @@ class BoxOfficeSaleRequestSerializer(serializers.Serializer):
                                    help_text="Where to send the tickets (the buyer has no account).")
     paid_by = serializers.ChoiceField(choices=CounterMethod.choices, default=CounterMethod.CASH,
                                       help_text="cash (default) or card_terminal: the cinema's own card terminal.")
+    voucher = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                    help_text="A promo code the buyer hands over (case-insensitive).")
 
 
 class BoxOfficeTicketSerializer(serializers.Serializer):
@@ -71,7 +73,7 @@ class BoxOfficeSaleView(APIView):
         example={"show_id": 1, "seats": [41, 42], "paid_by": "cash"},
         success=(201, BoxOfficeOrderSerializer),
         errors=[(404, "not_found"), "invalid", "invalid_seat", "seats_unavailable", "hold_limit_reached",
-                "show_started", "show_cancelled"],
+                "show_started", "show_cancelled", "invalid_voucher", "voucher_used_up"],
         # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for
         # `invalid_seat`, so the 400 shape is the plain error's (the 409's keeps the numbers).
         error_schemas={400: ErrorSerializer},
@@ -82,7 +84,7 @@ class BoxOfficeSaleView(APIView):
         data = serializer.validated_data
         order = box_office.box_office_sell(staff_user=request.user, show_id=data["show_id"],
                                            seat_numbers=data["seats"], paid_by=data["paid_by"],
-                                           email=data.get("email", ""))
+                                           email=data.get("email", ""), voucher=data.get("voucher") or None)
         return Response(box_office_order_data(request, order), status=status.HTTP_201_CREATED)
 
 

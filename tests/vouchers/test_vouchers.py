@@ -272,3 +272,17 @@ def test_api_batch_and_its_csv():
     assert manager.post("/vouchers/batch/", {"count": 1001, "kind": "amount_off", "value": "1"},
                         format="json").status_code == 400
     assert manager.get("/vouchers/batch/NOPE/codes.csv").status_code == 404
+
+
+def test_the_box_office_sells_with_a_code(show):
+    make(code="COUNTER", kind="amount_off", value="2.50")
+    till = client_for(UserFactory(roles=["box_office"]))
+
+    sold = till.post("/boxoffice/orders/", {"show_id": show.id, "seats": [1, 2], "voucher": "counter"},
+                     format="json")
+    used_up = till.post("/boxoffice/orders/", {"show_id": show.id, "seats": [3], "voucher": "nope"}, format="json")
+
+    assert sold.status_code == 201, sold.json()
+    assert (sold.json()["status"], sold.json()["total"], sold.json()["discount"]) == ("paid", "15.00", "5.00")
+    assert (used_up.status_code, used_up.json()["reason"]) == (400, "unknown")
+    assert Order.objects.count() == 1
