@@ -35,8 +35,8 @@ from reports.selectors import (
     movie_weekly_report,
     parse_report_params,
     parse_weekly_params,
-    voucher_report,
     sales_report,
+    voucher_report,
 )
 from reports.serializers import ReportErrorSerializer, SalesReportSerializer
 
