@@ -286,3 +286,17 @@ def test_the_box_office_sells_with_a_code(show):
     assert (sold.json()["status"], sold.json()["total"], sold.json()["discount"]) == ("paid", "15.00", "5.00")
     assert (used_up.status_code, used_up.json()["reason"]) == (400, "unknown")
     assert Order.objects.count() == 1
+
+
+def test_a_late_payment_of_an_expired_order_keeps_its_uses(user, show, staff_user, caplog):
+    make(max_uses=1)
+    placed = order(user, show, [1], voucher="TUESDAY5")
+    later = placed.expires_at + timedelta(minutes=1)
+    assert order_services.expire_orders(now=later) == 1
+    assert VoucherUse.objects.get().released_at is not None  # the sweep gave the use back
+
+    order_services.order_mark_paid(order_id=placed.pk, staff_user=staff_user, now=later)
+
+    use = VoucherUse.objects.get()
+    assert (use.released_at, use.expires_at) == (None, None)  # the money arrived: the use counts again
+    assert "paid after it expired" in caplog.text
