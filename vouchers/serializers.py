@@ -79,7 +79,7 @@ class VoucherSerializer(serializers.Serializer):
     movies = serializers.ListField(child=serializers.IntegerField())
     shows = serializers.ListField(child=serializers.IntegerField())
     ticket_types = serializers.ListField(child=serializers.CharField())
-    batch = serializers.CharField()
+    batch = serializers.CharField(allow_blank=True, help_text="The batch it was generated in (blank: made alone).")
     active = serializers.BooleanField()
     uses = serializers.IntegerField(help_text="Active uses: seats of paid orders and of orders still pending.")
     uses_left = serializers.IntegerField(allow_null=True, help_text="null: unlimited.")
