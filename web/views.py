@@ -60,6 +60,7 @@ from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
 from venues.selectors import cinema_list
 from vouchers import services as voucher_services
+from vouchers.throttles import VoucherCheckUserThrottle
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from web import live
@@ -455,6 +456,10 @@ def checkout(request, hold_id: int):
     promo_code = request.GET.get("code", "").strip()[:64]
     promo, promo_error = None, None
     if promo_code:
+        # Checking a code counts against the API's limit for it (guessing codes is slow there too).
+        wait = throttle_wait(request, VoucherCheckUserThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
         try:
             promo = voucher_services.voucher_check(user=request.user, code=promo_code, hold_id=hold.pk)
             total = promo["total"]
