@@ -27,6 +27,10 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(400, "invalid_date_time", "creating or rescheduling a show into the past"),
     ApiError(400, "screen_name_taken", "the cinema already has a screen with that name"),
     ApiError(400, "ticket_type_code_taken", "the cinema already has a ticket type with that code"),
+    ApiError(400, "invalid_voucher", "a promo code that cannot be used: \"reason\" is unknown (or deactivated), "
+                                     "not_yet_valid, expired or not_valid_for_these_seats"),
+    ApiError(400, "voucher_code_taken", "creating a voucher whose code another voucher has (codes are "
+                                        "case-insensitive)"),
     ApiError(400, "invalid_seat", "a seat number outside the show's seats (for a list, \"seats\" lists them)"),
     ApiError(400, "invalid_ticket_type", "holding a seat as a ticket type the show does not offer for its category "
                                          "(\"ticket_type\" and \"seats\" name them)"),
@@ -80,6 +84,8 @@ ERRORS: tuple[ApiError, ...] = (
     ApiError(409, "waitlist_closed", "joining a waiting list that staff closed (or whose show was cancelled)"),
     ApiError(409, "already_on_waitlist", "joining a show's waiting list you are already waiting on (or have an "
                                          "offer from)"),
+    ApiError(409, "voucher_used_up", "a promo code with fewer uses left than the seats it would discount (a use "
+                                     "is a seat); \"uses_left\" and \"limit\" (overall or per_account) say which"),
     ApiError(409, "seat_blocked", "the seat (`seat_number`) was taken out of sale by staff"),
     ApiError(409, "show_cancelled", "booking, holding or changing a cancelled show"),
     ApiError(409, "screen_busy", "the show would overlap another on the same screen (movie duration + "

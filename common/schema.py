@@ -41,6 +41,7 @@ TAG_HOLDS = "holds"
 TAG_ONSALES = "onsales"
 TAG_ORDERS = "orders"
 TAG_TICKETS = "tickets"
+TAG_VOUCHERS = "vouchers"
 TAG_REPORTS = "reports"
 TAG_WAITLIST = "waitlist"
 TAG_HEALTH = "health"
@@ -55,6 +56,7 @@ TAGS = [
     (TAG_WAITLIST, "Waiting lists of sold-out shows: join, see your place, take an offer, leave; staff see and "
                    "close them."),
     (TAG_ORDERS, "Pay for a hold: orders, payments (box office, Stripe), refunds."),
+    (TAG_VOUCHERS, "Promo codes: check one on your hold; staff create codes and batches of single-use codes."),
     (TAG_TICKETS, "E-tickets with QR codes, and check-in at the door."),
     (TAG_REPORTS, "Sales reports for staff: tickets, revenue, refunds, holds, check-in."),
     (TAG_HEALTH, "For load balancers and monitoring."),

@@ -21,11 +21,12 @@ from babel.messages.pofile import read_po, write_po
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale"
 # Our code: everything the web pages show and every message the API sends. Migrations and tests are not shown.
-PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "orders", "tickets", "waitlist", "notifications", "web",
-                  "reports",
+PYTHON_SOURCES = ["core", "accounts", "venues", "moviemedia", "vouchers", "orders", "tickets", "waitlist",
+                  "notifications", "web", "reports",
                   "ticketing_system"]
 # The pages, the mails (.html and .txt) and the staff's admin pages.
 TEMPLATE_DIRS = ["web/templates", "notifications/templates", "accounts/templates", "core/templates",
+                 "vouchers/templates",
                  "reports/templates"]
 TRANSLATED_LANGUAGES = ["es", "hi"]  # English is the source language
 GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}

@@ -56,9 +56,12 @@ def buyer_email(email: str) -> str:
 
 
 def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_by: str = CounterMethod.CASH,
-                    email: str = "", now: datetime | None = None, ticket_types: dict[int, str] | None = None) -> Order:
+                    email: str = "", voucher: str | None = None, now: datetime | None = None,
+                    ticket_types: dict[int, str] | None = None) -> Order:
     """Sell the seats at the counter: a paid order of the walk-in customer, all or nothing. `ticket_types`: seat
-    number -> type code for the seats sold as another type than Adult (checked by the hold, as online).
+    number -> type code for the seats sold as another type than Adult (checked by the hold, as online). `voucher`:
+    a promo code the buyer hands over, redeemed as for any order (its per-account limit counts the walk-in
+    identity's uses, so give codes limited per account to customers who order themselves).
 
     Two tills selling one seat at the same moment queue on the seat rows (and on the walk-in identity's row, which
     `hold_create` locks to count its held seats): the second finds the seat sold, SeatsUnavailable (409).
@@ -70,7 +73,7 @@ def box_office_sell(*, staff_user, show_id: int, seat_numbers: list[int], paid_b
         hold = hold_create(user=customer, show_id=show_id, seat_numbers=seat_numbers, now=now, past_the_gates=True,
                            ticket_types=ticket_types)
         order = services.order_create(user=customer, hold_id=hold.pk, payment_method=Order.Method.BOX_OFFICE,
-                                      now=now)
+                                      voucher=voucher, now=now)
         if email:
             Order.objects.filter(pk=order.pk).update(email=email)
             order.email = email

@@ -32,8 +32,10 @@ class Order(models.Model):
     hold = models.OneToOneField(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="order")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     payment_method = models.CharField(max_length=20, choices=Method.choices)
-    # What was sold, as sold: [{"number", "label", "category", "price", "ticket_type"}], in seat order (before
-    # ticket types, without "ticket_type": Adult). A later price change never rewrites it.
+    # What was sold, as sold: [{"number", "label", "category", "price", "ticket_type", "full_price", "discount"}],
+    # in seat order; `price` is what is charged for the seat (after a promo code's discount, of its `full_price`).
+    # Before ticket types, without "ticket_type": Adult; before vouchers, without full_price and discount (the
+    # price was the full price). A later price change never rewrites it.
     seats = models.JSONField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -47,6 +49,11 @@ class Order(models.Model):
     # Where the order's mail goes when not to the account's own address: a sale at the box office belongs to the
     # walk-in identity (orders.box_office), and the buyer may give an address for the tickets.
     email = models.EmailField(blank=True, default="")
+    # The promo code's uses this order took (vouchers; a use is a discounted seat), and what it took off in all:
+    # `total` is what is charged, each seat's `price` in `seats` too (with its `full_price` and `discount`).
+    voucher_use = models.OneToOneField("vouchers.VoucherUse", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="order")
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

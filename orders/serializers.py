@@ -13,15 +13,27 @@ _datetime = serializers.DateTimeField()
 class OrderCreateSerializer(serializers.Serializer):
     hold_id = serializers.IntegerField(min_value=1)
     payment_method = serializers.ChoiceField(choices=Order.Method.choices)
+    voucher = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                    help_text="A promo code (case-insensitive): discounts the seats it is valid for.")
 
 
 class OrderSeatSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     label = serializers.CharField()
     category = serializers.CharField()
-    price = serializers.CharField(help_text="Decimal string, e.g. \"12.50\": the price of its ticket type, fixed "
-                                            "when the order was created.")
+    price = serializers.CharField(help_text="Decimal string, e.g. \"12.50\": what is charged for the seat (its "
+                                            "ticket type's price, fixed when the order was created, less the "
+                                            "promo code's discount).")
+    full_price = serializers.CharField(help_text="Decimal string: the price before the promo code's discount.")
+    discount = serializers.CharField(help_text="Decimal string: what the promo code took off (\"0.00\": none).")
     ticket_type = serializers.CharField(help_text="The ticket type code it is sold as (\"adult\" by default).")
+
+
+def order_seat_json(seat: dict) -> dict:
+    """A seat of Order.seats as the API shows it. Orders from before ticket types sold every seat as Adult; orders
+    from before vouchers were charged the full price."""
+    return {**seat, "ticket_type": seat.get("ticket_type", ADULT), "full_price": seat.get("full_price", seat["price"]),
+            "discount": seat.get("discount", "0.00")}
 
 
 class OrderPaymentSerializer(serializers.Serializer):
@@ -40,7 +52,8 @@ class OrderSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="pending, paid, expired or cancelled")
     show_id = serializers.IntegerField()
     seats = OrderSeatSerializer(many=True)
-    total = serializers.CharField(help_text="Decimal string, e.g. \"37.00\".")
+    total = serializers.CharField(help_text="Decimal string, e.g. \"37.00\": what is charged.")
+    discount = serializers.CharField(help_text="Decimal string: what the promo code took off in all.")
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField()
     payment_method = serializers.CharField()
@@ -62,9 +75,9 @@ class OrderSerializer(serializers.Serializer):
             "id": order.pk,
             "status": order.current_status(),
             "show_id": order.show_id,
-            # Orders from before ticket types sold every seat as Adult.
-            "seats": [{**seat, "ticket_type": seat.get("ticket_type", ADULT)} for seat in order.seats],
+            "seats": [order_seat_json(seat) for seat in order.seats],
             "total": str(order.total),
+            "discount": str(order.discount),
             "currency": order.currency,
             "expires_at": _datetime.to_representation(order.expires_at),
             "payment_method": order.payment_method,

@@ -45,13 +45,18 @@ from orders.payments.providers.base import Outcome, to_minor_units
 from orders.pricing import PricedSeat
 from tickets.services import refuse_cancel_if_admitted
 from venues.models import ADULT
+from vouchers.services import voucher_redeem, voucher_use_paid, voucher_use_release
 
 logger = logging.getLogger(__name__)
 
 
 # --- Creating an order ------------------------------------------------------------------------------------
-def order_create(*, user, hold_id: int, payment_method: str, now: datetime | None = None) -> Order:
+def order_create(*, user, hold_id: int, payment_method: str, voucher: str | None = None,
+                 now: datetime | None = None) -> Order:
     """Turn the user's unexpired hold into a pending order that keeps its seats until `expires_at`.
+
+    `voucher`: a promo code, redeemed here under the order's locks (vouchers.services.voucher_redeem: the seats it
+    covers are discounted, one use each; InvalidVoucher 400, VoucherUsedUp 409).
 
     Someone else's hold (or one already in an order) is HoldNotFound (404); an expired one HoldExpired (410).
     For an online provider the payment is then started with it (after the commit: no lock is held over the
@@ -75,26 +80,39 @@ def order_create(*, user, hold_id: int, payment_method: str, now: datetime | Non
             raise SeatsUnavailable(lost)
         # The price is fixed here, per seat and ticket type: the order keeps it whatever the show's prices become.
         priced = [PricedSeat.of(seat, still_held[seat.number], show.prices) for seat in seats]
-        total = sum((seat.price for seat in priced), Decimal("0.00"))
         # The hold now keeps the seats for the order: extended to the payment window, never past the show. An order
         # paid at the counter is a reservation: kept until it must be collected (core.reservations.collect_by),
         # or for the usual window when that deadline is sooner.
         expires_at = min(now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES), show.date_time)
         if provider.paid_at_counter:
             expires_at = max(expires_at, collect_by(show.date_time))
+        sold = [seat.as_json() for seat in priced]
+        use = None
+        if voucher:
+            # After the seat rows are locked (core.locks: seats first), the voucher row is locked and its uses
+            # counted; the uses last as long as the pending order, for good once it is paid.
+            use, discounted = voucher_redeem(user=user, code=voucher, show=show, seats=sold,
+                                             expires_at=expires_at, now=now)
+            sold = [{**{k: v for k, v in seat.items() if k != "voucher"}, "price": str(seat["price"]),
+                     "full_price": str(seat["full_price"]), "discount": str(seat["discount"])}
+                    for seat in discounted]
+        total = sum((Decimal(seat["price"]) for seat in sold), Decimal("0.00"))
+        discount = sum((Decimal(seat.get("discount", "0")) for seat in sold), Decimal("0.00"))
         hold.expires_at = expires_at
         hold.save(update_fields=["expires_at"])
         ShowSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(held_until=expires_at)
         hold_record_converted(hold_id=hold.pk, to=HoldRecord.ConvertedTo.ORDER, now=now)
         order = Order.objects.create(
-            user=user, show=show, hold=hold, payment_method=payment_method, seats=[s.as_json() for s in priced],
-            total=total, currency=settings.CURRENCY, created_at=now, expires_at=expires_at,
+            user=user, show=show, hold=hold, payment_method=payment_method, seats=sold,
+            total=total, currency=settings.CURRENCY, created_at=now, expires_at=expires_at, voucher_use=use,
+            discount=discount,
         )
         payment = Payment.objects.create(order=order, provider=provider.name, amount=total,
                                          currency=order.currency, created_at=now)
         log_event_on_commit("order_created", user_id=user.pk, order_id=order.pk, show_id=show.pk,
                             seat_numbers=[seat.number for seat in seats], total=str(total),
-                            payment_method=payment_method)
+                            payment_method=payment_method, discount=str(discount),
+                            voucher_use_id=use.pk if use else None)
         if total == 0:
             # Nothing to pay: the seats are the customer's at once, as free tickets.
             _book_order(order=order, show=show, seats=seats, payment_status=Booking.PaymentStatus.FREE, now=now)
@@ -133,6 +151,7 @@ def _order_undo(*, order_id: int) -> None:
         order.hold = None
         order.save(update_fields=["status", "cancelled_at", "hold"])
         Payment.objects.filter(order=order).update(state=Payment.State.FAILED)
+        _release_voucher_use(order=order, now=order.cancelled_at)
 
 
 # --- Paying -------------------------------------------------------------------------------------------------
@@ -303,6 +322,8 @@ def expire_orders(*, now: datetime | None = None) -> int:
             if order.status == Order.Status.PENDING and order.expires_at <= now:
                 order.status = Order.Status.EXPIRED
                 order.save(update_fields=["status"])
+                # Its uses already lapsed with expires_at; written down too, as a cancel does.
+                _release_voucher_use(order=order, now=now)
                 log_event_on_commit("order_expired", order_id=order.pk)
                 expired += 1
     return expired
@@ -348,6 +369,7 @@ def order_cancel(*, user, order_id: int, now: datetime | None = None, by_staff: 
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
+        _release_voucher_use(order=order, now=now)
         log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason=reason)
         signals.order_cancelled.send(sender=Order, order=order)
     order.refund = refund
@@ -379,6 +401,7 @@ def booking_cancelled_refund(*, booking: Booking, now: datetime) -> Refund | Non
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
+        _release_voucher_use(order=order, now=now)
     return refund
 
 
@@ -503,6 +526,7 @@ def show_cancel_orders(*, show, now: datetime | None = None) -> list[Order]:
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now
         order.save(update_fields=["status", "cancelled_at"])
+        _release_voucher_use(order=order, now=now)
         log_event_on_commit("order_cancelled", order_id=order.pk, user_id=order.user_id, reason="show_cancelled")
         cancelled.append(order)
     return cancelled
@@ -590,10 +614,20 @@ def _book_order(*, order: Order, show: Show, seats: list[ShowSeat], payment_stat
     kinds = {seat["number"]: seat.get("ticket_type", ADULT) for seat in order.seats}
     bookings = insert_bookings(user=order.user, show=show, seats=seats, order=order, payment_status=payment_status,
                                prices=prices, ticket_types=kinds)
+    if order.voucher_use_id:
+        # Paid: its uses are kept for good. Paid after it expired (the money came, the seats were still free): the
+        # lapsed uses count again, even past max_uses (logged by vouchers).
+        voucher_use_paid(use_id=order.voucher_use_id, late=order.current_status(now) == Order.Status.EXPIRED)
     order.status = Order.Status.PAID
     order.paid_at = now
     order.save(update_fields=["status", "paid_at"])
     return bookings
+
+
+def _release_voucher_use(*, order: Order, now: datetime) -> None:
+    """A cancelled, undone or expired order gives its promo code's uses back."""
+    if order.voucher_use_id:
+        voucher_use_release(use_id=order.voucher_use_id, now=now)
 
 
 def order_detail(*, order_id: int) -> Order:

@@ -40,12 +40,15 @@ class OrderCreateView(APIView):
             "Its seats stay reserved until `expires_at` (ORDER_PAYMENT_MINUTES, default 15, never past the show's "
             "start). `stripe`: `payment` carries client_secret, publishable_key and payment_intent_id for Stripe.js, "
             "and the order is paid when Stripe confirms (webhook or POST /orders/<id>/payment/refresh/). "
-            "`box_office`: the box office marks it paid. 404 not_found: not your hold, or already in an order."
+            "`box_office`: the box office marks it paid. 404 not_found: not your hold, or already in an order. "
+            "`voucher` (optional): a promo code; each seat it is valid for is discounted and takes one use; "
+            "400 invalid_voucher (`reason`: unknown, not_yet_valid, expired, not_valid_for_these_seats), 409 "
+            "voucher_used_up (`uses_left`, `limit`: overall or per_account)."
         ),
         request_body=OrderCreateSerializer, example={"hold_id": 1, "payment_method": "box_office"},
         success=(201, OrderSerializer),
         errors=[(404, "not_found"), "hold_expired", "show_started", "show_cancelled", "payment_method_unavailable",
-                "invalid_ticket_type", "payment_provider_error"],
+                "invalid_ticket_type", "payment_provider_error", "invalid_voucher", "voucher_used_up"],
     )
     @idempotent(atomic=False)
     def post(self, request):

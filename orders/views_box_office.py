@@ -34,6 +34,8 @@ class BoxOfficeSaleRequestSerializer(serializers.Serializer):
                                    help_text="Where to send the tickets (the buyer has no account).")
     paid_by = serializers.ChoiceField(choices=CounterMethod.choices, default=CounterMethod.CASH,
                                       help_text="cash (default) or card_terminal: the cinema's own card terminal.")
+    voucher = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                    help_text="A promo code the buyer hands over (case-insensitive).")
 
     def to_internal_value(self, data):
         # The older form, plain seat numbers, is the same seats as Adult (the number is then validated as one).
@@ -88,7 +90,8 @@ class BoxOfficeSaleView(APIView):
         example={"show_id": 1, "seats": [{"number": 41, "ticket_type": "adult"}, {"number": 42}], "paid_by": "cash"},
         success=(201, BoxOfficeOrderSerializer),
         errors=[(404, "not_found"), "invalid", "invalid_seat", "seats_unavailable", "hold_limit_reached",
-                "show_started", "show_cancelled", "invalid_ticket_type", "ticket_type_not_allowed"],
+                "show_started", "show_cancelled", "invalid_ticket_type", "ticket_type_not_allowed",
+                "invalid_voucher", "voucher_used_up"],
         # A 400 names the request's fields: `seats` is the field's messages for `invalid`, the seat numbers for
         # `invalid_seat`, so the 400 shape is the plain error's (the 409's keeps the numbers).
         error_schemas={400: ErrorSerializer},
@@ -99,7 +102,8 @@ class BoxOfficeSaleView(APIView):
         data = serializer.validated_data
         order = box_office.box_office_sell(staff_user=request.user, show_id=data["show_id"],
                                            seat_numbers=data["seat_numbers"], paid_by=data["paid_by"],
-                                           email=data.get("email", ""), ticket_types=data["ticket_types"])
+                                           email=data.get("email", ""), ticket_types=data["ticket_types"],
+                                           voucher=data.get("voucher") or None)
         return Response(box_office_order_data(request, order), status=status.HTTP_201_CREATED)
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from common.errors import DomainError
 from core.models import Booking, HoldRecord, Movie, Show
-from orders.models import Refund
+from orders.models import Order, Refund
 from venues.models import Cinema
 
 # A report spans at most this many days: the work (one row per show) stays bounded whatever is asked.
@@ -312,9 +312,9 @@ WEEKLY_CSV_COLUMNS = ["week", "week_start", "movie_id", "movie_title", "shows", 
 
 @dataclass
 class MovieWeek:
-    """A movie's week (Monday to Sunday, in each cinema's time zone). gross: what its tickets were sold for,
-    including tickets later refunded; refunds: what was given back; discounts: always 0 until vouchers exist (no
-    price is discounted yet); net = gross - refunds - discounts."""
+    """A movie's week (Monday to Sunday, in each cinema's time zone). gross: the full (list) price of its tickets
+    sold, including tickets later refunded; refunds: what was given back; discounts: what promo codes took off
+    those tickets; net = gross - refunds - discounts: what was kept."""
 
     week_start: date
     movie_id: int
@@ -363,11 +363,79 @@ def movie_weekly_report(*, week_start: date, weeks: int = 1, movie_id: int | Non
     report = sales_report(date_from=week_start, date_to=week_start + timedelta(days=7 * weeks - 1),
                           movie_id=movie_id, cinema_id=cinema_id, now=now)
     found: dict[tuple[date, int], MovieWeek] = {}
+    discounts = discounts_per_show([row.show_id for row in report.rows])
     for row in report.rows:
         monday = row.day - timedelta(days=row.day.weekday())
         entry = found.setdefault((monday, row.movie_id), MovieWeek(monday, row.movie_id, row.movie_title))
         entry.shows += 1
         entry.tickets += row.tickets_sold
-        entry.gross += row.revenue + row.refunds
+        discount = discounts.get(row.show_id, Decimal("0.00"))
+        # Revenue and refunds are what was charged; the list price adds back what codes took off.
+        entry.gross += row.revenue + row.refunds + discount
         entry.refunds += row.refunds
+        entry.discounts += discount
     return sorted(found.values(), key=lambda w: (w.week_start, w.movie_title, w.movie_id))
+
+
+def discounts_per_show(show_ids) -> dict[int, Decimal]:
+    """{show id: what promo codes took off its tickets sold} — the tickets the revenue and the refunds count: active
+    bookings and refunded ones (a free ticket given back was never sold). One query."""
+    found: dict[int, Decimal] = {}
+    orders = (Order.objects.filter(show_id__in=list(show_ids), discount__gt=0, paid_at__isnull=False)
+              .prefetch_related("bookings").only("id", "show_id", "seats"))
+    for order in orders:
+        discount = {seat["number"]: Decimal(seat.get("discount", "0")) for seat in order.seats}
+        for booking in order.bookings.all():
+            if (booking.status == Booking.Status.BOOKED
+                    or booking.payment_status == Booking.PaymentStatus.REFUNDED):
+                found[order.show_id] = found.get(order.show_id, Decimal("0.00")) + discount.get(
+                    booking.seat_number, Decimal("0.00"))
+    return found
+
+
+VOUCHER_CSV_COLUMNS = ["code", "batch", "kind", "value", "orders", "seats", "discount", "net"]
+
+
+@dataclass
+class VoucherLine:
+    """A code's (or a batch's) orders paid in the period: how many, the seats discounted, the discount given and
+    their net revenue (what was charged less what was refunded)."""
+
+    code: str
+    batch: str
+    kind: str
+    value: str
+    orders: int = 0
+    seats: int = 0
+    discount: Decimal = Decimal("0.00")
+    net: Decimal = Decimal("0.00")
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "batch": self.batch, "kind": self.kind, "value": self.value,
+                "orders": self.orders, "seats": self.seats, "discount": str(self.discount), "net": str(self.net)}
+
+
+def voucher_report(*, date_from: date, date_to: date, by_batch: bool = False, **_ignored) -> list[VoucherLine]:
+    """Per code (or per batch: one line for all its codes) over the orders paid from `date_from` to `date_to`
+    (server time zone). Two queries."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(date_from, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    refunded = Refund.objects.filter(order=OuterRef("pk")).exclude(state=Refund.State.FAILED).values(
+        "order").annotate(total=Sum("amount")).values("total")
+    orders = (Order.objects.filter(voucher_use__isnull=False, paid_at__gte=start, paid_at__lt=end)
+              .select_related("voucher_use__voucher")
+              .annotate(refunded=Coalesce(Subquery(refunded, output_field=DecimalField()), Value(Decimal("0")),
+                                          output_field=DecimalField())))
+    lines: dict[str, VoucherLine] = {}
+    for order in orders:
+        voucher = order.voucher_use.voucher
+        key = voucher.batch if by_batch and voucher.batch else voucher.code
+        line = lines.setdefault(key, VoucherLine(
+            code="" if by_batch and voucher.batch else voucher.code, batch=voucher.batch, kind=voucher.kind,
+            value=str(voucher.value)))
+        line.orders += 1
+        line.seats += order.voucher_use.seats
+        line.discount += order.discount
+        line.net += order.total - Decimal(order.refunded)
+    return sorted(lines.values(), key=lambda line: (-line.discount, line.batch, line.code))

@@ -11,4 +11,7 @@ urlpatterns = [
     path("reports/movies-weekly.csv", views.MovieWeeklyCsvView.as_view(), name="reports-movies-weekly-csv"),
     path("admin/reports/movies-weekly/", admin_role_view(MANAGER, views.admin_movie_weekly_report),
          name="admin-reports-movies-weekly"),
+    path("reports/vouchers.csv", views.VoucherReportCsvView.as_view(), name="reports-vouchers-csv"),
+    path("admin/reports/vouchers/", admin_role_view(MANAGER, views.admin_voucher_report),
+         name="admin-reports-vouchers"),
 ]

@@ -28,6 +28,7 @@ from reports.selectors import (
     CSV_COLUMNS,
     MAX_REPORT_DAYS,
     MAX_REPORT_WEEKS,
+    VOUCHER_CSV_COLUMNS,
     WEEKLY_CSV_COLUMNS,
     cinema_choices,
     movie_choices,
@@ -35,6 +36,7 @@ from reports.selectors import (
     parse_report_params,
     parse_weekly_params,
     sales_report,
+    voucher_report,
 )
 from reports.serializers import ReportErrorSerializer, SalesReportSerializer
 
@@ -183,3 +185,53 @@ def admin_movie_weekly_report(request):
                "cinemas": cinema_choices(), "currency": settings.CURRENCY, "query": request.GET.urlencode(),
                "max_weeks": MAX_REPORT_WEEKS}
     return TemplateResponse(request, "admin/reports/movies_weekly.html", context)
+
+
+def _voucher_params(query) -> dict:
+    params = parse_report_params({key: query.get(key) for key in ("from", "to")})
+    return {**params, "by_batch": query.get("group") == "batch"}
+
+
+def _vouchers_csv(lines) -> str:
+    out = io.StringIO()
+    writer = csv_export.writer(out)
+    writer.writerow(VOUCHER_CSV_COLUMNS)
+    for line in lines:
+        data = line.as_dict()
+        writer.writerow([data[c] for c in VOUCHER_CSV_COLUMNS])
+    return out.getvalue()
+
+
+class VoucherReportCsvView(APIView):
+    """Discounts per promo code (or batch: `group=batch`) over the orders paid in the period, as CSV (manager)."""
+
+    permission_classes = [role_required(MANAGER)]
+    swagger_schema = None  # not JSON; documented in docs/pricing.md
+
+    @reads_from_replica
+    def get(self, request):
+        params = _voucher_params(request.query_params)
+        response = HttpResponse(_vouchers_csv(voucher_report(**params)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (f'attachment; filename="vouchers-{params["date_from"]}-'
+                                           f'{params["date_to"]}.csv"')
+        return response
+
+
+@require_safe
+@reads_from_replica
+def admin_voucher_report(request):
+    """Discounts per promo code as an admin page: the period, per code or per batch, the table with totals."""
+    errors = {}
+    try:
+        params = _voucher_params(request.GET)
+    except DomainError as exc:
+        errors = exc.extra
+        params = _voucher_params({})
+    lines = voucher_report(**params)
+    totals = {"orders": sum(line.orders for line in lines), "seats": sum(line.seats for line in lines),
+              "discount": sum((line.discount for line in lines), Decimal("0.00")),
+              "net": sum((line.net for line in lines), Decimal("0.00"))}
+    context = {**admin.site.each_context(request), "title": _("Discounts per promo code"), "lines": lines,
+               "totals": totals, "errors": errors, "params": params, "currency": settings.CURRENCY,
+               "query": request.GET.urlencode()}
+    return TemplateResponse(request, "admin/reports/vouchers.html", context)

@@ -62,6 +62,9 @@ RUN_ORDER = [
     ("my_holds_page", {}),
     ("holds_release", {}),
     ("holds_create", {"hold_id": "json.id"}),  # the released seats can be held again
+    # Staff make a promo code; the customer previews it on the hold (the order below is made without it).
+    ("vouchers_create", {"voucher_id": "json.id"}),
+    ("vouchers_check", {}),
     ("orders_create", {"order_id": "json.id"}),
     ("orders_retrieve", {}),
     ("my_orders_list", {}),
@@ -121,18 +124,25 @@ RUN_ORDER = [
     ("screens_retrieve", {}),
     ("cinemas_list", {}),
     ("cinemas_page", {}),
+    # Staff: promo codes (the one made above, deactivated) and a batch of single-use codes.
+    ("vouchers_list", {}),
+    ("vouchers_retrieve", {}),
+    ("vouchers_update", {}),
+    ("vouchers_batch_create", {}),
     # Staff: the sales report of what the story did (the default period: the last and next 30 days).
     ("reports_sales", {}),
 ]
 # Request fields whose example cannot be a constant: the value comes from a variable.
 BODY_VARIABLES = {"refresh": "{{refresh_token}}", "hold_id": "{{hold_id}}", "code": "{{ticket_code}}"}
 # Operations whose example body is sent as it is: a ticket type's `code` is its own, not a ticket's.
-CONSTANT_BODIES = {"ticket_types_create"}
+CONSTANT_BODIES = {"ticket_types_create", "vouchers_create"}
+# Fields of an operation's example kept as they are while the others come from variables: a promo code's `code`.
+CONSTANT_FIELDS = {"vouchers_check": {"code"}}
 # Form fields (multipart operations) and their values; a file field is left disabled (no file in the collection).
 FORM_VALUES = {"trailer_url": "https://www.youtube.com/watch?v=YoHD9XEInc0"}
 VARIABLES = ["baseUrl", "access_token", "refresh_token", "staff_token", "staff_username", "staff_password",
              "movie_id", "show_id", "booking_id", "hold_id", "cinema_id", "screen_id", "order_id", "ticket_code",
-             "onsale_id", "entry_id"]
+             "onsale_id", "entry_id", "voucher_id"]
 
 
 def swagger_document() -> dict:
@@ -229,7 +239,8 @@ def _prepare(item, operation_id, operation, captures, expected: int | None = Non
     if body.get("mode") == "raw" and body.get("raw"):
         data = json.loads(body["raw"])
         if operation_id not in CONSTANT_BODIES:
-            data.update({k: v for k, v in BODY_VARIABLES.items() if k in data})
+            data.update({k: v for k, v in BODY_VARIABLES.items()
+                         if k in data and k not in CONSTANT_FIELDS.get(operation_id, ())})
         body["raw"] = json.dumps(data, indent=2)
     if body.get("mode") == "formdata":
         for field in body.get("formdata", []):

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     # Movies' posters and trailer links (beside tickets: neither imports the other).
     "moviemedia",
     "tickets",
+    # Vouchers and promo codes (beside tickets and moviemedia); orders redeems them.
+    "vouchers",
     "orders",
     # Waiting lists of sold-out shows: offers seats that come back (holds, through core) before notifications,
     # which mails the offers.
@@ -291,6 +293,8 @@ REST_FRAMEWORK = {
         "booking_user": env.str("THROTTLE_BOOKING_USER", default="30/min"),
         "hold_user": env.str("THROTTLE_HOLD_USER", default="30/min"),
         "cancel_user": env.str("THROTTLE_CANCEL_USER", default="30/min"),
+        # Checking promo codes (vouchers.views): generated codes are unguessable, and guessing is slow besides.
+        "voucher_check_user": env.str("THROTTLE_VOUCHER_CHECK_USER", default="30/min"),
         "refresh_ip": env.str("THROTTLE_REFRESH_IP", default="30/min"),
         "account_user": env.str("THROTTLE_ACCOUNT_USER", default="60/min"),
         "password_change_user": env.str("THROTTLE_PASSWORD_CHANGE_USER", default="5/min"),

@@ -45,6 +45,7 @@ urlpatterns = [
     path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
     path("", include("orders.urls")),
+    path("", include("vouchers.urls")),
     path("", include("waitlist.urls")),
     path("", include("tickets.urls")),
     path("", include("venues.urls")),

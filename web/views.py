@@ -60,6 +60,8 @@ from orders.throttles import CARD_THROTTLES
 from tickets.rendering import qr_svg_data_uri
 from venues.models import ADULT
 from venues.selectors import cinema_list
+from vouchers import services as voucher_services
+from vouchers.throttles import VoucherCheckUserThrottle
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from web import live
@@ -454,13 +456,31 @@ def checkout(request, hold_id: int):
         return redirect("web:my_tickets")
     show = selectors.show_get(show_id=hold.show_id)
     seats, typed = _seat_lines(show, selectors.held_seat_lines(hold=hold, show=show))
+    total = sum((seat["price"] or Decimal("0") for seat in seats), Decimal("0"))
+    # A promo code typed in: previewed per seat with the order's own price rule (vouchers), not yet used; the pay
+    # form then carries it to the order, which redeems it.
+    promo_code = request.GET.get("code", "").strip()[:64]
+    promo, promo_error = None, None
+    if promo_code:
+        # Checking a code counts against the API's limit for it (guessing codes is slow there too).
+        wait = throttle_wait(request, VoucherCheckUserThrottle)
+        if wait is not None:
+            return _too_many(request, wait)
+        try:
+            promo = voucher_services.voucher_check(user=request.user, code=promo_code, hold_id=hold.pk)
+            total = promo["total"]
+        except DomainError as exc:
+            promo_error = _error_message(exc)
     return render(request, "web/checkout.html", {
         "hold": hold,
         "show": show,
         "seats": seats,
         "typed": typed,
         "seat_labels": [seat["label"] for seat in seats],
-        "total": sum((seat["price"] or Decimal("0") for seat in seats), Decimal("0")),
+        "total": total,
+        "promo_code": promo_code,
+        "promo": promo,
+        "promo_error": promo_error,
         "now": timezone.now(),
         "card_available": _card_available(),
         "collect_by": collect_by(show.date_time),
@@ -497,7 +517,8 @@ def pay(request, hold_id: int):
         messages.error(request, _(PaymentMethodUnavailable.message))
         return redirect("web:checkout", hold_id=hold_id)
     try:
-        order = order_services.order_create(user=request.user, hold_id=hold_id, payment_method=method)
+        order = order_services.order_create(user=request.user, hold_id=hold_id, payment_method=method,
+                                            voucher=request.POST.get("voucher", "").strip()[:64] or None)
     except (NotFound, HoldExpired):
         messages.error(request, _("This hold has expired or was released; choose your seats again."))
         return redirect("web:my_tickets")

@@ -174,7 +174,9 @@ def test_the_api_description_names_the_same_role_as_the_table(table):
                     "GET /reports/movies-weekly.csv", "GET /admin/core/show/schedule/",
                     "POST /admin/core/show/schedule/", "GET /boxoffice/", "POST /staff/till/sell/",
                     "POST /staff/till/refund/", "GET /staff/till/orders/{order_id}/tickets.pdf", "GET /door/",
-                    "POST /staff/door/checkin/"}
+                    "POST /staff/door/checkin/", "GET /admin/reports/vouchers/", "GET /reports/vouchers.csv",
+                    "GET /vouchers/batch/{label}/codes.csv", "GET /admin/vouchers/voucher/batch/",
+                    "POST /admin/vouchers/voucher/batch/"}
     assert api_rows - undocumented == set(described)
 
 

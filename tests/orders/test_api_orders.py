@@ -48,9 +48,12 @@ class TestCreate:
         body = response.json()
         assert body == {
             "id": order.pk, "status": "pending", "show_id": show.pk,
-            "seats": [{"number": 3, "label": "3", "category": "standard", "price": "12.50", "ticket_type": "adult"},
-                      {"number": 5, "label": "5", "category": "standard", "price": "12.50", "ticket_type": "adult"}],
-            "total": "25.00", "currency": "EUR", "expires_at": iso(order.expires_at), "payment_method": "box_office",
+            "seats": [{"number": 3, "label": "3", "category": "standard", "price": "12.50", "ticket_type": "adult",
+                       "full_price": "12.50", "discount": "0.00"},
+                      {"number": 5, "label": "5", "category": "standard", "price": "12.50", "ticket_type": "adult",
+                       "full_price": "12.50", "discount": "0.00"}],
+            "total": "25.00", "discount": "0.00", "currency": "EUR", "expires_at": iso(order.expires_at),
+            "payment_method": "box_office",
             "payment": {"status": "created",
                         "instructions": "Pay at the box office before the order expires; staff mark it paid."},
             "refunded": "0.00", "booking_ids": [], "created_at": iso(order.created_at), "paid_at": None,

@@ -33,8 +33,10 @@ def test_the_order_fixes_each_seats_type_and_price(auth_client, user, show, staf
 
     assert response.status_code == 201
     assert (response.json()["seats"], response.json()["total"]) == ([
-        {"number": 1, "label": "A1", "category": "standard", "price": "6.50", "ticket_type": "child"},
-        {"number": 2, "label": "A2", "category": "standard", "price": "10.00", "ticket_type": "adult"}], "16.50")
+        {"number": 1, "label": "A1", "category": "standard", "price": "6.50", "ticket_type": "child",
+         "full_price": "6.50", "discount": "0.00"},
+        {"number": 2, "label": "A2", "category": "standard", "price": "10.00", "ticket_type": "adult",
+         "full_price": "10.00", "discount": "0.00"}], "16.50")
     # A price change after the order was created changes nothing it sells.
     staff_client.patch(f"/shows/{show.id}/", {"prices": {"standard": {"adult": "11.00", "child": "7.00"}}},
                        format="json")

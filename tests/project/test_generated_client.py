@@ -106,6 +106,26 @@ def test_customer_and_staff_flows_with_the_generated_client(client_package):
         screen_name="Screen 2", date_time="2030-12-24T20:00:00Z", total_seats=120))
     assert (new_show.movie.title, new_show.available_seats) == ("Dune", 120)
 
+    # Staff (manager) make a promo code; the customer previews it on a hold, then orders with it.
+    staff_vouchers = tc.VouchersApi(_api_client(tc, base_url, staff_tokens.access))
+    made = staff_vouchers.vouchers_create(tc.VoucherCreate(code="gen10", kind="percent_off", value="10", max_uses=5))
+    assert (made.code, made.uses, made.uses_left) == ("GEN10", 0, 5)
+    promo_hold = holds.holds_create(show.id, tc.HoldCreate(seat_numbers=[30]))
+    preview = tc.VouchersApi(signed_in).vouchers_check(tc.VoucherCheck(code="gen10", hold_id=promo_hold.id))
+    assert [seat.number for seat in preview.seats] == [30]
+    order = tc.OrdersApi(signed_in).orders_create(tc.OrderCreate(hold_id=promo_hold.id,
+                                                                 payment_method="box_office", voucher="Gen10"))
+    assert (order.discount, order.total) == (preview.discount, preview.total)
+    assert order.seats[0].full_price == preview.seats[0].full_price
+    assert staff_vouchers.vouchers_retrieve(made.id).uses == 1
+    batch = staff_vouchers.vouchers_batch_create(tc.VoucherBatch(count=2, kind="amount_off", value="1.00"))
+    assert len(batch.codes) == 2
+    assert len(staff_vouchers.vouchers_list(batch=batch.batch)) == 2
+    assert staff_vouchers.vouchers_update(made.id, tc.VoucherUpdate(active=False)).active is False
+    with pytest.raises(tc.ApiException) as refused:
+        tc.VouchersApi(signed_in).vouchers_check(tc.VoucherCheck(code="gen10", hold_id=promo_hold.id))
+    assert refused.value.status == 404  # the hold is the order's now
+
     # Refresh rotates the pair; logout revokes a refresh token.
     pair = accounts.token_refresh(tc.Refresh(refresh=tokens.refresh))
     assert pair.access and pair.refresh != tokens.refresh

@@ -16,6 +16,7 @@ from onsales.services import onsale_create
 from orders.services import order_create
 from tests.conftest import bearer
 from tests.factories import BookingFactory, CinemaFactory, MovieFactory, ScreenFactory, ShowFactory, UserFactory
+from vouchers.services import voucher_create
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,8 @@ def world():
                            admit_per_minute=60, pass_minutes=10)
     ids = {"movie_id": movie.pk, "show_id": show.pk, "booking_id": booking.pk, "hold_id": hold.pk,
            "order_id": order.pk, "cinema_id": screen.cinema_id, "screen_id": screen.pk, "uid": "MQ", "token": "x",
-           "onsale_id": onsale.pk}
+           "onsale_id": onsale.pk,
+           "voucher_id": voucher_create(created_by=None, code="HOSTILE", kind="amount_off", value=1).pk}
     return {"user": user, "staff": staff, "ids": ids}
 
 

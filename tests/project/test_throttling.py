@@ -168,7 +168,8 @@ def test_default_rates_come_from_one_environment_variable_per_scope():
            "THROTTLE_LOGIN_IP": "7/hour", "THROTTLE_BOOKING_USER": "99/min"}
     for name in ("THROTTLE_LOGIN_USERNAME", "THROTTLE_SIGNUP_IP", "THROTTLE_CANCEL_USER", "THROTTLE_HOLD_USER",
                  "THROTTLE_REFRESH_IP", "THROTTLE_ACCOUNT_USER", "THROTTLE_PASSWORD_CHANGE_USER",
-                 "THROTTLE_PASSWORD_RESET_IP", "THROTTLE_CARD_USER", "THROTTLE_CARD_IP"):
+                 "THROTTLE_PASSWORD_RESET_IP", "THROTTLE_CARD_USER", "THROTTLE_CARD_IP",
+                 "THROTTLE_VOUCHER_CHECK_USER"):
         env.pop(name, None)
     code = ("import json; from ticketing_system import settings as s; "
             "print(json.dumps(s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))")
@@ -177,7 +178,8 @@ def test_default_rates_come_from_one_environment_variable_per_scope():
     assert json.loads(out) == {"login_ip": "7/hour", "login_username": "5/min", "signup_ip": "10/min",
                                "booking_user": "99/min", "hold_user": "30/min", "cancel_user": "30/min",
                                "refresh_ip": "30/min", "account_user": "60/min", "password_change_user": "5/min",
-                               "password_reset_ip": "5/min", "card_user": "10/hour", "card_ip": "20/hour"}
+                               "password_reset_ip": "5/min", "card_user": "10/hour", "card_ip": "20/hour",
+                               "voucher_check_user": "30/min"}
 
 
 # --- Several processes, one limit ---------------------------------------------------------------------------

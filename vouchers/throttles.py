@@ -1,0 +1,5 @@
+from common.throttles import PerUserThrottle
+
+
+class VoucherCheckUserThrottle(PerUserThrottle):
+    scope = "voucher_check_user"
