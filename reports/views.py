@@ -50,15 +50,27 @@ _PARAMETERS = [
 ]
 
 
-def _csv(report) -> str:
+def _csv_response(columns, rows, filename: str) -> HttpResponse:
+    """The rows (each with as_dict()) as a CSV download with a header of `columns`, for a spreadsheet."""
     out = io.StringIO()
     # Titles and names are typed by staff: csv_export neutralises cells a spreadsheet would run.
     writer = csv_export.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in report.rows:
+    writer.writerow(columns)
+    for row in rows:
         data = row.as_dict()
-        writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
-    return out.getvalue()
+        writer.writerow(["" if data[c] is None else data[c] for c in columns])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _page_params(parse, query) -> tuple[dict, dict]:
+    """A report page's filters and the errors to show beside its form: a wrong value shows the defaults with the
+    error, where the API answers 400."""
+    try:
+        return parse(query), {}
+    except DomainError as exc:
+        return parse({}), exc.extra
 
 
 class SalesReportView(APIView):
@@ -91,9 +103,7 @@ class SalesReportCsvView(APIView):
     @reads_from_replica
     def get(self, request):
         report = sales_report(**parse_report_params(request.query_params))
-        response = HttpResponse(_csv(report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (f'attachment; filename="sales-{report.date_from}-{report.date_to}.csv"')
-        return response
+        return _csv_response(CSV_COLUMNS, report.rows, f"sales-{report.date_from}-{report.date_to}.csv")
 
 
 def _chart(bars, *, title, x_label, y_label, top=None) -> dict:
@@ -108,12 +118,7 @@ def _chart(bars, *, title, x_label, y_label, top=None) -> dict:
 @reads_from_replica
 def admin_sales_report(request):
     """The report as an admin page: filters, charts (each with its numbers in a table), the tables, a CSV link."""
-    errors = {}
-    try:
-        params = parse_report_params(request.GET)
-    except DomainError as exc:
-        errors = exc.extra
-        params = parse_report_params({})
+    params, errors = _page_params(parse_report_params, request.GET)
     report = sales_report(**params)
     day = _("Day")
     charts = [
@@ -143,16 +148,6 @@ def admin_sales_report(request):
     return TemplateResponse(request, "admin/reports/sales.html", context)
 
 
-def _weekly_csv(weeks) -> str:
-    out = io.StringIO()
-    writer = csv_export.writer(out)
-    writer.writerow(WEEKLY_CSV_COLUMNS)
-    for week in weeks:
-        data = week.as_dict()
-        writer.writerow([data[c] for c in WEEKLY_CSV_COLUMNS])
-    return out.getvalue()
-
-
 class MovieWeeklyCsvView(APIView):
     """Per movie and week: tickets, gross, refunds, discounts, net (manager only), as CSV for distributors."""
 
@@ -162,21 +157,15 @@ class MovieWeeklyCsvView(APIView):
     @reads_from_replica
     def get(self, request):
         params = parse_weekly_params(request.query_params)
-        response = HttpResponse(_weekly_csv(movie_weekly_report(**params)), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="movies-weekly-{params["week_start"]}.csv"'
-        return response
+        return _csv_response(WEEKLY_CSV_COLUMNS, movie_weekly_report(**params),
+                             f"movies-weekly-{params['week_start']}.csv")
 
 
 @require_safe
 @reads_from_replica
 def admin_movie_weekly_report(request):
     """The per-movie weekly report as an admin page: the week(s), the table with totals, a CSV link."""
-    errors = {}
-    try:
-        params = parse_weekly_params(request.GET)
-    except DomainError as exc:
-        errors = exc.extra
-        params = parse_weekly_params({})
+    params, errors = _page_params(parse_weekly_params, request.GET)
     weeks = movie_weekly_report(**params)
     totals = {name: sum((getattr(w, name) for w in weeks), Decimal("0.00") if name != "tickets" else 0)
               for name in ("tickets", "gross", "refunds", "discounts", "net")}
@@ -192,16 +181,6 @@ def _voucher_params(query) -> dict:
     return {**params, "by_batch": query.get("group") == "batch"}
 
 
-def _vouchers_csv(lines) -> str:
-    out = io.StringIO()
-    writer = csv_export.writer(out)
-    writer.writerow(VOUCHER_CSV_COLUMNS)
-    for line in lines:
-        data = line.as_dict()
-        writer.writerow([data[c] for c in VOUCHER_CSV_COLUMNS])
-    return out.getvalue()
-
-
 class VoucherReportCsvView(APIView):
     """Discounts per promo code (or batch: `group=batch`) over the orders paid in the period, as CSV (manager)."""
 
@@ -211,22 +190,15 @@ class VoucherReportCsvView(APIView):
     @reads_from_replica
     def get(self, request):
         params = _voucher_params(request.query_params)
-        response = HttpResponse(_vouchers_csv(voucher_report(**params)), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (f'attachment; filename="vouchers-{params["date_from"]}-'
-                                           f'{params["date_to"]}.csv"')
-        return response
+        return _csv_response(VOUCHER_CSV_COLUMNS, voucher_report(**params),
+                             f"vouchers-{params['date_from']}-{params['date_to']}.csv")
 
 
 @require_safe
 @reads_from_replica
 def admin_voucher_report(request):
     """Discounts per promo code as an admin page: the period, per code or per batch, the table with totals."""
-    errors = {}
-    try:
-        params = _voucher_params(request.GET)
-    except DomainError as exc:
-        errors = exc.extra
-        params = _voucher_params({})
+    params, errors = _page_params(_voucher_params, request.GET)
     lines = voucher_report(**params)
     totals = {"orders": sum(line.orders for line in lines), "seats": sum(line.seats for line in lines),
               "discount": sum((line.discount for line in lines), Decimal("0.00")),
