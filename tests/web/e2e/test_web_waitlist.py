@@ -1,5 +1,5 @@
 """The waiting list in Chromium: a sold-out show → join for N seats → the place in line → seats come back → the
-offer's link in My tickets opens the checkout of the held seats; leaving the list; the page in Spanish."""
+offer's link in My tickets opens the checkout of the held seats; leaving the list; the page in Spanish and Hindi."""
 import pytest
 from playwright.sync_api import expect
 
@@ -48,4 +48,17 @@ def test_leave_the_list_and_the_page_in_spanish(new_page, sold_out):
     expect(page.locator("#waitlist")).to_contain_text("número 1 de la cola")
     page.get_by_role("button", name="Salir de la lista de espera").click()
     expect(page.locator("#waitlist")).to_contain_text("Agotado")
+    assert Entry.objects.get(user=customer).status == "left"
+
+
+def test_join_and_leave_in_hindi(new_page, sold_out):
+    show, _ = sold_out
+    customer = UserFactory(username="asha")
+    page = new_page(locale="hi-IN", extra_http_headers={"Accept-Language": "hi"})
+    log_in(page, customer, f"/showings/{show.pk}/")
+    page.fill("#waitlist-seats", "2")
+    page.get_by_role("button", name="प्रतीक्षा सूची में शामिल हों").click()
+    expect(page.locator("#waitlist")).to_contain_text("आप 2 सीटों की प्रतीक्षा सूची में हैं: कतार में क्रमांक 1।")
+    page.get_by_role("button", name="प्रतीक्षा सूची छोड़ें").click()
+    expect(page.get_by_role("button", name="प्रतीक्षा सूची में शामिल हों")).to_be_visible()
     assert Entry.objects.get(user=customer).status == "left"
