@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import MANAGER, RoleActionsMixin, admin_role_view, has_role
 from common import csv_export
+from common.admin import ReadOnlyAdminMixin
 from core.models import Movie, Show
 from venues.models import Cinema
 from vouchers import services
@@ -161,17 +162,9 @@ class VoucherAdmin(RoleActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(VoucherUse)
-class VoucherUseAdmin(admin.ModelAdmin):
+class VoucherUseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Uses are taken and given back by the orders (vouchers.services, under the voucher's lock), never by hand.
     list_display = ["id", "voucher", "user", "seats", "created_at", "expires_at", "released_at"]
     list_filter = ["voucher__batch"]
     list_select_related = ["voucher", "user"]
     search_fields = ["voucher__code", "user__username"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
