@@ -1,6 +1,7 @@
 """An account cannot tie up a show, or the sale, without paying (core.limits): MAX_SEATS_PER_CUSTOMER_PER_SHOW seats
 of a show held or reserved unpaid, counted together, and MAX_UNPAID_RESERVATIONS_PER_ACCOUNT unpaid reservations
 open, on every path that reserves; with 20 parallel requests of one account on PostgreSQL too (and a control)."""
+import threading
 from unittest import mock
 
 import pytest
@@ -110,6 +111,23 @@ def test_bookings_through_the_bookings_endpoint_are_limited_too():
 PARALLEL = 20
 
 
+def _counts_meet_each_other():
+    """Make the requests count the account's seats at the same moment (a barrier just before the count, on both
+    paths), so the control does not depend on the machine's scheduling: without the lock each counts before any
+    other has written. (With the lock only one would ever be there; the real test has no barrier.)"""
+    everyone_counts = threading.Barrier(PARALLEL)
+    real = limits.allowances
+
+    def count_when_the_others_do(**kwargs):
+        try:
+            everyone_counts.wait(timeout=5)
+        except threading.BrokenBarrierError:
+            pass
+        return real(**kwargs)
+
+    return mock.patch.object(limits, "allowances", count_when_the_others_do)
+
+
 def _race(show, user):
     client = client_for(user)
     return run_concurrently([lambda n=n: book(client, show, n).status_code for n in range(1, PARALLEL + 1)])
@@ -140,7 +158,8 @@ def test_control_without_the_account_lock_the_limit_is_exceeded_and_the_test_see
     booking_service._fast_sql.cache_clear()
     try:
         with mock.patch.object(limits, "lock_account", lambda user_id: None), \
-                mock.patch.object(booking_service, "_account_lock", lambda vendor: unlocked):
+                mock.patch.object(booking_service, "_account_lock", lambda vendor: unlocked), \
+                _counts_meet_each_other():
             outcome = _race(show, user)
     finally:
         booking_service._fast_sql.cache_clear()
