@@ -3,6 +3,7 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from unittest import mock
 
 from django.db import connection, connections, transaction
 
@@ -67,3 +68,21 @@ def row_locked_elsewhere(queryset, *, no_key: bool = False):
     finally:
         release.set()
         holder.join()
+
+
+def calls_meet(target, attribute: str, parties: int, *, timeout: float = 2.0):
+    """Patch `target.attribute` so that `parties` concurrent calls of it wait for each other before going on: the
+    reads a lock should serialise then happen at the same moment, and a control without the lock sees the race
+    whatever the machine's scheduling. Under the lock only one call is ever there: it waits out `timeout` and goes
+    on alone (the barrier breaks, and every later call passes straight through)."""
+    barrier = threading.Barrier(parties)
+    real = getattr(target, attribute)
+
+    def meet_then_call(*args, **kwargs):
+        try:
+            barrier.wait(timeout=timeout)
+        except threading.BrokenBarrierError:
+            pass
+        return real(*args, **kwargs)
+
+    return mock.patch.object(target, attribute, meet_then_call)

@@ -1,7 +1,6 @@
 """An account cannot tie up a show, or the sale, without paying (core.limits): MAX_SEATS_PER_CUSTOMER_PER_SHOW seats
 of a show held or reserved unpaid, counted together, and MAX_UNPAID_RESERVATIONS_PER_ACCOUNT unpaid reservations
 open, on every path that reserves; with 20 parallel requests of one account on PostgreSQL too (and a control)."""
-import threading
 from unittest import mock
 
 import pytest
@@ -14,7 +13,7 @@ from core import limits
 from core.errors import SeatLimitReached
 from core.models import Booking
 from core.services import booking as booking_service
-from tests.concurrency_helpers import run_concurrently
+from tests.concurrency_helpers import calls_meet, run_concurrently
 from tests.conftest import client_for
 from tests.factories import ShowFactory, UserFactory
 from tests.seat_prices import set_seat_prices
@@ -115,17 +114,7 @@ def _counts_meet_each_other():
     """Make the requests count the account's seats at the same moment (a barrier just before the count, on both
     paths), so the control does not depend on the machine's scheduling: without the lock each counts before any
     other has written. (With the lock only one would ever be there; the real test has no barrier.)"""
-    everyone_counts = threading.Barrier(PARALLEL)
-    real = limits.allowances
-
-    def count_when_the_others_do(**kwargs):
-        try:
-            everyone_counts.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
-        return real(**kwargs)
-
-    return mock.patch.object(limits, "allowances", count_when_the_others_do)
+    return calls_meet(limits, "allowances", PARALLEL, timeout=5)
 
 
 def _race(show, user):

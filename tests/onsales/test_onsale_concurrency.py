@@ -1,7 +1,6 @@
 """Two staff putting one show in two on-sales at the same moment (real threads, PostgreSQL: `postgres_only`): the
 show's row is locked while the first is checked and saved, so the second is refused; the control removes the lock
 and sees both go through, so the show would sell through two waiting rooms."""
-import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 from onsales import services
 from onsales.errors import ShowsAlreadyGated
 from onsales.models import OnSale
-from tests.concurrency_helpers import run_concurrently
+from tests.concurrency_helpers import calls_meet, run_concurrently
 from tests.factories import ShowFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
@@ -20,17 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only
 def _checks_meet_each_other():
     """Make the two checks read which shows are taken at the same moment (a barrier in front of the read). Under
     the show lock only one is ever there: it waits out the timeout and goes on alone."""
-    both_are_reading = threading.Barrier(2)
-    real = services._shows_gated
-
-    def read_when_the_other_does(show_ids, **kwargs):
-        try:
-            both_are_reading.wait(timeout=2)
-        except threading.BrokenBarrierError:
-            pass
-        return real(show_ids, **kwargs)
-
-    return mock.patch.object(services, "_shows_gated", read_when_the_other_does)
+    return calls_meet(services, "_shows_gated", 2)
 
 
 def _create(show):

@@ -4,14 +4,13 @@ The promise: however cancels, joins and offers interleave, a seat is offered to 
 one offer at most, the first in line are offered first, and a customer is never left waiting while a seat they
 could have is free.
 """
-import threading
 from unittest import mock
 
 import pytest
 
 from core.models import Hold, HoldSeat, ShowSeat
 from core.services import booking as booking_service
-from tests.concurrency_helpers import run_concurrently
+from tests.concurrency_helpers import calls_meet, run_concurrently
 from tests.conftest import client_for
 from tests.factories import BookingFactory, ShowFactory, UserFactory
 from waitlist import services
@@ -34,17 +33,7 @@ def _canceller(booking):
 def _offers_meet_each_other():
     """Make offer rounds that run at once read the free seats at the same moment (a barrier in front of the read).
     Under the list lock only one round is ever there: it waits out the timeout and goes on alone."""
-    everyone_is_reading = threading.Barrier(3)
-    real = services.sellable_seats
-
-    def read_when_the_others_do(**kwargs):
-        try:
-            everyone_is_reading.wait(timeout=2)
-        except threading.BrokenBarrierError:
-            pass
-        return real(**kwargs)
-
-    return mock.patch.object(services, "sellable_seats", read_when_the_others_do)
+    return calls_meet(services, "sellable_seats", 3)
 
 
 def assert_offered_once_in_order(show, entries):
