@@ -8,6 +8,7 @@ such as `-12.50` alone; it does not cover a leading tab or carriage return, whic
 has this one home.
 """
 from defusedcsv import csv as defused_csv
+from django.http import HttpResponse
 
 # Leading characters OWASP lists that defusedcsv does not escape.
 _LEADING_WHITESPACE_FORMULA = ("\t", "\r")
@@ -35,3 +36,10 @@ class _Writer:
 def writer(out) -> _Writer:
     """A csv.writer over `out` whose cells cannot run in a spreadsheet."""
     return _Writer(out)
+
+
+def download(text: str, filename: str) -> HttpResponse:
+    """CSV text as a file the browser saves (`filename`), the one shape of every CSV download."""
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

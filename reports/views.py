@@ -59,9 +59,7 @@ def _csv_response(columns, rows, filename: str) -> HttpResponse:
     for row in rows:
         data = row.as_dict()
         writer.writerow(["" if data[c] is None else data[c] for c in columns])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_export.download(out.getvalue(), filename)
 
 
 def _page_params(parse, query) -> tuple[dict, dict]:

@@ -5,7 +5,6 @@ import io
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, Sum
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -156,9 +155,7 @@ class VoucherAdmin(RoleActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export codes as CSV"), permissions=["manager"])
     def export_codes_csv(self, request, queryset):
-        response = HttpResponse(codes_csv(queryset.order_by("id")), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="vouchers.csv"'
-        return response
+        return csv_export.download(codes_csv(queryset.order_by("id")), "vouchers.csv")
 
 
 @admin.register(VoucherUse)

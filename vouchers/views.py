@@ -1,7 +1,6 @@
 """HTTP endpoints of vouchers: a customer checks a code on a hold; managers create, list, change and batch codes."""
 import io
 
-from django.http import HttpResponse
 from drf_yasg import openapi
 from rest_framework import status
 from rest_framework.response import Response
@@ -142,9 +141,7 @@ class VoucherBatchCsvView(APIView):
     def get(self, request, label):
         if not selectors.batch_exists(label):
             raise NotFound()
-        response = HttpResponse(batch_csv(label), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="vouchers-{label}.csv"'
-        return response
+        return csv_export.download(batch_csv(label), f"vouchers-{label}.csv")
 
 
 class VoucherCheckView(APIView):
