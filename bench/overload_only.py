@@ -22,7 +22,8 @@ def main() -> int:
         staff = run.staff_token(env)
         tokens = run.user_tokens(run.USERS)
         movie = run.create_movie(staff, "Bench: overload")
-        per_level = math.ceil(run.MAX_EXPECTED_RATE * run.premiere_rows.OVERLOAD_DURATION / run.SEATS)
+        per_level = math.ceil(run.MAX_EXPECTED_RATE * run.premiere_rows.OVERLOAD_DURATION
+                              * run.premiere_rows.OVERLOAD_ROUNDS / run.SEATS)
         shows = {f: run.create_shows(staff, movie, per_level, f"overload {f}x")
                  for f in run.premiere_rows.OVERLOAD_FACTORS}
         warm = run.create_shows(staff, movie, 2, "warm-up")

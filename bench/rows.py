@@ -33,6 +33,8 @@ TARGET_READ_MISS, TARGET_READ_HIT, TARGET_BOOKING = 1.5, 0.3, 2.5
 
 OVERLOAD_FACTORS = [int(f) for f in os.environ.get("BENCH_OVERLOAD_FACTORS", "1,2,4,10").split(",")]
 OVERLOAD_DURATION = float(os.environ.get("BENCH_OVERLOAD_DURATION", 8))
+# Rounds over the factors, in mirrored order (overload_row); a factor's figures are taken over all its rounds.
+OVERLOAD_ROUNDS = int(os.environ.get("BENCH_OVERLOAD_ROUNDS", 2))
 # Clients wait the Retry-After of a 503 before their next request, as a well-behaved client (a browser's page, the
 # app) does; BENCH_OVERLOAD_RETRY_AFTER=0 retries at once (the worst case: every refusal is at once another request).
 OVERLOAD_HONOUR_RETRY_AFTER = os.environ.get("BENCH_OVERLOAD_RETRY_AFTER", "1") != "0"
@@ -40,6 +42,8 @@ CLIENT_TIMEOUT = 10.0
 # A refusal is "fast" under this; a success must be under TARGET_OVERLOAD_P99_MS at the 99th percentile.
 FAST_503_MS, TARGET_OVERLOAD_P99_MS, TARGET_OVERLOAD_RATIO, TARGET_HEALTH_MS = 50, 250, 0.9, 100
 HEALTH_INTERVAL = 0.1
+# A level of the level table within this share of the best bookings/s saturates the service (saturating_connections).
+SATURATION_SHARE = 0.95
 
 
 def percentile(sorted_values, p):
@@ -183,13 +187,18 @@ def _health_probe(host, port, stop: threading.Event, latencies: list, statuses: 
         stop.wait(HEALTH_INTERVAL)
 
 
-def overload_level(connections: int, shows: list[int], tokens: list[str], *, host, port, seats) -> dict:
-    counter = iter(range(10**9))
+def _overload_run(connections: int, shows: list[int], tokens: list[str], first_request: int, *, host, port,
+                  seats) -> dict:
+    """One run of the booking load at `connections`: the raw answers. Request i books seat i div shows + 1 of show
+    i mod shows; `first_request` continues a factor's numbering in its second round, so no seat is asked for twice."""
+    counter = iter(range(first_request, 10**9))
+    sent = [first_request]
     statuses, latencies = Counter(), {"201": [], "503": [], "other": []}
     booked_ids: list[int] = []
 
     def next_request() -> bytes:
         i = next(counter)
+        sent[0] = i + 1
         show, seat = shows[i % len(shows)], i // len(shows) + 1
         if seat > seats:
             show, seat = shows[-1], seats + 1
@@ -220,7 +229,24 @@ def overload_level(connections: int, shows: list[int], tokens: list[str], *, hos
     seconds = time.monotonic() - began
     stop.set()
     probe.join()
-    client_cpu = time.process_time() - cpu_before
+    return {"statuses": statuses, "latencies": latencies, "booked_ids": booked_ids, "seconds": seconds,
+            "client_cpu": time.process_time() - cpu_before, "health_latencies": health_latencies,
+            "health_statuses": health_statuses, "sent": sent[0]}
+
+
+def _overload_summary(connections: int, runs: list[dict]) -> dict:
+    """A factor's runs taken together: rates over their total time, percentiles over all their answers."""
+    statuses, health_statuses = Counter(), Counter()
+    latencies = {"201": [], "503": [], "other": []}
+    health_latencies, booked_ids = [], []
+    for run in runs:
+        statuses.update(run["statuses"])
+        health_statuses.update(run["health_statuses"])
+        for key, values in run["latencies"].items():
+            latencies[key].extend(values)
+        health_latencies.extend(run["health_latencies"])
+        booked_ids.extend(run["booked_ids"])
+    seconds = sum(run["seconds"] for run in runs)
     for values in (*latencies.values(), health_latencies):
         values.sort()
     answered = sum(n for s, n in statuses.items() if isinstance(s, int))
@@ -228,7 +254,8 @@ def overload_level(connections: int, shows: list[int], tokens: list[str], *, hos
     fast = sum(1 for v in refusals if v * 1000 < FAST_503_MS)
     five_xx_other = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500 and s != 503)
     return {
-        "connections": connections, "seconds": seconds, "booked_ids": booked_ids,
+        "connections": connections, "seconds": seconds, "runs": len(runs), "booked_ids": booked_ids,
+        "bookings_per_s_per_run": [run["statuses"].get(201, 0) / run["seconds"] for run in runs],
         "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
         "bookings_per_s": statuses.get(201, 0) / seconds,
         "p99_success_ms": percentile(latencies["201"], 99) * 1000,
@@ -241,16 +268,38 @@ def overload_level(connections: int, shows: list[int], tokens: list[str], *, hos
         "health_p99_ms": percentile(health_latencies, 99) * 1000,
         "health_max_ms": (health_latencies[-1] * 1000) if health_latencies else float("nan"),
         "health_statuses": {str(k): v for k, v in health_statuses.items()},
-        "client_cpu_share_of_one_core": client_cpu / seconds,
+        "client_cpu_share_of_one_core": sum(run["client_cpu"] for run in runs) / seconds,
     }
 
 
+def saturating_connections(levels: list[tuple[int, float]]) -> int:
+    """The fewest connections that saturate the service: the first level of the level table within
+    SATURATION_SHARE of the best bookings/s. Past it, more connections add queueing, not bookings (the table's p99
+    grows with the connections while bookings/s stays flat), so the overload row's 1x is the knee, not whichever
+    flat level a noisy run happened to measure highest. 8 without a level table."""
+    if not levels:
+        return 8
+    best = max(rate for _, rate in levels)
+    return min(connections for connections, rate in levels if rate >= SATURATION_SHARE * best)
+
+
 def overload_row(saturation: int, shows_for, tokens, *, host, port, seats, log) -> dict:
+    """OVERLOAD_ROUNDS rounds over the factors, every other one in reverse order (1, 2, 4, 10, then 10, 4, 2, 1):
+    on this machine the rate drifts within a run (the first level measured was the fastest whichever it was), and
+    the mirrored order gives every factor the same mean position, so the drift does not pass for the load's effect."""
+    runs: dict[int, list[dict]] = {factor: [] for factor in OVERLOAD_FACTORS}
+    for round_index in range(OVERLOAD_ROUNDS):
+        order = OVERLOAD_FACTORS if round_index % 2 == 0 else list(reversed(OVERLOAD_FACTORS))
+        for factor in order:
+            connections = saturation * factor
+            log(f"overload, round {round_index + 1}/{OVERLOAD_ROUNDS}: {factor}x the saturating {saturation} "
+                f"connections = {connections}, {OVERLOAD_DURATION:.0f} s")
+            first = runs[factor][-1]["sent"] if runs[factor] else 0
+            runs[factor].append(_overload_run(connections, shows_for(factor), tokens, first, host=host, port=port,
+                                              seats=seats))
     levels = []
     for factor in OVERLOAD_FACTORS:
-        connections = saturation * factor
-        log(f"overload: {factor}x the saturating {saturation} connections = {connections}, {OVERLOAD_DURATION:.0f} s")
-        level = overload_level(connections, shows_for(factor), tokens, host=host, port=port, seats=seats)
+        level = _overload_summary(saturation * factor, runs[factor])
         level["factor"] = factor
         levels.append(level)
     best = max(level["bookings_per_s"] for level in levels) or float("nan")
@@ -263,12 +312,12 @@ def overload_row(saturation: int, shows_for, tokens, *, host, port, seats, log) 
         and level["share_fast_503"] >= level["share_503"] * 0.99
         for level in levels)
     return {"saturation_connections": saturation, "honour_retry_after": OVERLOAD_HONOUR_RETRY_AFTER,
-            "levels": levels, "best_bookings_per_s": best, "targets_met": met}
+            "rounds": OVERLOAD_ROUNDS, "levels": levels, "best_bookings_per_s": best, "targets_met": met}
 
 
 def print_overload(row: dict) -> None:
-    print(f"overload: saturation at {row['saturation_connections']} connections; clients "
-          f"{'wait Retry-After after a 503' if row['honour_retry_after'] else 'retry a 503 at once'}")
+    print(f"overload: saturation at {row['saturation_connections']} connections; {row['rounds']} mirrored rounds; "
+          f"clients {'wait Retry-After after a 503' if row['honour_retry_after'] else 'retry a 503 at once'}")
     header = (f"{'load':>5} | {'conns':>5} | {'book/s':>7} | {'vs best':>7} | {'p99 201 ms':>10} | "
               f"{'503 share':>9} | {'fast 503':>8} | {'p99 503 ms':>10} | {'timeouts':>8} | {'other 5xx':>9} | "
               f"{'health p99/max ms':>17} | {'client CPU':>10}")

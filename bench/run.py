@@ -898,7 +898,8 @@ def main() -> int:
     read_shows = create_shows(staff, read_movie, 10, "read")
     cost_shows = {side: create_shows(staff, load_movie, math.ceil(MAX_EXPECTED_RATE * premiere_rows.COST_DURATION
                                                                   / SEATS), f"cost {side}") for side in ("hit", "miss")}
-    overload_per_level = math.ceil(MAX_EXPECTED_RATE * premiere_rows.OVERLOAD_DURATION / SEATS)
+    overload_per_level = math.ceil(MAX_EXPECTED_RATE * premiere_rows.OVERLOAD_DURATION
+                                   * premiere_rows.OVERLOAD_ROUNDS / SEATS)
     overload_shows = {f: create_shows(staff, load_movie, overload_per_level, f"overload {f}x")
                       for f in premiere_rows.OVERLOAD_FACTORS}
     prepare_raw_sql(load_movie)
@@ -1011,8 +1012,8 @@ def main() -> int:
     extra_ids: list[int] = []
     extra_unanswered: list[int] = []
     cost_hit = cost_pass("hit")
-    saturation = int(os.environ.get("BENCH_SATURATION", 0)) or (
-        max(rows, key=lambda r: r["api"]["bookings_per_s"])["connections"] if rows else 8)
+    saturation = int(os.environ.get("BENCH_SATURATION", 0)) or premiere_rows.saturating_connections(
+        [(r["connections"], r["api"]["bookings_per_s"]) for r in rows])
     overload = premiere_rows.overload_row(saturation, lambda f: overload_shows[f], tokens, host=HOST, port=PORT,
                                           seats=SEATS, log=log)
     for level in overload["levels"]:
@@ -1091,7 +1092,7 @@ def main() -> int:
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git_revision": git_revision(),
         "cpus": os.cpu_count(), "duration_s_per_run": DURATION, "seats_per_show": SEATS, "users": USERS,
         "server": main_server, "servers_compared": SERVERS,
-        "workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs x 2 + 1)"),
+        "workers": os.environ.get("WEB_CONCURRENCY", f"default ({os.cpu_count()} CPUs + 1)"),
         "levels": rows, "rounds_at_8": summary, "rounds": rounds, "one_hot_show": hot_rows, "viewers": viewers,
         "read_mix": read_result, "race": race, "verification": checks,
         "cost_per_request": {"cache_hit": cost_hit, "cache_off": cost_miss}, "overload": overload, "mail": mail,

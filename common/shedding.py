@@ -1,26 +1,34 @@
-"""Load shedding: a WSGI wrapper that answers 503 `overloaded` at once when this process already has as many requests
-in hand as it can finish within a short deadline, so that the queue in front of the service stays bounded.
+"""Load shedding: a WSGI wrapper in front of Django that serves each process's requests from a short queue and
+answers 503 `overloaded` at once, before Django or the database, to a request that would wait in it too long.
 
-Why here, in front of Django (docs/decisions/0038-load-shedding.md): a shed request must cost almost nothing and
-touch nothing shared. It is judged on the WSGI environ alone (no Django request, middleware, URL resolving, session,
-cache or database), so a flood of them still leaves the CPUs to the requests that are being served.
+Why this shape (docs/decisions/0053-shedding-by-expected-wait.md, which replaced a count of requests in hand):
 
-Two signals, either of which sheds:
-- **In flight**: requests of this process inside the application (granian hands each to one of its
-  `SERVE_THREADS` Python threads). At `SHED_MAX_IN_FLIGHT`, a newcomer waits at most `SHED_WAIT_MS` for one of
-  them to finish, then is refused: a short burst on one process (the kernel spreads connections, not requests, over
-  the processes) is absorbed, a standing queue is not. The server must run more threads than the limit
-  (ticketing_system/serve.py), so that a request over the limit reaches Python and is answered 503 instead of
-  waiting, unseen, in the server's own queue, and so that `/health/` always finds a thread.
-- **Queue time** (behind a proxy): the proxy stamps `X-Request-Start: t=<epoch milliseconds>` when it receives the
-  request (HAProxy in `make cluster`); a request that already waited longer than `SHED_QUEUE_DEADLINE_MS` is
-  answered 503 instead of being served late, when its client may have given up (CoDel's point: judge the queue by
-  how long its head waited, not by its length). Only read when `SHED_TRUST_REQUEST_START` is on: a client could
-  otherwise send a stale stamp to have itself shed, which harms nobody else, or a future one to skip nothing.
+- **A fixed set of threads serves; the server's many threads only queue.** The HTTP server hands each request to
+  one of its `SERVE_THREADS` Python threads; this wrapper passes it to one of `SHED_MAX_IN_FLIGHT` threads of its
+  own that run Django (the "servers"), and the server's thread waits for the answer. The server runs far more
+  threads than servers, so every request waiting for this process is visible here (none waits unseen in the
+  server's own queue) and is judged the moment it arrives. Only the servers touch the database, so a process
+  holds `SHED_MAX_IN_FLIGHT` connections however many threads the server runs (Django's connections are per
+  thread). With the GIL a process runs one thread at a time anyway; two servers let one run while the other waits
+  for PostgreSQL.
+- **Judged by the wait it would have, not by a count.** Each process keeps a moving average of how long a server is
+  busy with a request. A newcomer that finds the servers busy and the queue so long that its expected wait
+  (queue length x average service time / servers) exceeds `SHED_MAX_QUEUE_MS` is refused at once: a refusal costs
+  a few microseconds and no waiting, so it is fast, and the queue never grows past what the servers can clear within
+  the budget. A count cannot do this: the same 4 requests in hand are 10 ms of work on a quiet machine and 200 ms on
+  a busy one, so a count either refuses work the service could do or lets the queue grow (decision 0050's trial).
+- **A bound on the actual wait.** If the estimate was wrong (a slow request got ahead of it), a request still queued
+  after twice the budget is refused then, and never served afterwards: the queue's worst case is bounded too.
+- **Behind a proxy**, the proxy stamps `X-Request-Start: t=<epoch milliseconds>` when it receives the request
+  (HAProxy in `make cluster`); a request that already waited longer than `SHED_QUEUE_DEADLINE_MS` there is answered
+  503 instead of being served late. Only read when `SHED_TRUST_REQUEST_START` is on: a client could otherwise send
+  a stale stamp to have itself shed.
 
-Exempt paths (`SHED_EXEMPT_PATHS`, `/health/` by default) are never shed and not counted: a load balancer's probe
-must keep answering while the service sheds, or it would take a busy host out of rotation and overload the rest.
+Exempt paths (`SHED_EXEMPT_PATHS`, `/health/` by default) are never refused and never queue behind the rest: they
+have one server thread of their own (one more database connection), so a load balancer's probe keeps answering
+while the process sheds, and does not take a busy host out of rotation.
 """
+import collections
 import json
 import threading
 import time
@@ -29,27 +37,117 @@ import time
 # the contract; clients read Retry-After.
 OVERLOADED_CODE = "overloaded"
 _OVERLOADED_DETAIL = "The service is busy; retry after Retry-After seconds."
-# After a wait for a place timed out, requests over the limit are refused without waiting for this long.
-OVERLOAD_MEMORY_SECONDS = 0.25
+# Weight of the newest request in the moving average of the service time: about the last twenty requests count.
+_SERVICE_TIME_WEIGHT = 0.05
+
+_QUEUED, _RUNNING, _GIVEN_UP = 0, 1, 2
+
+
+class _Job:
+    """One request handed to a server thread; `done` is released when its answer is ready."""
+
+    __slots__ = ("environ", "state", "done", "status", "headers", "exc_info", "body", "error")
+
+    def __init__(self, environ):
+        self.environ = environ
+        self.state = _QUEUED
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.status = self.headers = self.exc_info = self.body = self.error = None
+
+    def run(self, app) -> None:
+        def start_response(status, headers, exc_info=None):
+            self.status, self.headers, self.exc_info = status, headers, exc_info
+            return self.body.append
+
+        self.body = []
+        try:
+            result = app(self.environ, start_response)
+            try:
+                # The whole body is read here, in the server thread: a streamed response may read the database
+                # lazily, and a Django connection belongs to the thread that opened it. close() fires Django's
+                # request_finished (which recycles this thread's connection), so it runs here too.
+                self.body.extend(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except BaseException as exc:  # handed to the waiting thread, which raises it as the application would have
+            self.error = exc
+
+
+class _Servers:
+    """`count` daemon threads running queued jobs in arrival order, started with the first job (a server process may
+    fork after importing the application, and threads do not survive a fork)."""
+
+    def __init__(self, app, count: int, name: str, service_s: float = 0.0):
+        self.app = app
+        self.count = count
+        self.name = name
+        self.lock = threading.Lock()
+        self._work = threading.Condition(self.lock)
+        self.queue = collections.deque()
+        self.waiting = 0  # queued and not given up
+        self.busy = 0
+        self.service_s = service_s  # moving average of the time a server spends on a request
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, job: _Job) -> None:
+        """Called with `self.lock` held."""
+        if len(self._threads) < self.count:
+            thread = threading.Thread(target=self._serve, name=f"{self.name}-{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        self.queue.append(job)
+        self.waiting += 1
+        self._work.notify()
+
+    def _serve(self) -> None:
+        while True:
+            with self._work:
+                while True:
+                    while not self.queue:
+                        self._work.wait()
+                    job = self.queue.popleft()
+                    if job.state == _QUEUED:
+                        break  # a job given up by its waiter was already counted out of `waiting`
+                job.state = _RUNNING
+                self.waiting -= 1
+                self.busy += 1
+            began = time.monotonic()
+            job.run(self.app)
+            elapsed = time.monotonic() - began
+            with self.lock:
+                self.busy -= 1
+                self.service_s += _SERVICE_TIME_WEIGHT * (min(elapsed, 1.0) - self.service_s)
+            job.done.release()
+
+    def expected_wait_s(self) -> float:
+        """The wait of a request queued now; 0 when a server is free. Called with `self.lock` held."""
+        if self.busy + self.waiting < self.count:
+            return 0.0
+        return (self.waiting + 1) * self.service_s / self.count
 
 
 class LoadShedder:
-    """WSGI middleware: `LoadShedder(app, max_in_flight=..., ...)`. `max_in_flight=0` turns the in-flight limit off."""
+    """WSGI middleware: `LoadShedder(app, max_in_flight=..., max_queue_ms=..., ...)`. `max_in_flight=0` turns it
+    off: the application then runs in the server's threads, unjudged (the proxy's stamp is still honoured)."""
 
-    def __init__(self, app, *, max_in_flight: int, wait_ms: int = 0, queue_deadline_ms: int = 0,
+    def __init__(self, app, *, max_in_flight: int, max_queue_ms: int = 100, queue_deadline_ms: int = 0,
                  trust_request_start: bool = False, retry_after_seconds: int = 1, exempt_paths=("/health/",),
-                 clock=time.time):
+                 initial_service_ms: float = 0, clock=time.time):
         self.app = app
         self.max_in_flight = max_in_flight
-        self.wait_s = wait_ms / 1000
+        self.max_queue_s = max_queue_ms / 1000
         self.queue_deadline_s = queue_deadline_ms / 1000
         self.trust_request_start = trust_request_start and queue_deadline_ms > 0
         self.exempt_paths = frozenset(exempt_paths)
         self.clock = clock
-        self._lock = threading.Lock()
-        self._slot_freed = threading.Condition(self._lock)
-        self.in_flight = 0
-        self._no_wait_until = 0.0
+        # Until a request has been measured, a newcomer's expected wait is `initial_service_ms` per request ahead
+        # (0: the first burst is queued; the bound on the actual wait still holds).
+        self.servers = (_Servers(app, max_in_flight, "shed-server", initial_service_ms / 1000)
+                        if max_in_flight > 0 else None)
+        self.exempt_server = _Servers(app, 1, "shed-exempt") if max_in_flight > 0 else None
         self.shed_count = 0  # for the bench and the operator's curiosity; never reset
         self._body = json.dumps({"detail": _OVERLOADED_DETAIL, "code": OVERLOADED_CODE}).encode()
         self._headers = [
@@ -73,73 +171,44 @@ class LoadShedder:
         return self.clock() - started > self.queue_deadline_s
 
     def _shed(self, start_response):
-        with self._lock:
-            self.shed_count += 1
+        self.shed_count += 1  # a statistic: a lost increment between threads does not matter
         start_response("503 Service Unavailable", list(self._headers))
         return [self._body]
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "") in self.exempt_paths:
-            return self.app(environ, start_response)
-        if self.trust_request_start and self._waited_too_long(environ):
+        exempt = environ.get("PATH_INFO", "") in self.exempt_paths
+        if not exempt and self.trust_request_start and self._waited_too_long(environ):
             return self._shed(start_response)
-        if self.max_in_flight <= 0:
+        if self.servers is None:
             return self.app(environ, start_response)
-        with self._slot_freed:
-            admitted = self.in_flight < self.max_in_flight
-            # Wait for a place only while waits have been succeeding. Once one timed out, the queue is standing, not a
-            # burst: for the next quarter second every request over the limit is refused at once (CoDel's switch from
-            # "absorb" to "drop"), so refusals stay fast and a waiting thread never holds up the one /health/ needs.
-            if not admitted and self.wait_s > 0 and self.clock() >= self._no_wait_until:
-                admitted = self._slot_freed.wait_for(lambda: self.in_flight < self.max_in_flight, timeout=self.wait_s)
-                if not admitted:
-                    self._no_wait_until = self.clock() + OVERLOAD_MEMORY_SECONDS
-            if admitted:
-                self.in_flight += 1
-        if not admitted:
+        servers = self.exempt_server if exempt else self.servers
+        # Django picks the server's sendfile wrapper for file responses when the environ offers one; the body is
+        # read in the server thread (_Job.run), so it must be a plain iterable.
+        job = _Job({k: v for k, v in environ.items() if k != "wsgi.file_wrapper"})
+        with servers.lock:
+            if not exempt and servers.expected_wait_s() > self.max_queue_s:
+                refused = True
+            else:
+                refused = False
+                servers.submit(job)
+        if refused:
             return self._shed(start_response)
-        try:
-            result = self.app(environ, start_response)
-        except BaseException:
-            self._leave()
-            raise
-        # The slot is held until the server has written the body and closed the iterable (a streamed response
-        # is still work in hand).
-        return _ReleasingIterable(result, self._leave)
-
-    def _leave(self) -> None:
-        with self._slot_freed:
-            self.in_flight -= 1
-            self._slot_freed.notify()
-
-
-class _ReleasingIterable:
-    """Wraps a WSGI response iterable so that the slot is released once, when the body has been iterated to its end
-    or when `close()` is called (which the WSGI spec requires of servers; some test clients only read the body)."""
-
-    def __init__(self, iterable, release):
-        self._iterable = iterable
-        self._release = release
-        self._released = False
-
-    def _release_once(self):
-        if not self._released:
-            self._released = True
-            self._release()
-
-    def __iter__(self):
-        try:
-            yield from self._iterable
-        finally:
-            self._release_once()
-
-    def close(self):
-        try:
-            close = getattr(self._iterable, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._release_once()
+        answered = job.done.acquire() if exempt else job.done.acquire(timeout=2 * self.max_queue_s)
+        if not answered:
+            with servers.lock:
+                if job.state == _QUEUED:  # still waiting: give it up, so no server ever runs it
+                    job.state = _GIVEN_UP
+                    servers.waiting -= 1
+                    gave_up = True
+                else:
+                    gave_up = False
+            if gave_up:
+                return self._shed(start_response)
+            job.done.acquire()  # a server took it just now: its answer is coming
+        if job.error is not None:
+            raise job.error
+        start_response(job.status, job.headers, job.exc_info)
+        return job.body
 
 
 def from_settings(app):
@@ -149,7 +218,7 @@ def from_settings(app):
     return LoadShedder(
         app,
         max_in_flight=settings.SHED_MAX_IN_FLIGHT,
-        wait_ms=settings.SHED_WAIT_MS,
+        max_queue_ms=settings.SHED_MAX_QUEUE_MS,
         queue_deadline_ms=settings.SHED_QUEUE_DEADLINE_MS,
         trust_request_start=settings.SHED_TRUST_REQUEST_START,
         retry_after_seconds=settings.SHED_RETRY_AFTER_SECONDS,

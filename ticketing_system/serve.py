@@ -26,12 +26,16 @@ def granian_args() -> list[str]:
     args = [
         str(BIN / "granian"), "--interface", "wsgi",
         "--host", os.environ.get("BIND_HOST", "127.0.0.1"), "--port", os.environ.get("PORT", "8000"),
-        # Processes for parallelism (the GIL lets one thread of a process run Python at a time), as before.
-        "--workers", str(_int("WEB_CONCURRENCY", cpus * 2 + 1)),
-        # Python threads per worker that run requests; I/O and slow clients never occupy them. More of them than
-        # the load-shedding limit (SHED_MAX_IN_FLIGHT, 4): a request over the limit must reach Python to be answered
-        # 503 at once, rather than wait unseen in granian's queue for a thread (docs/decisions/0038).
-        "--blocking-threads", str(_int("SERVE_THREADS", 6)),
+        # Processes for parallelism (the GIL lets one thread of a process run Python at a time): one per CPU and one
+        # more, which runs while another waits for PostgreSQL. Each runs Django in SHED_MAX_IN_FLIGHT threads
+        # (common/shedding.py), so more processes would only share the CPUs between more requests in hand, slowing
+        # every one of them and /health/ (make bench's overload row, docs/decisions/0053).
+        "--workers", str(_int("WEB_CONCURRENCY", cpus + 1)),
+        # Python threads per worker that take requests; I/O and slow clients never occupy them. Far more of them
+        # than the threads that run Django (SHED_MAX_IN_FLIGHT, 1; common/shedding.py): every request waiting for
+        # this process must reach Python to be judged, and refused at once if its wait would be too long, rather
+        # than wait unseen in granian's queue for a thread (docs/decisions/0053). They hold no database connection.
+        "--blocking-threads", str(_int("SERVE_THREADS", 64)),
         "--runtime-threads", "1",
         "--http", "1", "--no-ws",
         # A client still sending its headers after this long is disconnected (slow-client attacks hold
@@ -60,7 +64,7 @@ def main() -> None:
     if server not in ("granian", "gunicorn"):
         sys.exit(f"SERVER must be granian or gunicorn, not {server!r}")
     if not os.environ.get("REDIS_URL"):
-        workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1)
+        workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
         print(
             f"WARNING: REDIS_URL is not set, so each of the {workers} worker processes counts the abuse limits "
             "(login, signup, booking, ...) on its own: a client gets up to that many times the configured rates. "

@@ -231,15 +231,16 @@ CATALOGUE_STALE_WHILE_REVALIDATE_SECONDS = env.int("CATALOGUE_STALE_WHILE_REVALI
 # staff change made through another process is seen that much later; 0 turns it off).
 CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", default=1.0)
 
-# Load shedding (common/shedding.py, docs/decisions/0038-load-shedding.md). Requests a server process works on at
-# once; one more waits SHED_WAIT_MS for a place, then is answered 503 `overloaded`. The server runs more threads
-# than this (ticketing_system/serve.py) so that the excess reaches Python to be refused, and /health/ always finds a
-# thread. 0 turns the limit off.
-# 4, with a 50 ms wait below: a trial of 2 and 10 ms (decision 0050) shed requests at the load that merely saturates
-# the service (8 connections in `make bench`) on a busy machine, where a booking took tens of ms of wall time.
-SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=4)
-# How long a request over the limit may wait for a place before it is refused: absorbs a short burst on one process.
-SHED_WAIT_MS = env.int("SHED_WAIT_MS", default=50)
+# Load shedding (common/shedding.py, docs/decisions/0053-shedding-by-expected-wait.md). Each server process runs
+# Django in SHED_MAX_IN_FLIGHT threads of its own (so it holds that many database connections, plus one for
+# /health/); the server's threads (ticketing_system/serve.py, many more) only queue requests for them. A request
+# whose expected wait in that queue exceeds SHED_MAX_QUEUE_MS is answered 503 `overloaded` at once; one still
+# queued after twice that is refused then. SHED_MAX_IN_FLIGHT=0 turns shedding off (Django then runs in the
+# server's threads).
+# Off by default with DEBUG (make run): runserver serves the pages' static files itself and a developer's browser
+# sends bursts that a one-thread queue would refuse.
+SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=0 if DEBUG else 1)
+SHED_MAX_QUEUE_MS = env.int("SHED_MAX_QUEUE_MS", default=100)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
 # this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
 SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)
