@@ -54,8 +54,8 @@ REDIS_DB = int(os.environ.get("CLUSTER_REDIS_DB", "13"))
 CLIENTS = int(os.environ.get("CLUSTER_CLIENTS", "8"))
 SECONDS = float(os.environ.get("CLUSTER_SECONDS", "24"))
 WORKERS = os.environ.get("CLUSTER_WORKERS", "2")  # per app host
-# Load shedding at the proxy: requests HAProxy lets each host work on at once (its workers x the service's own
-# in-flight limit, SHED_MAX_IN_FLIGHT's default 4), and how long an excess request may wait in its queue.
+# Load shedding at the proxy: requests HAProxy lets each host have at once (its workers x 4: each worker's one Django
+# thread and a short queue behind it, docs/decisions/0053), and how long an excess request may wait in its queue.
 HOST_MAXCONN = int(os.environ.get("CLUSTER_HOST_MAXCONN", str(int(WORKERS) * 4)))
 SHED_QUEUE_MS = int(os.environ.get("CLUSTER_SHED_QUEUE_MS", "100"))
 # The on-sale's admissions: about a third of the users are admitted by the time app1 is killed.
