@@ -24,7 +24,10 @@ from common.httpcache import fast_path as catalogue_fast_path  # noqa: E402
 from common.shedding import from_settings as _load_shedder  # noqa: E402
 from web.live import fast_path  # noqa: E402  (needs the settings configured above)
 
-application = _load_shedder(catalogue_fast_path(fast_path(django_application)))
+# What the shedder serves, in its own threads. Tests call it directly: their data lives in the test's transaction,
+# which the shedder's threads, with database connections of their own, would not see.
+served_application = catalogue_fast_path(fast_path(django_application))
+application = _load_shedder(served_application)
 
 # With several threads per process (load shedding needs them, ticketing_system/serve.py), a request that arrives
 # while another holds the GIL waits for the interpreter's switch interval (5 ms by default) before it can even be

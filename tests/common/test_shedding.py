@@ -229,6 +229,7 @@ def test_the_served_application_is_wrapped_by_the_shedder(settings):
     from ticketing_system import wsgi
 
     assert isinstance(wsgi.application, LoadShedder)
+    assert wsgi.application.app is wsgi.served_application
     assert wsgi.application.max_in_flight == settings.SHED_MAX_IN_FLIGHT
     assert wsgi.application.max_queue_s == settings.SHED_MAX_QUEUE_MS / 1000
     assert "/health/" in wsgi.application.exempt_paths
