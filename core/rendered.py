@@ -30,7 +30,7 @@ from rest_framework.renderers import JSONRenderer
 from core import selectors
 from core.serializers import MovieDetailSerializer, ShowWithAvailabilitySerializer
 
-_MAX_PARTS = 20_000
+_MAX_PARTS = 10_000  # a show's part with its key is about 1 KB
 # (kind of row, time zone, row without its count) -> the show's rendered bytes up to its count, or the movie's
 _parts: dict[tuple, bytes] = {}
 _framing: tuple[bytes, bytes, bytes] | None = None
