@@ -167,22 +167,28 @@ class Rows(NamedTuple):
     converters: tuple[tuple[int, tuple, object], ...]
 
     def fetch(self, using: str, **values) -> list[tuple]:
-        conn = connections[using]
-        with conn.cursor() as cursor:
-            cursor.execute(self.query.sql, self.query.bind(**values))
-            rows = cursor.fetchall()
+        rows = self.fetch_raw(using, **values)
         if not self.converters:
             return rows
-        converted = []
-        for row in rows:
-            row = list(row)
-            for index, functions, expression in self.converters:
-                value = row[index]
-                for function in functions:
-                    value = function(value, expression, conn)
-                row[index] = value
-            converted.append(tuple(row))
-        return converted
+        conn = connections[using]
+        return [self.convert(row, conn) for row in rows]
+
+    def fetch_raw(self, using: str, **values) -> list[tuple]:
+        """The rows as the database driver gave them, before the ORM's converters (`convert`): e.g. a JSON column
+        still as its text, so a row can be a dictionary key (core.rendered)."""
+        with connections[using].cursor() as cursor:
+            cursor.execute(self.query.sql, self.query.bind(**values))
+            return cursor.fetchall()
+
+    def convert(self, row: tuple, conn) -> tuple:
+        """One row of `fetch_raw` as `fetch` (and the queryset) gives it."""
+        row = list(row)
+        for index, functions, expression in self.converters:
+            value = row[index]
+            for function in functions:
+                value = function(value, expression, conn)
+            row[index] = value
+        return tuple(row)
 
 
 def rows(build: Callable[..., QuerySet], samples: tuple[dict, dict]) -> Rows:

@@ -36,12 +36,31 @@ def movie_list() -> QuerySet[Movie]:
 def movies() -> list[Movie]:
     """`movie_list()` as a list, from its query composed once per process (see the show reads below): what
     `GET /movies/` without parameters answers."""
+    found = movie_rows()
+    if found is None:
+        return list(movie_list())
+    return [found.movie(row) for row in found.rows]
+
+
+class MovieRows(NamedTuple):
+    """`movies()`'s rows as the database gave them (`precomposed.Rows.fetch_raw`: the genres still JSON text), so
+    that a row can key what was made of it (core.rendered); `movie(row)` is the Movie the queryset would make."""
+
+    rows: list[tuple]
+    using: str
+    composed: precomposed.Rows
+
+    def movie(self, row: tuple) -> Movie:
+        return Movie.from_db(self.using, _MOVIE_LIST_ATTNAMES, self.composed.convert(row, connections[self.using]))
+
+
+def movie_rows() -> MovieRows | None:
+    """`movies()` unconverted, or None where that read is not composed (SQLite): then use `movies()`."""
     using = Movie.objects.all().db
     composed = _composed_movies(connections[using].vendor)
     if composed is None:
-        return list(movie_list())
-    attnames = [attname for attname, _ in _MOVIE_LIST_FIELDS]
-    return [Movie.from_db(using, attnames, row) for row in composed.fetch(using)]
+        return None
+    return MovieRows(composed.fetch_raw(using), using, composed)
 
 
 def movie_get(*, movie_id: int) -> Movie:
@@ -86,18 +105,14 @@ def show_list_for_movie(*, movie_id: int, now: datetime | None = None) -> QueryS
 def shows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist: bool = True) -> list[Show]:
     """`show_list_for_movie`, unfiltered, as a list: what `GET /movies/<id>/shows/` without parameters answers, and
     (`must_exist=False`: an unknown movie has no shows) `GET /shows/?movie=<id>`."""
-    now = now or timezone.now()
-    using = Show.objects.all().db
-    composed = _composed_shows("movie", connections[using].vendor)
-    if composed is None:
+    found = show_rows_of_movie(movie_id=movie_id, now=now, must_exist=must_exist)
+    if found is None:
         shows = list(shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id"))
-    else:
-        related = {}
-        shows = [_show_from_row(row, using, _LISTED, related) for row in composed.fetch(using, key=movie_id, now=now)]
-    # Shows prove the movie exists: only an empty list asks.
-    if not shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
-        raise MovieNotFound()
-    return shows
+        if not shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
+            raise MovieNotFound()
+        return shows
+    related = {}
+    return [found.show(row, related) for row in found.rows]
 
 
 def show_get(*, show_id: int, now: datetime | None = None) -> Show:
@@ -112,6 +127,49 @@ def show_get(*, show_id: int, now: datetime | None = None) -> Show:
     if show is None:
         raise ShowNotFound()
     return show
+
+
+class ShowRows(NamedTuple):
+    """The rows of a composed show read as the database gave them (`precomposed.Rows.fetch_raw`: the prices still
+    JSON text), so that a row can key what was made of it (core.rendered). Each row ends with `available_seats`;
+    rows of one `kind` have the same columns. `show(row)` is the Show, with its movie, screen and cinema, that the
+    queryset would have made of the row."""
+
+    rows: list[tuple]
+    kind: str
+    using: str
+    composed: precomposed.Rows
+
+    def show(self, row: tuple, related: dict | None = None) -> Show:
+        return _show_from_row(self.composed.convert(row, connections[self.using]), self.using,
+                              _LAYOUTS[self.kind], related)
+
+
+def show_rows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist: bool = True) -> ShowRows | None:
+    """`shows_of_movie`'s rows unconverted (the fields the API lists), or None where the read is not composed
+    (SQLite): then use `shows_of_movie`."""
+    using = Show.objects.all().db
+    composed = _composed_shows("movie", connections[using].vendor)
+    if composed is None:
+        return None
+    rows = composed.fetch_raw(using, key=movie_id, now=now or timezone.now())
+    # Shows prove the movie exists: only an empty list asks.
+    if not rows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
+        raise MovieNotFound()
+    return ShowRows(rows, "movie", using, composed)
+
+
+def listed_show_row(*, show_id: int, now: datetime | None = None) -> ShowRows | None:
+    """`show_get`'s show with only the fields the API writes (as a movie's shows list them), its one row
+    unconverted; None where the read is not composed (SQLite): then use `show_get`."""
+    using = Show.objects.all().db
+    composed = _composed_shows("listed show", connections[using].vendor)
+    if composed is None:
+        return None
+    rows = composed.fetch_raw(using, key=show_id, now=now or timezone.now())
+    if not rows:
+        raise ShowNotFound()
+    return ShowRows(rows, "listed show", using, composed)
 
 
 # --- The show reads, composed once per process --------------------------------------------------------------
@@ -155,6 +213,8 @@ _LISTED = _Layout(
     _only(Movie, "movie__", ("id", "title", "duration_minutes")),
     _only(Screen, "screen__", ("id", "name", "cinema")),
     _only(Cinema, "screen__cinema__", ("id", "name", "city", "time_zone")))
+# Which layout each composed read selects: one show for the pages, a movie's shows and one show for the API.
+_LAYOUTS = {"show": _FULL, "movie": _LISTED, "listed show": _LISTED}
 _SHOW_MOVIE, _SHOW_SCREEN = Show._meta.get_field("movie"), Show._meta.get_field("screen")
 _SCREEN_CINEMA = Screen._meta.get_field("cinema")
 _SAMPLES = ({"key": 900_000_001, "now": datetime(2000, 1, 1, tzinfo=UTC)},
@@ -163,10 +223,10 @@ _SAMPLES = ({"key": 900_000_001, "now": datetime(2000, 1, 1, tzinfo=UTC)},
 
 @functools.cache
 def _composed_shows(kind: str, vendor: str) -> precomposed.Rows | None:
-    layout = _FULL if kind == "show" else _LISTED
+    layout = _LAYOUTS[kind]
 
     def build(*, key, now):
-        if kind == "show":
+        if kind != "movie":
             queryset = shows_with_availability(now).filter(pk=key)
         else:
             queryset = shows_with_availability(now).filter(movie_id=key).order_by("date_time", "id")
@@ -179,6 +239,7 @@ def _composed_shows(kind: str, vendor: str) -> precomposed.Rows | None:
 
 
 _MOVIE_LIST_FIELDS = _model_fields(Movie, "")
+_MOVIE_LIST_ATTNAMES = [attname for attname, _ in _MOVIE_LIST_FIELDS]
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from common.schema import (
 )
 from common.serializers import DetailSerializer, ErrorSerializer
 from common.views import OwnListView
-from core import selectors
+from core import rendered, selectors
 from core.filters import MovieFilter, ShowFilter
 from core.serializers import (
     BlockSeatsSerializer,
@@ -73,7 +73,11 @@ class MovieListView(PubliclyCachedView, generics.ListAPIView):
                    success=(200, MovieDetailSerializer(many=True)), errors=["invalid"])
     def get(self, request, *args, **kwargs):
         if _unpaged(self) and not request.GET:
-            # No filter and no page: the list the queryset would give, composed once per process (core.selectors).
+            # No filter and no page: the list the queryset would give, composed once per process (core.selectors),
+            # each movie's part rendered once per distinct row (core.rendered).
+            found = selectors.movie_rows() if rendered.applies(request) else None
+            if found is not None:
+                return rendered.response(rendered.movies(found))
             return Response(MovieDetailSerializer(selectors.movies(), many=True).data)
         return super().get(request, *args, **kwargs)
 
@@ -113,9 +117,9 @@ class MovieShowsView(PubliclyCachedView, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         if _unpaged(self) and not request.GET:
             # No filter and no page: the list the queryset would give, from the show read composed once per
-            # process (core.selectors.shows_of_movie); with parameters, the filters and pages of a ListAPIView.
-            shows = selectors.shows_of_movie(movie_id=self.kwargs["movie_id"])
-            return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
+            # process (core.selectors.shows_of_movie), each show's part rendered once per distinct row
+            # (core.rendered); with parameters, the filters and pages of a ListAPIView.
+            return _shows_of_movie(request, movie_id=self.kwargs["movie_id"], must_exist=True)
         return super().get(request, *args, **kwargs)
 
     @api_operation(
@@ -159,9 +163,17 @@ class ShowListView(PubliclyCachedView, generics.ListAPIView):
         if movie_id is not None:
             # The commonest filter, one movie's shows (`?movie=<id>` alone): the read composed once per process,
             # which is exactly the filtered list (an unknown movie: none).
-            shows = selectors.shows_of_movie(movie_id=movie_id, must_exist=False)
-            return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
+            return _shows_of_movie(request, movie_id=movie_id, must_exist=False)
         return super().get(request, *args, **kwargs)
+
+
+def _shows_of_movie(request, *, movie_id: int, must_exist: bool):
+    found = selectors.show_rows_of_movie(movie_id=movie_id, must_exist=must_exist) if rendered.applies(request) \
+        else None
+    if found is not None:
+        return rendered.response(rendered.shows(found))
+    shows = selectors.shows_of_movie(movie_id=movie_id, must_exist=must_exist)
+    return Response(ShowWithAvailabilitySerializer(shows, many=True).data)
 
 
 def _unpaged(view) -> bool:
@@ -231,6 +243,10 @@ class ShowDetailView(PubliclyCachedView, APIView):
     @api_operation(operation_id="shows_retrieve", summary="Get one show, with its free seats", tag=TAG_CATALOGUE,
                    auth=PUBLIC, success=(200, ShowWithAvailabilitySerializer), errors=[])
     def get(self, request, show_id):
+        # The show's part rendered once per distinct row (core.rendered), where the read is composed.
+        found = selectors.listed_show_row(show_id=show_id) if rendered.applies(request) else None
+        if found is not None:
+            return rendered.response(rendered.show(found))
         return Response(ShowWithAvailabilitySerializer(selectors.show_get(show_id=show_id)).data)
 
     @api_operation(
