@@ -6,7 +6,6 @@ and client as the full run, without the other steps. Not part of `make bench`.
 Every knob of bench/run.py and the server's (SHED_*, SERVE_THREADS, WEB_CONCURRENCY) is read from the environment.
 """
 import math
-import os
 import sys
 
 import run  # bench/run.py: its plumbing (database, server, data, wrk)
@@ -28,8 +27,7 @@ def main() -> int:
                  for f in run.premiere_rows.OVERLOAD_FACTORS}
         warm = run.create_shows(staff, movie, 2, "warm-up")
         run.run_wrk("book.lua", 8, {"shows": warm, "seats": run.SEATS, "tokens": tokens}, 3)
-        saturation = int(os.environ.get("BENCH_SATURATION", 8))
-        row = run.premiere_rows.overload_row(saturation, lambda f: shows[f], tokens, host=run.HOST, port=run.PORT,
+        row = run.premiere_rows.overload_row(run.premiere_rows.SATURATION, lambda f: shows[f], tokens, host=run.HOST, port=run.PORT,
                                              seats=run.SEATS, log=run.log)
         print()
         run.premiere_rows.print_overload(row)

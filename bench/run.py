@@ -1012,8 +1012,7 @@ def main() -> int:
     extra_ids: list[int] = []
     extra_unanswered: list[int] = []
     cost_hit = cost_pass("hit")
-    saturation = int(os.environ.get("BENCH_SATURATION", 0)) or premiere_rows.saturating_connections(
-        [(r["connections"], r["api"]["bookings_per_s"]) for r in rows])
+    saturation = premiere_rows.SATURATION
     overload = premiere_rows.overload_row(saturation, lambda f: overload_shows[f], tokens, host=HOST, port=PORT,
                                           seats=SEATS, log=log)
     for level in overload["levels"]:

@@ -241,6 +241,9 @@ CATALOGUE_PROCESS_COPY_SECONDS = env.float("CATALOGUE_PROCESS_COPY_SECONDS", def
 # sends bursts that a one-thread queue would refuse.
 SHED_MAX_IN_FLIGHT = env.int("SHED_MAX_IN_FLIGHT", default=0 if DEBUG else 1)
 SHED_MAX_QUEUE_MS = env.int("SHED_MAX_QUEUE_MS", default=100)
+# A refusal is answered after this pause (no CPU spent meanwhile), so a client that retries at once cannot flood the
+# process with refusals; it stays well under the 50 ms a refusal is allowed (docs/decisions/0053).
+SHED_REFUSAL_PAUSE_MS = env.int("SHED_REFUSAL_PAUSE_MS", default=20)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
 # this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
 SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)

@@ -87,6 +87,23 @@ def test_a_request_whose_wait_would_exceed_the_budget_is_refused_at_once_with_re
     assert [r[0] for r in results + queued_results] == [200, 200]
 
 
+def test_a_refusal_is_answered_after_the_pause_so_a_client_retrying_at_once_cannot_flood_the_process():
+    inner = _App()
+    shedder = LoadShedder(inner, max_in_flight=1, max_queue_ms=10, initial_service_ms=50, refusal_pause_ms=30)
+    running, _ = _in_background(shedder, 1)
+    assert inner.entered.acquire(timeout=5)
+
+    began = time.monotonic()
+    refusals = [_call(shedder)[0] for _ in range(3)]
+    elapsed = time.monotonic() - began
+
+    assert refusals == [503] * 3
+    assert elapsed >= 3 * 0.03
+    inner.release.set()
+    for thread in running:
+        thread.join(5)
+
+
 def test_the_application_runs_in_the_shedders_threads_at_most_max_in_flight_at_once():
     lock = threading.Lock()
     in_app, most = [0], [0]
@@ -232,6 +249,7 @@ def test_the_served_application_is_wrapped_by_the_shedder(settings):
     assert wsgi.application.app is wsgi.served_application
     assert wsgi.application.max_in_flight == settings.SHED_MAX_IN_FLIGHT
     assert wsgi.application.max_queue_s == settings.SHED_MAX_QUEUE_MS / 1000
+    assert wsgi.application.refusal_pause_s == settings.SHED_REFUSAL_PAUSE_MS / 1000
     assert "/health/" in wsgi.application.exempt_paths
 
 
