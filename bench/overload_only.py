@@ -27,8 +27,8 @@ def main() -> int:
                  for f in run.premiere_rows.OVERLOAD_FACTORS}
         warm = run.create_shows(staff, movie, 2, "warm-up")
         run.run_wrk("book.lua", 8, {"shows": warm, "seats": run.SEATS, "tokens": tokens}, 3)
-        row = run.premiere_rows.overload_row(run.premiere_rows.SATURATION, lambda f: shows[f], tokens, host=run.HOST, port=run.PORT,
-                                             seats=run.SEATS, log=run.log)
+        row = run.premiere_rows.overload_row(run.premiere_rows.SATURATION, lambda f: shows[f], tokens,
+                                             host=run.HOST, port=run.PORT, seats=run.SEATS, log=run.log)
         print()
         run.premiere_rows.print_overload(row)
     finally:
