@@ -190,8 +190,10 @@ class LoadShedder:
             return self.app(environ, start_response)
         servers = self.exempt_server if exempt else self.servers
         # Django picks the server's sendfile wrapper for file responses when the environ offers one; the body is
-        # read in the server thread (_Job.run), so it must be a plain iterable.
-        job = _Job({k: v for k, v in environ.items() if k != "wsgi.file_wrapper"})
+        # read in the server thread (_Job.run), so it must be a plain iterable. The environ is the application's to
+        # change (PEP 3333), so no copy is made.
+        environ.pop("wsgi.file_wrapper", None)
+        job = _Job(environ)
         with servers.lock:
             if not exempt and servers.expected_wait_s() > self.max_queue_s:
                 refused = True

@@ -108,8 +108,7 @@ def shows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist: bo
     found = show_rows_of_movie(movie_id=movie_id, now=now, must_exist=must_exist)
     if found is None:
         shows = list(shows_with_availability(now).filter(movie_id=movie_id).order_by("date_time", "id"))
-        if not shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
-            raise MovieNotFound()
+        _movie_must_exist(found_shows=bool(shows), movie_id=movie_id, must_exist=must_exist)
         return shows
     related = {}
     return [found.show(row, related) for row in found.rows]
@@ -153,10 +152,14 @@ def show_rows_of_movie(*, movie_id: int, now: datetime | None = None, must_exist
     if composed is None:
         return None
     rows = composed.fetch_raw(using, key=movie_id, now=now or timezone.now())
-    # Shows prove the movie exists: only an empty list asks.
-    if not rows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
-        raise MovieNotFound()
+    _movie_must_exist(found_shows=bool(rows), movie_id=movie_id, must_exist=must_exist)
     return ShowRows(rows, "movie", using, composed)
+
+
+def _movie_must_exist(*, found_shows: bool, movie_id: int, must_exist: bool) -> None:
+    """Shows prove their movie exists: only an empty list asks the database (MovieNotFound when it must exist)."""
+    if not found_shows and must_exist and not Movie.objects.filter(pk=movie_id).exists():
+        raise MovieNotFound()
 
 
 def listed_show_row(*, show_id: int, now: datetime | None = None) -> ShowRows | None:
