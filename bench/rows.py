@@ -92,7 +92,9 @@ def cost_targets(hit: dict, miss: dict) -> dict:
     reads = [name for name in hit if name not in ("health", "booking")]
     worst_miss = max(miss[name]["x_health"] for name in reads)
     worst_hit = max(hit[name]["x_health"] for name in reads)
-    booking = min(hit["booking"]["x_health"], miss["booking"]["x_health"])
+    # A booking is never cached, so both passes measure it, each against its own pass's /health/. The worse of the
+    # two counts: a noisy /health/ in one pass (it once read twice the other's on the same code) must not flatter it.
+    booking = max(hit["booking"]["x_health"], miss["booking"]["x_health"])
     return {"reads_miss_worst_x": round(worst_miss, 2), "reads_miss_met": worst_miss <= TARGET_READ_MISS,
             "reads_hit_worst_x": round(worst_hit, 2), "reads_hit_met": worst_hit <= TARGET_READ_HIT,
             "booking_x": round(booking, 2), "booking_met": booking <= TARGET_BOOKING}
