@@ -32,6 +32,9 @@ os.environ.update(
     DJANGO_SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING",
     CATALOGUE_MAX_AGE_SECONDS=os.environ.get("CATALOGUE_MAX_AGE_SECONDS", "0"),
 )
+# The application runs in this thread, where cProfile and py-spy see it, not in the load shedder's server thread
+# (common.shedding): this measures the application's CPU, and the shedder only queues requests.
+os.environ.setdefault("SHED_MAX_IN_FLIGHT", "0")
 cache_url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
 if cache_url:
     os.environ["REDIS_URL"] = cache_url
