@@ -92,7 +92,7 @@ class Reporter:
                 self._connect()
             self._script(keys=[self._key, index_key(self.prefix)],
                          args=[f"{requests_per_second:.3f}", self.ttl_s, _INDEX_TTL_S])
-        except Exception as exc:  # noqa: BLE001  (a report must never break the server thread that writes it)
+        except Exception as exc:  # a report must never break the server thread that writes it
             self._next_report_at += ERROR_PAUSE_S
             if not self._error_logged:
                 self._error_logged = True
@@ -123,7 +123,7 @@ def sum_reports(client: redis.Redis, prefix: str) -> float | None:
     if not keys:
         return None
     values = client.mget(keys)
-    dead = [key for key, value in zip(keys, values) if value is None]
+    dead = [key for key, value in zip(keys, values, strict=True) if value is None]
     if dead:
         client.srem(index, *dead)
     live = [float(value) for value in values if value is not None]

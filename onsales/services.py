@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from core.models import Show
 from onsales import line
-from onsales.rate import admission_rate
 from onsales.errors import ClosesBeforeOpening, NotInQueue, OnSaleClosed, QueueUnavailable, ShowsAlreadyGated
 from onsales.models import OnSale
 from onsales.passes import pass_token
+from onsales.rate import admission_rate
 
 
 def shows_of_movie(*, movie_id: int, first_day: date, last_day: date) -> list[int]:

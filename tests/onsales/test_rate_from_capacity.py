@@ -17,7 +17,7 @@ from common import capacity
 from common.capacity import Reporter
 from onsales import line, services
 from onsales.models import OnSale
-from onsales.rate import CAPACITY, NO_MEASUREMENT, STAFF, admission_rate, derived_per_minute
+from onsales.rate import CAPACITY, NO_MEASUREMENT, STAFF, AdmissionRate, admission_rate, derived_per_minute
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -34,8 +34,9 @@ def measure(settings, onsale_redis):
         if keys:
             r.delete(*keys)
         if rps is not None:
-            Reporter(url=settings.CAPACITY_REDIS_URL, prefix=settings.CAPACITY_REDIS_PREFIX, min_requests=1).served(
-                time.monotonic(), count=1, service_s=1 / rps, measured=1)
+            reporter = Reporter(url=settings.CAPACITY_REDIS_URL, prefix=settings.CAPACITY_REDIS_PREFIX,
+                                min_requests=1)
+            reporter.served(time.monotonic(), count=1, service_s=1 / rps, measured=1)
         capacity.forget_last_read()  # the next reading is fresh, not the one of the last second
 
     yield set_measurement
@@ -63,14 +64,14 @@ def test_the_rate_is_derived_from_the_measured_capacity_under_the_ceiling(settin
     onsale = services.onsale_create(shows=[show.pk], opens_at=opens_at, admit_per_minute=600, pass_minutes=10,
                                     rate_from_capacity=True)
     measure(100)
-    assert (admission_rate(onsale).per_minute, admission_rate(onsale).source) == (150, CAPACITY)  # 100 req/s x 60 x 0.5 / 20
+    assert admission_rate(onsale) == AdmissionRate(150, CAPACITY)  # 100 req/s x 60 x 0.5 / 20
     measure(1000)
-    assert (admission_rate(onsale).per_minute, admission_rate(onsale).source) == (600, STAFF)  # the ceiling binds
+    assert admission_rate(onsale) == AdmissionRate(600, STAFF)  # the ceiling binds
     measure(None)
-    assert (admission_rate(onsale).per_minute, admission_rate(onsale).source) == (600, NO_MEASUREMENT)
+    assert admission_rate(onsale) == AdmissionRate(600, NO_MEASUREMENT)
     onsale.rate_from_capacity = False
     measure(100)
-    assert (admission_rate(onsale).per_minute, admission_rate(onsale).source) == (600, STAFF)
+    assert admission_rate(onsale) == AdmissionRate(600, STAFF)
 
 
 def test_the_derived_rate_is_rounded_down_and_at_least_one(settings):
@@ -140,7 +141,7 @@ def test_never_more_than_the_ceiling_in_any_minute_whatever_the_measurement(meas
 
     turns = sorted(_turns_ms(onsale, visitors, opens_at + timedelta(hours=2)).values())
     assert len(turns) == 120
-    gaps = [b - a for a, b in zip(turns, turns[1:])]
+    gaps = [b - a for a, b in zip(turns, turns[1:], strict=False)]
     assert min(gaps) >= 60_000 / ceiling - 0.01
     for start in turns:
         assert sum(1 for t in turns if start <= t < start + 60_000) <= ceiling
