@@ -24,6 +24,9 @@ Why this shape (docs/decisions/0053-shedding-by-expected-wait.md, which replaced
   503 instead of being served late. Only read when `SHED_TRUST_REQUEST_START` is on: a client could otherwise send
   a stale stamp to have itself shed.
 
+The same measurements give the process's capacity (servers / average service time): a server thread reports it
+to Redis about once a second, after handing an answer over (common/capacity.py, decision 0054).
+
 Exempt paths (`SHED_EXEMPT_PATHS`, `/health/` by default) are never refused and never queue behind the rest: they
 have one server thread of their own (one more database connection), so a load balancer's probe keeps answering
 while the process sheds, and does not take a busy host out of rotation.

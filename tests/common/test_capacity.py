@@ -146,6 +146,7 @@ def test_nothing_is_reported_with_the_shedder_off(reports, settings):
     assert from_settings(app).servers.capacity_reporter.prefix == prefix
     settings.CAPACITY_REDIS_URL = ""
     assert from_settings(app).servers.capacity_reporter is None
+    assert measured_requests_per_second() is None  # reports off: nothing to read either
 
 
 def test_an_unreachable_redis_breaks_no_request_and_is_logged_once(settings, caplog):
