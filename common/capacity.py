@@ -138,8 +138,8 @@ _read_error_logged = False
 def measured_requests_per_second(*, now: float | None = None) -> float | None:
     """What the service's live processes can serve together, in requests a second, as they last reported it
     (CAPACITY_REDIS_URL, CAPACITY_REDIS_PREFIX); None when no process reports (the shedder is off, as with
-    `make run`, or none has served enough requests yet), reports are off (an empty URL) or Redis does not answer. Read at most once per
-    `READ_MAX_AGE_S` per process."""
+    `make run`, or none has served enough requests yet), reports are off (an empty URL) or Redis does not
+    answer. Read at most once per `READ_MAX_AGE_S` per process."""
     global _read_error_logged
     from django.conf import settings
 
