@@ -24,6 +24,9 @@ Why this shape (docs/decisions/0053-shedding-by-expected-wait.md, which replaced
   503 instead of being served late. Only read when `SHED_TRUST_REQUEST_START` is on: a client could otherwise send
   a stale stamp to have itself shed.
 
+The same measurements give the process's capacity (servers / average service time): a server thread reports it
+to Redis about once a second, after handing an answer over (common/capacity.py, decision 0054).
+
 Exempt paths (`SHED_EXEMPT_PATHS`, `/health/` by default) are never refused and never queue behind the rest: they
 have one server thread of their own (one more database connection), so a load balancer's probe keeps answering
 while the process sheds, and does not take a busy host out of rotation.
@@ -32,6 +35,8 @@ import collections
 import json
 import threading
 import time
+
+from common.capacity import Reporter
 
 # The body is fixed: built once, in English (a shed request must not pay for language negotiation). The code is
 # the contract; clients read Retry-After.
@@ -80,7 +85,7 @@ class _Servers:
     """`count` daemon threads running queued jobs in arrival order, started with the first job (a server process may
     fork after importing the application, and threads do not survive a fork)."""
 
-    def __init__(self, app, count: int, name: str, service_s: float = 0.0):
+    def __init__(self, app, count: int, name: str, service_s: float = 0.0, capacity_reporter=None):
         self.app = app
         self.count = count
         self.name = name
@@ -90,6 +95,9 @@ class _Servers:
         self.waiting = 0  # queued and not given up
         self.busy = 0
         self.service_s = service_s  # moving average of the time a server spends on a request
+        self.measured = 0  # requests that went into it
+        # Reports count / service_s to Redis about once a second (common/capacity.py); None: not reported.
+        self.capacity_reporter = capacity_reporter
         self._threads: list[threading.Thread] = []
 
     def submit(self, job: _Job) -> None:
@@ -120,7 +128,13 @@ class _Servers:
             with self.lock:
                 self.busy -= 1
                 self.service_s += _SERVICE_TIME_WEIGHT * (min(elapsed, 1.0) - self.service_s)
+                self.measured += 1
             job.done.release()
+            # After the answer was handed over: a due report (one Redis command a second) delays no answer, only
+            # this server's next request, by at most its short time-out.
+            if self.capacity_reporter is not None:
+                self.capacity_reporter.served(began + elapsed, count=self.count, service_s=self.service_s,
+                                              measured=self.measured)
 
     def expected_wait_s(self) -> float:
         """The wait of a request queued now; 0 when a server is free. Called with `self.lock` held."""
@@ -135,7 +149,8 @@ class LoadShedder:
 
     def __init__(self, app, *, max_in_flight: int, max_queue_ms: int = 100, queue_deadline_ms: int = 0,
                  trust_request_start: bool = False, retry_after_seconds: int = 1, exempt_paths=("/health/",),
-                 initial_service_ms: float = 0, refusal_pause_ms: float = 0, clock=time.time):
+                 initial_service_ms: float = 0, refusal_pause_ms: float = 0, clock=time.time,
+                 capacity_reporter=None):
         self.app = app
         self.max_in_flight = max_in_flight
         self.max_queue_s = max_queue_ms / 1000
@@ -146,7 +161,10 @@ class LoadShedder:
         self.clock = clock
         # Until a request has been measured, a newcomer's expected wait is `initial_service_ms` per request ahead
         # (0: the first burst is queued; the bound on the actual wait still holds).
-        self.servers = (_Servers(app, max_in_flight, "shed-server", initial_service_ms / 1000)
+        # Only the servers of the judged requests report the process's capacity (common/capacity.py); the exempt
+        # server's probes say nothing about it. Shedding off: no measurement, nothing reported.
+        self.servers = (_Servers(app, max_in_flight, "shed-server", initial_service_ms / 1000,
+                                 capacity_reporter=capacity_reporter)
                         if max_in_flight > 0 else None)
         self.exempt_server = _Servers(app, 1, "shed-exempt") if max_in_flight > 0 else None
         self.shed_count = 0  # for the bench and the operator's curiosity; never reset
@@ -221,9 +239,15 @@ class LoadShedder:
 
 
 def from_settings(app):
-    """The wrapper configured by the SHED_* settings (ticketing_system/wsgi.py)."""
+    """The wrapper configured by the SHED_* settings (ticketing_system/wsgi.py), reporting the process's capacity
+    as the CAPACITY_* settings say (an empty CAPACITY_REDIS_URL: not reported)."""
     from django.conf import settings
 
+    reporter = None
+    if settings.SHED_MAX_IN_FLIGHT > 0 and settings.CAPACITY_REDIS_URL:
+        reporter = Reporter(url=settings.CAPACITY_REDIS_URL, prefix=settings.CAPACITY_REDIS_PREFIX,
+                            ttl_s=settings.CAPACITY_REPORT_TTL_SECONDS,
+                            min_requests=settings.CAPACITY_REPORT_MIN_REQUESTS)
     return LoadShedder(
         app,
         max_in_flight=settings.SHED_MAX_IN_FLIGHT,
@@ -233,4 +257,5 @@ def from_settings(app):
         retry_after_seconds=settings.SHED_RETRY_AFTER_SECONDS,
         refusal_pause_ms=settings.SHED_REFUSAL_PAUSE_MS,
         exempt_paths=settings.SHED_EXEMPT_PATHS,
+        capacity_reporter=reporter,
     )

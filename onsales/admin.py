@@ -2,12 +2,14 @@
 weekend: pick the movie and the days and its shows are added to those chosen by hand."""
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import PROGRAMME, has_role
 from core.models import Movie
 from onsales import services
 from onsales.errors import ShowsAlreadyGated
 from onsales.models import OnSale
+from onsales.rate import admission_rate
 
 
 class OnSaleForm(forms.ModelForm):
@@ -18,7 +20,8 @@ class OnSaleForm(forms.ModelForm):
 
     class Meta:
         model = OnSale
-        fields = ["name", "shows", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at"]
+        fields = ["name", "shows", "opens_at", "admit_per_minute", "rate_from_capacity", "pass_minutes", "enabled",
+                  "closes_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,13 +52,23 @@ class OnSaleForm(forms.ModelForm):
 @admin.register(OnSale)
 class OnSaleAdmin(admin.ModelAdmin):
     form = OnSaleForm
-    list_display = ["__str__", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at"]
+    list_display = ["__str__", "opens_at", "admit_per_minute", "rate_from_capacity", "pass_minutes", "enabled",
+                    "closes_at"]
     list_filter = ["enabled"]
     filter_horizontal = ["shows"]
+    readonly_fields = ["admit_per_minute_now"]
     fieldsets = [
-        (None, {"fields": ["name", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at"]}),
+        (None, {"fields": ["name", "opens_at", "admit_per_minute", "rate_from_capacity", "admit_per_minute_now",
+                           "pass_minutes", "enabled", "closes_at"]}),
         ("Shows", {"fields": ["shows", "movie", "first_day", "last_day"]}),
     ]
+
+    @admin.display(description=_("Admitted per minute now"))
+    def admit_per_minute_now(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        rate = admission_rate(obj)
+        return f"{rate.per_minute} ({rate.source})"
 
     def has_module_permission(self, request):
         return has_role(request.user, PROGRAMME)

@@ -7,13 +7,16 @@ Decision 0032 explains the design; in short:
   the opening, so the key is only "revealed" then). Redis orders the set by score, so at the opening the early
   visitors are in random order, and every later visitor comes after them.
 - Turns are computed from time, not handed out by a worker: visitor k of the early ones (0-based, in the set's
-  order) is admitted at `opens_at + k × interval`, where interval = 60 s / admit_per_minute. A visitor who arrives
-  later gets the first free turn: `max(arrival, previous turn + interval)`, and that turn (milliseconds after the
-  opening) is their score, so later arrivals are in arrival order and turns are at least one interval apart: at
-  most `admit_per_minute` turns fall in any minute, however the visitors arrive.
-- The first request after the opening "freezes" the early group (stores its size and its last turn), atomically
-  with the rest of the script: from then on an early key can no longer be added, so nobody's turn moves once it
-  could have been seen.
+  order) is admitted at `opens_at + k × interval`, where interval = 60 s / the admission rate at the freeze. A
+  visitor who arrives later gets the first free turn: `max(arrival, previous turn + interval)`, with the interval
+  of the rate at their arrival, and that turn (milliseconds after the opening) is their score, so later arrivals
+  are in arrival order and turns are at least one interval apart: at most the rate's turns fall in any minute,
+  however the visitors arrive.
+- The first request after the opening "freezes" the early group (stores its size, its last turn and its interval),
+  atomically with the rest of the script: from then on an early key can no longer be added, and the early turns
+  are computed from the stored interval, so nobody's turn moves once it could have been seen, even when the rate
+  changes afterwards (a rate derived from the measured capacity changes by itself, decision 0054: it applies to
+  the visitors who arrive after the change).
 
 Everything is in Redis and computed from the clock, so the line holds when application hosts restart or are
 killed: no process owns any of it. Each operation is one Lua script (atomic, one round trip).
@@ -29,13 +32,16 @@ from django.conf import settings
 # Keys of one on-sale expire this long after its last arrival (a finished on-sale leaves nothing behind).
 KEY_TTL_SECONDS = 30 * 24 * 3600
 
-# Shared by both scripts: freeze the early group once the on-sale is open (now_ms >= 0).
+# Shared by both scripts: freeze the early group once the on-sale is open (now_ms >= 0), with the interval given
+# (`interval_arg`, stored as sent: Lua's tostring would keep only 14 digits, and Python reads it back to compute
+# the early turns exactly as the script does).
 _FREEZE = """
-local function freeze(line, meta, now_ms, interval)
+local function freeze(line, meta, now_ms, interval, interval_arg)
     if now_ms < 0 then return end
     if redis.call('HEXISTS', meta, 'early') == 1 then return end
     local early = redis.call('ZCOUNT', line, '-inf', '(0')
-    redis.call('HSET', meta, 'early', early, 'last_turn', tostring((early - 1) * interval))
+    redis.call('HSET', meta, 'early', early, 'last_turn', tostring((early - 1) * interval),
+               'early_interval', interval_arg)
 end
 """
 
@@ -46,7 +52,7 @@ local line, meta = KEYS[1], KEYS[2]
 local now_ms, interval = tonumber(ARGV[2]), tonumber(ARGV[3])
 local score = redis.call('ZSCORE', line, ARGV[1])
 if score then return {score, 0} end
-freeze(line, meta, now_ms, interval)
+freeze(line, meta, now_ms, interval, ARGV[3])
 if redis.call('HEXISTS', meta, 'early') == 0 then
     score = ARGV[4]
 else
@@ -60,20 +66,23 @@ redis.call('EXPIRE', meta, ARGV[5])
 return {score, 1}
 """
 
-# KEYS: line, meta. ARGV: member, now_ms, interval_ms.
-# Answers false (not in line), or {score, rank, early count or -1 before the opening, admitted count}.
+# KEYS: line, meta. ARGV: member, now_ms, interval_ms (the current one: used only if this request freezes).
+# Answers false (not in line), or {score, rank, early count or -1 before the opening, admitted count, the early
+# group's interval (a string; none before the opening)}. A line frozen before the interval was stored uses the
+# current one for its early group, as it always did.
 _STATUS = _FREEZE + """
 local line, meta = KEYS[1], KEYS[2]
 local now_ms, interval = tonumber(ARGV[2]), tonumber(ARGV[3])
 local score = redis.call('ZSCORE', line, ARGV[1])
 if not score then return false end
-freeze(line, meta, now_ms, interval)
+freeze(line, meta, now_ms, interval, ARGV[3])
 local rank = redis.call('ZRANK', line, ARGV[1])
 if now_ms < 0 then return {score, rank, -1, 0} end
 local early = tonumber(redis.call('HGET', meta, 'early'))
-local admitted_early = math.min(early, math.floor(now_ms / interval) + 1)
+local early_interval_arg = redis.call('HGET', meta, 'early_interval') or ARGV[3]
+local admitted_early = math.min(early, math.floor(now_ms / tonumber(early_interval_arg)) + 1)
 local admitted_late = redis.call('ZCOUNT', line, 0, now_ms)
-return {score, rank, early, admitted_early + admitted_late}
+return {score, rank, early, admitted_early + admitted_late, early_interval_arg}
 """
 
 
@@ -111,8 +120,10 @@ def _keys(onsale_id: int) -> list[str]:
     return [f"{prefix}:line", f"{prefix}:meta"]
 
 
-def _interval_ms(admit_per_minute: int) -> float:
-    return 60_000 / admit_per_minute
+def _interval_ms(admit_per_minute: int) -> str:
+    """The interval between turns, as the scripts receive it (and store it for the early group): repr() is the
+    shortest text that reads back as the same float, in Python and in Lua."""
+    return repr(60_000 / admit_per_minute)
 
 
 def _now_ms(opens_at: datetime, now: datetime) -> int:
@@ -128,7 +139,8 @@ def random_key() -> str:
 
 
 def join(*, onsale_id: int, user_id: int, opens_at: datetime, admit_per_minute: int, now: datetime) -> bool:
-    """Put the account in the line (once: a second call changes nothing). True when it was new."""
+    """Put the account in the line (once: a second call changes nothing). True when it was new. A visitor who
+    arrives after the opening gets a turn at least 60 / `admit_per_minute` seconds after the previous one."""
     join_script = _connection()[1]
     _score, new = join_script(keys=_keys(onsale_id), args=[str(user_id), _now_ms(opens_at, now),
                                                           _interval_ms(admit_per_minute), random_key(),
@@ -137,18 +149,18 @@ def join(*, onsale_id: int, user_id: int, opens_at: datetime, admit_per_minute: 
 
 
 def place(*, onsale_id: int, user_id: int, opens_at: datetime, admit_per_minute: int, now: datetime) -> Place | None:
-    """The account's place at `now`, or None when it is not in the line."""
-    interval = _interval_ms(admit_per_minute)
+    """The account's place at `now`, or None when it is not in the line. `admit_per_minute` (the current rate)
+    matters only if this call freezes the early group; their turns come from the interval stored then."""
     now_ms = _now_ms(opens_at, now)
     status_script = _connection()[2]
-    answer = status_script(keys=_keys(onsale_id), args=[str(user_id), now_ms, interval])
+    answer = status_script(keys=_keys(onsale_id), args=[str(user_id), now_ms, _interval_ms(admit_per_minute)])
     if answer is None:
         return None
     score, rank, early, admitted_count = float(answer[0]), int(answer[1]), int(answer[2]), int(answer[3])
     if early < 0:
         return Place(opened=False, admitted=False, position=None, turn_at=None,
                      wait_seconds=max(0, math.ceil(-now_ms / 1000)), rank=rank)
-    turn_ms = rank * interval if rank < early else score
+    turn_ms = rank * float(answer[4]) if rank < early else score
     admitted = rank < admitted_count
     return Place(
         opened=True, admitted=admitted, position=None if admitted else rank - admitted_count + 1,

@@ -5,6 +5,7 @@ The waiting line itself lives in Redis (onsales.line); the database holds only w
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class OnSale(models.Model):
@@ -19,6 +20,10 @@ class OnSale(models.Model):
     pass_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)],
                                                help_text="How long an admitted visitor's pass is valid, counted "
                                                          "from their admission.")
+    rate_from_capacity = models.BooleanField(
+        default=False, verbose_name=_("Rate from measured capacity"),
+        help_text=_("On: visitors are admitted at the rate the service's measured capacity allows, at most "
+                    "'admit per minute'; without a measurement, at 'admit per minute'."))
     enabled = models.BooleanField(default=True, help_text="Off: no waiting room, the shows sell as usual.")
     closes_at = models.DateTimeField(null=True, blank=True,
                                      help_text="From this time the waiting room is lifted and the shows sell as "

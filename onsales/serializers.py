@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from core.models import Show
 from onsales.models import OnSale
+from onsales.rate import CAPACITY, NO_MEASUREMENT, STAFF, admission_rate
 
 
 class OnSaleCreateSerializer(serializers.Serializer):
@@ -20,6 +21,9 @@ class OnSaleCreateSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(default=True)
     closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    rate_from_capacity = serializers.BooleanField(
+        default=False, help_text="true: `admit_per_minute` is a ceiling; the rate follows the service's measured "
+                                 "capacity below it (docs/operations.md)")
 
     def validate(self, attrs):
         movie, first, last = attrs.pop("movie", None), attrs.pop("from", None), attrs.pop("to", None)
@@ -39,22 +43,40 @@ class OnSaleCreateSerializer(serializers.Serializer):
 class OnSaleUpdateSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    rate_from_capacity = serializers.BooleanField(required=False)
 
 
 class OnSaleSerializer(serializers.ModelSerializer):
     shows = serializers.SerializerMethodField()
     queue_url = serializers.SerializerMethodField()
+    admit_per_minute_now = serializers.SerializerMethodField(
+        help_text="the rate a visitor who joins now is admitted at (the early group keeps the rate of the opening)")
+    rate_source = serializers.SerializerMethodField(
+        help_text=f"`{STAFF}`: staff's rate (or their ceiling); `{CAPACITY}`: derived from the measured capacity; "
+                  f"`{NO_MEASUREMENT}`: the ceiling, since no capacity is measured")
 
     class Meta:
         model = OnSale
         fields = ["id", "name", "shows", "opens_at", "admit_per_minute", "pass_minutes", "enabled", "closes_at",
-                  "queue_url"]
+                  "queue_url", "rate_from_capacity", "admit_per_minute_now", "rate_source"]
 
     def get_shows(self, onsale) -> list[int]:
         return sorted(show.pk for show in onsale.shows.all())
 
     def get_queue_url(self, onsale) -> str:
         return f"/onsales/{onsale.pk}/queue/"
+
+    def _rate(self, onsale):
+        # Asked once per answer, so the two fields come from one reading of the capacity.
+        if getattr(self, "_rate_of", (None,))[0] is not onsale:
+            self._rate_of = (onsale, admission_rate(onsale))
+        return self._rate_of[1]
+
+    def get_admit_per_minute_now(self, onsale) -> int:
+        return self._rate(onsale).per_minute
+
+    def get_rate_source(self, onsale) -> str:
+        return self._rate(onsale).source
 
 
 class QueueStatusSerializer(serializers.Serializer):

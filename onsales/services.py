@@ -11,6 +11,7 @@ from onsales import line
 from onsales.errors import ClosesBeforeOpening, NotInQueue, OnSaleClosed, QueueUnavailable, ShowsAlreadyGated
 from onsales.models import OnSale
 from onsales.passes import pass_token
+from onsales.rate import admission_rate
 
 
 def shows_of_movie(*, movie_id: int, first_day: date, last_day: date) -> list[int]:
@@ -45,12 +46,14 @@ def _shows_gated(show_ids: list[int], *, but: int | None) -> set[int]:
 
 
 def onsale_create(*, shows: list[int], opens_at: datetime, admit_per_minute: int, pass_minutes: int,
-                  enabled: bool = True, closes_at: datetime | None = None, name: str = "") -> OnSale:
+                  enabled: bool = True, closes_at: datetime | None = None, name: str = "",
+                  rate_from_capacity: bool = False) -> OnSale:
     with transaction.atomic():
         if enabled:
             check_shows_free(show_ids=shows)
         onsale = OnSale.objects.create(name=name, opens_at=opens_at, admit_per_minute=admit_per_minute,
-                                       pass_minutes=pass_minutes, enabled=enabled, closes_at=closes_at)
+                                       pass_minutes=pass_minutes, enabled=enabled, closes_at=closes_at,
+                                       rate_from_capacity=rate_from_capacity)
         onsale.shows.set(shows)
     return onsale
 
@@ -58,8 +61,10 @@ def onsale_create(*, shows: list[int], opens_at: datetime, admit_per_minute: int
 _UNSET = object()
 
 
-def onsale_update(*, onsale_id: int, enabled: bool | None = None, closes_at=_UNSET) -> OnSale:
-    """Staff turn the waiting room on or off (`enabled`) or set when it lifts (`closes_at`, None: never by itself).
+def onsale_update(*, onsale_id: int, enabled: bool | None = None, closes_at=_UNSET,
+                  rate_from_capacity: bool | None = None) -> OnSale:
+    """Staff turn the waiting room on or off (`enabled`), set when it lifts (`closes_at`, None: never by itself) or
+    whether its rate follows the measured capacity (`rate_from_capacity`: any time, it moves no turn already given).
     Turning it on checks again that its shows are in no other enabled on-sale."""
     with transaction.atomic():
         onsale = OnSale.objects.select_for_update().get(pk=onsale_id)
@@ -71,6 +76,8 @@ def onsale_update(*, onsale_id: int, enabled: bool | None = None, closes_at=_UNS
             if closes_at is not None and closes_at <= onsale.opens_at:
                 raise ClosesBeforeOpening()
             onsale.closes_at = closes_at
+        if rate_from_capacity is not None:
+            onsale.rate_from_capacity = rate_from_capacity
         onsale.save()
     return onsale
 
@@ -106,11 +113,13 @@ def queue_join(*, onsale: OnSale, user, now: datetime | None = None) -> tuple[Qu
     now = now or timezone.now()
     if onsale.gate_closed(now):
         raise OnSaleClosed()
+    # The rate now: a visitor arriving after the opening is spaced by it; the early group by the rate at the freeze.
+    per_minute = admission_rate(onsale).per_minute
     try:
         new = line.join(onsale_id=onsale.pk, user_id=user.pk, opens_at=onsale.opens_at,
-                        admit_per_minute=onsale.admit_per_minute, now=now)
+                        admit_per_minute=per_minute, now=now)
         place = line.place(onsale_id=onsale.pk, user_id=user.pk, opens_at=onsale.opens_at,
-                           admit_per_minute=onsale.admit_per_minute, now=now)
+                           admit_per_minute=per_minute, now=now)
     except redis.RedisError as exc:
         raise QueueUnavailable() from exc
     return _status(onsale, user, place, now), new
@@ -121,7 +130,7 @@ def queue_status(*, onsale: OnSale, user, now: datetime | None = None) -> QueueS
     now = now or timezone.now()
     try:
         place = line.place(onsale_id=onsale.pk, user_id=user.pk, opens_at=onsale.opens_at,
-                           admit_per_minute=onsale.admit_per_minute, now=now)
+                           admit_per_minute=admission_rate(onsale).per_minute, now=now)
     except redis.RedisError as exc:
         raise QueueUnavailable() from exc
     if place is None:

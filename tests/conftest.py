@@ -79,6 +79,9 @@ def _waiting_lines_of_this_test(settings):
     # to test, lines must not (tests/onsales' `onsale_redis` also deletes them afterwards).
     settings.ONSALE_REDIS_URL = TEST_REDIS_URL
     settings.ONSALE_REDIS_PREFIX = f"test-onsale-{uuid.uuid4().hex[:12]}"
+    # The same for the processes' capacity reports (common/capacity.py): a test reads only the reports it wrote.
+    settings.CAPACITY_REDIS_URL = TEST_REDIS_URL
+    settings.CAPACITY_REDIS_PREFIX = f"test-capacity-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(autouse=True)

@@ -516,6 +516,20 @@ ONSALE_REDIS_PREFIX = env.str("ONSALE_REDIS_PREFIX", default="onsale")
 ONSALE_GATE_REFRESH_SECONDS = env.float("ONSALE_GATE_REFRESH_SECONDS", default=5.0)
 # How often the waiting room's page asks for the visitor's place.
 ONSALE_POLL_MS = env.int("ONSALE_POLL_MS", default=3000)
+# An on-sale with `rate_from_capacity` admits min(admit_per_minute, derived) a minute, derived from the service's
+# measured capacity (common/capacity.py, docs/decisions/0054): capacity (requests/s) x 60 x ONSALE_CAPACITY_SHARE
+# (the share of it the on-sale's visitors may use) / ONSALE_REQUESTS_PER_VISITOR (what one admitted visitor's
+# purchase costs in requests: seat map polls, hold, book, order).
+ONSALE_CAPACITY_SHARE = env.float("ONSALE_CAPACITY_SHARE", default=0.5)
+ONSALE_REQUESTS_PER_VISITOR = env.float("ONSALE_REQUESTS_PER_VISITOR", default=20)
+# Each server process whose shedder is on reports its capacity (server threads / average service time) here about
+# once a second, under `<prefix>:<hostname>:<pid>` with this TTL, once it has measured that many requests: the
+# shedder's moving average starts at 0 and weighs the newest request 5 %, so it is within 1 % of a steady service
+# time after 100 (common/capacity.py). An empty URL turns the reports off.
+CAPACITY_REDIS_URL = env.str("CAPACITY_REDIS_URL", default=ONSALE_REDIS_URL)
+CAPACITY_REDIS_PREFIX = env.str("CAPACITY_REDIS_PREFIX", default="capacity")
+CAPACITY_REPORT_TTL_SECONDS = env.int("CAPACITY_REPORT_TTL_SECONDS", default=5)
+CAPACITY_REPORT_MIN_REQUESTS = env.int("CAPACITY_REPORT_MIN_REQUESTS", default=100)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -39,3 +39,7 @@ import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="ticketing-test-media-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# The application the tests import (ticketing_system.wsgi) reports no capacity: a test process must not add itself to
+# a running deployment's measurement. The capacity tests build their reporters themselves, on the test Redis.
+CAPACITY_REDIS_URL = ""

@@ -28,6 +28,8 @@ def test_programme_staff_create_an_onsale_of_a_movies_opening_weekend(onsale_red
         "id": onsale.pk, "name": "", "shows": sorted([single.pk, *(s.pk for s in weekend)]),
         "opens_at": "2030-12-01T10:00:00Z", "admit_per_minute": 100, "pass_minutes": 15, "enabled": True,
         "closes_at": None, "queue_url": f"/onsales/{onsale.pk}/queue/",
+        # Added with decision 0054: off by default, so the rate is staff's.
+        "rate_from_capacity": False, "admit_per_minute_now": 100, "rate_source": "staff",
     }
     assert client_for().get(f"/onsales/{onsale.pk}/").json() == response.json()
     # The same shows again: refused while the first on-sale is enabled.
