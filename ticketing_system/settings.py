@@ -244,6 +244,9 @@ SHED_MAX_QUEUE_MS = env.int("SHED_MAX_QUEUE_MS", default=100)
 # A refusal is answered after this pause (no CPU spent meanwhile), so a client that retries at once cannot flood the
 # process with refusals; it stays well under the 50 ms a refusal is allowed (docs/decisions/0053).
 SHED_REFUSAL_PAUSE_MS = env.int("SHED_REFUSAL_PAUSE_MS", default=20)
+# ...but only the refusals beyond this many a second per process (a bucket holding one second's worth): clients that
+# honour Retry-After come back once a second each and are refused at once; a flood of immediate retries is paused.
+SHED_UNPAUSED_REFUSALS_PER_S = env.float("SHED_UNPAUSED_REFUSALS_PER_S", default=50)
 # Behind a proxy that stamps X-Request-Start (make cluster's HAProxy): a request that already waited longer than
 # this is refused instead of served late. Only read when the proxy is trusted to set it (SHED_TRUST_REQUEST_START).
 SHED_QUEUE_DEADLINE_MS = env.int("SHED_QUEUE_DEADLINE_MS", default=100)

@@ -104,6 +104,31 @@ def test_a_refusal_is_answered_after_the_pause_so_a_client_retrying_at_once_cann
         thread.join(5)
 
 
+def test_refusals_within_the_allowance_are_answered_at_once_and_those_beyond_it_after_the_pause():
+    inner = _App()
+    shedder = LoadShedder(inner, max_in_flight=1, max_queue_ms=10, initial_service_ms=50, refusal_pause_ms=200,
+                          unpaused_refusals_per_s=3)
+    running, _ = _in_background(shedder, 1)
+    assert inner.entered.acquire(timeout=5)
+
+    def timed_refusal() -> float:
+        began = time.monotonic()
+        assert _call(shedder)[0] == 503
+        return time.monotonic() - began
+
+    within = [timed_refusal() for _ in range(3)]  # the bucket holds one second's worth: 3
+    beyond = timed_refusal()
+    time.sleep(0.4)  # refills at 3 a second: one token again
+    refilled = timed_refusal()
+
+    assert max(within) < 0.1
+    assert beyond >= 0.2
+    assert refilled < 0.1
+    inner.release.set()
+    for thread in running:
+        thread.join(5)
+
+
 def test_the_application_runs_in_the_shedders_threads_at_most_max_in_flight_at_once():
     lock = threading.Lock()
     in_app, most = [0], [0]
@@ -250,6 +275,7 @@ def test_the_served_application_is_wrapped_by_the_shedder(settings):
     assert wsgi.application.max_in_flight == settings.SHED_MAX_IN_FLIGHT
     assert wsgi.application.max_queue_s == settings.SHED_MAX_QUEUE_MS / 1000
     assert wsgi.application.refusal_pause_s == settings.SHED_REFUSAL_PAUSE_MS / 1000
+    assert wsgi.application.unpaused_refusals_per_s == settings.SHED_UNPAUSED_REFUSALS_PER_S
     assert "/health/" in wsgi.application.exempt_paths
 
 
