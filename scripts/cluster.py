@@ -272,6 +272,8 @@ def app_env(h: dict) -> dict:
         CACHE_KEY_PREFIX=f"cluster-{SECRET_KEY[-8:]}",
         # The waiting lines of this run only: the database (and so the on-sale's id) is new each run, Redis is not.
         ONSALE_REDIS_PREFIX=f"cluster-onsale-{SECRET_KEY[-8:]}",
+        # The capacity reports of this run's processes only (common/capacity.py).
+        CAPACITY_REDIS_PREFIX=f"cluster-capacity-{SECRET_KEY[-8:]}",
         DJANGO_DEBUG="0", DJANGO_SECRET_KEY=SECRET_KEY, DJANGO_ALLOWED_HOSTS=f"{HOSTNAME},127.0.0.1,{h['ns_ip']}",
         DJANGO_SECURE_SSL_REDIRECT="0", NUM_PROXIES="1", LOG_LEVEL="WARNING",
         BIND_HOST=h["ns_ip"], PORT=str(APP_PORT), WEB_CONCURRENCY=WORKERS,
@@ -335,7 +337,7 @@ def expect(result, status, what):
     return result[1]
 
 
-def create_data(d: Daemons) -> tuple[list[int], list[str], int, str]:
+def create_data(d: Daemons) -> tuple[list[int], list[str], int, int, str]:
     env = {**app_env(HOSTS[0]), "DATABASE_URL": f"postgres://root@{PG_HOST}:{PG_PORT}/{DB_NAME}",
            "DATABASE_POOL_MODE": "session"}
     password = uuid.uuid4().hex
@@ -354,12 +356,15 @@ def create_data(d: Daemons) -> tuple[list[int], list[str], int, str]:
     body = {"screen_name": "Cluster on-sale", "total_seats": SEATS,
             "date_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + SHOWS * 3 * 3600))}
     gated = expect(setup_call("POST", f"/movies/{movie['id']}/shows/", body, staff), 201, "show")["id"]
+    body = {"screen_name": "Cluster capacity", "total_seats": SEATS,
+            "date_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + (SHOWS + 1) * 3 * 3600))}
+    paced = expect(setup_call("POST", f"/movies/{movie['id']}/shows/", body, staff), 201, "show")["id"]
     tokens = []
     for i in range(USERS):
         user = {"username": f"cluster-user-{i}", "password": "Cluster-" + uuid.uuid4().hex[:12]}
         expect(setup_call("POST", "/signup", {**user, "email": f"cluster-user-{i}@example.com"}), 201, "signup")
         tokens.append(expect(setup_call("POST", "/login", user), 200, "login")["access"])
-    return shows, tokens, gated, staff
+    return shows, tokens, gated, paced, staff
 
 
 # --- Checks -----------------------------------------------------------------------------------------------
@@ -602,6 +607,43 @@ class OnSaleRehearsal:
         return {"acknowledged": len(self.acked), "missing": len(missing), "ok": not missing}
 
 
+class CapacityPacedOnSale:
+    """An on-sale whose admission rate follows the measured capacity (decision 0054), on a show of its own that nobody
+    books, with a ceiling far above it: its `admit_per_minute_now` is the rate the service derives from the capacity
+    its live processes report. Read with both hosts up, while app1 is down (its reports expire within their TTL) and
+    after app1 is back: the rate must fall with the host and come back with it."""
+
+    def __init__(self, staff: str, show: int):
+        self.staff, self.show = staff, show
+        self.onsale = None
+        self.readings = {}
+
+    def open(self) -> None:
+        body = {"shows": [self.show], "opens_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
+                "admit_per_minute": 100_000, "pass_minutes": 15, "rate_from_capacity": True}  # nosec B105
+        self.onsale = expect(setup_call("POST", "/onsales/", body, self.staff), 201, "capacity on-sale")["id"]
+
+    def read(self, moment: str) -> dict:
+        for _ in range(20):
+            try:
+                status, data, _headers = call("GET", f"/onsales/{self.onsale}/", None, self.staff)
+            except OSError:
+                status, data = None, None
+            if status == 200:
+                self.readings[moment] = {"admit_per_minute_now": data["admit_per_minute_now"],
+                                         "rate_source": data["rate_source"]}
+                return self.readings[moment]
+            time.sleep(0.2)
+        raise RuntimeError(f"capacity on-sale: no answer at {moment}")
+
+    def check(self) -> dict:
+        before, down, back = (self.readings.get(k, {}) for k in ("both_hosts", "app1_down", "app1_back"))
+        rates = [r.get("admit_per_minute_now") or 0 for r in (before, down, back)]
+        return {**self.readings,
+                "ok": (all(r.get("rate_source") == "capacity" for r in (before, down, back))
+                       and rates[1] < rates[0] and rates[2] > rates[1])}
+
+
 def verify(load: Load, *, leave_out_show: int) -> dict:
     conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user="root", dbname=DB_NAME)
     try:
@@ -667,10 +709,12 @@ def main() -> int:
             wait_healthy(h, d)
         time.sleep(1.5)  # HAProxy's health checks see both hosts up
         log("app hosts up; creating data through the proxy")
-        shows, tokens, gated, staff = create_data(d)
+        shows, tokens, gated, paced_show, staff = create_data(d)
         proxy_cache = check_proxy_cache(shows[0], tokens[0])
         log(f"HAProxy's cache of the public catalogue: {json.dumps(proxy_cache)}")
         onsale = OnSaleRehearsal(staff, gated, tokens)
+        paced = CapacityPacedOnSale(staff, paced_show)
+        paced.open()
 
         lock_check = check_lock_timeout_through_pgbouncer(HOSTS[0])
         log(f"lock_timeout through PgBouncer: {json.dumps(lock_check)}")
@@ -687,6 +731,7 @@ def main() -> int:
             t.start()
         time.sleep(max(0.0, began + SECONDS / 3 - 1 - time.time()))
         line_before = onsale.snapshot()
+        log(f"admission rate from the measured capacity, both hosts up: {paced.read('both_hosts')}")
         down_at = time.time()
         log("killing app1 (SIGKILL)")
         d.kill("app1", signal.SIGKILL)
@@ -696,12 +741,17 @@ def main() -> int:
         refused = onsale._retrying("POST", f"/shows/{gated}/book/", {"seat_number": SEATS}, tokens[0])[0]
         line_check = onsale.check(line_before, line_after, booked_with_pass, refused)
         log(f"waiting room across the crash: {json.dumps(line_check)}")
+        # app1's reports expire within their TTL (5 s), and a reader keeps a sum for 1 s.
+        time.sleep(max(0.0, down_at + min(SECONDS / 3 - 0.5, 6.5) - time.time()))
+        log(f"admission rate from the measured capacity, app1 down: {paced.read('app1_down')}")
         time.sleep(max(0.0, down_at + SECONDS / 3 - time.time()))
         log("restarting app1")
         start_app(d, HOSTS[0])
         wait_healthy(HOSTS[0], d)
         time.sleep(1.0)  # the proxy's checks need rise x inter to take it back
         up_at = time.time()
+        time.sleep(max(0.0, began + SECONDS - 0.5 - time.time()))
+        log(f"admission rate from the measured capacity, app1 back: {paced.read('app1_back')}")
         time.sleep(max(0.0, began + SECONDS - time.time()))
         load.stop.set()
         for t in threads:
@@ -733,9 +783,11 @@ def main() -> int:
               f"{lock_check['transaction_mode_setting']}")
         print(f"HAProxy's cache of the public catalogue: {proxy_cache}")
         print(f"waiting room across the crash: {line_check}; its bookings in the database: {onsale_db}")
+        paced_check = paced.check()
+        print(f"admission rate from the measured capacity across the crash: {paced_check}")
         ok = {
             "database": checks["ok"], "proxy_cache": proxy_cache["ok"], "waiting_room": line_check["ok"],
-            "waiting_room_bookings": onsale_db["ok"],
+            "waiting_room_bookings": onsale_db["ok"], "rate_follows_capacity": paced_check["ok"],
             "no_app_5xx": not load.app_5xx, "proxy_5xx_only_while_down": not proxy_outside,
             "throttle": throttle["ok"], "lock_timeout": lock_check["ok"],
             "both_hosts_served": len(load.served_by) == 2, "bookings_made": checks["acknowledged"] > 0,
