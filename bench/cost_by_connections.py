@@ -15,21 +15,11 @@ import run
 
 
 def main() -> int:
-    run.check_loopback()
-    run.create_database()
-    env = run.server_env()
-    run.flush_broker()
-    run.start_server(env, run.RESULTS / "server.log.tmp")
     levels = [int(c) for c in os.environ.get("BENCH_CONNECTIONS_LIST", "1,2,4,8").split(",")]
     duration = run.premiere_rows.COST_DURATION
-    try:
-        staff = run.staff_token(env)
-        tokens = run.user_tokens(run.USERS)
-        movie = run.create_movie(staff, "Bench: cost by connections")
+    with run.served_for_a_tool("Bench: cost by connections") as (staff, tokens, movie):
         per_level = math.ceil(run.MAX_EXPECTED_RATE * duration / run.SEATS)
         shows = {c: run.create_shows(staff, movie, per_level, f"connections {c}") for c in levels}
-        warm = run.create_shows(staff, movie, 2, "warm-up")
-        run.run_wrk("book.lua", 8, {"shows": warm, "seats": run.SEATS, "tokens": tokens}, 3)
         print(f"{'conns':>5} | {'health app ms':>13} | {'booking app ms':>14} | {'x health':>8} | {'book/s':>7}")
         for connections in levels:
             health_ms, _ = run.measure_cpu(lambda c=connections: run.run_wrk(
@@ -37,9 +27,6 @@ def main() -> int:
             book = run.api_level(connections, shows[connections], tokens, duration=duration)
             print(f"{connections:>5} | {health_ms:>13.3f} | {book['app_cpu_ms_per_request']:>14.3f} | "
                   f"{book['app_cpu_ms_per_request'] / health_ms:>8.2f} | {book['bookings_per_s']:>7.1f}", flush=True)
-    finally:
-        run.stop_server()
-        run.flush_broker()
     return 0
 
 

@@ -12,28 +12,15 @@ import run  # bench/run.py: its plumbing (database, server, data, wrk)
 
 
 def main() -> int:
-    run.check_loopback()
-    run.create_database()
-    env = run.server_env()
-    run.flush_broker()
-    run.start_server(env, run.RESULTS / "server.log.tmp")
-    try:
-        staff = run.staff_token(env)
-        tokens = run.user_tokens(run.USERS)
-        movie = run.create_movie(staff, "Bench: overload")
+    with run.served_for_a_tool("Bench: overload") as (staff, tokens, movie):
         per_level = math.ceil(run.MAX_EXPECTED_RATE * run.premiere_rows.OVERLOAD_DURATION
                               * run.premiere_rows.OVERLOAD_ROUNDS / run.SEATS)
         shows = {f: run.create_shows(staff, movie, per_level, f"overload {f}x")
                  for f in run.premiere_rows.OVERLOAD_FACTORS}
-        warm = run.create_shows(staff, movie, 2, "warm-up")
-        run.run_wrk("book.lua", 8, {"shows": warm, "seats": run.SEATS, "tokens": tokens}, 3)
         row = run.premiere_rows.overload_row(run.premiere_rows.SATURATION, lambda f: shows[f], tokens,
                                              host=run.HOST, port=run.PORT, seats=run.SEATS, log=run.log)
         print()
         run.premiere_rows.print_overload(row)
-    finally:
-        run.stop_server()
-        run.flush_broker()
     return 0
 
 

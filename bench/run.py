@@ -14,6 +14,7 @@ What it does, in order (see docs/performance.md for how to read the output):
 7. prints the table, writes bench/results/latest.json and latest.png. Exit status 1 if a correctness check
    failed (the performance targets are reported, not enforced: they depend on the machine).
 """
+import contextlib
 import functools
 import http.client
 import json
@@ -864,6 +865,28 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+@contextlib.contextmanager
+def served_for_a_tool(title: str):
+    """For the tools that run one row of the bench alone (overload_only.py, cost_by_connections.py): the bench's
+    database, server and users, a movie titled `title` and a warm-up; yields (staff token, user tokens, movie id) and
+    stops the server afterwards."""
+    check_loopback()
+    create_database()
+    env = server_env()
+    flush_broker()
+    start_server(env, RESULTS / "server.log.tmp")
+    try:
+        staff = staff_token(env)
+        tokens = user_tokens(USERS)
+        movie = create_movie(staff, title)
+        warm = create_shows(staff, movie, 2, "warm-up")
+        run_wrk("book.lua", 8, {"shows": warm, "seats": SEATS, "tokens": tokens}, 3)
+        yield staff, tokens, movie
+    finally:
+        stop_server()
+        flush_broker()
 
 
 def git_revision() -> str:
