@@ -23,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from statistics import median
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -96,22 +97,16 @@ def cost_table(paths: dict[str, str], booking, *, run_wrk, measure_cpu, rounds: 
         for row in these:
             statuses.update({str(s): n for s, n in row["statuses"].items()})
         rows[name] = {
-            "path": these[0]["path"], "app_cpu_ms": _median([r["app_cpu_ms"] for r in these]),
-            "db_cpu_ms": _median([r["db_cpu_ms"] for r in these]),
-            "x_health": _median([r["x_health"] for r in these]),
+            "path": these[0]["path"], "app_cpu_ms": median([r["app_cpu_ms"] for r in these]),
+            "db_cpu_ms": median([r["db_cpu_ms"] for r in these]),
+            "x_health": median([r["x_health"] for r in these]),
             "requests": sum(r["requests"] for r in these), "statuses": dict(statuses),
-            "p99_ms": _median([r["p99_ms"] for r in these]),
+            "p99_ms": median([r["p99_ms"] for r in these]),
             "rounds": [{"app_cpu_ms": r["app_cpu_ms"], "x_health": r["x_health"]} for r in these],
         }
     rows["booking"]["booked_ids"] = [i for run in runs for i in run["booking"]["booked_ids"]]
     rows["booking"]["unanswered"] = sum(run["booking"]["unanswered"] for run in runs)
     return rows
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _non_2xx(row: dict) -> dict:

@@ -33,6 +33,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlparse
 
 import psycopg2
@@ -759,12 +760,6 @@ def print_table(rows: list[dict]) -> None:
 def server_errors(statuses: dict) -> int:
     """Answers 5xx other than 503 (the load shedder's `overloaded`, which the overload row judges)."""
     return sum(n for s, n in statuses.items() if str(s).startswith("5") and str(s) != "503")
-
-
-def median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def summarize_rounds(rounds: list[dict]) -> dict:
