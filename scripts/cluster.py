@@ -514,6 +514,23 @@ def check_proxy_cache(show: int, token: str) -> dict:
     return result
 
 
+def call_retrying(method, path, body=None, token=None, extra=None, tries=20):
+    """`call`, tried again after the proxy's own answer while a host is down, a shed request or a lost connection
+    (in each, nothing was done): (status, data) of the first answer of an application."""
+    for _ in range(tries):
+        try:
+            status, data, headers = call(method, path, body, token, extra=extra)
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status >= 500 and ("x-request-id" not in headers
+                              or (isinstance(data, dict) and data.get("code") == "overloaded")):
+            time.sleep(0.2)
+            continue
+        return status, data
+    raise RuntimeError(f"{method} {path}: no answer after {tries} tries")
+
+
 class OnSaleRehearsal:
     """The waiting room during the crash: every user in an on-sale's line for a show of its own, admitted at
     ONSALE_RATE per minute from the start of the load, so that when app1 is killed some hold a pass and the rest are
@@ -528,38 +545,24 @@ class OnSaleRehearsal:
         self.acked = []  # (booking id, user index, seat)
         self.errors = []
 
-    def _retrying(self, method, path, body=None, token=None, extra=None, tries=20):
-        for _ in range(tries):
-            try:
-                status, data, headers = call(method, path, body, token, extra=extra)
-            except OSError:
-                time.sleep(0.2)
-                continue
-            if status >= 500 and ("x-request-id" not in headers
-                                  or (isinstance(data, dict) and data.get("code") == "overloaded")):
-                time.sleep(0.2)  # the proxy's answer while a host is down, or a shed request: nothing was done
-                continue
-            return status, data
-        raise RuntimeError(f"{method} {path}: no answer after {tries} tries")
-
     def open_and_join(self) -> dict:
         opens_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
         # (bandit B105 reads "pass_minutes" as a password: it is a number of minutes.)
         body = {"shows": [self.show], "opens_at": opens_at, "admit_per_minute": ONSALE_RATE,
                 "pass_minutes": 15}  # nosec B105
-        status, data = self._retrying("POST", "/onsales/", body, self.staff)
+        status, data = call_retrying("POST", "/onsales/", body, self.staff)
         if status != 201:
             raise RuntimeError(f"on-sale: {status} {data}")
         self.onsale = data["id"]
         joined = collections.Counter()
         for token in self.tokens:
-            joined[self._retrying("POST", f"/onsales/{self.onsale}/queue/", None, token)[0]] += 1
+            joined[call_retrying("POST", f"/onsales/{self.onsale}/queue/", None, token)[0]] += 1
         return dict(joined)
 
     def snapshot(self) -> list:
         places = []
         for token in self.tokens:
-            status, data = self._retrying("GET", f"/onsales/{self.onsale}/queue/me", None, token)
+            status, data = call_retrying("GET", f"/onsales/{self.onsale}/queue/me", None, token)
             places.append((status, data.get("status"), data.get("position"), data.get("pass"))
                           if isinstance(data, dict) else (status, None, None, None))
         return places
@@ -570,7 +573,7 @@ class OnSaleRehearsal:
             if state != "admitted":
                 continue
             seat = user + 1
-            status, data = self._retrying("POST", f"/shows/{self.show}/book/", {"seat_number": seat},
+            status, data = call_retrying("POST", f"/shows/{self.show}/book/", {"seat_number": seat},
                                           self.tokens[user], extra={"Queue-Pass": queue_pass})
             results[status] += 1
             if status == 201:
@@ -624,17 +627,10 @@ class CapacityPacedOnSale:
         self.onsale = expect(setup_call("POST", "/onsales/", body, self.staff), 201, "capacity on-sale")["id"]
 
     def read(self, moment: str) -> dict:
-        for _ in range(20):
-            try:
-                status, data, _headers = call("GET", f"/onsales/{self.onsale}/", None, self.staff)
-            except OSError:
-                status, data = None, None
-            if status == 200:
-                self.readings[moment] = {"admit_per_minute_now": data["admit_per_minute_now"],
-                                         "rate_source": data["rate_source"]}
-                return self.readings[moment]
-            time.sleep(0.2)
-        raise RuntimeError(f"capacity on-sale: no answer at {moment}")
+        data = expect(call_retrying("GET", f"/onsales/{self.onsale}/", None, self.staff), 200, "capacity on-sale")
+        self.readings[moment] = {"admit_per_minute_now": data["admit_per_minute_now"],
+                                 "rate_source": data["rate_source"]}
+        return self.readings[moment]
 
     def check(self) -> dict:
         before, down, back = (self.readings.get(k, {}) for k in ("both_hosts", "app1_down", "app1_back"))
@@ -738,7 +734,7 @@ def main() -> int:
         time.sleep(1.0)  # the proxy's checks (inter 300ms, fall 2) take app1 out
         line_after = onsale.snapshot()
         booked_with_pass = onsale.book_with_passes(line_after)
-        refused = onsale._retrying("POST", f"/shows/{gated}/book/", {"seat_number": SEATS}, tokens[0])[0]
+        refused = call_retrying("POST", f"/shows/{gated}/book/", {"seat_number": SEATS}, tokens[0])[0]
         line_check = onsale.check(line_before, line_after, booked_with_pass, refused)
         log(f"waiting room across the crash: {json.dumps(line_check)}")
         # app1's reports expire within their TTL (5 s), and a reader keeps a sum for 1 s.
