@@ -170,3 +170,39 @@ def test_the_fast_path_takes_the_account_lock_before_the_seat():
         cursor.execute("EXPLAIN " + claim, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "One-Time Filter" in plan and "LockRows" in plan, plan
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_limits_count_reads_only_the_accounts_open_unpaid_reservations():
+    """Every booking runs the limits' counts (in the fast path's INSERT). They must read the account's few unpaid
+    reservations through their partial index, not every active booking of the show or of the sale filtered by
+    account: that made each booking dearer as the sale went on (docs/performance.md)."""
+    show, others = priced_show(total_seats=300), UserFactory.create_batch(3)
+    user = UserFactory()
+    Booking.objects.bulk_create([Booking(user=others[n % 3], show=show, seat_number=n, price="9.50",
+                                         payment_status=Booking.PaymentStatus.FREE if n % 2 else "unpaid")
+                                 for n in range(1, 301)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE core_booking")
+        # A table this small is read whole more cheaply than through any index; which index the counts use is
+        # what is asked here (the test's transaction ends the setting).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    query = limits.within_limits(user_id=user.pk, show_id=show.pk, now=show.date_time, seats_allowed=10,
+                                 unpaid_allowed=20)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Both unpaid counts (the show's and the account's open ones) go through the index, and no booking is read
+    # through another index of the table.
+    assert plan.count("booking_unpaid_open_idx") == 2, plan
+    others = [index for index in _indexes_of("core_booking") if index != "booking_unpaid_open_idx"]
+    assert not [index for index in others if index in plan], plan
+
+
+def _indexes_of(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        return [row[0] for row in cursor.fetchall()]
