@@ -101,6 +101,15 @@ def book(token: str, show_id: int, seat: int) -> int:
     return int(status[0].split()[0])
 
 
+def _wal_position() -> int:
+    """The database's current WAL position in bytes (nothing else writes to the scratch database meanwhile)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        return int(cursor.fetchone()[0])
+
+
 def main() -> None:
     tokens, shows = setup()
     seq = iter(range(10**9))
@@ -115,6 +124,7 @@ def main() -> None:
         one()
     mode = os.environ.get("PROFILE", "cprofile")
     profiler = cProfile.Profile(time.process_time) if mode == "cprofile" else None
+    wal0 = _wal_position()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -123,8 +133,10 @@ def main() -> None:
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    wal = _wal_position() - wal0
     print(f"{N} bookings: {cpu / N * 1000:.3f} ms CPU and {wall / N * 1000:.3f} ms wall per booking"
-          f"{' (under cProfile: inflated)' if profiler else ''}")
+          f"{' (under cProfile: inflated)' if profiler else ''}; {wal / N:.0f} bytes of WAL per booking "
+          f"(what a synchronous standby receives and flushes before the booking is acknowledged)")
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("PROFILE_LINES", 70)))

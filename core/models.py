@@ -336,11 +336,6 @@ class ShowSeat(models.Model):
                 name="showseat_hold_fields_match_state",
             ),
         ]
-        indexes = [
-            # The seats that are not free: what a show's availability is counted from (core.selectors), and what
-            # the live seat map reads (seat_state). A show just on sale has none.
-            models.Index(fields=["show"], condition=~Q(state="free"), name="showseat_taken_idx"),
-        ]
 
     def __str__(self):
         return f"Seat {self.label} (#{self.number}) of show {self.show_id}: {self.state}"

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -77,16 +77,8 @@ def _count_per_show(queryset: QuerySet) -> Subquery:
 
 
 def available_seat_count_per_show(*, now: datetime):
-    """An expression for `Show` querysets: how many of the show's seats can be sold right now.
-
-    Counted as the show's seats less those that cannot be sold now (`seat_state`'s arithmetic), through the partial
-    index of the seats that are not free (`showseat_taken_idx`): counting the sellable seats read every free seat's
-    row of every listed show (12 x 1,000 of them for a movie's shows, 1.8 ms of the database's CPU per read), where
-    the taken seats are none on a show just on sale and, on a sold-out show, as many as the free ones were before.
-    A show has exactly `total_seats` seat rows (core.services.catalog makes them with it; neither changes after).
-    """
-    not_sellable = ShowSeat.objects.exclude(state=ShowSeat.State.FREE).exclude(sellable_now(now=now))
-    return F("total_seats") - _count_per_show(not_sellable)
+    """An expression for `Show` querysets: how many of the show's seats can be sold right now."""
+    return _count_per_show(ShowSeat.objects.filter(sellable_now(now=now)))
 
 
 def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:

@@ -177,8 +177,8 @@ def test_the_fast_paths_condition_is_the_orms_own_sql(now):
 
 
 def test_a_shows_availability_counts_exactly_the_sellable_seats(case_show, now):
-    """The availability the catalogue lists is counted from the seats that are *not* sellable (the few, through
-    their partial index), subtracted from the show's seats: it must still be the table's count of sellable ones."""
+    """The availability the catalogue lists (a count in the show's query, and the same query composed once per
+    process on PostgreSQL) is the table's count of sellable seats."""
     show = case_show
     expected = sum(EXPECTED.values())
     annotated = Show.objects.filter(pk=show.pk).annotate(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0012_showseat_taken_index'),
+        ('core', '0011_seats_have_ticket_types'),
         ('orders', '0005_order_vouchers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
