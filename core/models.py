@@ -167,7 +167,7 @@ class Booking(models.Model):
             # partial unique index above is exactly (show, seat_number) WHERE status = 'booked'.
             # An account's open unpaid reservations, which every booking and hold counts (core.limits): without it
             # the count read every active booking of the show, or of every show, and filtered them by account, so a
-            # booking cost more as the sale went on. Through it, a count reads the few it counts.
+            # booking cost more as the sale went on. Through it, a count reads the few it counts (decision 0055).
             models.Index(fields=["user", "show"], name="booking_unpaid_open_idx",
                          condition=Q(status="booked", order__isnull=True, payment_status="unpaid")),
         ]
@@ -321,6 +321,8 @@ class ShowSeat(models.Model):
 
     class Meta:
         ordering = ["show_id", "number"]
+        # No index names `state` or `held_until`: a booking's seat UPDATE then stays a HOT update (no index entry
+        # written, less WAL), which an index for counting availability cost every booking (decision 0055).
         constraints = [
             models.UniqueConstraint(fields=["show", "number"], name="showseat_unique_number"),
             models.UniqueConstraint(fields=["show", "label"], name="showseat_unique_label"),

@@ -178,10 +178,11 @@ def test_the_limits_count_reads_only_the_accounts_open_unpaid_reservations():
     """Every booking runs the limits' counts (in the fast path's INSERT). They must read the account's few unpaid
     reservations through their partial index, not every active booking of the show or of the sale filtered by
     account: that made each booking dearer as the sale went on (docs/performance.md)."""
-    show, others = priced_show(total_seats=300), UserFactory.create_batch(3)
+    show, customers = priced_show(total_seats=300), UserFactory.create_batch(3)
     user = UserFactory()
-    Booking.objects.bulk_create([Booking(user=others[n % 3], show=show, seat_number=n, price="9.50",
-                                         payment_status=Booking.PaymentStatus.FREE if n % 2 else "unpaid")
+    Booking.objects.bulk_create([Booking(user=customers[n % 3], show=show, seat_number=n, price="9.50",
+                                         payment_status=Booking.PaymentStatus.FREE if n % 2
+                                         else Booking.PaymentStatus.UNPAID)
                                  for n in range(1, 301)])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE core_booking")
@@ -198,8 +199,8 @@ def test_the_limits_count_reads_only_the_accounts_open_unpaid_reservations():
     # Both unpaid counts (the show's and the account's open ones) go through the index, and no booking is read
     # through another index of the table.
     assert plan.count("booking_unpaid_open_idx") == 2, plan
-    others = [index for index in _indexes_of("core_booking") if index != "booking_unpaid_open_idx"]
-    assert not [index for index in others if index in plan], plan
+    other_indexes = [index for index in _indexes_of("core_booking") if index != "booking_unpaid_open_idx"]
+    assert not [index for index in other_indexes if index in plan], plan
 
 
 def _indexes_of(table: str) -> list[str]:
