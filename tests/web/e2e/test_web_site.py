@@ -1,6 +1,7 @@
 """The booking site as a moviegoer meets it, in Chromium at desktop and phone sizes: seats that survive signing
 in, the seat bar's running total, honest "from" prices."""
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -204,8 +205,12 @@ def test_screenshot_home_movie_and_checkout_desktop_and_phone(new_page, tmp_path
     desktop.goto("/")
     expect(desktop.locator(".card img.poster").first).to_be_visible()
     # Every poster loads (none broken): waited for, since the others may still be on their way when the first shows.
-    desktop.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
-                              timeout=15000)
+    # Polled with evaluate(), not wait_for_function(): Playwright evaluates a string predicate again on each poll,
+    # which the page's CSP (no unsafe-eval) refuses once the first check finds a poster still loading.
+    deadline = time.monotonic() + 15
+    while not desktop.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"):
+        assert time.monotonic() < deadline, "a poster did not load within 15 s"
+        desktop.wait_for_timeout(100)
     desktop.screenshot(path=str(screenshot_path("web-home-desktop.png", tmp_path)))
     phone = new_page(**PHONE)
     phone.goto("/")
