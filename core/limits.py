@@ -11,21 +11,26 @@ locks the account's row (`lock_account`), then its seats: requests of one accoun
 The rule is written once, as a queryset (`within_limits`); the booking fast path runs the same queryset's SQL,
 compiled once per process (common.precomposed.query), inside its INSERT (core.services.booking).
 """
+import functools
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, connections, router
+from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
 
+from common import precomposed
 from core.errors import SeatLimitReached
 from core.models import Booking, ShowSeat
 from core.sellable import sellable_now
 
 
-def _count(queryset: QuerySet, group_by: str) -> Coalesce:
-    return Coalesce(Subquery(queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]), Value(0))
+def _count(queryset: QuerySet) -> Subquery:
+    # COUNT as a plain function, not the Count aggregate: the aggregate made each subquery GROUP BY, which PostgreSQL
+    # planned in several times as long, on every booking (docs/performance.md). Without GROUP BY a count always has
+    # its one row, 0 when nothing matches.
+    return Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"),
+                    output_field=IntegerField())
 
 
 def within_limits(*, user_id: int, show_id: int, now: datetime, seats_allowed: int, unpaid_allowed: int) -> QuerySet:
@@ -37,9 +42,9 @@ def within_limits(*, user_id: int, show_id: int, now: datetime, seats_allowed: i
     unpaid = Booking.objects.filter(user_id=OuterRef("pk"), status=Booking.Status.BOOKED, order__isnull=True,
                                     payment_status=Booking.PaymentStatus.UNPAID)
     return (get_user_model().objects.filter(pk=user_id)
-            .annotate(held_in_show=_count(held, "show_id"),
-                      unpaid_in_show=_count(unpaid.filter(show_id=show_id), "user_id"),
-                      unpaid_open=_count(unpaid.filter(show__date_time__gt=now), "user_id"))
+            .annotate(held_in_show=_count(held),
+                      unpaid_in_show=_count(unpaid.filter(show_id=show_id)),
+                      unpaid_open=_count(unpaid.filter(show__date_time__gt=now)))
             .filter(unpaid_open__lte=unpaid_allowed)
             .alias(in_show=F("held_in_show") + F("unpaid_in_show"))
             .filter(in_show__lte=seats_allowed)
@@ -61,11 +66,22 @@ def lock_account(user_id: int) -> None:
     SQLite every writing transaction already holds the database's one write lock (BEGIN IMMEDIATE, core.locks)
     and FOR UPDATE is not sent: the statement would be a plain read, so it is not run."""
     if connection.features.has_select_for_update:
-        list(lock_account_query(user_id))
+        # The queryset composed once per process (composing it cost more than running it, on every hold and every
+        # booking the fast path leaves to the general one).
+        using = router.db_for_write(get_user_model())
+        composed_account_lock(connections[using].vendor).fetch(using, user_id=user_id)
 
 
 def lock_account_query(user_id: int) -> QuerySet:
     return get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk")
+
+
+@functools.cache
+def composed_account_lock(vendor: str) -> precomposed.Rows:
+    """`lock_account_query` compiled once per process: `fetch` runs it; `query` is its SQL, to compose into another
+    statement (the booking fast path's claim, core.services.booking)."""
+    return precomposed.rows(lambda user_id: lock_account_query(user_id),
+                            ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
 
 
 def check_limits(*, user_id: int, show_id: int, now: datetime, adding_seats: int, adding_unpaid: int) -> None:

@@ -23,10 +23,17 @@ On SQLite `select_for_update` is a no-op; the settings make every transaction `B
 the database's single write lock up front and gives the same serialisation (only without the parallelism).
 """
 
-from django.db import connection
+import functools
 
+from django.db import connection, connections, router
+
+from common import precomposed
 from core.errors import ShowNotFound
 from core.models import Show
+
+# How many seats a composed seat lock takes at most: one statement text per count (`_composed_seat_lock`), so a
+# process keeps at most this many. A booking or hold asks for a few seats; more fall back to the queryset.
+COMPOSED_SEAT_LOCK_MAX = 16
 
 
 def _require_transaction(what: str) -> None:
@@ -44,10 +51,35 @@ def lock_seats(show_id: int, seat_numbers: list[int]) -> list:
     _require_transaction("lock_seats")
     # Numbers no layout has cannot exist (and a huge one would not even fit the database's integer).
     seat_numbers = [n for n in seat_numbers if 1 <= n <= Show.MAX_TOTAL_SEATS]
-    # ORDER BY number: every seat writer locks in the same order, so two of them never wait for each other in a
-    # cycle. of=("self",) is implied (no join), and no row of any other table is locked.
-    return list(ShowSeat.objects.select_for_update().filter(show_id=show_id, number__in=seat_numbers)
-                .order_by("number"))
+    if not seat_numbers:
+        return []
+    if len(seat_numbers) > COMPOSED_SEAT_LOCK_MAX:
+        return list(_seats_to_lock(show_id, seat_numbers))
+    # The same queryset, composed once per process and count of seats: composing it through the ORM cost more CPU
+    # than PostgreSQL spends running it, on every hold, every multi-seat booking and every refused one (the
+    # 409 of a seat just sold, docs/performance.md).
+    using = router.db_for_write(ShowSeat)
+    composed = _composed_seat_lock(connections[using].vendor, len(seat_numbers))
+    return composed.fetch(using, show_id=show_id, **{f"n{i}": n for i, n in enumerate(seat_numbers)})
+
+
+def _seats_to_lock(show_id: int, seat_numbers: list[int]):
+    """The seat rows `lock_seats` locks. ORDER BY number: every seat writer locks in the same order, so two of them
+    never wait for each other in a cycle. of=("self",) is implied (no join), and no row of any other table is
+    locked."""
+    from core.models import ShowSeat
+
+    return ShowSeat.objects.select_for_update().filter(show_id=show_id, number__in=seat_numbers).order_by("number")
+
+
+@functools.cache
+def _composed_seat_lock(vendor: str, count: int) -> precomposed.Instances:
+    names = [f"n{i}" for i in range(count)]
+    # Two sets of sample values, all distinct (common.precomposed.query finds each value's place by them).
+    samples = tuple({"show_id": 900_000_000 + run, **{name: 1_000 * (run + 1) + i for i, name in enumerate(names)}}
+                    for run in (0, 1))
+    return precomposed.instances(
+        lambda show_id, **numbers: _seats_to_lock(show_id, [numbers[name] for name in names]), samples)
 
 
 def lock_show_and_all_seats(show_id: int) -> Show:

@@ -12,9 +12,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connections, router
+from django.db.models import Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -71,9 +70,12 @@ def movie_get(*, movie_id: int) -> Movie:
 
 
 def _count_per_show(queryset: QuerySet) -> Subquery:
-    # A correlated COUNT per show: two plain JOINs + Count would multiply rows.
-    counted = queryset.filter(show=OuterRef("pk")).order_by().values("show").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    # A correlated COUNT per show: two plain JOINs + Count would multiply rows. COUNT as a plain function, not the
+    # Count aggregate: an aggregate makes the subquery GROUP BY the show, which PostgreSQL ran as a sorted group
+    # aggregate over the show's seats, about a third slower than a plain count, and planned in five times as long
+    # (docs/performance.md). Without GROUP BY the count always has its one row: 0 when no seat matches.
+    counted = queryset.filter(show=OuterRef("pk")).order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 def available_seat_count_per_show(*, now: datetime):
@@ -253,9 +255,31 @@ def _composed_movies(vendor: str) -> precomposed.Rows | None:
         return None
 
 
-def _show_from_row(row: tuple, using: str, layout: _Layout = _FULL, related: dict | None = None) -> Show:
+def show_with_relations(*, show_id: int) -> Show | None:
+    """The show with its movie, screen and cinema (the screen's layout left out, as `shows_with_availability` leaves
+    it), without the availability count, or None: what every seat writer reads once it holds its seats
+    (core.services.seats.show_for_sale). The queryset is composed once per process: composing it through the ORM
+    cost more CPU than PostgreSQL spends running it, on every hold and every booking refused (docs/performance.md)."""
+    using = router.db_for_read(Show)
+    found = _composed_show_alone(connections[using].vendor).fetch(using, key=show_id)
+    return _show_from_row(found[0], using, available=False) if found else None
+
+
+def _show_alone(key: int) -> QuerySet:
+    return (Show.objects.select_related("movie", "screen__cinema").defer("screen__layout").filter(pk=key)
+            .values_list(*_FULL.paths()[:-1]))
+
+
+@functools.cache
+def _composed_show_alone(vendor: str) -> precomposed.Rows:
+    return precomposed.rows(_show_alone, ({"key": 900_000_001}, {"key": 900_000_002}))
+
+
+def _show_from_row(row: tuple, using: str, layout: _Layout = _FULL, related: dict | None = None, *,
+                   available: bool = True) -> Show:
     """A show with its movie, screen and cinema from one row of a `layout`; `related` (per list) lets the shows of
-    one movie or screen share its instance, as they would share the values (a movie's dozen shows: one Movie)."""
+    one movie or screen share its instance, as they would share the values (a movie's dozen shows: one Movie).
+    `available`: the row ends with the availability count (`available_seats`)."""
     related = {} if related is None else related
 
     def part(model, fields, start):
@@ -277,7 +301,8 @@ def _show_from_row(row: tuple, using: str, layout: _Layout = _FULL, related: dic
         if not _SCREEN_CINEMA.is_cached(screen):
             _SCREEN_CINEMA.set_cached_value(screen, part(Cinema, layout.cinema, at + len(layout.screen)))
     _SHOW_SCREEN.set_cached_value(show, screen)
-    show.available_seats = row[-1]
+    if available:
+        show.available_seats = row[-1]
     return show
 
 

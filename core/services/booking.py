@@ -204,13 +204,6 @@ _SAMPLE_TIMES = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=U
 
 
 @functools.cache
-def _account_lock(vendor: str) -> precomposed.Query:
-    """core.limits' lock of the account's row, compiled once per process (composed into the claim)."""
-    return precomposed.query(lambda user_id: limits.lock_account_query(user_id),
-                             ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
-
-
-@functools.cache
 def _limits_query(vendor: str) -> precomposed.Query:
     """core.limits' rule (`within_limits`), compiled once per process from its queryset (composed into the
     INSERT), so the fast path cannot disagree with the general path about the limits."""
@@ -236,7 +229,7 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -
     # statement: the claim costs no extra round trip, and the INSERT, a statement of its own, counts what the
     # account has after the lock (under READ COMMITTED each statement sees what committed before it started).
     claim = (
-        f"WITH account AS ({_account_lock(vendor).sql}) "  # nosec B608
+        f"WITH account AS ({limits.composed_account_lock(vendor).query.sql}) "  # nosec B608
         f"UPDATE {q(seat.db_table)} SET {col(seat, 'state')} = %s, {col(seat, 'hold')} = NULL, "  # nosec B608
         f"{col(seat, 'held_until')} = NULL "
         f"WHERE {col(seat, 'show')} = %s AND {col(seat, 'number')} = %s AND {_claim_condition(vendor).sql} "
@@ -276,8 +269,9 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
     extensions = tuple(extension for extension in signals.statement_extensions() if extension.wanted(user=user))
     claim_sql, insert_sql = _fast_sql(connection.vendor, extensions)
     with connection.cursor() as cursor:
-        cursor.execute(claim_sql, [*_account_lock(connection.vendor).bind(user_id=user.pk), ShowSeat.State.BOOKED,
-                                   show_id, seat_number, *_claim_condition(connection.vendor).bind(now)])
+        account = limits.composed_account_lock(connection.vendor).query.bind(user_id=user.pk)
+        cursor.execute(claim_sql, [*account, ShowSeat.State.BOOKED, show_id, seat_number,
+                                   *_claim_condition(connection.vendor).bind(now)])
         claimed = cursor.fetchone()
         if claimed is None:
             return None

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
-from core import signals
+from core import selectors, signals
 from core.errors import InvalidSeats, InvalidSeatSelection, ShowCancelled, ShowNotFound, ShowStarted
 from core.models import Hold, HoldSeat, Show, ShowSeat
 from core.sellable import is_sellable
@@ -45,7 +45,7 @@ def show_for_sale(show_id: int, *, now: datetime) -> Show:
 
     Raises ShowNotFound, ShowCancelled (409) or ShowStarted (400), in that order.
     """
-    show = Show.objects.select_related("movie", "screen__cinema").filter(pk=show_id).first()
+    show = selectors.show_with_relations(show_id=show_id)
     if show is None:
         raise ShowNotFound()
     if show.status == Show.Status.CANCELLED:

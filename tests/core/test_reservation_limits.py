@@ -142,12 +142,12 @@ def test_control_without_the_account_lock_the_limit_is_exceeded_and_the_test_see
     """The account's row lock removed (from the general path and from the fast path's claim): the counts of
     parallel requests no longer see each other, and more than the limit gets through."""
     show, user = priced_show(total_seats=30), UserFactory()
-    unlocked = precomposed.query(lambda user_id: get_user_model().objects.filter(pk=user_id).values_list("pk"),
-                                 ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
+    unlocked = precomposed.rows(lambda user_id: get_user_model().objects.filter(pk=user_id).values_list("pk"),
+                                ({"user_id": 900_000_001}, {"user_id": 900_000_002}))
     booking_service._fast_sql.cache_clear()
     try:
         with mock.patch.object(limits, "lock_account", lambda user_id: None), \
-                mock.patch.object(booking_service, "_account_lock", lambda vendor: unlocked), \
+                mock.patch.object(limits, "composed_account_lock", lambda vendor: unlocked), \
                 _counts_meet_each_other():
             outcome = _race(show, user)
     finally:
@@ -164,7 +164,7 @@ def test_the_fast_path_takes_the_account_lock_before_the_seat():
     hold of the same account. The lock is the plan's one-time filter, evaluated before any seat row is read."""
     user, show = UserFactory(), priced_show(total_seats=5)
     claim, _ = booking_service._fast_sql(connection.vendor, ())
-    params = [*booking_service._account_lock(connection.vendor).bind(user_id=user.pk), "booked", show.pk, 1,
+    params = [*limits.composed_account_lock(connection.vendor).query.bind(user_id=user.pk), "booked", show.pk, 1,
               *booking_service._claim_condition(connection.vendor).bind(show.date_time)]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + claim, params)

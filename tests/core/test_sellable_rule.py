@@ -20,7 +20,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core import selectors
+from core import limits, selectors
 from core.models import Hold, Show, ShowSeat
 from core.sellable import is_sellable, sellable_now
 from core.services import booking as booking_service
@@ -147,7 +147,7 @@ def test_every_form_of_the_rule_gives_the_same_answer_for_every_case(case_show, 
         claim_sql, _ = booking_service._fast_sql(connection.vendor, ())
         condition = booking_service._claim_condition(connection.vendor)
         # The claim also locks the booking account's row (core.limits): any existing account does.
-        account = booking_service._account_lock(connection.vendor).bind(user_id=UserFactory().pk)
+        account = limits.composed_account_lock(connection.vendor).query.bind(user_id=UserFactory().pk)
         forms["core.services.booking fast path's claim"] = _claimed(
             claim_sql, lambda number: [*account, ShowSeat.State.BOOKED, show.pk, number, *condition.bind(now)])
         # The benchmark's scratch table, as bench/run.py makes it: a copy of the seat rows (here, of ours).
