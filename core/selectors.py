@@ -200,10 +200,10 @@ class _Layout(NamedTuple):
     screen: list
     cinema: list
 
-    def paths(self) -> list[str]:
+    def paths(self, *, available: bool = True) -> list[str]:
         # The annotation last: values_list() puts annotations after the fields in the SQL, so the columns are in
         # this order.
-        return [path for fields in self for _, path in fields] + ["available_seats"]
+        return [path for fields in self for _, path in fields] + (["available_seats"] if available else [])
 
 
 # One show (`show_get`, also the pages'): every field, as `shows_with_availability` (the screen's layout left out).
@@ -266,8 +266,8 @@ def show_with_relations(*, show_id: int) -> Show | None:
 
 
 def _show_alone(key: int) -> QuerySet:
-    return (Show.objects.select_related("movie", "screen__cinema").defer("screen__layout").filter(pk=key)
-            .values_list(*_FULL.paths()[:-1]))
+    # _FULL has no screen layout: values_list() reads only the paths it is given.
+    return Show.objects.filter(pk=key).values_list(*_FULL.paths(available=False))
 
 
 @functools.cache
