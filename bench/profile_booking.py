@@ -10,7 +10,9 @@ and a bearer token, each booking a fresh seat. No HTTP server is involved, so wh
 application's CPU per booking (process CPU time / bookings, after a warm-up) without the server's own share.
 
 PROFILE=cprofile (default) prints the functions by cumulative time; PROFILE=none only times; PROFILE_N bookings
-(default 2000); PROFILE_SORT (cumulative|tottime).
+(default 2000); PROFILE_SORT (cumulative|tottime). PROFILE_SCREEN=1 books shows on a screen of a cinema (a layout of
+1,000 seats in 25 rows, priced, so each seat is reserved unpaid as at a real cinema's box office) instead of the
+seed's shows without a screen (`screen_name`, free seats), which the bench books.
 """
 import cProfile
 import io
@@ -64,9 +66,14 @@ def setup() -> tuple[list[str], list[int]]:
 
     call_command("migrate", verbosity=0)
     User = get_user_model()
-    users = []
-    for i in range(8):
-        user, _ = User.objects.get_or_create(username=f"profile-user-{i}", defaults={"email": f"p{i}@example.com"})
+    users, run = [], secrets.token_hex(4)
+    # On a screen each seat is an unpaid reservation, which core.limits counts: enough accounts that none reaches
+    # the default limits (MAX_UNPAID_RESERVATIONS_PER_ACCOUNT, MAX_SEATS_PER_CUSTOMER_PER_SHOW), as customers.
+    accounts = (N + WARMUP) // 15 + 1 if os.environ.get("PROFILE_SCREEN") == "1" else 8
+    for i in range(accounts):
+        # Accounts of their own on a screen: an earlier run's unpaid reservations would count against the limits.
+        name = f"profile-user-{i}" if accounts == 8 else f"profile-{run}-{i}"
+        user, _ = User.objects.get_or_create(username=name, defaults={"email": f"{name}@example.com"})
         users.append(user)
     # Tokens as /login issues them (accounts.services.tokens), so authentication checks what it checks in production.
     from accounts.services import tokens as token_service
@@ -75,10 +82,23 @@ def setup() -> tuple[list[str], list[int]]:
     movie = Movie.objects.create(title=f"Profile {secrets.token_hex(4)}", duration_minutes=120)
     shows_needed = (N + WARMUP) // SEATS + 1
     start = timezone.now() + timedelta(days=30)
+    on_screen = {}
+    if os.environ.get("PROFILE_SCREEN") == "1":
+        from venues.models import Cinema
+        from venues.services import screen_create
+
+        cinema = Cinema.objects.create(name=f"Profile {secrets.token_hex(4)}", city="Profile")
+        per_row = SEATS // 25
+        layout = {"rows": [{"label": f"R{r}", "seats": [{"label": f"R{r}-{n + 1}", "category": "standard"}
+                                                         for n in range(per_row)]} for r in range(25)]}
+        screen = screen_create(cinema_id=cinema.pk, name="Profile hall", layout=layout)
+        on_screen = {"screen_id": screen.pk, "prices": {"standard": "9.50"}}
     show_ids = []
     for i in range(shows_needed):
-        show = catalog.show_create(movie_id=movie.pk, screen_name=f"P{i}", date_time=start + timedelta(hours=i),
-                                   total_seats=SEATS)
+        # Three hours apart: a screen is not double-booked by the movie's 120 minutes and the cleaning time.
+        when = start + timedelta(hours=3 * i)
+        show = (catalog.show_create(movie_id=movie.pk, date_time=when, **on_screen) if on_screen else
+                catalog.show_create(movie_id=movie.pk, screen_name=f"P{i}", date_time=when, total_seats=SEATS))
         show_ids.append(show.pk)
     return access, show_ids
 

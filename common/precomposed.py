@@ -21,29 +21,36 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def select_columns(model: type[Model], alias: str) -> str:
-    """`alias."col1", alias."col2", ...` for every concrete field of `model`, in `_meta` order."""
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+def select_columns(model: type[Model], alias: str, leave_out: tuple[str, ...] = ()) -> str:
+    """`alias."col1", alias."col2", ...` for every concrete field of `model` but those named in `leave_out`, in
+    `_meta` order."""
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in _fields(model, leave_out))
 
 
-def field_count(model: type[Model]) -> int:
-    return len(model._meta.concrete_fields)
+def field_count(model: type[Model], leave_out: tuple[str, ...] = ()) -> int:
+    return len(_fields(model, leave_out))
 
 
-def instance_from_row(model: type[Model], row) -> Model:
-    """A model instance from a row of `select_columns(model, ...)`, converted as the ORM would convert it."""
-    attnames, converters = _row_plan(model, connection.vendor)
+def instance_from_row(model: type[Model], row, leave_out: tuple[str, ...] = ()) -> Model:
+    """A model instance from a row of `select_columns(model, ..., leave_out)`, converted as the ORM would convert it.
+    The fields left out are deferred, as `QuerySet.defer()` leaves them: read from the database if ever used."""
+    attnames, converters = _row_plan(model, connection.vendor, leave_out)
     values = list(row)
     for index, col, converter in converters:
         values[index] = converter(values[index], col, connection)
     return model.from_db(connection.alias, attnames, values)
 
 
+def _fields(model: type[Model], leave_out: tuple[str, ...]) -> list:
+    return [f for f in model._meta.concrete_fields if f.name not in leave_out]
+
+
 @functools.cache
-def _row_plan(model: type[Model], vendor: str):
-    """Per model and database: the attribute names, and the converters (the backend's, e.g. decimals on SQLite,
-    then the field's own, e.g. JSONField's decoding) to apply to which column, as the ORM's compiler does."""
-    fields = model._meta.concrete_fields
+def _row_plan(model: type[Model], vendor: str, leave_out: tuple[str, ...] = ()):
+    """Per model, fields left out and database: the attribute names, and the converters (the backend's, e.g.
+    decimals on SQLite, then the field's own, e.g. JSONField's decoding) to apply to which column, as the ORM's
+    compiler does."""
+    fields = _fields(model, leave_out)
     converters = []
     for index, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)

@@ -95,7 +95,7 @@ def lock_show_and_all_seats(show_id: int) -> Show:
     # FOR NO KEY UPDATE, not FOR UPDATE: every booking inserts a row referencing the show, which takes FOR KEY SHARE
     # on the show row. FOR UPDATE would conflict with that, so a booking holding seat 5 would wait for us on the
     # show row while we wait for it on seat 5: a deadlock. NO KEY UPDATE still serialises show-wide writers.
-    shows = Show.objects.select_for_update(no_key=True).select_related("movie", "screen__cinema")
+    shows = Show.objects.select_for_update(no_key=True).with_relations()
     if connection.features.has_select_for_update_of:
         shows = shows.select_for_update(no_key=True, of=("self",))
     show = shows.filter(pk=show_id).first()

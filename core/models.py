@@ -61,10 +61,33 @@ class Movie(models.Model):
         return self.title
 
 
+# What a read of shows never takes of their screen: the layout, a JSON document of every seat (tens of kilobytes for a
+# big screen) that no answer about a show or a booking uses, since a show's seats are its own rows (ShowSeat) and the
+# layout is read only when shows are made. Decoding it cost more CPU than the rest of a booking (docs/performance.md).
+# Deferred, not forbidden: should anything use it, it is read then.
+SCREEN_FIELDS_LEFT_OUT = ("layout",)
+
+
+class ShowQuerySet(models.QuerySet):
+    def with_relations(self):
+        """With the movie, screen and cinema in the same query, the screen's layout left out."""
+        return self.select_related("movie", "screen__cinema").defer(
+            *(f"screen__{name}" for name in SCREEN_FIELDS_LEFT_OUT))
+
+
+class BookingQuerySet(models.QuerySet):
+    def with_show(self):
+        """With the show, its movie, screen and cinema in the same query, the screen's layout left out."""
+        return self.select_related("show__movie", "show__screen__cinema").defer(
+            *(f"show__screen__{name}" for name in SCREEN_FIELDS_LEFT_OUT))
+
+
 class Show(models.Model):
     """A screening. Its seats are its own `ShowSeat` rows, copied from the screen's layout when it is created."""
 
     MAX_TOTAL_SEATS = MAX_TOTAL_SEATS
+
+    objects = ShowQuerySet.as_manager()
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -123,6 +146,8 @@ class Booking(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
+
+    objects = BookingQuerySet.as_manager()
     seat_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     # The price the seat was sold at, in settings.CURRENCY: a later price change never rewrites what was paid.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from common import precomposed
 from common.money import price_text
 from core.errors import InvalidTicketType, MovieNotFound, ShowNotFound
-from core.models import Booking, Hold, HoldSeat, Movie, Show, ShowSeat
+from core.models import SCREEN_FIELDS_LEFT_OUT, Booking, Hold, HoldSeat, Movie, Show, ShowSeat
 from core.prices import adult_prices, category_prices, offers_types, seat_price, sells_types
 from core.sellable import is_sellable, sellable_now
 from core.ticket_types import types_for_sale
@@ -86,11 +86,9 @@ def available_seat_count_per_show(*, now: datetime):
 def shows_with_availability(now: datetime | None = None) -> QuerySet[Show]:
     """Shows with movie, screen and cinema (one query) and `available_seats` counted in the same query."""
     now = now or timezone.now()
-    # Not the screen's layout: a JSON document of every seat (tens of kilobytes for a big screen), decoded for each
-    # row of a list that never shows it. Profiled (docs/performance.md), decoding it was the largest share of a
-    # movie's shows' CPU; a show's seats are its own rows (ShowSeat), the layout is only read when shows are made.
-    return (Show.objects.select_related("movie", "screen__cinema").defer("screen__layout")
-            .annotate(available_seats=available_seat_count_per_show(now=now)))
+    # Not the screen's layout (core.models.SCREEN_FIELDS_LEFT_OUT): decoded for each row of a list, it was the
+    # largest share of a movie's shows' CPU (docs/performance.md).
+    return Show.objects.with_relations().annotate(available_seats=available_seat_count_per_show(now=now))
 
 
 def show_list(*, now: datetime | None = None) -> QuerySet[Show]:
@@ -208,7 +206,8 @@ class _Layout(NamedTuple):
 
 # One show (`show_get`, also the pages'): every field, as `shows_with_availability` (the screen's layout left out).
 _FULL = _Layout(_model_fields(Show, ""), _model_fields(Movie, "movie__"),
-                _model_fields(Screen, "screen__", leave_out=("layout",)), _model_fields(Cinema, "screen__cinema__"))
+                _model_fields(Screen, "screen__", leave_out=SCREEN_FIELDS_LEFT_OUT),
+                _model_fields(Cinema, "screen__cinema__"))
 # A movie's shows for the API: only what ShowWithAvailabilitySerializer writes (the other fields would be converted,
 # JSON-decoded for the movie's genres, on every row for nothing). tests/core/test_query_budgets.py fails if the
 # serializer ever reads a field left out here (a deferred field is one more query per show).
@@ -412,8 +411,7 @@ def _category_order(name: str) -> int:
 
 
 def booking_list_for_user(*, user) -> QuerySet[Booking]:
-    return (Booking.objects.filter(user=user).select_related("show__movie", "show__screen__cinema")
-            .order_by("-created_at", "-id"))
+    return Booking.objects.filter(user=user).with_show().order_by("-created_at", "-id")
 
 
 def hold_list_for_user(*, user, now: datetime | None = None) -> QuerySet[Hold]:

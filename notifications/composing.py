@@ -95,7 +95,7 @@ def reservation_dedupe_key(booking_id: int) -> str:
 def _reservation(message) -> dict:
     # The user's account too, for the language (accounts.languages.account_language: no query more).
     bookings = list(Booking.objects.filter(ticket_code__in=message.ticket_codes)
-                    .select_related("user__account", "show__movie", "show__screen__cinema").order_by("seat_number"))
+                    .with_show().select_related("user__account").order_by("seat_number"))
     if not bookings:
         raise LookupError(f"the bookings of mail {message.dedupe_key} do not exist")
     first = bookings[0]

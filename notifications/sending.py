@@ -46,7 +46,7 @@ def _build(message: OutboxMessage) -> EmailMultiAlternatives:
             mail.attach(image)
     if message.attach_order_pdf_id:
         bookings = (Booking.objects.filter(order_id=message.attach_order_pdf_id, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
+                    .with_show().select_related("order").order_by("seat_number"))
         bookings = list(bookings)
         names = ticket_type_names_for(bookings)
         mail.attach(f"tickets-order-{message.attach_order_pdf_id}.pdf",

@@ -70,7 +70,7 @@ def order_recipient(order) -> str:
 
 def order_paid(order) -> None:
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
+                    .with_show().select_related("order").order_by("seat_number"))
     language = mail_language(order.user)
     with translation.override(language):
         _send(user=order.user, to=order_recipient(order), language=language,
@@ -193,7 +193,7 @@ def show_changed(*, show, bookings, cancelled: bool) -> None:
 def order_tickets_resend(order) -> None:
     """Staff resend a paid order's tickets: a new message (a resend is its own event), sent after the commit."""
     bookings = list(Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                    .select_related("show__movie", "show__screen__cinema", "order").order_by("seat_number"))
+                    .with_show().select_related("order").order_by("seat_number"))
     language = mail_language(order.user)
     with translation.override(language):
         _send(user=order.user, to=order_recipient(order), language=language, kind="tickets_resent",

@@ -124,7 +124,7 @@ def box_office_tickets_pdf(*, order_id: int, page_format: str = "a4") -> bytes:
     if order.status != Order.Status.PAID:
         raise OrderNotPaid()
     bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
+                .with_show().select_related("order", "checkin").order_by("seat_number"))
     layout = TICKET_ROLL_LAYOUT if page_format == "ticket" else A4_SINGLE_LAYOUT
     bookings = list(bookings)
     names = ticket_type_names_for(bookings)

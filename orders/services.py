@@ -556,7 +556,7 @@ def order_tickets_pdf(*, user, order_id: int, layout: str = "a4") -> bytes:
     if order.status != Order.Status.PAID:
         raise OrderNotPaid()
     bookings = (Booking.objects.filter(order=order, status=Booking.Status.BOOKED)
-                .select_related("show__movie", "show__screen__cinema", "order", "checkin").order_by("seat_number"))
+                .with_show().select_related("order", "checkin").order_by("seat_number"))
     bookings = list(bookings)
     names = ticket_type_names_for(bookings)
     return tickets_pdf([printable_ticket(b, names=names) for b in bookings], layout=layout)
@@ -580,7 +580,7 @@ def _locked_order(order_id: int):
     with locked_transaction():
         seats = lock_seats(show_id, sorted(seat["number"] for seat in sold))
         order = Order.objects.select_for_update().get(pk=order_id)
-        show = Show.objects.select_related("movie", "screen__cinema").get(pk=show_id)
+        show = Show.objects.with_relations().get(pk=show_id)
         order.show = show
         yield order, show, seats
 

@@ -66,8 +66,8 @@ class BoxOfficeOrderSerializer(OrderSerializer):
 def box_office_order_data(request, order) -> dict:
     data = OrderSerializer(order).data
     payment = next((p for p in order.payments.all() if p.counter_method), None)
-    bookings = (Booking.objects.filter(order=order).select_related("show__movie", "show__screen__cinema", "order",
-                                                                   "checkin").order_by("seat_number"))
+    bookings = (Booking.objects.filter(order=order).with_show().select_related("order", "checkin")
+                .order_by("seat_number"))
     data["paid_by"] = payment.counter_method if payment else ""
     data["tickets"] = [{key: ticket[key] for key in ("code", "booking_id", "seat_label", "status")}
                        for ticket in map(ticket_data, bookings)]

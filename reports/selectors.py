@@ -244,7 +244,7 @@ def sales_report(*, date_from: date, date_to: date, movie_id: int | None = None,
     # A day in any time zone lies within a day either side of the UTC day; the exact local day is checked below.
     shows = (Show.objects.filter(date_time__date__gte=date_from - timedelta(days=1),
                                  date_time__date__lte=date_to + timedelta(days=1))
-             .select_related("movie", "screen__cinema")
+             .with_relations()
              .annotate(tickets_sold=Count("bookings", filter=booked), cancelled=Count("bookings", filter=cancelled),
                        revenue=Coalesce(Sum("bookings__price", filter=booked), zero),
                        refunded_tickets=Count("bookings", filter=Q(

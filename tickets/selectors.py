@@ -58,7 +58,7 @@ def door_ticket_type(booking: Booking) -> dict:
 
 def booking_for_ticket(*, user, booking_id: int) -> Booking:
     booking = (Booking.objects.filter(pk=booking_id, user=user)
-               .select_related("show__movie", "show__screen__cinema", "order", "checkin").first())
+               .with_show().select_related("order", "checkin").first())
     if booking is None:
         raise BookingNotFound()
     return booking

@@ -35,7 +35,7 @@ _iso = lambda value: value.isoformat().replace("+00:00", "Z")  # noqa: E731 -- a
 def checkin(*, code: str, show_id: int | None, staff_user, now: datetime | None = None) -> Checkin:
     now = now or timezone.now()
     with locked_transaction():
-        booking = (Booking.objects.select_for_update(of=("self",)).select_related("show__movie", "show__screen__cinema")
+        booking = (Booking.objects.select_for_update(of=("self",)).with_show()
                    .filter(ticket_code=code).first())
         if booking is None:
             raise TicketNotFound()

@@ -240,8 +240,8 @@ def door_checkin(request):
         return JsonResponse({"detail": _("Bad request."), "code": "invalid"}, status=400)
     if not (code.isascii() and code.isprintable()):
         code = ""  # a ticket code is printable ASCII; anything else (a NUL from a crafted QR code) is no ticket
-    show = Show.objects.select_related("movie", "screen__cinema").filter(pk=show_id).first() if show_id else None
-    booking = (Booking.objects.select_related("show__movie", "show__screen__cinema", "order")
+    show = Show.objects.with_relations().filter(pk=show_id).first() if show_id else None
+    booking = (Booking.objects.with_show().select_related("order")
                .filter(ticket_code=code).first()) if code else None
     answer = {"admitted": False, "seat": "", "show": "", "type": "", "reason": ""}
     if booking is not None:

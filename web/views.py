@@ -682,7 +682,7 @@ def my_tickets(request):
                                                                                 active_only=True)
                      if entry.status in ("waiting", "offered")],
         "holds": list(selectors.hold_list_for_user(user=request.user)
-                      .select_related("show__movie", "show__screen__cinema")),
+                      .with_show()),
         "upcoming": upcoming,
         "past": past,
     })

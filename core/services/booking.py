@@ -30,7 +30,7 @@ from core.errors import (
     ShowStarted,
 )
 from core.locks import lock_seats
-from core.models import Booking, Movie, Show, ShowSeat
+from core.models import SCREEN_FIELDS_LEFT_OUT, Booking, Movie, Show, ShowSeat
 from core.prices import seat_price
 from core.sellable import sellable_now
 from core.services.seats import (
@@ -162,7 +162,7 @@ def booking_cancel(*, user, booking_id: int, now: datetime | None = None) -> Boo
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise AlreadyCancelled()
-        show = Show.objects.select_related("movie", "screen__cinema").get(pk=show_id)
+        show = Show.objects.with_relations().get(pk=show_id)
         cutoff_minutes = settings.BOOKING_CANCEL_CUTOFF_MINUTES
         if now >= show.date_time - timedelta(minutes=cutoff_minutes):
             raise CancellationClosed() if cutoff_minutes else ShowStarted()
@@ -250,7 +250,8 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...]) -
         insert += f", {extension.cte(inserted='ins', booking_id=col(booking, 'id'))} "
     insert += (
         f"SELECT ins.{col(booking, 'id')}, {precomposed.select_columns(Show, 's')}, "  # nosec B608
-        f"{precomposed.select_columns(Movie, 'm')}, {precomposed.select_columns(Screen, 'sc')}, "
+        f"{precomposed.select_columns(Movie, 'm')}, "
+        f"{precomposed.select_columns(Screen, 'sc', SCREEN_FIELDS_LEFT_OUT)}, "
         f"{precomposed.select_columns(Cinema, 'c')} "
         f"FROM ins JOIN {q(show.db_table)} s ON s.{col(show, 'id')} = %s "
         f"JOIN {q(movie.db_table)} m ON m.{col(movie, 'id')} = s.{col(show, 'movie')} "
@@ -305,8 +306,10 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
 
 
 def _show_from_row(row) -> Show:
-    """The show with its movie, screen and cinema (as select_related gives them) from the fast path's row."""
-    counts = [precomposed.field_count(m) for m in (Show, Movie, Screen, Cinema)]
+    """The show with its movie, screen and cinema (as select_related gives them, the screen's layout deferred as
+    every show read defers it) from the fast path's row."""
+    left_out = {Screen: SCREEN_FIELDS_LEFT_OUT}
+    counts = [precomposed.field_count(m, left_out.get(m, ())) for m in (Show, Movie, Screen, Cinema)]
     parts, start = [], 0
     for count in counts:
         parts.append(row[start:start + count])
@@ -314,7 +317,7 @@ def _show_from_row(row) -> Show:
     show = precomposed.instance_from_row(Show, parts[0])
     show.movie = precomposed.instance_from_row(Movie, parts[1])
     if show.screen_id is not None:
-        screen = precomposed.instance_from_row(Screen, parts[2])
+        screen = precomposed.instance_from_row(Screen, parts[2], SCREEN_FIELDS_LEFT_OUT)
         screen.cinema = precomposed.instance_from_row(Cinema, parts[3])
         show.screen = screen
     return show

@@ -45,7 +45,7 @@ def remind_unpaid_reservations(*, now: datetime | None = None) -> int:
                                                     show__date_time__lte=reminder_due_by(now))):
         with locked_transaction():
             bookings = list(_unpaid(pk__in=ids, reminded_at__isnull=True).select_for_update(of=("self",))
-                            .select_related("user", "show__movie", "show__screen__cinema").order_by("seat_number"))
+                            .with_show().select_related("user").order_by("seat_number"))
             if not bookings:
                 continue
             Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(reminded_at=now)
@@ -64,7 +64,7 @@ def release_unpaid_reservations(*, now: datetime | None = None) -> int:
             seats = lock_seats(show_id, sorted(numbers))
             # Re-read under the seat locks: paid, cancelled, or the show moved meanwhile -> left alone.
             bookings = list(_unpaid(pk__in=ids, show__date_time__lte=due_by(now)).select_for_update(of=("self",))
-                            .select_related("user", "show__movie", "show__screen__cinema").order_by("seat_number"))
+                            .with_show().select_related("user").order_by("seat_number"))
             if not bookings:
                 continue
             Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(status=Booking.Status.CANCELLED,
