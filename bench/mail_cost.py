@@ -52,8 +52,7 @@ def measure(samples: int) -> dict:
         mail = sending.build(row).message().as_bytes()
         built = _cpu()
         codes = list(row.ticket_codes)
-        bookings = list(Booking.objects.filter(ticket_code__in=codes)
-                        .select_related("show__movie", "show__screen__cinema", "order"))
+        bookings = list(Booking.objects.filter(ticket_code__in=codes).with_show().select_related("order"))
         pdf = tickets_pdf([printable_ticket(b, checked_in=False) for b in bookings])
         done = _cpu()
         assert mail and pdf

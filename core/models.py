@@ -75,7 +75,9 @@ class ShowQuerySet(models.QuerySet):
             *(f"screen__{name}" for name in SCREEN_FIELDS_LEFT_OUT))
 
 
-class BookingQuerySet(models.QuerySet):
+class OfAShowQuerySet(models.QuerySet):
+    """Rows that belong to a show (bookings, holds)."""
+
     def with_show(self):
         """With the show, its movie, screen and cinema in the same query, the screen's layout left out."""
         return self.select_related("show__movie", "show__screen__cinema").defer(
@@ -147,7 +149,7 @@ class Booking(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
 
-    objects = BookingQuerySet.as_manager()
+    objects = OfAShowQuerySet.as_manager()
     seat_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     # The price the seat was sold at, in settings.CURRENCY: a later price change never rewrites what was paid.
@@ -210,6 +212,8 @@ class Hold(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holds")
+
+    objects = OfAShowQuerySet.as_manager()
     # CASCADE: a hold is a transient reservation, not a record worth keeping once its show is gone.
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="holds")
     expires_at = models.DateTimeField()

@@ -681,8 +681,7 @@ def my_tickets(request):
         "waitlist": [entry for entry in waitlist_selectors.entry_list_for_user(user=request.user, now=now,
                                                                                 active_only=True)
                      if entry.status in ("waiting", "offered")],
-        "holds": list(selectors.hold_list_for_user(user=request.user)
-                      .with_show()),
+        "holds": list(selectors.hold_list_for_user(user=request.user).with_show()),
         "upcoming": upcoming,
         "past": past,
     })

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import selectors
 from core.models import Booking, Show
 from core.services import booking as booking_service
-from core.services import catalog
+from core.services import catalog, holds
 from tests.conftest import client_for
 from tests.factories import SMALL_PRICES, ScreenFactory, UserFactory
 from venues.models import Screen
@@ -37,8 +37,6 @@ def test_a_booking_of_a_show_on_a_screen_reads_no_layout_and_answers_its_screen(
     """Seat 1 is free: the fast path on PostgreSQL. Seat 2 is the customer's own hold: the general path."""
     user = UserFactory()
     if seat_number == 2:
-        from core.services import holds
-
         holds.hold_create(user=user, show_id=screen_show.id, seat_numbers=[2])
     with CaptureQueriesContext(connection) as queries:
         booking = booking_service.booking_create(user=user, show_id=screen_show.id, seat_number=seat_number)
@@ -66,9 +64,11 @@ def test_the_booking_answer_names_the_screen(screen_show):
 def test_reads_of_bookings_and_shows_leave_the_layout_out(screen_show):
     user = UserFactory()
     booking_service.booking_create(user=user, show_id=screen_show.id, seat_number=4)
+    holds.hold_create(user=user, show_id=screen_show.id, seat_numbers=[7])
 
     for queryset in (selectors.booking_list_for_user(user=user), Booking.objects.with_show(),
-                     Show.objects.with_relations(), selectors.shows_with_availability()):
+                     selectors.hold_list_for_user(user=user).with_show(), Show.objects.with_relations(),
+                     selectors.shows_with_availability()):
         with CaptureQueriesContext(connection) as queries:
             rows = list(queryset)
         assert rows and not _reads_a_layout(queries.captured_queries), str(queryset.query)
