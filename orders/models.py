@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.models import Hold, Show
+from core.models import Hold, OfAShowQuerySet, Show
 
 
 class Order(models.Model):
@@ -27,6 +27,7 @@ class Order(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders")
+
     # The hold that keeps the seats while the order is pending. SET_NULL: expired holds are tidied away, and the
     # order keeps its own copy of the seats (`seats`).
     hold = models.OneToOneField(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="order")
@@ -54,6 +55,9 @@ class Order(models.Model):
     voucher_use = models.OneToOneField("vouchers.VoucherUse", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="order")
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+
+    # with_show(): the show with its movie, screen and cinema, the screen's layout left out (core.models).
+    objects = OfAShowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

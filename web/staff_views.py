@@ -79,7 +79,7 @@ def till(request):
         context["ticket_types"] = selectors.ticket_type_choices(show=show, language=get_language())
     sold = request.GET.get("sold", "")
     if sold.isdigit():
-        order = (Order.objects.filter(pk=int(sold)).select_related("show__screen")
+        order = (Order.objects.filter(pk=int(sold)).with_show()
                  .prefetch_related("payments", "refunds").first())
         if order is not None:
             payment = next((p for p in order.payments.all() if p.counter_method), None)

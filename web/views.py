@@ -652,8 +652,7 @@ def my_tickets(request):
     now = timezone.now()
     bookings = list(selectors.booking_list_for_user(user=request.user).select_related("checkin"))
     labels = seat_labels_for_bookings(bookings)
-    orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user)
-              .select_related("show__screen__cinema")}
+    orders = {order.pk: order for order in order_services.order_list_for_user(user=request.user).with_show()}
     # Types are named on shows that sell more than Adult (as on their seat map and checkout): only those are read.
     typed = {b.pk: b for b in bookings if selectors.names_ticket_types(b.show, [b.ticket_type])}
     names = selectors.ticket_type_names(

@@ -1,6 +1,6 @@
-"""A screen's layout (a JSON document of every seat) is never read with a show or a booking: the booking, its
-answer, a customer's bookings, check-in and the mail are made without it (core.models.SCREEN_FIELDS_LEFT_OUT), and
-it is still read, on its own, by whatever asks for it."""
+"""A screen's layout (a JSON document of every seat) is never read with a show, a booking, a hold or an order
+(core.models.SCREEN_FIELDS_LEFT_OUT): the booking, its answer, a customer's bookings, check-in and the mail are made
+without it, and it is still read, on its own, by whatever asks for it."""
 from datetime import timedelta
 
 import pytest
@@ -12,6 +12,7 @@ from core import selectors
 from core.models import Booking, Show
 from core.services import booking as booking_service
 from core.services import catalog, holds
+from orders.models import Order
 from tests.conftest import client_for
 from tests.factories import SMALL_PRICES, ScreenFactory, UserFactory
 from venues.models import Screen
@@ -66,9 +67,13 @@ def test_reads_of_bookings_and_shows_leave_the_layout_out(screen_show):
     booking_service.booking_create(user=user, show_id=screen_show.id, seat_number=4)
     holds.hold_create(user=user, show_id=screen_show.id, seat_numbers=[7])
 
+    now = timezone.now()
+    Order.objects.create(user=user, show=screen_show, payment_method=Order.Method.BOX_OFFICE, seats=[],
+                         total="0.00", currency="EUR", created_at=now, expires_at=now + timedelta(minutes=10))
+
     for queryset in (selectors.booking_list_for_user(user=user), Booking.objects.with_show(),
-                     selectors.hold_list_for_user(user=user).with_show(), Show.objects.with_relations(),
-                     selectors.shows_with_availability()):
+                     selectors.hold_list_for_user(user=user).with_show(), Order.objects.with_show(),
+                     Show.objects.with_relations(), selectors.shows_with_availability()):
         with CaptureQueriesContext(connection) as queries:
             rows = list(queryset)
         assert rows and not _reads_a_layout(queries.captured_queries), str(queryset.query)
