@@ -63,7 +63,8 @@ class Movie(models.Model):
 
 # What a read of shows never takes of their screen: the layout, a JSON document of every seat (tens of kilobytes for a
 # big screen) that no answer about a show or a booking uses, since a show's seats are its own rows (ShowSeat) and the
-# layout is read only when shows are made. Decoding it cost more CPU than the rest of a booking (docs/performance.md).
+# layout is read only when shows are made. Decoding it added about a quarter to a booking's CPU on a screen of 1,000
+# seats (docs/performance.md).
 # Deferred, not forbidden: should anything use it, it is read then.
 SCREEN_FIELDS_LEFT_OUT = ("layout",)
 
@@ -76,7 +77,7 @@ class ShowQuerySet(models.QuerySet):
 
 
 class OfAShowQuerySet(models.QuerySet):
-    """Rows that belong to a show (bookings, holds)."""
+    """Rows that belong to a show (bookings, holds, orders)."""
 
     def with_show(self):
         """With the show, its movie, screen and cinema in the same query, the screen's layout left out."""
@@ -88,8 +89,6 @@ class Show(models.Model):
     """A screening. Its seats are its own `ShowSeat` rows, copied from the screen's layout when it is created."""
 
     MAX_TOTAL_SEATS = MAX_TOTAL_SEATS
-
-    objects = ShowQuerySet.as_manager()
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -108,6 +107,8 @@ class Show(models.Model):
     format = models.CharField(max_length=20, blank=True, validators=[validate_single_line])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShowQuerySet.as_manager()
 
     class Meta:
         ordering = ["date_time", "id"]
@@ -148,8 +149,6 @@ class Booking(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="bookings")
-
-    objects = OfAShowQuerySet.as_manager()
     seat_number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     # The price the seat was sold at, in settings.CURRENCY: a later price change never rewrites what was paid.
@@ -166,6 +165,8 @@ class Booking(models.Model):
     ticket_code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
     # An unpaid reservation's customer was reminded of its collection deadline then (core.services.reservations).
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OfAShowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,12 +213,12 @@ class Hold(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holds")
-
-    objects = OfAShowQuerySet.as_manager()
     # CASCADE: a hold is a transient reservation, not a record worth keeping once its show is gone.
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="holds")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField()
+
+    objects = OfAShowQuerySet.as_manager()
 
     class Meta:
         ordering = ["expires_at", "id"]
