@@ -41,8 +41,10 @@ def instance_from_row(model: type[Model], row, leave_out: tuple[str, ...] = ()) 
     return model.from_db(connection.alias, attnames, values)
 
 
-def _fields(model: type[Model], leave_out: tuple[str, ...]) -> list:
-    return [f for f in model._meta.concrete_fields if f.name not in leave_out]
+@functools.cache
+def _fields(model: type[Model], leave_out: tuple[str, ...]) -> tuple:
+    # Once per model and fields left out: field_count runs on every booking (core.services.booking).
+    return tuple(f for f in model._meta.concrete_fields if f.name not in leave_out)
 
 
 @functools.cache

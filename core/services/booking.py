@@ -308,8 +308,8 @@ def _book_free_seat(*, user, show_id: int, seat_number: int, now: datetime) -> B
 def _show_from_row(row) -> Show:
     """The show with its movie, screen and cinema (as select_related gives them, the screen's layout deferred as
     every show read defers it) from the fast path's row."""
-    left_out = {Screen: SCREEN_FIELDS_LEFT_OUT}
-    counts = [precomposed.field_count(m, left_out.get(m, ())) for m in (Show, Movie, Screen, Cinema)]
+    counts = [precomposed.field_count(Show), precomposed.field_count(Movie),
+              precomposed.field_count(Screen, SCREEN_FIELDS_LEFT_OUT), precomposed.field_count(Cinema)]
     parts, start = [], 0
     for count in counts:
         parts.append(row[start:start + count])
