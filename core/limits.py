@@ -51,6 +51,13 @@ def within_limits(*, user_id: int, show_id: int, now: datetime, seats_allowed: i
             .values("pk"))
 
 
+def adds_to_counts(*, adding_seats: int, adding_unpaid: int) -> bool:
+    """Whether a request adding `adding_seats` seats to the show's count and `adding_unpaid` unpaid reservations
+    can take the account past a limit at all. A request that adds nothing (a free seat, a paid one) cannot: it is
+    not counted, and nothing is checked for it."""
+    return adding_seats > 0 or adding_unpaid > 0
+
+
 def allowances(*, adding_seats: int, adding_unpaid: int) -> dict:
     """`within_limits`'s `seats_allowed` and `unpaid_allowed` for a request adding `adding_seats` seats to the show's
     count (newly held or newly reserved unpaid) and `adding_unpaid` unpaid reservations."""
@@ -86,7 +93,7 @@ def composed_account_lock(vendor: str) -> precomposed.Rows:
 
 def check_limits(*, user_id: int, show_id: int, now: datetime, adding_seats: int, adding_unpaid: int) -> None:
     """Raise SeatLimitReached if the request would take the account past a limit. Call after `lock_account`."""
-    if adding_seats <= 0 and adding_unpaid <= 0:
+    if not adds_to_counts(adding_seats=adding_seats, adding_unpaid=adding_unpaid):
         return
     allowed = allowances(adding_seats=adding_seats, adding_unpaid=adding_unpaid)
     if within_limits(user_id=user_id, show_id=show_id, now=now, **allowed).exists():

@@ -146,7 +146,8 @@ def test_control_without_the_claims_condition_the_race_happens_and_the_test_sees
 
     real_fast_sql = booking_service._fast_sql
     with mock.patch.object(booking_service, "_fast_sql",
-                           lambda vendor, extensions: (unconditional, real_fast_sql(vendor, extensions)[1])):
+                           lambda vendor, extensions, counted=True:
+                           (unconditional, real_fast_sql(vendor, extensions, counted)[1])):
         outcome = run_concurrently([booker(u, show.id, 5) for u in users])
 
     with pytest.raises(AssertionError, match="got past the lock"):

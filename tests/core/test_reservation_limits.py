@@ -207,3 +207,33 @@ def _indexes_of(table: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
         return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@override_settings(MAX_UNPAID_RESERVATIONS_PER_ACCOUNT=1)
+def test_the_fast_path_counts_only_for_a_booking_that_adds_to_the_counts():
+    """A free seat adds nothing to what the limits count (core.limits.adds_to_counts): its booking statement does not
+    count the account's reservations, as the general path does not check it; a priced seat's does, and is refused at
+    the limit. Both are booked by the fast path (one INSERT into the bookings' table each)."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    client = client_for(user)
+
+    def inserts(show, seat):
+        with CaptureQueriesContext(conn) as queries:
+            response = book(client, show, seat)
+        return response, [q["sql"] for q in queries.captured_queries if 'INSERT INTO "core_booking"' in q["sql"]]
+
+    priced, refused_show, free = priced_show(total_seats=5), priced_show(total_seats=5), ShowFactory(total_seats=5)
+    response, statements = inserts(priced, 1)
+    assert response.status_code == 201 and len(statements) == 1
+    assert 'COUNT(' in statements[0]
+    # The account now has its one unpaid reservation: another priced seat is refused, a free one is booked.
+    assert book(client, refused_show, 1).json()["code"] == "seat_limit_reached"
+    response, statements = inserts(free, 1)
+    assert response.status_code == 201 and len(statements) == 1
+    assert 'COUNT(' not in statements[0]
+    assert response.json()["seat_number"] == 1
