@@ -244,10 +244,10 @@ def _fast_sql(vendor: str, extensions: tuple[signals.StatementExtension, ...], c
     columns, _ = precomposed.insert_columns_and_values(Booking(user_id=0, show_id=0, seat_number=1))
     placeholders = ", ".join(["%s"] * len(columns))
     screen, cinema, movie = Screen._meta, Cinema._meta, Movie._meta
+    counts = f" AND EXISTS ({_limits_query(vendor).sql})" if counted else ""  # nosec B608 (the ORM's SQL, no input)
     insert = (
         f"WITH on_sale AS (SELECT 1 FROM {q(show.db_table)} WHERE {col(show, 'id')} = %s "  # nosec B608
-        f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s "
-        + (f"AND EXISTS ({_limits_query(vendor).sql})" if counted else "") + "), "
+        f"AND {col(show, 'status')} = %s AND {col(show, 'date_time')} > %s{counts}), "
         f"ins AS (INSERT INTO {q(booking.db_table)} ({', '.join(columns)}) SELECT {placeholders} FROM on_sale "
         f"RETURNING {col(booking, 'id')}) "
     )
