@@ -27,7 +27,6 @@ class Order(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     show = models.ForeignKey(Show, on_delete=models.PROTECT, related_name="orders")
-
     # The hold that keeps the seats while the order is pending. SET_NULL: expired holds are tidied away, and the
     # order keeps its own copy of the seats (`seats`).
     hold = models.OneToOneField(Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="order")

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from common import precomposed
 from core import limits
@@ -216,14 +217,11 @@ def test_the_fast_path_counts_only_for_a_booking_that_adds_to_the_counts():
     """A free seat adds nothing to what the limits count (core.limits.adds_to_counts): its booking statement does not
     count the account's reservations, as the general path does not check it; a priced seat's does, and is refused at
     the limit. Both are booked by the fast path (one INSERT into the bookings' table each)."""
-    from django.db import connection as conn
-    from django.test.utils import CaptureQueriesContext
-
     user = UserFactory()
     client = client_for(user)
 
     def inserts(show, seat):
-        with CaptureQueriesContext(conn) as queries:
+        with CaptureQueriesContext(connection) as queries:
             response = book(client, show, seat)
         return response, [q["sql"] for q in queries.captured_queries if 'INSERT INTO "core_booking"' in q["sql"]]
 
