@@ -3,7 +3,14 @@ figures (8 connections) carry a share that comes from concurrency rather than fr
 `make bench`; configured like it (every knob of bench/run.py and the server's is read from the environment).
 
     BENCH_CONNECTIONS_LIST=1,2,4,8 .venv/bin/python bench/cost_by_connections.py
+
+BENCH_PIN_DATABASE=1 runs PostgreSQL's processes on the machine's last CPU and this tool, with the server and wrk it
+starts, on the others (their affinity is restored afterwards; it needs the right to set the affinity of
+PostgreSQL's processes, e.g. root): what a request costs the application when the database does not share its CPUs,
+so that a share that comes from the database's work on the same cores (cache and scheduling) is told apart from
+the request's own code.
 """
+import contextlib
 import math
 import os
 import sys
@@ -21,10 +28,43 @@ def _wal_position() -> int:
         return int(cur.fetchone()[0])
 
 
+def _database_pids() -> list[int]:
+    """Every PostgreSQL process of the machine (the postmaster and its children, whose command is `postgres`)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+    return pids
+
+
+@contextlib.contextmanager
+def _database_on_its_own_cpu():
+    """PostgreSQL on the last CPU, this process (and what it starts from now on) on the others; restored after.
+    New backends are forked by the postmaster and inherit its affinity."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        sys.exit("BENCH_PIN_DATABASE needs at least two CPUs")
+    database, rest = {cpus[-1]}, set(cpus[:-1])
+    everything = set(range(os.cpu_count() or 1))
+    for pid in _database_pids():
+        os.sched_setaffinity(pid, database)
+    os.sched_setaffinity(0, rest)
+    print(f"PostgreSQL on CPU {cpus[-1]}, the server and wrk on {', '.join(map(str, sorted(rest)))}", flush=True)
+    try:
+        yield
+    finally:
+        for pid in _database_pids():
+            with contextlib.suppress(OSError):  # a backend that ended meanwhile
+                os.sched_setaffinity(pid, everything)
+        os.sched_setaffinity(0, everything)
+
+
 def main() -> int:
     levels = [int(c) for c in os.environ.get("BENCH_CONNECTIONS_LIST", "1,2,4,8").split(",")]
     duration = run.premiere_rows.COST_DURATION
-    with run.served_for_a_tool("Bench: cost by connections") as (staff, tokens, movie):
+    pinned = _database_on_its_own_cpu() if os.environ.get("BENCH_PIN_DATABASE") == "1" else contextlib.nullcontext()
+    with pinned, run.served_for_a_tool("Bench: cost by connections") as (staff, tokens, movie):
         per_level = math.ceil(run.MAX_EXPECTED_RATE * duration / run.SEATS)
         # Shows of its own for each entry: a level listed twice (a repeat, to see the noise) must book fresh seats.
         shows = [run.create_shows(staff, movie, per_level, f"connections {c} ({i})") for i, c in enumerate(levels)]

@@ -122,15 +122,21 @@ def db_name() -> str:
     return urlparse(DATABASE_URL).path.lstrip("/")
 
 
+# How long the setup's requests are retried while the service sheds them (503 `overloaded`).
+SETUP_RETRY_SECONDS = 60
+
+
 def api(method: str, path: str, body=None, token: str | None = None, timeout: float = 30) -> tuple[int, dict]:
-    for _attempt in range(20):
+    give_up_at = time.monotonic() + SETUP_RETRY_SECONDS
+    while True:
         answer = call(HOST, PORT, method, path, body, token=token, timeout=timeout)
-        # Load shedding (docs/decisions/0038): the setup's signups hash passwords for ~0.3 s each, and a process
-        # given more of them at once than its limit refuses the rest; nothing was done, so retry as a client would.
-        if answer.status == 503 and isinstance(answer.data, dict) and answer.data.get("code") == "overloaded":
-            time.sleep(0.2)
-            continue
-        break
+        # Load shedding (docs/decisions/0053): the setup's signups hash passwords for ~0.3 s each, and a process
+        # whose queue would take longer than its budget refuses the rest; nothing was done, so retry as a client
+        # would, after Retry-After. On a busy machine a burst of them was once refused for more than 4 s.
+        overloaded = answer.status == 503 and isinstance(answer.data, dict) and answer.data.get("code") == "overloaded"
+        if not overloaded or time.monotonic() >= give_up_at:
+            break
+        time.sleep(min(float(answer.headers.get("retry-after") or 0.2), 1.0))
     if answer.data is None and answer.raw:
         return answer.status, {"raw": answer.raw[:200].decode(errors="replace")}
     return answer.status, answer.data
