@@ -46,18 +46,20 @@ def _database_on_its_own_cpu():
     if len(cpus) < 2:
         sys.exit("BENCH_PIN_DATABASE needs at least two CPUs")
     database, rest = {cpus[-1]}, set(cpus[:-1])
-    everything = set(range(os.cpu_count() or 1))
-    for pid in _database_pids():
+    before = {pid: os.sched_getaffinity(pid) for pid in _database_pids()}
+    for pid in before:
         os.sched_setaffinity(pid, database)
     os.sched_setaffinity(0, rest)
     print(f"PostgreSQL on CPU {cpus[-1]}, the server and wrk on {', '.join(map(str, sorted(rest)))}", flush=True)
     try:
         yield
     finally:
+        # Backends started meanwhile get what PostgreSQL's processes had before (they all had the same).
+        usual = next(iter(before.values()), set(cpus))
         for pid in _database_pids():
             with contextlib.suppress(OSError):  # a backend that ended meanwhile
-                os.sched_setaffinity(pid, everything)
-        os.sched_setaffinity(0, everything)
+                os.sched_setaffinity(pid, before.get(pid, usual))
+        os.sched_setaffinity(0, set(cpus))
 
 
 def main() -> int:

@@ -6,8 +6,9 @@ bench/run.py and the server's is read from the environment).
 
 It answers whether a booking's CPU is the Django code (the one thread per worker that runs it, common.shedding) or
 the serving around it (granian's Rust I/O threads, its Python threads that hand requests over). Threads are
-listed by the kernel's name: Python's threads show their process's name ("granian"), the Rust runtime's
-"tokio-rt-worker". Each figure is the thread's CPU over the run divided by all the run's requests.
+listed by the kernel's name, which a thread takes from the thread that started it: the thread that runs Django
+shows as "granian" in some workers and as "tokio-rt-worker" in others. It is each worker's busiest thread by far.
+Each figure is the thread's CPU over the run divided by all the run's requests.
 """
 import math
 import os
@@ -24,17 +25,16 @@ CONNECTIONS = int(os.environ.get("BENCH_COST_CONNECTIONS", 8))
 
 def _thread_cpu() -> dict[tuple[int, int, str], float]:
     """(process, thread, name) -> CPU seconds so far, for every thread of the server's processes."""
-    ticks = os.sysconf("SC_CLK_TCK")
     found = {}
     for pid in run._server_pids():
         for task in Path(f"/proc/{pid}/task").glob("*"):
             try:
-                stat = (task / "stat").read_text()
+                name = (task / "comm").read_text().strip()
             except OSError:
                 continue  # the thread ended meanwhile
-            name = stat[stat.index("(") + 1:stat.rindex(")")]
-            fields = stat[stat.rindex(")") + 2:].split()
-            found[(pid, int(task.name), name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+            seconds = run.stat_cpu_seconds(task / "stat")
+            if seconds is not None:
+                found[(pid, int(task.name), name)] = seconds
     return found
 
 

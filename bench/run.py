@@ -382,15 +382,22 @@ def run_wrk(script: str, connections: int, config: dict, duration: int = DURATIO
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def stat_cpu_seconds(stat: Path) -> float | None:
+    """utime + stime from a `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat` file; None once it has ended."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
 def _cpu_seconds(pids) -> dict[int, float]:
     """utime + stime of each process still alive (a noisy machine skews throughput, much less CPU per request)."""
     result = {}
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        result[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        seconds = stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
+        if seconds is not None:
+            result[pid] = seconds
     return result
 
 
